@@ -1,0 +1,46 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One set of settings for every target: Swift 6 language mode, strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+  .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+  name: "vigil",
+  platforms: [.macOS(.v14)],
+  products: [
+    .executable(name: "vigil", targets: ["vigil"]),
+    .library(name: "VigilCore", targets: ["VigilCore"]),
+    .library(name: "VigilStore", targets: ["VigilStore"]),
+    .library(name: "VigilIngest", targets: ["VigilIngest"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+  ],
+  targets: [
+    .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "VigilCore", swiftSettings: swiftSettings),
+    .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite"], swiftSettings: swiftSettings),
+    .target(
+      name: "VigilIngest", dependencies: ["VigilCore", "VigilStore", "CZlib"], swiftSettings: swiftSettings),
+    .executableTarget(
+      name: "vigil",
+      dependencies: [
+        "VigilCore", "VigilStore", "VigilIngest",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      swiftSettings: swiftSettings),
+    .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "VigilStoreTests", dependencies: ["VigilStore", "VigilCore", "CSQLite"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilStore", "VigilCore"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "VigilCLITests", dependencies: ["VigilStore", "VigilCore", "vigil"], swiftSettings: swiftSettings),
+  ],
+  swiftLanguageModes: [.v6]
+)

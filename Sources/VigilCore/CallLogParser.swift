@@ -1,0 +1,888 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Why a line was not turned into a ``CallRecord``.
+public struct RejectReason: Error, Sendable, Equatable, CustomStringConvertible {
+  public enum Kind: String, Sendable {
+    /// Not JSON at all, or broken JSON.
+    case syntax
+    /// Valid JSON, but not an object.
+    case notObject
+    /// A required field is absent (or null).
+    case missingField
+    /// A known field holds a value of the wrong type or out of range.
+    case badValue
+    /// The line exceeds the configured length limit.
+    case tooLong
+    /// A line without its newline where none can follow (end of stdin, or a datagram cut short).
+    case truncated
+  }
+  public var kind: Kind
+  /// One line of explanation, e.g. `invalid JSON at column 17: expected ':'`.
+  public var message: String
+
+  public init(_ kind: Kind, _ message: String) {
+    self.kind = kind
+    self.message = message
+  }
+
+  public var description: String { message }
+}
+
+/// A JSON Lines parser for the call-log contract, working on bytes.
+///
+/// It is a complete JSON parser: strings with every escape and `\u` surrogate pairs, UTF-8
+/// validation, numbers in every JSON form, nested values (validated and skipped unless they hold a
+/// known dotted field such as `{"http":{"response":{"status_code":429}}}`), duplicate keys (the
+/// last one wins; a canonical name wins over its aliases), and insignificant whitespace.
+///
+/// ```swift
+/// let parser = CallLogParser()
+/// let record = try parser.parse(#"{"ts":"2026-11-25T13:32:04Z","status_code":503}"#)
+/// ```
+public struct CallLogParser: Sendable {
+  /// Objects and arrays nested deeper than this are rejected (JSONSerialization's own limit is 512).
+  public static let maxDepth = 512
+  let keys: KeyTable
+
+  public init() { keys = KeyTable.shared }
+
+  /// Parses one line (without its newline; a trailing `\r` is allowed as whitespace).
+  public func parse(_ line: String) throws(RejectReason) -> CallRecord {
+    var line = line
+    let result: Result<CallRecord, RejectReason> = line.withUTF8 { buf in
+      do throws(RejectReason) {
+        return .success(try parse(UnsafeRawBufferPointer(buf)))
+      } catch {
+        return .failure(error)
+      }
+    }
+    return try result.get()
+  }
+
+  /// Parses one line given as bytes.
+  public func parse(_ line: UnsafeRawBufferPointer) throws(RejectReason) -> CallRecord {
+    guard let base = line.baseAddress, line.count > 0 else {
+      throw RejectReason(.syntax, "empty line")
+    }
+    var reader = Reader(base: base.assumingMemoryBound(to: UInt8.self), count: line.count, keys: keys)
+    return try reader.parseRecord()
+  }
+
+  /// Parses one line, reusing the strings of dimensions seen before (provider, model, ...), which
+  /// saves an allocation per field and makes later comparisons of equal values cheap.
+  public func parse(_ line: UnsafeRawBufferPointer, interning interner: inout StringInterner)
+    throws(RejectReason)
+    -> CallRecord
+  {
+    guard let base = line.baseAddress, line.count > 0 else {
+      throw RejectReason(.syntax, "empty line")
+    }
+    return try withUnsafeMutablePointer(to: &interner) { pointer throws(RejectReason) in
+      var reader = Reader(base: base.assumingMemoryBound(to: UInt8.self), count: line.count, keys: keys)
+      reader.interner = pointer
+      return try reader.parseRecord()
+    }
+  }
+}
+
+/// The fields of the contract, in slot order.
+enum Field: Int, CaseIterable, Sendable {
+  case ts, status, provider, model, latency, attempt, maxAttempts, exhausted, errorType, errorCode
+  case requestID, retryAfter, rlRequests, rlTokens, promptTokens, completionTokens, app, env, endpoint
+
+  /// The canonical name, for messages.
+  var name: String {
+    switch self {
+    case .ts: "ts"
+    case .status: "status"
+    case .provider: "provider"
+    case .model: "model"
+    case .latency: "latency_ms"
+    case .attempt: "attempt"
+    case .maxAttempts: "max_attempts"
+    case .exhausted: "retries_exhausted"
+    case .errorType: "error_type"
+    case .errorCode: "error_code"
+    case .requestID: "request_id"
+    case .retryAfter: "retry_after_s"
+    case .rlRequests: "ratelimit_remaining_requests"
+    case .rlTokens: "ratelimit_remaining_tokens"
+    case .promptTokens: "prompt_tokens"
+    case .completionTokens: "completion_tokens"
+    case .app: "app"
+    case .env: "env"
+    case .endpoint: "endpoint"
+    }
+  }
+}
+
+/// How an alias's value converts to the canonical field.
+enum Conversion: Sendable { case none, secondsToMs, plusOne }
+
+/// One accepted key path: field, priority (0 = canonical, higher = later alias), conversion.
+struct FieldKey: Sendable {
+  let path: [UInt8]
+  let field: Field
+  let priority: UInt8
+  let conversion: Conversion
+}
+
+/// Every key path of the contract, canonical names first. The table is the contract's.
+let fieldKeys: [FieldKey] = {
+  let spec: [(Field, [(String, Conversion)])] = [
+    (.ts, [("ts", .none), ("timestamp", .none), ("time", .none), ("@timestamp", .none)]),
+    (
+      .status,
+      [
+        ("status", .none), ("status_code", .none), ("http_status", .none),
+        ("http.response.status_code", .none),
+      ]
+    ),
+    (.provider, [("provider", .none), ("gen_ai.provider.name", .none), ("gen_ai.system", .none)]),
+    (.model, [("model", .none), ("gen_ai.request.model", .none)]),
+    (
+      .latency,
+      [
+        ("latency_ms", .none), ("duration_ms", .none), ("elapsed_ms", .none), ("latency_s", .secondsToMs),
+        ("duration_s", .secondsToMs),
+      ]
+    ),
+    (.attempt, [("attempt", .none), ("http.request.resend_count", .plusOne)]),
+    (.maxAttempts, [("max_attempts", .none), ("max_retries", .plusOne)]),
+    (.exhausted, [("retries_exhausted", .none), ("gave_up", .none)]),
+    (.errorType, [("error_type", .none), ("error.type", .none)]),
+    (.errorCode, [("error_code", .none), ("code", .none), ("error.code", .none)]),
+    (.requestID, [("request_id", .none), ("x_request_id", .none)]),
+    (.retryAfter, [("retry_after_s", .none), ("retry_after", .none)]),
+    (.rlRequests, [("ratelimit_remaining_requests", .none)]),
+    (.rlTokens, [("ratelimit_remaining_tokens", .none)]),
+    (.promptTokens, [("prompt_tokens", .none), ("gen_ai.usage.input_tokens", .none)]),
+    (.completionTokens, [("completion_tokens", .none), ("gen_ai.usage.output_tokens", .none)]),
+    (.app, [("app", .none)]),
+    (.env, [("env", .none)]),
+    (.endpoint, [("endpoint", .none)]),
+  ]
+  return spec.flatMap { field, names in
+    names.enumerated().map {
+      FieldKey(path: Array($1.0.utf8), field: field, priority: UInt8($0), conversion: $1.1)
+    }
+  }
+}()
+
+/// Object keys under which nested objects may hold fields (`{"http":{"response":{...}}}`).
+let nestedPrefixes: [[UInt8]] = {
+  var prefixes = Set<[UInt8]>()
+  for key in fieldKeys {
+    for (i, byte) in key.path.enumerated() where byte == UInt8(ascii: ".") {
+      prefixes.insert(Array(key.path[..<i]))
+    }
+  }
+  return Array(prefixes)
+}()
+
+/// Key lookup by length, then bytes: no hashing and no reference counting on the hot path.
+/// Built once and never freed; immutable after construction.
+final class KeyTable: @unchecked Sendable {
+  struct Entry {
+    var offset: Int
+    var length: Int
+    /// Index in `fieldKeys`, or -1 for a nested prefix.
+    var index: Int
+  }
+  /// Every key path's bytes, one after another.
+  let bytes: UnsafeMutablePointer<UInt8>
+  /// Entries ordered by length; `firstByLength[n]..<firstByLength[n + 1]` have length n.
+  let entries: UnsafeMutablePointer<Entry>
+  let firstByLength: UnsafeMutablePointer<Int>
+  let maxLength = 64
+  /// The fields, resolved once, so the hot path never touches a global.
+  let keys: UnsafeMutablePointer<FieldKey>
+  let keyCount: Int
+  /// 1e0 through 1e22, each exact in a Double.
+  let powersOfTen: UnsafeMutablePointer<Double>
+
+  static let shared = KeyTable()
+
+  init() {
+    var all: [(path: [UInt8], index: Int)] = fieldKeys.enumerated().map { ($1.path, $0) }
+    all += nestedPrefixes.map { ($0, -1) }
+    all.sort { $0.path.count < $1.path.count }
+    let total = all.reduce(0) { $0 + $1.path.count }
+    bytes = .allocate(capacity: max(total, 1))
+    entries = .allocate(capacity: all.count)
+    firstByLength = .allocate(capacity: maxLength + 2)
+    var offset = 0
+    for (k, item) in all.enumerated() {
+      for (j, b) in item.path.enumerated() { bytes[offset + j] = b }
+      entries[k] = Entry(offset: offset, length: item.path.count, index: item.index)
+      offset += item.path.count
+    }
+    var k = 0
+    for length in 0...(maxLength + 1) {
+      while k < all.count && all[k].path.count < length { k += 1 }
+      firstByLength[length] = k
+    }
+    keyCount = fieldKeys.count
+    keys = .allocate(capacity: keyCount)
+    keys.initialize(from: fieldKeys, count: keyCount)
+    let exact: [Double] = [
+      1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+      1e19,
+      1e20, 1e21, 1e22,
+    ]
+    powersOfTen = .allocate(capacity: exact.count)
+    powersOfTen.initialize(from: exact, count: exact.count)
+  }
+
+  /// The entry for a key path: `(fieldIndex, isNestedPrefix)`; `nil` when unknown.
+  @inline(__always) func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
+    guard n <= maxLength else { return nil }
+    var k = firstByLength[n]
+    let end = firstByLength[n + 1]
+    while k < end {
+      let e = entries[k]
+      if memcmp(bytes + e.offset, p, n) == 0 { return e.index }
+      k += 1
+    }
+    return nil
+  }
+}
+
+/// A JSON value as far as the record needs it.
+enum Scalar {
+  case string(start: Int, end: Int, escaped: Bool)
+  case integer(Int64)
+  case double(Double)
+  case bool(Bool)
+  case null
+  case object
+  case array
+
+  var typeName: String {
+    switch self {
+    case .string: "a string"
+    case .integer, .double: "a number"
+    case .bool: "a boolean"
+    case .null: "null"
+    case .object: "an object"
+    case .array: "an array"
+    }
+  }
+}
+
+struct Reader {
+  let p: UnsafePointer<UInt8>
+  let n: Int
+  var i = 0
+  let keys: KeyTable
+  var interner: UnsafeMutablePointer<StringInterner>?
+  /// Scratch for unescaped strings and dotted key paths.
+  var scratch: [UInt8] = []
+
+  /// Where the last value of each key path of `fieldKeys` starts (the last duplicate wins), or -1;
+  /// fields are resolved from these at the end, so that a canonical name beats an alias in any
+  /// order. Values are validated on the way and scanned again only when chosen.
+  var slots = InlineArray<48, Int32>(repeating: -1)
+
+  init(base: UnsafePointer<UInt8>, count: Int, keys: KeyTable) {
+    p = base
+    n = count
+    self.keys = keys
+  }
+
+  // MARK: Errors
+
+  func syntax(_ what: String) -> RejectReason {
+    if i >= n { return RejectReason(.syntax, "invalid JSON: unexpected end of line, \(what)") }
+    return RejectReason(.syntax, "invalid JSON at column \(i + 1): \(what)")
+  }
+
+  // MARK: Lexing
+
+  @inline(__always) mutating func skipWhitespace() {
+    while i < n {
+      let c = p[i]
+      guard c == 32 || c == 9 || c == 13 || c == 10 else { return }
+      i += 1
+    }
+  }
+
+  /// Scans a string whose opening quote is at `i`; returns the content range and whether it has
+  /// escapes. Validates escapes and UTF-8.
+  mutating func scanString() throws(RejectReason) -> (Int, Int, Bool) {
+    i += 1
+    let start = i
+    var escaped = false
+    while true {
+      // Fast path over plain ASCII.
+      while i < n {
+        let c = p[i]
+        if c == 34 || c == 92 || c < 32 || c >= 128 { break }
+        i += 1
+      }
+      guard i < n else { throw syntax("unterminated string") }
+      let c = p[i]
+      if c == 34 {
+        i += 1
+        return (start, i - 1, escaped)
+      } else if c == 92 {
+        escaped = true
+        guard i + 1 < n else {
+          i += 1
+          throw syntax("unterminated string")
+        }
+        switch p[i + 1] {
+        case 34, 92, 47, 98, 102, 110, 114, 116: i += 2
+        case 117:
+          let unit = try hex4(at: i + 2)
+          i += 6
+          if unit >= 0xD800 && unit <= 0xDBFF {
+            guard i + 1 < n, p[i] == 92, p[i + 1] == 117 else {
+              throw syntax("unpaired surrogate in \\u escape")
+            }
+            let low = try hex4(at: i + 2)
+            guard low >= 0xDC00 && low <= 0xDFFF else { throw syntax("unpaired surrogate in \\u escape") }
+            i += 6
+          } else if unit >= 0xDC00 && unit <= 0xDFFF {
+            i -= 6
+            throw syntax("unpaired surrogate in \\u escape")
+          }
+        default:
+          i += 1
+          throw syntax("invalid escape in string")
+        }
+      } else if c < 32 {
+        throw syntax("control character in string")
+      } else {
+        try scanUTF8()
+      }
+    }
+  }
+
+  @inline(__always) func hex4(at k: Int) throws(RejectReason) -> UInt32 {
+    guard k + 4 <= n else {
+      throw RejectReason(.syntax, "invalid JSON: unexpected end of line in \\u escape")
+    }
+    var v: UInt32 = 0
+    for j in k..<k + 4 {
+      let c = p[j]
+      let d: UInt8
+      switch c {
+      case 48...57: d = c - 48
+      case 65...70: d = c - 55
+      case 97...102: d = c - 87
+      default: throw RejectReason(.syntax, "invalid JSON at column \(j + 1): invalid \\u escape")
+      }
+      v = v << 4 | UInt32(d)
+    }
+    return v
+  }
+
+  /// Validates one multi-byte UTF-8 sequence at `i` (RFC 3629: no overlongs, no surrogates).
+  mutating func scanUTF8() throws(RejectReason) {
+    let c = p[i]
+    let bad = RejectReason(.syntax, "invalid UTF-8 at column \(i + 1)")
+    @inline(__always) func cont(_ k: Int, _ lo: UInt8 = 0x80, _ hi: UInt8 = 0xBF) -> Bool {
+      k < n && p[k] >= lo && p[k] <= hi
+    }
+    switch c {
+    case 0xC2...0xDF:
+      guard cont(i + 1) else { throw bad }
+      i += 2
+    case 0xE0:
+      guard cont(i + 1, 0xA0), cont(i + 2) else { throw bad }
+      i += 3
+    case 0xE1...0xEC, 0xEE...0xEF:
+      guard cont(i + 1), cont(i + 2) else { throw bad }
+      i += 3
+    case 0xED:
+      guard cont(i + 1, 0x80, 0x9F), cont(i + 2) else { throw bad }
+      i += 3
+    case 0xF0:
+      guard cont(i + 1, 0x90), cont(i + 2), cont(i + 3) else { throw bad }
+      i += 4
+    case 0xF1...0xF3:
+      guard cont(i + 1), cont(i + 2), cont(i + 3) else { throw bad }
+      i += 4
+    case 0xF4:
+      guard cont(i + 1, 0x80, 0x8F), cont(i + 2), cont(i + 3) else { throw bad }
+      i += 4
+    default: throw bad
+    }
+  }
+
+  /// Decodes the content of a string with escapes into `scratch`.
+  mutating func unescape(_ start: Int, _ end: Int) {
+    scratch.removeAll(keepingCapacity: true)
+    var k = start
+    while k < end {
+      let c = p[k]
+      if c != 92 {
+        scratch.append(c)
+        k += 1
+        continue
+      }
+      let e = p[k + 1]
+      k += 2
+      switch e {
+      case 98: scratch.append(8)
+      case 102: scratch.append(12)
+      case 110: scratch.append(10)
+      case 114: scratch.append(13)
+      case 116: scratch.append(9)
+      case 117:
+        var scalar = (try? hex4(at: k)) ?? 0xFFFD
+        k += 4
+        if scalar >= 0xD800 && scalar <= 0xDBFF {
+          let low = (try? hex4(at: k + 2)) ?? 0xDC00
+          k += 6
+          scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+        }
+        appendUTF8(scalar)
+      default: scratch.append(e)  // " \ /
+      }
+    }
+  }
+
+  mutating func appendUTF8(_ v: UInt32) {
+    switch v {
+    case 0..<0x80: scratch.append(UInt8(v))
+    case 0x80..<0x800:
+      scratch.append(UInt8(0xC0 | v >> 6))
+      scratch.append(UInt8(0x80 | v & 0x3F))
+    case 0x800..<0x10000:
+      scratch.append(UInt8(0xE0 | v >> 12))
+      scratch.append(UInt8(0x80 | v >> 6 & 0x3F))
+      scratch.append(UInt8(0x80 | v & 0x3F))
+    default:
+      scratch.append(UInt8(0xF0 | v >> 18))
+      scratch.append(UInt8(0x80 | v >> 12 & 0x3F))
+      scratch.append(UInt8(0x80 | v >> 6 & 0x3F))
+      scratch.append(UInt8(0x80 | v & 0x3F))
+    }
+  }
+
+  /// Scans a JSON number at `i` by the grammar of RFC 8259 and converts it.
+  mutating func scanNumber() throws(RejectReason) -> Scalar {
+    let start = i
+    var negative = false
+    if p[i] == 45 {
+      negative = true
+      i += 1
+    }
+    guard i < n, p[i] >= 48 && p[i] <= 57 else { throw syntax("invalid number") }
+    var value: Int64 = 0
+    var digitCount = 0
+    if p[i] == 48 {
+      i += 1
+      digitCount = 1
+    } else {
+      while i < n, p[i] >= 48 && p[i] <= 57 {
+        if digitCount < 18 { value = value &* 10 &+ Int64(p[i] - 48) }
+        digitCount += 1
+        i += 1
+      }
+    }
+    var isInteger = true
+    if i < n, p[i] == 46 {
+      isInteger = false
+      i += 1
+      guard i < n, p[i] >= 48 && p[i] <= 57 else { throw syntax("invalid number: digit expected after '.'") }
+      while i < n, p[i] >= 48 && p[i] <= 57 { i += 1 }
+    }
+    if i < n, p[i] == 101 || p[i] == 69 {
+      isInteger = false
+      i += 1
+      if i < n, p[i] == 43 || p[i] == 45 { i += 1 }
+      guard i < n, p[i] >= 48 && p[i] <= 57 else {
+        throw syntax("invalid number: digit expected in exponent")
+      }
+      while i < n, p[i] >= 48 && p[i] <= 57 { i += 1 }
+    }
+    if isInteger && digitCount <= 18 { return .integer(negative ? -value : value) }
+    if let fast = fastDecimal(start) { return .double(fast) }
+    // Slow path: exact conversion of any other form by the C library.
+    let length = i - start
+    let d: Double = withUnsafeTemporaryAllocation(of: CChar.self, capacity: length + 1) { buf in
+      let base = buf.baseAddress!
+      UnsafeMutableRawPointer(base).copyMemory(from: p + start, byteCount: length)
+      base[length] = 0
+      return strtod(base, nil)
+    }
+    return .double(d)
+  }
+
+  /// Plain decimals such as `1679.9`: at most 15 significant digits and 22 fraction digits give an
+  /// exact mantissa and an exact power of ten, so one division is correctly rounded (Clinger's fast
+  /// path) and agrees with strtod. Other forms return nil.
+  func fastDecimal(_ start: Int) -> Double? {
+    var k = start
+    let negative = p[k] == 45
+    if negative { k += 1 }
+    var mantissa: Int64 = 0
+    var digits = 0
+    var fraction = 0
+    var seenDot = false
+    while k < i {
+      let c = p[k]
+      if c == 46 {
+        seenDot = true
+      } else if c >= 48 && c <= 57 {
+        if digits > 0 || c != 48 { digits += 1 }
+        mantissa = mantissa * 10 + Int64(c - 48)
+        if seenDot { fraction += 1 }
+        if digits > 15 || fraction > 22 { return nil }
+      } else {
+        return nil  // exponent: leave it to strtod
+      }
+      k += 1
+    }
+    let value = Double(mantissa) / keys.powersOfTen[fraction]
+    return negative ? -value : value
+  }
+
+  /// Validates and skips any value at `i` (after whitespace), for values no field needs.
+  mutating func skipValue(depth: Int) throws(RejectReason) {
+    guard depth < CallLogParser.maxDepth else { throw syntax("nested too deeply") }
+    guard i < n else { throw syntax("value expected") }
+    switch p[i] {
+    case 34: _ = try scanString()
+    case 123:
+      i += 1
+      skipWhitespace()
+      if i < n, p[i] == 125 {
+        i += 1
+        return
+      }
+      while true {
+        skipWhitespace()
+        guard i < n, p[i] == 34 else { throw syntax("expected '\"' to start a key") }
+        _ = try scanString()
+        skipWhitespace()
+        guard i < n, p[i] == 58 else { throw syntax("expected ':'") }
+        i += 1
+        skipWhitespace()
+        try skipValue(depth: depth + 1)
+        skipWhitespace()
+        guard i < n else { throw syntax("expected ',' or '}'") }
+        if p[i] == 44 {
+          i += 1
+          continue
+        }
+        guard p[i] == 125 else { throw syntax("expected ',' or '}'") }
+        i += 1
+        return
+      }
+    case 91:
+      i += 1
+      skipWhitespace()
+      if i < n, p[i] == 93 {
+        i += 1
+        return
+      }
+      while true {
+        skipWhitespace()
+        try skipValue(depth: depth + 1)
+        skipWhitespace()
+        guard i < n else { throw syntax("expected ',' or ']'") }
+        if p[i] == 44 {
+          i += 1
+          continue
+        }
+        guard p[i] == 93 else { throw syntax("expected ',' or ']'") }
+        i += 1
+        return
+      }
+    default: _ = try scanScalar()
+    }
+  }
+
+  /// Scans a value at `i`; objects and arrays are reported by kind, not consumed.
+  mutating func scanScalar() throws(RejectReason) -> Scalar {
+    guard i < n else { throw syntax("value expected") }
+    switch p[i] {
+    case 34:
+      let (s, e, esc) = try scanString()
+      return .string(start: s, end: e, escaped: esc)
+    case 45, 48...57: return try scanNumber()
+    case 116:
+      try literal("true")
+      return .bool(true)
+    case 102:
+      try literal("false")
+      return .bool(false)
+    case 110:
+      try literal("null")
+      return .null
+    case 123: return .object
+    case 91: return .array
+    default: throw syntax("unexpected character")
+    }
+  }
+
+  mutating func literal(_ word: StaticString) throws(RejectReason) {
+    let len = word.utf8CodeUnitCount
+    guard i + len <= n, memcmp(p + i, word.utf8Start, len) == 0 else { throw syntax("invalid literal") }
+    i += len
+  }
+
+  // MARK: The record
+
+  mutating func parseRecord() throws(RejectReason) -> CallRecord {
+    skipWhitespace()
+    guard i < n else { throw RejectReason(.syntax, "empty line") }
+    guard p[i] == 123 else {
+      let value = try scanScalar()
+      if case .array = value { try skipValue(depth: 0) }
+      skipWhitespace()
+      guard i == n else { throw syntax("unexpected characters after the value") }
+      throw RejectReason(.notObject, "not a JSON object: the line is \(value.typeName)")
+    }
+    var path: [UInt8] = []
+    try parseObject(prefix: &path, depth: 0)
+    skipWhitespace()
+    guard i == n else { throw syntax("unexpected characters after the object") }
+    return try finish()
+  }
+
+  /// Parses the object at `i`; keys are matched with `prefix` (a dotted path) in front.
+  mutating func parseObject(prefix: inout [UInt8], depth: Int) throws(RejectReason) {
+    guard depth < CallLogParser.maxDepth else { throw syntax("nested too deeply") }
+    i += 1
+    skipWhitespace()
+    if i < n, p[i] == 125 {
+      i += 1
+      return
+    }
+    while true {
+      skipWhitespace()
+      guard i < n, p[i] == 34 else { throw syntax("expected '\"' to start a key") }
+      let (ks, ke, kesc) = try scanString()
+      skipWhitespace()
+      guard i < n, p[i] == 58 else { throw syntax("expected ':'") }
+      i += 1
+      skipWhitespace()
+      // Resolve the key to a field, a nested prefix, or nothing.
+      var fieldIndex: Int?
+      var nested = false
+      if prefix.isEmpty && !kesc {
+        if let found = keys.lookup(p + ks, ke - ks) {
+          if found >= 0 { fieldIndex = found } else { nested = i < n && p[i] == 123 }
+        }
+      } else {
+        var full = prefix
+        if !full.isEmpty { full.append(46) }
+        if kesc {
+          unescape(ks, ke)
+          full.append(contentsOf: scratch)
+        } else {
+          full.append(contentsOf: UnsafeBufferPointer(start: p + ks, count: ke - ks))
+        }
+        let found = full.withUnsafeBufferPointer { keys.lookup($0.baseAddress!, $0.count) }
+        if let found {
+          if found >= 0 { fieldIndex = found } else { nested = i < n && p[i] == 123 }
+        }
+        if nested {
+          try parseObject(prefix: &full, depth: depth + 1)
+          fieldIndex = nil
+        }
+      }
+      if nested && prefix.isEmpty && !kesc {
+        var sub = Array(UnsafeBufferPointer(start: p + ks, count: ke - ks))
+        try parseObject(prefix: &sub, depth: depth + 1)
+      } else if let fieldIndex {
+        slots[fieldIndex] = Int32(i)
+        try skipValue(depth: depth + 1)
+      } else if !nested {
+        try skipValue(depth: depth + 1)
+      }
+      skipWhitespace()
+      guard i < n else { throw syntax("expected ',' or '}'") }
+      if p[i] == 44 {
+        i += 1
+        continue
+      }
+      guard p[i] == 125 else { throw syntax("expected ',' or '}'") }
+      i += 1
+      return
+    }
+  }
+
+  func string(_ s: Int, _ e: Int, _ escaped: Bool) -> String {
+    String(decoding: UnsafeBufferPointer(start: p + s, count: e - s), as: UTF8.self)
+  }
+
+  mutating func stringValue(_ s: Int, _ e: Int, _ escaped: Bool) -> String {
+    if !escaped { return string(s, e, false) }
+    unescape(s, e)
+    return String(decoding: scratch, as: UTF8.self)
+  }
+
+  func wrongType(_ key: FieldKey, _ value: Scalar, expected: String) -> RejectReason {
+    RejectReason(
+      .badValue,
+      "field '\(String(decoding: key.path, as: UTF8.self))': expected \(expected), got \(value.typeName)")
+  }
+
+  func outOfRange(_ key: FieldKey, _ detail: String) -> RejectReason {
+    RejectReason(.badValue, "field '\(String(decoding: key.path, as: UTF8.self))': \(detail)")
+  }
+
+  /// An integral JSON number as Int64 (`2e2` and `200.0` count; `200.5` does not).
+  func integer(_ key: FieldKey, _ value: Scalar) throws(RejectReason) -> Int64 {
+    switch value {
+    case .integer(let v): return v
+    case .double(let d):
+      guard d.rounded() == d, abs(d) < 9.2e18 else { throw wrongType(key, value, expected: "an integer") }
+      return Int64(d)
+    default: throw wrongType(key, value, expected: "an integer")
+    }
+  }
+
+  func number(_ key: FieldKey, _ value: Scalar) throws(RejectReason) -> Double {
+    switch value {
+    case .integer(let v): return Double(v)
+    case .double(let d):
+      guard d.isFinite else { throw outOfRange(key, "number out of range") }
+      return d
+    default: throw wrongType(key, value, expected: "a number")
+    }
+  }
+
+  /// Converts the chosen value of one field; `value` is never `.absent` or `.null`.
+  mutating func convert(_ key: FieldKey, _ value: Scalar, into r: inout CallRecord) throws(RejectReason) {
+    switch key.field {
+    case .ts:
+      switch value {
+      case .string(let s, let e, let esc):
+        let ms: Int64?
+        if esc {
+          unescape(s, e)
+          ms = scratch.withUnsafeBytes { Timestamp.parseRFC3339($0) }
+        } else {
+          ms = Timestamp.parseRFC3339(UnsafeRawBufferPointer(start: p + s, count: e - s))
+        }
+        guard let ms else { throw outOfRange(key, "not an RFC 3339 timestamp") }
+        r.timestampMs = ms
+      case .integer, .double:
+        let d = try number(key, value)
+        let ms = d >= 1e12 ? d : d * 1000
+        guard ms >= 0, ms <= Double(Timestamp.maxMs) else { throw outOfRange(key, "timestamp out of range") }
+        r.timestampMs = Int64(ms)
+      default: throw wrongType(key, value, expected: "an RFC 3339 string or epoch seconds/milliseconds")
+      }
+    case .status:
+      let v = try integer(key, value)
+      guard v == 0 || (100...599).contains(v) else {
+        throw outOfRange(key, "status \(v) is not 0 or 100-599")
+      }
+      r.status = Int(v)
+    case .latency:
+      var d = try number(key, value)
+      if key.conversion == .secondsToMs { d *= 1000 }
+      guard d >= 0 else { throw outOfRange(key, "must not be negative") }
+      r.latencyMs = d
+    case .attempt, .maxAttempts:
+      var v = try integer(key, value)
+      if key.conversion == .plusOne { v += 1 }
+      guard v >= 1, v <= Int32.max else { throw outOfRange(key, "must be 1 or more") }
+      if key.field == .attempt { r.attempt = Int(v) } else { r.maxAttempts = Int(v) }
+    case .exhausted:
+      guard case .bool(let b) = value else { throw wrongType(key, value, expected: "a boolean") }
+      r.retriesExhausted = b
+    case .retryAfter:
+      let d = try number(key, value)
+      guard d >= 0 else { throw outOfRange(key, "must not be negative") }
+      r.retryAfterS = d
+    case .rlRequests: r.rateLimitRemainingRequests = try integer(key, value)
+    case .rlTokens: r.rateLimitRemainingTokens = try integer(key, value)
+    case .promptTokens: r.promptTokens = try integer(key, value)
+    case .completionTokens: r.completionTokens = try integer(key, value)
+    case .provider, .model, .errorType, .errorCode, .requestID, .app, .env, .endpoint:
+      guard case .string(let s, let e, let esc) = value else {
+        throw wrongType(key, value, expected: "a string")
+      }
+      let text =
+        if let interner, !esc, key.field != .requestID {
+          interner.pointee.string(UnsafeRawBufferPointer(start: p + s, count: e - s))
+        } else {
+          stringValue(s, e, esc)
+        }
+      switch key.field {
+      case .provider: r.provider = text
+      case .model: r.model = text
+      case .errorType: r.errorType = text
+      case .errorCode: r.errorCode = text
+      case .requestID: r.requestID = text
+      case .app: r.app = text
+      case .env: r.env = text
+      default: r.endpoint = text
+      }
+    }
+  }
+
+  /// Resolves every field from `slots`: the first alias (in priority order) that is present and
+  /// not null; `fieldKeys` lists each field's aliases together, canonical first.
+  mutating func finish() throws(RejectReason) -> CallRecord {
+    var record = CallRecord(timestampMs: 0, status: 0)
+    var seenTs = false
+    var seenStatus = false
+    var k = 0
+    while k < keys.keyCount {
+      let field = keys.keys[k].field
+      var chosen = -1
+      while k < keys.keyCount, keys.keys[k].field == field {
+        // null counts as absent: the next alias may hold the value.
+        if chosen < 0, slots[k] >= 0, p[Int(slots[k])] != 110 { chosen = k }
+        k += 1
+      }
+      guard chosen >= 0 else { continue }
+      i = Int(slots[chosen])
+      let value = try scanScalar()
+      try convert(keys.keys[chosen], value, into: &record)
+      if field == .ts { seenTs = true }
+      if field == .status { seenStatus = true }
+    }
+    guard seenTs else {
+      throw RejectReason(.missingField, "missing required field 'ts' (or timestamp, time, @timestamp)")
+    }
+    guard seenStatus else {
+      throw RejectReason(.missingField, "missing required field 'status' (or status_code, http_status)")
+    }
+    return record
+  }
+}
+
+/// A small cache of recently seen strings, so that a dimension's value is allocated once, not once
+/// per line. One per thread; it holds at most 256 strings.
+public struct StringInterner {
+  var slots = [(hash: UInt64, value: String)](repeating: (0, ""), count: 256)
+
+  public init() {}
+
+  mutating func string(_ bytes: UnsafeRawBufferPointer) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in bytes {
+      hash ^= UInt64(b)
+      hash = hash &* 0x0000_0100_0000_01b3
+    }
+    let slot = Int(truncatingIfNeeded: (hash ^ hash >> 29) & 255)
+    return slots.withUnsafeMutableBufferPointer { table in
+      if table[slot].hash == hash {
+        var candidate = table[slot].value
+        let same = candidate.withUTF8 {
+          $0.count == bytes.count
+            && (bytes.count == 0 || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
+        }
+        if same { return candidate }
+      }
+      let value = String(decoding: bytes, as: UTF8.self)
+      table[slot] = (hash, value)
+      return value
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/// The width of a rollup bucket: 10 seconds of event time.
+public let rollupBucketMs: Int64 = 10_000
+
+/// Counts and latencies of the calls of one series in one time bucket (or, merged, a window).
+///
+/// Everything the alert metrics need is here, so that evaluating a window reads a few rollup rows
+/// instead of the raw calls. Rollups merge by addition.
+public struct Rollup: Sendable, Equatable {
+  /// Attempts (every line).
+  public var attempts: Int64 = 0
+  /// Logical requests: lines with `attempt == 1`.
+  public var requests: Int64 = 0
+  /// Attempts with status >= 400 or 0.
+  public var errors: Int64 = 0
+  public var status429: Int64 = 0
+  public var status5xx: Int64 = 0
+  /// 401 and 403.
+  public var auth: Int64 = 0
+  /// Attempts per ``StatusClass`` (`success` included), indexed by the class's position in `allCases`.
+  public var classes = [Int64](repeating: 0, count: StatusClass.allCases.count)
+  /// Lines that say the caller gave up.
+  public var exhausted: Int64 = 0
+  public var latency = LatencyHistogram()
+  public var latencySumMs: Double = 0
+  public var promptTokens: Int64 = 0
+  public var completionTokens: Int64 = 0
+  /// Tokens of attempts that failed (what errors cost).
+  public var failedTokens: Int64 = 0
+
+  public init() {}
+
+  /// Counts one call.
+  public mutating func add(_ r: CallRecord) {
+    attempts += 1
+    if r.attempt == 1 { requests += 1 }
+    let isError = StatusClass.isError(r.status)
+    if isError { errors += 1 }
+    if r.status == 429 { status429 += 1 }
+    if r.status >= 500 && r.status <= 599 { status5xx += 1 }
+    if StatusClass.isAuth(r.status) { auth += 1 }
+    classes[r.statusClass.index] += 1
+    if r.retriesExhausted { exhausted += 1 }
+    if let l = r.latencyMs {
+      latency.record(l)
+      latencySumMs += l
+    }
+    let tokens = (r.promptTokens ?? 0) + (r.completionTokens ?? 0)
+    promptTokens += r.promptTokens ?? 0
+    completionTokens += r.completionTokens ?? 0
+    if isError { failedTokens += tokens }
+  }
+
+  /// Adds every count of `other`.
+  public mutating func merge(_ other: Rollup) {
+    attempts += other.attempts
+    requests += other.requests
+    errors += other.errors
+    status429 += other.status429
+    status5xx += other.status5xx
+    auth += other.auth
+    for i in classes.indices { classes[i] += other.classes[i] }
+    exhausted += other.exhausted
+    latency.merge(other.latency)
+    latencySumMs += other.latencySumMs
+    promptTokens += other.promptTokens
+    completionTokens += other.completionTokens
+    failedTokens += other.failedTokens
+  }
+
+  /// Attempts of one class.
+  public func count(of statusClass: StatusClass) -> Int64 { classes[statusClass.index] }
+}
+
+extension StatusClass {
+  /// The position of this class in `allCases`, for compact arrays.
+  public var index: Int {
+    switch self {
+    case .success: 0
+    case .client: 1
+    case .capacity: 2
+    case .quota: 3
+    case .server: 4
+    case .network: 5
+    }
+  }
+}
+
+/// A rollup's key: bucket start (ms, a multiple of ``rollupBucketMs``) and series.
+public struct RollupKey: Sendable, Hashable {
+  public var bucketMs: Int64
+  public var series: SeriesKey
+
+  public init(bucketMs: Int64, series: SeriesKey) {
+    self.bucketMs = bucketMs
+    self.series = series
+  }
+
+  /// The bucket that holds an instant.
+  public static func bucket(of ms: Int64) -> Int64 {
+    ms >= 0
+      ? ms / rollupBucketMs * rollupBucketMs : (ms - rollupBucketMs + 1) / rollupBucketMs * rollupBucketMs
+  }
+}

@@ -1,0 +1,361 @@
+import VigilCore
+public import VigilStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Settings of follow mode.
+public struct FollowOptions: Sendable {
+  /// Where to start in a file that has no checkpoint and exists when following starts. Files that
+  /// appear later are always read from their beginning, as Vector's file source does.
+  public enum StartPosition: String, Sendable, CaseIterable {
+    case beginning, end
+  }
+
+  public var ingest = IngestOptions()
+  public var startAt = StartPosition.beginning
+  /// A file no longer matched by any pattern (renamed away or deleted) is closed after this many
+  /// polls without growth, once its last line is read.
+  public var idlePollsBeforeClose = 2
+
+  public init() {}
+}
+
+/// Tails files matched by glob patterns, like Vector's file source: new files, rotation by
+/// rename-and-create and by copytruncate, partial last lines held until their newline, and a
+/// checkpoint per file committed with its rows, so a restart resumes exactly where it stopped.
+///
+/// `poll()` does one round of work and returns; the caller decides when to call it again, so tests
+/// drive it step by step and the daemon on a timer.
+public final class Follower {
+  let store: Store
+  let patterns: [String]
+  let options: FollowOptions
+  var files: [FileKey: WatchedFile] = [:]
+  var firstScan = true
+  var events: [String] = []
+  /// `.gz` files already handed to the one-shot importer, by identity and size.
+  var gzipSeen: Set<GzipKey> = []
+
+  struct FileKey: Hashable {
+    var device: UInt64
+    var inode: UInt64
+  }
+
+  struct GzipKey: Hashable {
+    var key: FileKey
+    var size: Int64
+  }
+
+  public init(store: Store, patterns: [String], options: FollowOptions = FollowOptions()) {
+    self.store = store
+    self.patterns = patterns
+    self.options = options
+  }
+
+  deinit {
+    for file in files.values { close(file.fd) }
+  }
+
+  /// What happened since the last call: files found, rotations, truncations, files closed.
+  public func takeEvents() -> [String] {
+    defer { events.removeAll() }
+    return events
+  }
+
+  /// The paths being read now.
+  public var watchedPaths: [String] { files.values.filter { $0.state == .reading }.map(\.path).sorted() }
+
+  /// One round: find files, notice rotation and truncation, read what is new, store it.
+  @discardableResult
+  public func poll() throws -> IngestStats {
+    var stats = IngestStats()
+    try scan(&stats)
+    try identifyNewFiles()
+    try detectTruncation(&stats)
+    for file in files.values.sorted(by: { $0.path < $1.path }) where file.state == .reading {
+      try read(file, &stats)
+    }
+    try closeFinished(&stats)
+    firstScan = false
+    return stats
+  }
+
+  // MARK: Discovery
+
+  func expand(_ pattern: String) -> [String] {
+    var g = glob_t()
+    defer { globfree(&g) }
+    guard glob(pattern, 0, nil, &g) == 0 else { return [] }
+    return (0..<Int(g.gl_pathc)).compactMap { g.gl_pathv[$0].map { String(cString: $0) } }
+  }
+
+  func scan(_ stats: inout IngestStats) throws {
+    for file in files.values { file.matched = false }
+    var paths = Set<String>()
+    for pattern in patterns { paths.formUnion(expand(pattern)) }
+    for path in paths.sorted() {
+      var st = stat()
+      guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+      let key = FileKey(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+      if let file = files[key] {
+        if file.path != path {
+          events.append("\(file.path): renamed to \(path)")
+          file.path = path
+        }
+        file.matched = true
+        continue
+      }
+      if path.hasSuffix(".gz") {
+        try readGzip(path, GzipKey(key: key, size: Int64(st.st_size)), &stats)
+        continue
+      }
+      let fd = open(path, O_RDONLY | O_CLOEXEC)
+      guard fd >= 0 else {
+        events.append("\(path): cannot open: \(String(cString: strerror(errno)))")
+        continue
+      }
+      let file = WatchedFile(path: path, fd: fd, key: key, options: options.ingest)
+      file.existedAtStart = firstScan
+      files[key] = file
+      events.append("\(path): found")
+    }
+  }
+
+  /// Rotated and compressed files are complete: read them once, from their checkpoint.
+  func readGzip(_ path: String, _ key: GzipKey, _ stats: inout IngestStats) throws {
+    guard !gzipSeen.contains(key) else { return }
+    gzipSeen.insert(key)
+    let result = try Importer(store: store, options: options.ingest).ingest(path: path)
+    stats.add(result.stats)
+    if result.stats.lines > 0 {
+      events.append("\(path): read \(result.stats.lines) lines from the compressed file")
+    }
+  }
+
+  /// Gives files whose first line is complete their identity and start position.
+  func identifyNewFiles() throws {
+    for file in files.values.sorted(by: { $0.path < $1.path }) where file.state == .unidentified {
+      guard let fingerprint = file.readFingerprint(acceptPartial: !file.matched) else { continue }
+      if let original = files.values.first(where: {
+        $0 !== file && $0.fingerprint == fingerprint && $0.state == .reading && $0.matched
+      }) {
+        // Same first line as a file being read: a copy (copytruncate's), read only if the original
+        // is truncated or goes away.
+        file.fingerprint = fingerprint
+        file.state = .shadow
+        file.shadowOf = original.key
+        events.append("\(file.path): a copy of \(original.path); held until that file is truncated or gone")
+        continue
+      }
+      try start(file, fingerprint: fingerprint)
+    }
+  }
+
+  func start(_ file: WatchedFile, fingerprint: String) throws {
+    file.fingerprint = fingerprint
+    file.state = .reading
+    let size = file.size() ?? 0
+    var offset: Int64 = 0
+    var lineNumber: Int64 = 0
+    if let forced = file.forcedStart {
+      offset = forced
+    } else if let saved = try store.checkpoint(fingerprint: fingerprint), saved.offset <= size {
+      offset = saved.offset
+      lineNumber = saved.lineNumber
+      if offset > 0 { events.append("\(file.path): resuming at byte \(offset)") }
+    } else if file.existedAtStart && options.startAt == .end {
+      offset = file.lastLineBoundary(before: size)
+      events.append("\(file.path): starting at the end (byte \(offset))")
+    }
+    file.forcedStart = nil
+    file.begin(at: offset, lineNumber: lineNumber)
+    if offset > 0 {
+      var batch = IngestBatch(source: file.path)
+      batch.checkpoint = file.checkpoint()
+      try store.write(batch)
+    }
+  }
+
+  // MARK: Truncation
+
+  func detectTruncation(_ stats: inout IngestStats) throws {
+    for file in files.values where file.state == .reading {
+      let size = file.size() ?? 0
+      let shrank = size < file.splitter.offset
+      let rewritten =
+        !shrank
+        && file.readFingerprint(acceptPartial: false).map { $0 != file.fingerprint }
+          ?? (size == 0 && file.splitter.offset > 0)
+      guard shrank || rewritten else { continue }
+      // copytruncate: the lines written since the last read are in the copy, if it is watched.
+      if let copy = files.values.first(where: { $0.state == .shadow && $0.shadowOf == file.key }) {
+        try drain(copy, from: file, &stats)
+      } else {
+        events.append(
+          "\(file.path): truncated; lines written after byte \(file.splitter.offset) before the truncation are lost unless its copy is matched"
+        )
+      }
+      events.append("\(file.path): truncated, reading from the start")
+      file.state = .unidentified
+      file.fingerprint = nil
+      file.forcedStart = 0
+      file.begin(at: 0, lineNumber: 0)
+    }
+  }
+
+  /// Reads the copy of a truncated file from where the original was read to the copy's end.
+  func drain(_ copy: WatchedFile, from original: WatchedFile, _ stats: inout IngestStats) throws {
+    copy.begin(at: original.splitter.lineBoundary, lineNumber: original.processor.lineNumber)
+    copy.state = .reading
+    copy.shadowOf = nil
+    try read(copy, &stats)
+    events.append("\(copy.path): read the copy of \(original.path) to its end")
+  }
+
+  // MARK: Reading
+
+  func read(_ file: WatchedFile, _ stats: inout IngestStats) throws {
+    var grew = false
+    while true {
+      let n = file.readChunk()
+      if n < 0 {
+        events.append("\(file.path): read error: \(String(cString: strerror(errno)))")
+        break
+      }
+      if n == 0 { break }
+      grew = true
+      file.processor.stats.bytes += Int64(n)
+      file.feedChunk(n)
+      if file.processor.batch.records.count + file.processor.batch.rejects.count >= options.ingest.batchLines
+      {
+        try commit(file, &stats)
+      }
+    }
+    file.idlePolls = grew ? 0 : file.idlePolls + 1
+    try commit(file, &stats)
+  }
+
+  func commit(_ file: WatchedFile, _ stats: inout IngestStats) throws {
+    let checkpoint = file.checkpoint()
+    guard !file.processor.batch.isEmpty || checkpoint.offset != file.committedOffset else { return }
+    var batch = file.processor.takeBatch()
+    batch.checkpoint = checkpoint
+    try store.write(batch)
+    file.committedOffset = checkpoint.offset
+    stats.add(file.processor.stats)
+    file.processor.stats = IngestStats()
+  }
+
+  /// Closes files that are no longer matched and have stopped growing; their last line, if it
+  /// never got a newline, is stored if valid or rejected as truncated.
+  func closeFinished(_ stats: inout IngestStats) throws {
+    for (key, file) in files where !file.matched {
+      let gone = file.state != .reading || file.idlePolls >= options.idlePollsBeforeClose
+      guard gone else { continue }
+      if file.state == .reading && file.splitter.hasPartial {
+        file.splitter.flush { file.processor.handleFinal($0) }
+        try commit(file, &stats)
+      }
+      close(file.fd)
+      files[key] = nil
+      events.append("\(file.path): closed (no longer matched)")
+      // A copy waiting on this file now stands on its own, from the checkpoint.
+      for copy in files.values where copy.state == .shadow && copy.shadowOf == key {
+        copy.state = .unidentified
+        copy.shadowOf = nil
+      }
+    }
+  }
+}
+
+/// One file being followed.
+final class WatchedFile {
+  enum State { case unidentified, reading, shadow }
+
+  var path: String
+  let fd: Int32
+  let key: Follower.FileKey
+  var state = State.unidentified
+  var fingerprint: String?
+  var matched = true
+  var existedAtStart = false
+  var idlePolls = 0
+  var forcedStart: Int64?
+  var shadowOf: Follower.FileKey?
+  var splitter: LineSplitter
+  var processor: LineProcessor
+  var committedOffset: Int64 = 0
+  let buffer: UnsafeMutableRawBufferPointer
+  let maxLineBytes: Int
+
+  init(path: String, fd: Int32, key: Follower.FileKey, options: IngestOptions) {
+    self.path = path
+    self.fd = fd
+    self.key = key
+    maxLineBytes = options.maxLineBytes
+    splitter = LineSplitter(maxLineBytes: options.maxLineBytes, startOffset: 0)
+    processor = LineProcessor(source: path, lineNumber: 0)
+    buffer = .allocate(byteCount: options.readSize, alignment: 16)
+  }
+
+  deinit { buffer.deallocate() }
+
+  func size() -> Int64? {
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { return nil }
+    return Int64(st.st_size)
+  }
+
+  func readFingerprint(acceptPartial: Bool) -> String? {
+    let prefix = UnsafeMutableRawBufferPointer.allocate(byteCount: Fingerprint.maxBytes, alignment: 8)
+    defer { prefix.deallocate() }
+    let n = pread(fd, prefix.baseAddress, prefix.count, 0)
+    guard n > 0 else { return nil }
+    return Fingerprint.of(
+      prefix: UnsafeRawBufferPointer(rebasing: prefix[..<n]), acceptPartial: acceptPartial)
+  }
+
+  /// The offset just after the last newline before `size`, so that starting at the end never
+  /// starts in the middle of a line.
+  func lastLineBoundary(before size: Int64) -> Int64 {
+    var end = size
+    while end > 0 {
+      let start = max(0, end - Int64(buffer.count))
+      let n = pread(fd, buffer.baseAddress, Int(end - start), off_t(start))
+      guard n > 0 else { return 0 }
+      if let k = UnsafeRawBufferPointer(rebasing: buffer[..<n]).lastIndex(of: 0x0A) {
+        return start + Int64(k) + 1
+      }
+      end = start
+    }
+    return 0
+  }
+
+  func begin(at offset: Int64, lineNumber: Int64) {
+    splitter = LineSplitter(maxLineBytes: maxLineBytes, startOffset: offset)
+    processor = LineProcessor(source: path, lineNumber: lineNumber)
+    committedOffset = offset
+  }
+
+  /// Reads the next bytes after what was read; 0 at the end for now, -1 on error.
+  func readChunk() -> Int {
+    while true {
+      let n = pread(fd, buffer.baseAddress, buffer.count, off_t(splitter.offset))
+      if n < 0 && errno == EINTR { continue }
+      return n
+    }
+  }
+
+  func feedChunk(_ n: Int) {
+    splitter.feed(UnsafeRawBufferPointer(rebasing: buffer[..<n])) { processor.handle($0) }
+  }
+
+  func checkpoint() -> Checkpoint {
+    Checkpoint(
+      fingerprint: fingerprint ?? "", path: path, device: key.device, inode: key.inode,
+      offset: splitter.lineBoundary,
+      lineNumber: processor.lineNumber)
+  }
+}

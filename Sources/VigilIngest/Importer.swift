@@ -1,0 +1,218 @@
+import VigilCore
+public import VigilStore
+
+/// Settings shared by one-shot and follow ingestion.
+public struct IngestOptions: Sendable {
+  /// Lines longer than this are rejected and skipped, never buffered whole.
+  public var maxLineBytes = 1 << 20
+  /// Lines per transaction.
+  public var batchLines = 32_768
+  /// Bytes per read.
+  public var readSize = 1 << 20
+  /// Parse and count, but store nothing (to check a file, or to measure the parser alone).
+  public var dryRun = false
+
+  public init() {}
+}
+
+/// Progress of a long import, reported after each stored batch.
+public struct IngestProgress: Sendable {
+  public var source: String
+  public var stats: IngestStats
+  /// Bytes of the current file read so far, and its size (compressed size for `.gz`: unknown, 0).
+  public var position: Int64
+  public var total: Int64
+}
+
+/// What one file's import did.
+public struct FileIngestResult: Sendable {
+  public var source: String
+  public var stats = IngestStats()
+  /// Where reading started (0, or a checkpoint).
+  public var startOffset: Int64 = 0
+  /// Something a user should know: an incomplete last line left for later, a file already read.
+  public var notes: [String] = []
+}
+
+/// One-shot ingestion of files and stdin: reads from each file's checkpoint to its end, parsing on
+/// one thread while the store writes on the caller's, and commits each batch with its checkpoint.
+public final class Importer {
+  let store: Store
+  let options: IngestOptions
+
+  public init(store: Store, options: IngestOptions = IngestOptions()) {
+    self.store = store
+    self.options = options
+  }
+
+  /// Reads `path` from where the last run stopped to its end.
+  ///
+  /// A last line without a newline is stored if it is a valid record; otherwise it is left for the
+  /// next run (the writer may still be writing it) and a note says so.
+  public func ingest(path: String, progress: ((IngestProgress) -> Void)? = nil) throws -> FileIngestResult {
+    var result = FileIngestResult(source: path)
+    guard let fingerprint = try Fingerprint.of(path: path, acceptPartial: true) else {
+      result.notes.append("\(path): empty, nothing to read")
+      return result
+    }
+    let (source, stat) = try openSource(path: path)
+    defer { source.close() }
+    var start: Int64 = 0
+    var lineNumber: Int64 = 0
+    if let saved = try store.checkpoint(fingerprint: fingerprint) {
+      if path.hasSuffix(".gz") || saved.offset <= stat.size {
+        start = saved.offset
+        lineNumber = saved.lineNumber
+      } else {
+        result.notes.append("\(path): shorter than its checkpoint (truncated?), reading from the start")
+      }
+    }
+    let reached = try source.seek(to: start)
+    if reached < start {
+      // A .gz that is shorter than what was read of its plain file: nothing new in it.
+      result.notes.append("\(path): already read")
+      return result
+    }
+    result.startOffset = start
+    let identity = Checkpoint(
+      fingerprint: fingerprint, path: path, device: stat.device, inode: stat.inode, offset: start,
+      lineNumber: lineNumber)
+    let total = path.hasSuffix(".gz") ? 0 : stat.size
+    result.stats = try run(
+      source: SendableSource(source), name: path, identity: identity, finalLine: .storeIfValid,
+      progress: progress.map { report in
+        { report(IngestProgress(source: path, stats: $0, position: $1, total: total)) }
+      },
+      notes: &result.notes)
+    return result
+  }
+
+  /// Reads standard input (or any descriptor) to its end. There is no checkpoint: a pipe cannot be
+  /// read twice. A last line without a newline is stored if valid, else rejected as truncated.
+  public func ingestStream(fd: Int32, name: String = "-", progress: ((IngestProgress) -> Void)? = nil) throws
+    -> FileIngestResult
+  {
+    var result = FileIngestResult(source: name)
+    let source = PlainFileSource(fd: fd, path: name)
+    result.stats = try run(
+      source: SendableSource(source), name: name, identity: nil, finalLine: .storeOrReject,
+      progress: progress.map { report in
+        { report(IngestProgress(source: name, stats: $0, position: $1, total: 0)) }
+      },
+      notes: &result.notes)
+    return result
+  }
+
+  enum FinalLine { case storeIfValid, storeOrReject }
+
+  /// A batch, or the end of the producer's work.
+  enum Message: Sendable {
+    case batch(IngestBatch, IngestStats, position: Int64)
+    case note(String)
+    case failed(IngestError)
+  }
+
+  /// Parses on a worker thread and writes on this one.
+  func run(
+    source: SendableSource, name: String, identity: Checkpoint?, finalLine: FinalLine,
+    progress: ((IngestStats, Int64) -> Void)?, notes: inout [String]
+  ) throws -> IngestStats {
+    let queue = BlockingQueue<Message>(capacity: 3)
+    let options = self.options
+    let worker = WorkerThread {
+      Self.produce(
+        source: source.value, name: name, identity: identity, finalLine: finalLine, options: options,
+        queue: queue)
+    }
+    defer { worker.join() }
+    var total = IngestStats()
+    while let message = queue.take() {
+      switch message {
+      case .batch(let batch, let stats, let position):
+        do {
+          if !options.dryRun { try store.write(batch) }
+        } catch {
+          queue.close()
+          throw error
+        }
+        total.add(stats)
+        progress?(total, position)
+      case .note(let note): notes.append(note)
+      case .failed(let error):
+        queue.close()
+        throw error
+      }
+    }
+    return total
+  }
+
+  static func produce(
+    source: any ByteSource, name: String, identity: Checkpoint?, finalLine: FinalLine, options: IngestOptions,
+    queue: BlockingQueue<Message>
+  ) {
+    defer { queue.close() }
+    var splitter = LineSplitter(maxLineBytes: options.maxLineBytes, startOffset: identity?.offset ?? 0)
+    var processor = LineProcessor(source: name, lineNumber: identity?.lineNumber ?? 0)
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: options.readSize, alignment: 16)
+    defer { buffer.deallocate() }
+
+    func send() -> Bool {
+      var batch = processor.takeBatch()
+      if var checkpoint = identity {
+        checkpoint.offset = splitter.lineBoundary
+        checkpoint.lineNumber = processor.lineNumber
+        batch.checkpoint = checkpoint
+      }
+      let stats = processor.stats
+      processor.stats = IngestStats()
+      return queue.put(.batch(batch, stats, position: splitter.offset))
+    }
+
+    do {
+      while true {
+        let n = try source.read(into: buffer)
+        if n == 0 { break }
+        processor.stats.bytes += Int64(n)
+        splitter.feed(UnsafeRawBufferPointer(rebasing: buffer[..<n])) { processor.handle($0) }
+        if processor.batch.records.count + processor.batch.rejects.count >= options.batchLines {
+          guard send() else { return }
+        }
+      }
+      if splitter.hasPartial {
+        let heldAt = splitter.partialStart
+        var stored = true
+        if finalLine == .storeOrReject || splitter.discarding {
+          splitter.flush { processor.handleFinal($0) }
+        } else {
+          // A file may still grow: keep an invalid last line for the next run.
+          splitter.flush { line in
+            if (try? processor.parser.parse(line.bytes)) != nil {
+              processor.handle(line)
+            } else {
+              stored = false
+            }
+          }
+          if !stored {
+            splitter.reset(to: heldAt)
+            _ = queue.put(
+              .note(
+                "\(name): last line (offset \(heldAt)) has no newline and is not valid yet; left for the next run"
+              ))
+          }
+        }
+      }
+      _ = send()
+    } catch let error as IngestError {
+      _ = send()
+      _ = queue.put(.failed(error))
+    } catch {
+      _ = queue.put(.failed(IngestError("\(name): \(error)")))
+    }
+  }
+}
+
+/// A byte source handed to the worker thread, which is then its only user.
+struct SendableSource: @unchecked Sendable {
+  let value: any ByteSource
+  init(_ value: any ByteSource) { self.value = value }
+}

@@ -1,0 +1,86 @@
+import VigilCore
+import VigilStore
+
+/// Counts of what ingestion did, for summaries, progress and metrics.
+public struct IngestStats: Sendable, Equatable {
+  public var lines: Int64 = 0
+  public var stored: Int64 = 0
+  public var rejected: Int64 = 0
+  /// Lines with nothing but whitespace: skipped, counted, not stored.
+  public var blank: Int64 = 0
+  public var bytes: Int64 = 0
+
+  public init() {}
+
+  public mutating func add(_ other: IngestStats) {
+    lines += other.lines
+    stored += other.stored
+    rejected += other.rejected
+    blank += other.blank
+    bytes += other.bytes
+  }
+}
+
+/// Turns lines into a batch of calls and rejects for one source.
+struct LineProcessor {
+  let parser = CallLogParser()
+  var interner = StringInterner()
+  let source: String
+  var batch: IngestBatch
+  var lineNumber: Int64
+  var stats = IngestStats()
+
+  init(source: String, lineNumber: Int64) {
+    self.source = source
+    self.lineNumber = lineNumber
+    batch = IngestBatch(source: source)
+  }
+
+  mutating func handle(_ line: LineSplitter.Line) {
+    lineNumber += 1
+    stats.lines += 1
+    if let length = line.tooLongLength {
+      reject(line, RejectReason(.tooLong, "line of \(length) bytes is longer than the limit"))
+      return
+    }
+    if isBlank(line.bytes) {
+      stats.blank += 1
+      return
+    }
+    do {
+      batch.add(try parser.parse(line.bytes, interning: &interner))
+      stats.stored += 1
+    } catch {
+      reject(line, error)
+    }
+  }
+
+  /// Handles the last line of a stream that has no newline and never will (stdin, a closed file).
+  mutating func handleFinal(_ line: LineSplitter.Line) {
+    if line.tooLongLength == nil, !isBlank(line.bytes), (try? parser.parse(line.bytes)) == nil {
+      lineNumber += 1
+      stats.lines += 1
+      reject(
+        line, RejectReason(.truncated, "last line has no newline and is not a valid record (truncated?)"))
+      return
+    }
+    handle(line)
+  }
+
+  mutating func reject(_ line: LineSplitter.Line, _ reason: RejectReason) {
+    stats.rejected += 1
+    batch.rejects.append(
+      Reject(source: source, offset: line.start, lineNumber: lineNumber, reason: reason, bytes: line.bytes))
+  }
+
+  func isBlank(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    for b in bytes where !(b == 32 || b == 9 || b == 13) { return false }
+    return true
+  }
+
+  /// Takes the batch built so far, leaving an empty one.
+  mutating func takeBatch() -> IngestBatch {
+    defer { batch = IngestBatch(source: source) }
+    return batch
+  }
+}

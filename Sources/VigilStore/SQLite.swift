@@ -1,0 +1,200 @@
+import CSQLite
+
+/// An error from the store, saying what failed and where, with SQLite's own words kept.
+public struct StoreError: Error, CustomStringConvertible, Sendable {
+  public var message: String
+  /// SQLite's primary result code (`SQLITE_BUSY` is 5, `SQLITE_NOTADB` 26), or 0.
+  public var code: Int32
+
+  public init(_ message: String, code: Int32 = 0) {
+    self.message = message
+    self.code = code
+  }
+
+  public var description: String { message }
+
+  /// The database is locked by another process (SQLITE_BUSY or SQLITE_LOCKED).
+  public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
+}
+
+/// A thin owner of one `sqlite3*` handle. Not thread-safe: one connection per thread or task.
+public final class SQLiteConnection {
+  let handle: OpaquePointer
+  /// The file, for messages.
+  public let path: String
+
+  /// Opens (creating if needed) the database at `path`; `":memory:"` for a private one.
+  public init(path: String, readOnly: Bool = false, busyTimeoutMs: Int32 = 5000) throws(StoreError) {
+    var db: OpaquePointer?
+    let flags =
+      readOnly
+      ? SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
+      : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+    let rc = sqlite3_open_v2(path, &db, flags, nil)
+    guard rc == SQLITE_OK, let db else {
+      let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+      if let db { sqlite3_close_v2(db) }
+      throw StoreError("cannot open database \(path): \(message)", code: rc)
+    }
+    handle = db
+    self.path = path
+    sqlite3_busy_timeout(db, busyTimeoutMs)
+    sqlite3_extended_result_codes(db, 1)
+  }
+
+  deinit { sqlite3_close_v2(handle) }
+
+  func error(_ rc: Int32, _ what: String) -> StoreError {
+    let message = String(cString: sqlite3_errmsg(handle))
+    let primary = rc & 0xFF
+    if primary == SQLITE_NOTADB {
+      return StoreError("\(path) is not a SQLite database (\(message))", code: rc)
+    }
+    if primary == SQLITE_BUSY || primary == SQLITE_LOCKED {
+      return StoreError("database \(path) is locked by another process (\(what): \(message))", code: rc)
+    }
+    return StoreError("database \(path): \(what): \(message)", code: rc)
+  }
+
+  /// Runs one or more statements without results.
+  public func execute(_ sql: String) throws(StoreError) {
+    var err: UnsafeMutablePointer<CChar>?
+    let rc = sqlite3_exec(handle, sql, nil, nil, &err)
+    if let err { sqlite3_free(err) }
+    guard rc == SQLITE_OK else { throw error(rc, "executing \(sql.prefix(60))") }
+  }
+
+  /// Prepares a statement for repeated use.
+  public func prepare(_ sql: String) throws(StoreError) -> Statement {
+    var stmt: OpaquePointer?
+    let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
+    guard rc == SQLITE_OK, let stmt else { throw error(rc, "preparing \(sql.prefix(60))") }
+    return Statement(stmt, connection: self)
+  }
+
+  /// The rowid of the last insert.
+  public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+  /// Runs `body` in a transaction (`BEGIN IMMEDIATE`, so a locked database fails at once, before work).
+  public func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    try execute("BEGIN IMMEDIATE")
+    do {
+      let result = try body()
+      try execute("COMMIT")
+      return result
+    } catch {
+      try? execute("ROLLBACK")
+      throw error
+    }
+  }
+
+  /// A single integer from a query, e.g. `SELECT count(*) FROM calls`.
+  public func scalar(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> Int64? {
+    let s = try prepare(sql)
+    try s.bind(values)
+    guard try s.step() else { return nil }
+    return s.isNull(0) ? nil : s.int64(0)
+  }
+}
+
+/// A zero-length C string for empty Swift strings, whose buffer may have no address.
+nonisolated(unsafe) let emptyCString: UnsafePointer<CChar> = {
+  let p = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+  p.pointee = 0
+  return UnsafePointer(p)
+}()
+
+/// A value to bind.
+public enum SQLValue: Sendable, Equatable {
+  case int(Int64)
+  case double(Double)
+  case text(String)
+  case blob([UInt8])
+  case null
+}
+
+/// A prepared statement. Bind by 1-based index, step, read columns by 0-based index.
+public final class Statement {
+  let stmt: OpaquePointer
+  let connection: SQLiteConnection
+
+  init(_ stmt: OpaquePointer, connection: SQLiteConnection) {
+    self.stmt = stmt
+    self.connection = connection
+  }
+
+  deinit { sqlite3_finalize(stmt) }
+
+  @inline(__always) public func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
+  @inline(__always) public func bind(_ i: Int32, _ v: Int64?) {
+    if let v { sqlite3_bind_int64(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
+  }
+  @inline(__always) public func bind(_ i: Int32, _ v: Double?) {
+    if let v { sqlite3_bind_double(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
+  }
+  @inline(__always) public func bind(_ i: Int32, _ v: String?) {
+    guard var v else {
+      sqlite3_bind_null(stmt, i)
+      return
+    }
+    v.withUTF8 { buf in
+      buf.withMemoryRebound(to: CChar.self) { chars in
+        _ = sqlite3_bind_text(
+          stmt, i, chars.baseAddress ?? emptyCString, Int32(chars.count), csqlite_transient())
+      }
+    }
+  }
+  @inline(__always) public func bind(_ i: Int32, blob: [UInt8]) {
+    blob.withUnsafeBytes { buf in
+      _ = sqlite3_bind_blob(
+        stmt, i, buf.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buf.count), csqlite_transient())
+    }
+  }
+
+  public func bind(_ values: [SQLValue]) throws(StoreError) {
+    for (k, v) in values.enumerated() {
+      let i = Int32(k + 1)
+      switch v {
+      case .int(let x): bind(i, x)
+      case .double(let x): bind(i, x)
+      case .text(let x): bind(i, x)
+      case .blob(let x): bind(i, blob: x)
+      case .null: sqlite3_bind_null(stmt, i)
+      }
+    }
+  }
+
+  /// Steps once: `true` while a row is available.
+  @discardableResult public func step() throws(StoreError) -> Bool {
+    let rc = sqlite3_step(stmt)
+    if rc == SQLITE_ROW { return true }
+    if rc == SQLITE_DONE { return false }
+    let error = connection.error(rc, "running \(String(cString: sqlite3_sql(stmt)).prefix(60))")
+    sqlite3_reset(stmt)
+    throw error
+  }
+
+  /// Steps to completion and resets, keeping nothing.
+  @inline(__always) public func run() throws(StoreError) {
+    let rc = sqlite3_step(stmt)
+    sqlite3_reset(stmt)
+    guard rc == SQLITE_DONE || rc == SQLITE_ROW else {
+      throw connection.error(rc, "running \(String(cString: sqlite3_sql(stmt)).prefix(60))")
+    }
+  }
+
+  public func reset() { sqlite3_reset(stmt) }
+
+  public func int64(_ c: Int32) -> Int64 { sqlite3_column_int64(stmt, c) }
+  public func double(_ c: Int32) -> Double { sqlite3_column_double(stmt, c) }
+  public func isNull(_ c: Int32) -> Bool { sqlite3_column_type(stmt, c) == SQLITE_NULL }
+  public func text(_ c: Int32) -> String? {
+    guard let p = sqlite3_column_text(stmt, c) else { return nil }
+    return String(cString: p)
+  }
+  /// The bytes of a BLOB column, valid until the next step.
+  public func withBlob<T>(_ c: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+    let n = Int(sqlite3_column_bytes(stmt, c))
+    return body(UnsafeRawBufferPointer(start: sqlite3_column_blob(stmt, c), count: n))
+  }
+}

@@ -1,0 +1,82 @@
+public import VigilCore
+
+/// A stored reject, as `vigil rejects` lists it.
+public struct StoredReject: Sendable, Equatable {
+  public var atMs: Int64
+  public var source: String
+  public var offset: Int64
+  public var lineNumber: Int64?
+  public var kind: String
+  public var reason: String
+  public var line: String
+}
+
+extension Store {
+  /// The checkpoint of a file identity, if it was read before.
+  public func checkpoint(fingerprint: String) throws(StoreError) -> Checkpoint? {
+    let s = try connection.prepare(
+      "SELECT path, device, inode, offset, line FROM checkpoints WHERE fingerprint = ?")
+    try s.bind([.text(fingerprint)])
+    guard try s.step() else { return nil }
+    return Checkpoint(
+      fingerprint: fingerprint, path: s.text(0) ?? "", device: UInt64(bitPattern: s.int64(1)),
+      inode: UInt64(bitPattern: s.int64(2)), offset: s.int64(3), lineNumber: s.int64(4))
+  }
+
+  /// Every checkpoint, newest first.
+  public func checkpoints() throws(StoreError) -> [Checkpoint] {
+    let s = try connection.prepare(
+      "SELECT fingerprint, path, device, inode, offset, line FROM checkpoints ORDER BY updated_ms DESC")
+    var out: [Checkpoint] = []
+    while try s.step() {
+      out.append(
+        Checkpoint(
+          fingerprint: s.text(0) ?? "", path: s.text(1) ?? "", device: UInt64(bitPattern: s.int64(2)),
+          inode: UInt64(bitPattern: s.int64(3)), offset: s.int64(4), lineNumber: s.int64(5)))
+    }
+    return out
+  }
+
+  /// How many calls are stored.
+  public func callCount() throws(StoreError) -> Int64 {
+    try connection.scalar("SELECT count(*) FROM calls") ?? 0
+  }
+
+  /// How many rejects are stored.
+  public func rejectCount() throws(StoreError) -> Int64 {
+    try connection.scalar("SELECT count(*) FROM rejects") ?? 0
+  }
+
+  /// The most recent rejects, newest first.
+  public func rejects(limit: Int = 100) throws(StoreError) -> [StoredReject] {
+    let s = try connection.prepare(
+      "SELECT at_ms, source, offset, line_number, kind, reason, line FROM rejects ORDER BY id DESC LIMIT ?")
+    try s.bind([.int(Int64(limit))])
+    var out: [StoredReject] = []
+    while try s.step() {
+      out.append(
+        StoredReject(
+          atMs: s.int64(0), source: s.text(1) ?? "", offset: s.int64(2),
+          lineNumber: s.isNull(3) ? nil : s.int64(3),
+          kind: s.text(4) ?? "", reason: s.text(5) ?? "", line: s.text(6) ?? ""))
+    }
+    return out
+  }
+
+  /// Rollups of buckets in `[fromMs, toMs)`, per series, each merged over the range.
+  public func rollups(fromMs: Int64, toMs: Int64) throws(StoreError) -> [SeriesKey: Rollup] {
+    let s = try connection.prepare(
+      "SELECT series, \(Self.rollupColumns) FROM rollups WHERE bucket >= ? AND bucket < ?")
+    try s.bind([.int(fromMs), .int(toMs)])
+    var byID: [Int64: Rollup] = [:]
+    while try s.step() {
+      byID[s.int64(0), default: Rollup()].merge(Self.readRollup(s, from: 1))
+    }
+    var out: [SeriesKey: Rollup] = [:]
+    let names = Dictionary(uniqueKeysWithValues: seriesIDs.map { ($0.value, $0.key) })
+    for (id, r) in byID {
+      if let key = names[id] { out[key, default: Rollup()].merge(r) }
+    }
+    return out
+  }
+}

@@ -1,0 +1,225 @@
+import CSQLite
+public import VigilCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+extension Store {
+  /// Stores one batch in one transaction: calls, rollups (merged into what is stored), rejects,
+  /// and the checkpoint. Either all of it is committed or none of it, so a crash between batches
+  /// neither loses nor duplicates a line.
+  public func write(_ batch: IngestBatch, nowMs: Int64 = Store.wallClockMs()) throws(StoreError) {
+    try connection.transaction { () throws(StoreError) in
+      try writeCalls(batch)
+      try mergeRollups(keys: batch.rollupKeys, values: batch.rollupValues)
+      try writeRejects(batch.rejects, nowMs: nowMs)
+      if let checkpoint = batch.checkpoint { try saveCheckpoint(checkpoint, nowMs: nowMs) }
+    }
+  }
+
+  func writeCalls(_ batch: IngestBatch) throws(StoreError) {
+    guard !batch.records.isEmpty else { return }
+    let source = try sourceID(batch.source)
+    let columns =
+      "ts, series, status, latency_ms, attempt, max_attempts, exhausted, request_id, prompt_tokens, completion_tokens, detail"
+    let row = "(" + Array(repeating: "?", count: Self.callColumns).joined(separator: ", ") + ")"
+    if insertCalls == nil {
+      // Many rows per statement: one VDBE program run per 32 calls instead of per call.
+      insertCalls = try connection.prepare(
+        "INSERT INTO calls(\(columns)) VALUES "
+          + Array(repeating: row, count: Self.rowsPerInsert).joined(separator: ", "))
+      insertCall = try connection.prepare("INSERT INTO calls(\(columns)) VALUES \(row)")
+    }
+    var minTs = Int64.max
+    var maxTs = Int64.min
+    var lastSeries: SeriesKey?
+    var lastSeriesID: Int64 = 0
+    var seriesOfRows = [Int64](repeating: 0, count: batch.records.count)
+    for (k, r) in batch.records.enumerated() {
+      // Consecutive calls often share a series; skip the dictionary when they do.
+      if let last = lastSeries, r.provider == last.provider, r.model == last.model, (r.app ?? "") == last.app,
+        (r.env ?? "") == last.env, (r.endpoint ?? "") == last.endpoint
+      {
+        seriesOfRows[k] = lastSeriesID
+      } else {
+        let key = r.series
+        lastSeriesID = try seriesID(key)
+        lastSeries = key
+        seriesOfRows[k] = lastSeriesID
+      }
+      minTs = min(minTs, r.timestampMs)
+      maxTs = max(maxTs, r.timestampMs)
+    }
+    let firstID = (try connection.scalar("SELECT coalesce(max(id), 0) FROM calls") ?? 0) + 1
+    try batch.records.withUnsafeBufferPointer { records throws(StoreError) in
+      var k = 0
+      let bulk = insertCalls!
+      while k + Self.rowsPerInsert <= records.count {
+        for j in 0..<Self.rowsPerInsert {
+          Self.bindCall(
+            records[k + j], series: seriesOfRows[k + j], to: bulk, at: Int32(j * Self.callColumns + 1))
+        }
+        try bulk.run()
+        k += Self.rowsPerInsert
+      }
+      let single = insertCall!
+      while k < records.count {
+        Self.bindCall(records[k], series: seriesOfRows[k], to: single, at: 1)
+        try single.run()
+        k += 1
+      }
+    }
+    let chunk = try connection.prepare(
+      "INSERT INTO chunks(first_call, last_call, min_ts, max_ts, source) VALUES (?, ?, ?, ?, ?)")
+    try chunk.bind([.int(firstID), .int(connection.lastInsertRowID), .int(minTs), .int(maxTs), .int(source)])
+    try chunk.run()
+  }
+
+  /// Binds one call's 11 columns starting at parameter `i`.
+  @inline(__always)
+  static func bindCall(_ r: CallRecord, series: Int64, to s: Statement, at i: Int32) {
+    s.bind(i, r.timestampMs)
+    s.bind(i + 1, series)
+    s.bind(i + 2, Int64(r.status))
+    s.bind(i + 3, r.latencyMs)
+    s.bind(i + 4, Int64(r.attempt))
+    s.bind(i + 5, r.maxAttempts.map(Int64.init))
+    s.bind(i + 6, r.retriesExhausted ? 1 : 0)
+    s.bind(i + 7, r.requestID)
+    s.bind(i + 8, r.promptTokens)
+    s.bind(i + 9, r.completionTokens)
+    s.bind(i + 10, detail(of: r))
+  }
+
+  /// The rare fields as a JSON object, or nil when the call has none of them.
+  static func detail(of r: CallRecord) -> String? {
+    guard
+      r.errorType != nil || r.errorCode != nil || r.retryAfterS != nil || r.rateLimitRemainingRequests != nil
+        || r.rateLimitRemainingTokens != nil
+    else { return nil }
+    var parts: [String] = []
+    if let v = r.errorType { parts.append("\"error_type\":\(JSONText.quote(v))") }
+    if let v = r.errorCode { parts.append("\"error_code\":\(JSONText.quote(v))") }
+    if let v = r.retryAfterS { parts.append("\"retry_after_s\":\(JSONText.number(v))") }
+    if let v = r.rateLimitRemainingRequests { parts.append("\"ratelimit_remaining_requests\":\(v)") }
+    if let v = r.rateLimitRemainingTokens { parts.append("\"ratelimit_remaining_tokens\":\(v)") }
+    return "{" + parts.joined(separator: ",") + "}"
+  }
+
+  func mergeRollups(keys: [RollupKey], values: [Rollup]) throws(StoreError) {
+    guard !keys.isEmpty else { return }
+    let select = try connection.prepare(
+      "SELECT \(Self.rollupColumns) FROM rollups WHERE bucket = ? AND series = ?")
+    let upsert = try connection.prepare(
+      """
+      INSERT OR REPLACE INTO rollups(bucket, series, \(Self.rollupColumns))
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      """)
+    for (key, fresh) in zip(keys, values) {
+      let series = try seriesID(key.series)
+      var merged = fresh
+      select.bind(1, key.bucketMs)
+      select.bind(2, series)
+      if try select.step() { merged.merge(Self.readRollup(select, from: 0)) }
+      select.reset()
+      upsert.bind(1, key.bucketMs)
+      upsert.bind(2, series)
+      Self.bindRollup(merged, to: upsert, from: 3)
+      try upsert.run()
+    }
+  }
+
+  func writeRejects(_ rejects: [Reject], nowMs: Int64) throws(StoreError) {
+    guard !rejects.isEmpty else { return }
+    let s = try connection.prepare(
+      "INSERT INTO rejects(at_ms, source, offset, line_number, kind, reason, line) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    )
+    for r in rejects {
+      try s.bind([
+        .int(nowMs), .text(r.source), .int(r.offset), r.lineNumber.map(SQLValue.int) ?? .null,
+        .text(r.reason.kind.rawValue), .text(r.reason.message), .text(r.line),
+      ])
+      try s.run()
+    }
+  }
+
+  func saveCheckpoint(_ c: Checkpoint, nowMs: Int64) throws(StoreError) {
+    let s = try connection.prepare(
+      """
+      INSERT OR REPLACE INTO checkpoints(fingerprint, path, device, inode, offset, line, updated_ms)
+      VALUES (?, ?, ?, ?, ?, ?, ?)
+      """)
+    try s.bind([
+      .text(c.fingerprint), .text(c.path), .int(Int64(bitPattern: c.device)),
+      .int(Int64(bitPattern: c.inode)),
+      .int(c.offset), .int(c.lineNumber), .int(nowMs),
+    ])
+    try s.run()
+  }
+
+  /// Deletes raw calls whose write chunk holds nothing newer than `rawBeforeMs`, and rollups of
+  /// buckets older than `rollupsBeforeMs`; rejects go with the raw calls. Returns calls deleted.
+  @discardableResult
+  public func prune(rawBeforeMs: Int64, rollupsBeforeMs: Int64) throws(StoreError) -> Int64 {
+    try connection.transaction { () throws(StoreError) -> Int64 in
+      let before = try connection.scalar("SELECT total_changes()") ?? 0
+      try connection.execute(
+        """
+        DELETE FROM calls WHERE id IN (SELECT c.id FROM chunks k JOIN calls c ON c.id BETWEEN k.first_call AND k.last_call
+          WHERE k.max_ts < \(rawBeforeMs));
+        """)
+      let deleted = (try connection.scalar("SELECT total_changes()") ?? 0) - before
+      try connection.execute(
+        """
+        DELETE FROM chunks WHERE max_ts < \(rawBeforeMs);
+        DELETE FROM rejects WHERE at_ms < \(rawBeforeMs);
+        DELETE FROM rollups WHERE bucket < \(rollupsBeforeMs);
+        """)
+      return deleted
+    }
+  }
+
+  static let rollupColumns =
+    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency"
+
+  static func bindRollup(_ r: Rollup, to s: Statement, from i: Int32) {
+    let ints: [Int64] =
+      [r.attempts, r.requests, r.errors, r.status429, r.status5xx, r.auth] + r.classes + [r.exhausted]
+    var k = i
+    for v in ints {
+      s.bind(k, v)
+      k += 1
+    }
+    s.bind(k, r.latencySumMs)
+    s.bind(k + 1, r.promptTokens)
+    s.bind(k + 2, r.completionTokens)
+    s.bind(k + 3, r.failedTokens)
+    s.bind(k + 4, blob: r.latency.encoded())
+  }
+
+  static func readRollup(_ s: Statement, from i: Int32) -> Rollup {
+    var r = Rollup()
+    r.attempts = s.int64(i)
+    r.requests = s.int64(i + 1)
+    r.errors = s.int64(i + 2)
+    r.status429 = s.int64(i + 3)
+    r.status5xx = s.int64(i + 4)
+    r.auth = s.int64(i + 5)
+    for c in 0..<r.classes.count { r.classes[c] = s.int64(i + 6 + Int32(c)) }
+    r.exhausted = s.int64(i + 12)
+    r.latencySumMs = s.double(i + 13)
+    r.promptTokens = s.int64(i + 14)
+    r.completionTokens = s.int64(i + 15)
+    r.failedTokens = s.int64(i + 16)
+    s.withBlob(i + 17) { if let h = LatencyHistogram(encoded: $0) { r.latency = h } }
+    return r
+  }
+
+  /// Milliseconds since the epoch by the wall clock.
+  public static func wallClockMs() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+  }
+}

@@ -1,0 +1,42 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Writing to stderr and stdout without Foundation, and the one-line failure every command ends with.
+enum Console {
+  static func error(_ message: String) {
+    writeErr("vigil: \(message)\n")
+  }
+
+  static func info(_ message: String) {
+    writeErr("\(message)\n")
+  }
+
+  /// Writes to file descriptor 2 directly (stdio's `stderr` is shared mutable state to Swift 6).
+  static func writeErr(_ text: String) {
+    var text = text
+    text.withUTF8 { buf in
+      var offset = 0
+      while offset < buf.count {
+        let n = write(2, buf.baseAddress! + offset, buf.count - offset)
+        if n <= 0 { return }
+        offset += n
+      }
+    }
+  }
+
+  static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+  /// Seconds on a monotonic clock, for rates.
+  static func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+  }
+}
+
+/// Exit codes: 0 fine, 1 alerts firing (check), 2 an error.
+struct Failure: Error, CustomStringConvertible {
+  var description: String
+  init(_ description: String) { self.description = description }
+}

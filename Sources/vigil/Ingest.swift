@@ -1,0 +1,133 @@
+import ArgumentParser
+import VigilIngest
+import VigilStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+struct Ingest: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Import call logs into the database, once or following live files.",
+    discussion: """
+      With FILE arguments, each file is read from where the last run stopped to its end, so running
+      the same command again adds only new lines. `-` reads standard input. `.gz` files are read
+      decompressed. With --follow, the arguments are glob patterns that are watched for new lines,
+      new files and rotation (rename-and-create or copytruncate) until interrupted.
+      """)
+
+  @OptionGroup var store: StoreOptions
+
+  @Flag(name: .long, help: "Keep watching: arguments are glob patterns of live log files.")
+  var follow = false
+
+  @Option(
+    name: .long, help: "With --follow, where to start in files that have no checkpoint: beginning or end.")
+  var startAt: FollowOptions.StartPosition = .beginning
+
+  @Option(name: .long, help: "With --follow, how often to look for new lines and files, in milliseconds.")
+  var pollInterval = 250
+
+  @Option(name: .long, help: "Lines longer than this many bytes are rejected and skipped.")
+  var maxLineBytes = 1 << 20
+
+  @Flag(name: .long, help: "Parse and count the lines, but store nothing (checkpoints included).")
+  var dryRun = false
+
+  @Flag(name: .long, help: "Never draw a progress bar; print plain progress lines instead.")
+  var noProgress = false
+
+  @Argument(help: "Files to import (`-` for stdin), or with --follow, glob patterns.")
+  var inputs: [String]
+
+  func validate() throws {
+    guard !inputs.isEmpty else { throw ValidationError("name at least one FILE, or - for standard input") }
+    guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
+    guard pollInterval >= 10 else { throw ValidationError("--poll-interval must be at least 10 ms") }
+    if follow && dryRun {
+      throw ValidationError("--dry-run reads files once; it cannot be used with --follow")
+    }
+    if follow && inputs.contains("-") {
+      throw ValidationError("--follow watches files; it cannot follow stdin")
+    }
+  }
+
+  func run() throws {
+    let database: Store
+    do {
+      database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
+    } catch {
+      Console.error(error.description)
+      throw ExitCode(2)
+    }
+    var options = IngestOptions()
+    options.maxLineBytes = maxLineBytes
+    options.dryRun = dryRun
+    if follow {
+      try runFollow(database, options)
+    } else {
+      try runOnce(database, options)
+    }
+  }
+
+  func runOnce(_ database: Store, _ options: IngestOptions) throws {
+    let importer = Importer(store: database, options: options)
+    var failed = false
+    var total = IngestStats()
+    let started = Console.monotonicSeconds()
+    let meter = ProgressMeter(enabled: !noProgress, terminal: Console.stderrIsTerminal)
+    for input in inputs {
+      do {
+        let result =
+          input == "-"
+          ? try importer.ingestStream(fd: 0, progress: meter.update)
+          : try importer.ingest(path: input, progress: meter.update)
+        meter.finish()
+        total.add(result.stats)
+        for note in result.notes { Console.info("vigil: \(note)") }
+        if result.startOffset > 0 {
+          Console.info("vigil: \(input): resumed at byte \(result.startOffset)")
+        }
+      } catch {
+        meter.finish()
+        Console.error("\(error)")
+        failed = true
+        if let storeError = error as? StoreError, storeError.isBusy { break }
+      }
+    }
+    let seconds = max(Console.monotonicSeconds() - started, 1e-9)
+    Console.info(
+      "vigil: \(total.lines) lines: \(total.stored) stored, \(total.rejected) rejected, \(total.blank) blank"
+        + " in \(formatSeconds(seconds)) (\(Int(Double(total.lines) / seconds)) lines/s)"
+        + (total.rejected > 0 ? "; `vigil rejects --db \(store.db)` lists the rejects" : ""))
+    if failed { throw ExitCode(2) }
+  }
+
+  func runFollow(_ database: Store, _ options: IngestOptions) throws {
+    var followOptions = FollowOptions()
+    followOptions.ingest = options
+    followOptions.startAt = startAt
+    let follower = Follower(store: database, patterns: inputs, options: followOptions)
+    Signals.install()
+    Console.info("vigil: following \(inputs.joined(separator: " ")) (Ctrl-C to stop)")
+    var total = IngestStats()
+    while !Signals.stopRequested {
+      do {
+        let stats = try follower.poll()
+        total.add(stats)
+        for event in follower.takeEvents() { Console.info("vigil: \(event)") }
+      } catch {
+        Console.error("\(error)")
+        throw ExitCode(2)
+      }
+      usleep(UInt32(pollInterval) * 1000)
+    }
+    Console.info("vigil: stopped: \(total.lines) lines, \(total.stored) stored, \(total.rejected) rejected")
+  }
+}
+
+extension FollowOptions.StartPosition: ExpressibleByArgument {}
+
+func formatSeconds(_ s: Double) -> String {
+  s < 10 ? "\(Double(Int(s * 100)) / 100) s" : "\(Int(s)) s"
+}

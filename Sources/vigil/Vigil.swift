@@ -1,0 +1,24 @@
+import ArgumentParser
+
+@main
+struct Vigil: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "vigil",
+    abstract: "Error monitoring and alerting for applications that call LLM APIs.",
+    version: "0.1.0",
+    subcommands: [Ingest.self, Rejects.self])
+}
+
+/// Options every command that opens the database shares.
+struct StoreOptions: ParsableArguments {
+  @Option(name: .long, help: "The SQLite database file (created if missing).")
+  var db = "vigil.db"
+
+  @Option(name: .long, help: "How long to wait for a database locked by another process, in milliseconds.")
+  var busyTimeout: Int32 = 5000
+
+  func validate() throws {
+    guard !db.isEmpty else { throw ValidationError("--db needs a file path") }
+    guard busyTimeout >= 0 else { throw ValidationError("--busy-timeout must not be negative") }
+  }
+}
