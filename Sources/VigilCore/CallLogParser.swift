@@ -513,6 +513,11 @@ struct Reader {
       base[length] = 0
       return strtod(base, nil)
     }
+    // The grammar allows 1e400; a Double does not, and neither does JSONSerialization.
+    guard d.isFinite else {
+      i = start
+      throw syntax("number out of range")
+    }
     return .double(d)
   }
 
