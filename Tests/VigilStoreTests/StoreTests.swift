@@ -1,0 +1,165 @@
+import CSQLite
+import Testing
+import VigilCore
+
+@testable import VigilStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+@Suite struct StoreTests {
+  func call(_ ms: Int64, _ status: Int, provider: String = "openai", model: String = "gpt-4o", latency: Double? = 100)
+    -> CallRecord
+  {
+    CallRecord(timestampMs: ms, status: status, provider: provider, model: model, latencyMs: latency)
+  }
+
+  @Test func newDatabaseHasTheCurrentSchemaVersionAndWAL() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    #expect(try store.connection.scalar("PRAGMA user_version") == Int64(Store.schemaVersion))
+    let mode = try store.connection.prepare("PRAGMA journal_mode")
+    _ = try mode.step()
+    #expect(mode.text(0) == "wal")
+    // Opening again applies nothing twice.
+    _ = try Store(path: dir.file("v.db"))
+  }
+
+  @Test func refusesADatabaseFromANewerVigil() throws {
+    let dir = TemporaryDirectory()
+    do {
+      let store = try Store(path: dir.file("v.db"))
+      try store.connection.execute("PRAGMA user_version=99")
+    }
+    #expect {
+      _ = try Store(path: dir.file("v.db"))
+    } throws: { error in
+      "\(error)".contains("schema version 99, newer than this vigil supports")
+    }
+  }
+
+  @Test func refusesAFileThatIsNotSQLite() throws {
+    let dir = TemporaryDirectory()
+    let path = dir.file("notes.db")
+    let f = fopen(path, "w")!
+    fputs(String(repeating: "this is not a database\n", count: 200), f)
+    fclose(f)
+    #expect {
+      _ = try Store(path: path)
+    } throws: { error in
+      "\(error)" == "\(path) is not a SQLite database (file is not a database)"
+    }
+  }
+
+  @Test func writesCallsRollupsRejectsAndCheckpointInOneBatch() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    var batch = IngestBatch(source: "app.log")
+    batch.add(call(1_000, 200))
+    batch.add(call(2_000, 429))
+    batch.add(call(12_000, 503, provider: "anthropic", model: "claude"))
+    var withDetail = call(3_000, 429)
+    withDetail.errorCode = "insufficient_quota"
+    withDetail.retryAfterS = 2.5
+    batch.add(withDetail)
+    batch.rejects.append(
+      Reject(source: "app.log", offset: 99, lineNumber: 4, reason: RejectReason(.syntax, "bad"), line: "{oops"))
+    batch.checkpoint = Checkpoint(fingerprint: "abc", path: "app.log", device: 1, inode: 2, offset: 120, lineNumber: 5)
+    try store.write(batch, nowMs: 5)
+
+    #expect(try store.callCount() == 4)
+    #expect(try store.rejectCount() == 1)
+    #expect(try store.checkpoint(fingerprint: "abc")?.offset == 120)
+    let rejects = try store.rejects()
+    #expect(rejects.first?.reason == "bad" && rejects.first?.offset == 99 && rejects.first?.lineNumber == 4)
+
+    let window = try store.rollups(fromMs: 0, toMs: 20_000)
+    let openai = try #require(window[SeriesKey(provider: "openai", model: "gpt-4o")])
+    #expect(openai.attempts == 3)
+    #expect(openai.status429 == 2)
+    #expect(openai.count(of: .quota) == 1)
+    #expect(openai.count(of: .capacity) == 1)
+    #expect(window[SeriesKey(provider: "anthropic", model: "claude")]?.status5xx == 1)
+    // Only the first bucket.
+    #expect(try store.rollups(fromMs: 0, toMs: 10_000)[SeriesKey(provider: "anthropic", model: "claude")] == nil)
+
+    // The view shows every field, rare ones from the JSON detail column.
+    let row = try store.connection.prepare(
+      "SELECT provider, error_code, retry_after_s, source FROM call_log WHERE error_code IS NOT NULL")
+    #expect(try row.step())
+    #expect(row.text(0) == "openai" && row.text(1) == "insufficient_quota" && row.double(2) == 2.5)
+    #expect(row.text(3) == "app.log")
+  }
+
+  @Test func rollupsOfLaterBatchesMergeIntoStoredOnes() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    var exact = LatencyHistogram()
+    for part in 0..<3 {
+      var batch = IngestBatch(source: "s")
+      for i in 0..<50 {
+        let latency = Double(part * 1000 + i * 7 + 1)
+        exact.record(latency)
+        batch.add(call(Int64(i * 10), i % 10 == 0 ? 500 : 200, latency: latency))
+      }
+      try store.write(batch)
+    }
+    let r = try #require(try store.rollups(fromMs: 0, toMs: 10_000).values.first)
+    #expect(r.attempts == 150)
+    #expect(r.status5xx == 15)
+    #expect(r.latency == exact)
+    #expect(try store.connection.scalar("SELECT count(*) FROM rollups") == 1)
+  }
+
+  @Test func multiRowAndSingleRowInsertsBothStoreEveryCall() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    var batch = IngestBatch(source: "s")
+    let n = Store.rowsPerInsert * 3 + 5
+    for i in 0..<n { batch.add(call(Int64(i), 200 + (i % 2) * 300)) }
+    try store.write(batch)
+    #expect(try store.callCount() == Int64(n))
+    #expect(try store.connection.scalar("SELECT count(*) FROM calls WHERE status = 500") == Int64(n / 2))
+    #expect(try store.connection.scalar("SELECT sum(ts) FROM calls") == Int64(n * (n - 1) / 2))
+    let chunk = try store.connection.prepare("SELECT first_call, last_call, min_ts, max_ts FROM chunks")
+    #expect(try chunk.step())
+    #expect(chunk.int64(0) == 1 && chunk.int64(1) == Int64(n) && chunk.int64(2) == 0 && chunk.int64(3) == Int64(n - 1))
+  }
+
+  @Test func retentionPrunesOldRawRowsAndKeepsRollupsLonger() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    var old = IngestBatch(source: "s")
+    for i in 0..<10 { old.add(call(Int64(i) * 1000, 200)) }
+    try store.write(old, nowMs: 0)
+    var recent = IngestBatch(source: "s")
+    for i in 0..<5 { recent.add(call(1_000_000 + Int64(i), 200)) }
+    try store.write(recent, nowMs: 1_000_000)
+    let deleted = try store.prune(rawBeforeMs: 500_000, rollupsBeforeMs: 0)
+    #expect(deleted == 10)
+    #expect(try store.callCount() == 5)
+    // Rollups of the pruned calls are still there for charts and backtests.
+    #expect(try store.rollups(fromMs: 0, toMs: 20_000).values.first?.attempts == 10)
+    try store.prune(rawBeforeMs: 500_000, rollupsBeforeMs: 500_000)
+    #expect(try store.rollups(fromMs: 0, toMs: 20_000).isEmpty)
+  }
+
+  @Test func aLockedDatabaseGivesAClearErrorAndKeepsNothingHalfWritten() throws {
+    let dir = TemporaryDirectory()
+    let path = dir.file("v.db")
+    let writer = try Store(path: path)
+    let other = try Store(path: path, busyTimeoutMs: 50)
+    try writer.connection.execute("BEGIN IMMEDIATE")
+    var batch = IngestBatch(source: "s")
+    batch.add(call(1, 200))
+    #expect {
+      try other.write(batch)
+    } throws: { error in
+      (error as? StoreError)?.isBusy == true && "\(error)".contains("is locked by another process")
+    }
+    try writer.connection.execute("ROLLBACK")
+    try other.write(batch)
+    #expect(try other.callCount() == 1)
+  }
+}
