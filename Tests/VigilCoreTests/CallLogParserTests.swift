@@ -71,7 +71,8 @@ import Testing
     #expect(r.retryAfterS == 7)
     #expect(r.promptTokens == 5)
     #expect(r.completionTokens == 6)
-    let system = try parser.parse(#"{"ts":1,"status":200,"gen_ai.system":"google","code":"insufficient_quota"}"#)
+    let system = try parser.parse(
+      #"{"ts":1,"status":200,"gen_ai.system":"google","code":"insufficient_quota"}"#)
     #expect(system.provider == "google")
     #expect(system.errorCode == "insufficient_quota")
   }
@@ -87,7 +88,8 @@ import Testing
 
   @Test func stringsWithEscapes() throws {
     let r = try parser.parse(
-      #"{"ts":1,"status":200,"model":"a\"b\\c\/d\b\f\n\r\t","app":"\u00e9\ud83d\ude00","env":"caf\u00E9","\u0070rovider":"esc"}"#)
+      #"{"ts":1,"status":200,"model":"a\"b\\c\/d\b\f\n\r\t","app":"\u00e9\ud83d\ude00","env":"caf\u00E9","\u0070rovider":"esc"}"#
+    )
     #expect(r.model == "a\"b\\c/d\u{8}\u{c}\n\r\t")
     #expect(r.app == "é😀")
     #expect(r.env == "café")
@@ -99,7 +101,9 @@ import Testing
     #expect(try parser.parse(#"{"ts":1,"status":200.0}"#).status == 200)
     #expect(try parser.parse(#"{"ts":1,"status":200,"latency_ms":1.5E+3}"#).latencyMs == 1500)
     #expect(try parser.parse(#"{"ts":1,"status":200,"latency_ms":0.1}"#).latencyMs == 0.1)
-    #expect(try parser.parse(#"{"ts":1,"status":200,"latency_ms":123456789012345678901234567890}"#).latencyMs == 1.2345678901234568e29)
+    #expect(
+      try parser.parse(#"{"ts":1,"status":200,"latency_ms":123456789012345678901234567890}"#).latencyMs
+        == 1.2345678901234568e29)
     #expect(try parser.parse(#"{"ts":1,"status":200,"prompt_tokens":-0}"#).promptTokens == 0)
     #expect(throws: RejectReason.self) { try parser.parse(#"{"ts":1,"status":200.5}"#) }
     #expect(throws: RejectReason.self) { try parser.parse(#"{"ts":1,"status":0200}"#) }
@@ -109,7 +113,8 @@ import Testing
 
   @Test func nestedValuesAreSkippedAndWhitespaceIgnored() throws {
     let r = try parser.parse(
-      " \t{ \"extra\" : [1, {\"a\": [true, false, null]}, \"x\"], \"ts\" : 1 , \"status\":\r\n200, \"meta\":{\"k\":{}} } \r")
+      " \t{ \"extra\" : [1, {\"a\": [true, false, null]}, \"x\"], \"ts\" : 1 , \"status\":\r\n200, \"meta\":{\"k\":{}} } \r"
+    )
     #expect(r.status == 200)
   }
 
@@ -161,7 +166,9 @@ import Testing
       Array(#"{"ts":1,"status":200,"model":""#.utf8) + [0xF4, 0x90, 0x80, 0x80] + Array(#""}"#.utf8),
       [0xFF, 0xFE, 0x00, 0x01],
     ] {
-      #expect(throws: RejectReason.self) { try bytes.withUnsafeBytes { b throws(RejectReason) in try parser.parse(b) } }
+      #expect(throws: RejectReason.self) {
+        try bytes.withUnsafeBytes { b throws(RejectReason) in try parser.parse(b) }
+      }
     }
   }
 

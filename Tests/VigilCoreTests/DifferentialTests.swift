@@ -25,7 +25,8 @@ import Testing
     ("app", ["app"]), ("env", ["env"]), ("endpoint", ["endpoint"]),
   ]
   static let prefixes: Set<String> = [
-    "http", "http.response", "http.request", "gen_ai", "gen_ai.provider", "gen_ai.request", "gen_ai.usage", "error",
+    "http", "http.response", "http.request", "gen_ai", "gen_ai.provider", "gen_ai.request", "gen_ai.usage",
+    "error",
   ]
 
   enum Expected: Equatable {
@@ -48,7 +49,8 @@ import Testing
 
   /// The contract, read from JSONSerialization's result.
   static func expected(_ line: [UInt8]) -> Expected {
-    guard let object = try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed]) else {
+    guard let object = try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])
+    else {
       return .reject(.syntax)
     }
     guard let dict = object as? [String: Any] else { return .reject(.notObject) }
@@ -66,7 +68,8 @@ import Testing
       return Int64(d)
     }
     for (field, aliases) in fields {
-      guard let alias = aliases.first(where: { flat[$0] != nil && !(flat[$0] is NSNull) }), let v = flat[alias]
+      guard let alias = aliases.first(where: { flat[$0] != nil && !(flat[$0] is NSNull) }),
+        let v = flat[alias]
       else { continue }
       switch field {
       case "ts":
@@ -125,7 +128,8 @@ import Testing
   // MARK: Generation
 
   static let strings = [
-    "openai", "anthropic", "gpt-4o", "", "caf\\u00e9", "tab\\there", "quote\\\"d", "emoji\\ud83d\\ude00", "ünï",
+    "openai", "anthropic", "gpt-4o", "", "caf\\u00e9", "tab\\there", "quote\\\"d", "emoji\\ud83d\\ude00",
+    "ünï",
     "slash\\/", "back\\\\slash",
   ]
 
@@ -141,10 +145,13 @@ import Testing
       case 2: return "\(1_795_613_524 + rng.below(1000)).\(rng.below(1000))"
       default: return "\(1_795_613_524_000 + Int64(rng.below(100_000)))"
       }
-    case "status": return ["200", "429", "500", "503", "0", "401", "2e2", "200.0", "404.5", "99", "600"][rng.below(11)]
+    case "status":
+      return ["200", "429", "500", "503", "0", "401", "2e2", "200.0", "404.5", "99", "600"][rng.below(11)]
     case "exhausted": return rng.below(2) == 0 ? "true" : "false"
     case "latency", "retry_after":
-      return ["812.5", "0", "1.5e3", "0.001", "12345678.123456789", "-0.0", "3E-2", "1234567890123456789012"][rng.below(8)]
+      return [
+        "812.5", "0", "1.5e3", "0.001", "12345678.123456789", "-0.0", "3E-2", "1234567890123456789012",
+      ][rng.below(8)]
     case "attempt", "max_attempts", "prompt_tokens", "completion_tokens":
       return ["1", "2", "3", "0", "10", "-1", "1.0", "12345678901"][rng.below(8)]
     default: return "\"\(strings[rng.below(strings.count)])\""
@@ -240,7 +247,8 @@ import Testing
     if case .record(let a) = got, case .record(let b) = want {
       let fa = Mirror(reflecting: a).children.map { "\($0.label!)=\($0.value)" }
       let fb = Mirror(reflecting: b).children.map { "\($0.label!)=\($0.value)" }
-      detail = "fields differ: " + zip(fa, fb).filter { $0 != $1 }.map { "\($0) vs \($1)" }.joined(separator: "; ")
+      detail =
+        "fields differ: " + zip(fa, fb).filter { $0 != $1 }.map { "\($0) vs \($1)" }.joined(separator: "; ")
     }
     Issue.record("differs on \(String(decoding: line, as: UTF8.self)): \(detail)")
   }

@@ -31,7 +31,8 @@ import Testing
       for q in [0.5, 0.9, 0.99, 0.999] {
         let want = exact(values, q)
         let got = h.quantile(q)!
-        #expect(abs(got - want) / want <= LatencyHistogram.relativeAccuracy + 1e-9, "q=\(q) \(got) vs \(want)")
+        #expect(
+          abs(got - want) / want <= LatencyHistogram.relativeAccuracy + 1e-9, "q=\(q) \(got) vs \(want)")
         #expect(abs(got - want) / want <= 0.01)
       }
     }

@@ -3,18 +3,21 @@ import Testing
 @testable import VigilCore
 
 @Suite struct StatusClassTests {
-  @Test(arguments: [
-    (200, nil, StatusClass.success), (301, nil, .success), (400, nil, .client), (401, nil, .client),
-    (403, nil, .client), (404, nil, .client), (408, nil, .network), (0, nil, .network),
-    (429, nil, .capacity), (429, "insufficient_quota", .quota), (503, nil, .capacity), (529, nil, .capacity),
-    (500, nil, .server), (502, nil, .server), (504, nil, .server), (599, nil, .server),
-  ] as [(Int, String?, StatusClass)])
+  @Test(
+    arguments: [
+      (200, nil, StatusClass.success), (301, nil, .success), (400, nil, .client), (401, nil, .client),
+      (403, nil, .client), (404, nil, .client), (408, nil, .network), (0, nil, .network),
+      (429, nil, .capacity), (429, "insufficient_quota", .quota), (503, nil, .capacity),
+      (529, nil, .capacity),
+      (500, nil, .server), (502, nil, .server), (504, nil, .server), (599, nil, .server),
+    ] as [(Int, String?, StatusClass)])
   func classes(status: Int, code: String?, expected: StatusClass) {
     #expect(StatusClass(status: status, errorCode: code) == expected)
   }
 
   @Test func retryableAndErrorPredicates() {
-    #expect(StatusClass.capacity.isRetryable && StatusClass.server.isRetryable && StatusClass.network.isRetryable)
+    #expect(
+      StatusClass.capacity.isRetryable && StatusClass.server.isRetryable && StatusClass.network.isRetryable)
     #expect(!StatusClass.client.isRetryable && !StatusClass.quota.isRetryable)
     #expect(StatusClass(status: 429, errorType: "insufficient_quota") == .quota)
     #expect(StatusClass.isError(0) && StatusClass.isError(400) && !StatusClass.isError(399))

@@ -47,7 +47,8 @@ import VigilStore
     LogFile.write(log, text)
     // Invalid UTF-8, a 10 MB line, binary garbage with NULs, then a good line.
     LogFile.appendBytes(log, Array(#"{"ts":1,"status":200,"model":""#.utf8) + [0xC3, 0x28, 0x22, 0x7D, 0x0A])
-    LogFile.append(log, "{\"ts\":1,\"status\":200,\"pad\":\"" + String(repeating: "x", count: 10 << 20) + "\"}\n")
+    LogFile.append(
+      log, "{\"ts\":1,\"status\":200,\"pad\":\"" + String(repeating: "x", count: 10 << 20) + "\"}\n")
     var rng: UInt64 = 12345
     var garbage: [UInt8] = []
     for _ in 0..<50_000 {
@@ -73,7 +74,8 @@ import VigilStore
     #expect(long.reason.contains("10485"))
     #expect(long.line.utf8.count <= Reject.maxStoredBytes + 3)
     let first = try #require(rejects.last)
-    #expect(first.source == log && first.lineNumber == 2 && first.offset == Int64(LogFile.line(0).utf8.count + 1))
+    #expect(
+      first.source == log && first.lineNumber == 2 && first.offset == Int64(LogFile.line(0).utf8.count + 1))
   }
 
   @Test func anIncompleteLastLineWaitsForTheNextRun() throws {

@@ -9,7 +9,9 @@ import VigilCore
 #endif
 
 @Suite struct StoreTests {
-  func call(_ ms: Int64, _ status: Int, provider: String = "openai", model: String = "gpt-4o", latency: Double? = 100)
+  func call(
+    _ ms: Int64, _ status: Int, provider: String = "openai", model: String = "gpt-4o", latency: Double? = 100
+  )
     -> CallRecord
   {
     CallRecord(timestampMs: ms, status: status, provider: provider, model: model, latencyMs: latency)
@@ -64,8 +66,10 @@ import VigilCore
     withDetail.retryAfterS = 2.5
     batch.add(withDetail)
     batch.rejects.append(
-      Reject(source: "app.log", offset: 99, lineNumber: 4, reason: RejectReason(.syntax, "bad"), line: "{oops"))
-    batch.checkpoint = Checkpoint(fingerprint: "abc", path: "app.log", device: 1, inode: 2, offset: 120, lineNumber: 5)
+      Reject(
+        source: "app.log", offset: 99, lineNumber: 4, reason: RejectReason(.syntax, "bad"), line: "{oops"))
+    batch.checkpoint = Checkpoint(
+      fingerprint: "abc", path: "app.log", device: 1, inode: 2, offset: 120, lineNumber: 5)
     try store.write(batch, nowMs: 5)
 
     #expect(try store.callCount() == 4)
@@ -82,7 +86,8 @@ import VigilCore
     #expect(openai.count(of: .capacity) == 1)
     #expect(window[SeriesKey(provider: "anthropic", model: "claude")]?.status5xx == 1)
     // Only the first bucket.
-    #expect(try store.rollups(fromMs: 0, toMs: 10_000)[SeriesKey(provider: "anthropic", model: "claude")] == nil)
+    #expect(
+      try store.rollups(fromMs: 0, toMs: 10_000)[SeriesKey(provider: "anthropic", model: "claude")] == nil)
 
     // The view shows every field, rare ones from the JSON detail column.
     let row = try store.connection.prepare(
@@ -124,7 +129,9 @@ import VigilCore
     #expect(try store.connection.scalar("SELECT sum(ts) FROM calls") == Int64(n * (n - 1) / 2))
     let chunk = try store.connection.prepare("SELECT first_call, last_call, min_ts, max_ts FROM chunks")
     #expect(try chunk.step())
-    #expect(chunk.int64(0) == 1 && chunk.int64(1) == Int64(n) && chunk.int64(2) == 0 && chunk.int64(3) == Int64(n - 1))
+    #expect(
+      chunk.int64(0) == 1 && chunk.int64(1) == Int64(n) && chunk.int64(2) == 0
+        && chunk.int64(3) == Int64(n - 1))
   }
 
   @Test func retentionPrunesOldRawRowsAndKeepsRollupsLonger() throws {

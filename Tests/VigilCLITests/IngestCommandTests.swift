@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+import VigilStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+@Suite(.serialized) struct IngestCommandTests {
+  func distinct(_ db: String) throws -> (Int64, Int64) {
+    let store = try Store(path: db)
+    return (
+      try store.callCount(), try store.connection.scalar("SELECT count(DISTINCT request_id) FROM calls") ?? 0
+    )
+  }
+
+  @Test func aKilledImportResumesWithNoLineLostOrDuplicated() throws {
+    let dir = TemporaryDirectory()
+    let log = dir.file("big.log")
+    let db = dir.file("v.db")
+    let total = 300_000
+    let f = fopen(log, "w")!
+    for n in 0..<total { fputs(LogFile.line(n) + "\n", f) }
+    fclose(f)
+    let (process, _) = try VigilProcess.start(["ingest", "--no-progress", "--db", db, log], in: dir)
+    let started = VigilProcess.waitUntil { VigilProcess.storedCalls(db) > 0 }
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    #expect(started)
+    let partial = VigilProcess.storedCalls(db)
+    #expect(partial > 0 && partial < Int64(total), "the kill must land in the middle of the file")
+    let (status, _, err) = try VigilProcess.run(["ingest", "--no-progress", "--db", db, log])
+    #expect(status == 0, "\(err)")
+    #expect(err.contains("resumed at byte"))
+    #expect(try distinct(db) == (Int64(total), Int64(total)))
+  }
+
+  @Test func aKilledFollowerResumesExactlyAndSIGTERMStopsCleanly() throws {
+    let dir = TemporaryDirectory()
+    let log = dir.file("app.log")
+    let db = dir.file("v.db")
+    LogFile.write(log, "")
+    var (process, _) = try VigilProcess.start(
+      ["ingest", "--follow", "--poll-interval", "20", "--db", db, dir.file("*.log")], in: dir)
+    var written = 0
+    for _ in 0..<20 {
+      LogFile.append(log, LogFile.lines(written..<written + 500))
+      written += 500
+      usleep(5_000)
+    }
+    #expect(VigilProcess.waitUntil { VigilProcess.storedCalls(db) > 0 })
+    kill(process.processIdentifier, SIGKILL)
+    process.waitUntilExit()
+    // The application keeps writing while vigil is down, then rotates.
+    LogFile.append(log, LogFile.lines(written..<written + 1000))
+    written += 1000
+    (process, _) = try VigilProcess.start(
+      ["ingest", "--follow", "--poll-interval", "20", "--db", db, dir.file("*.log")], in: dir)
+    // Rotate only once the restarted follower has caught up: app.log.1 is not matched by *.log, so
+    // lines still unread in a file renamed away while vigil is down cannot be found (as with Vector).
+    #expect(VigilProcess.waitUntil { VigilProcess.storedCalls(db) >= Int64(written) })
+    LogFile.append(log, LogFile.lines(written..<written + 300))
+    written += 300
+    LogFile.shell("mv '\(log)' '\(dir.file("app.log.1"))'")
+    LogFile.write(log, LogFile.lines(written..<written + 700))
+    written += 700
+    let caughtUp = VigilProcess.waitUntil { VigilProcess.storedCalls(db) >= Int64(written) }
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    #expect(caughtUp)
+    #expect(process.terminationStatus == 0)
+    #expect(try distinct(db) == (Int64(written), Int64(written)))
+  }
+
+  @Test func aDatabaseThatIsNotSQLiteIsOneClearLineAndExitCode2() throws {
+    let dir = TemporaryDirectory()
+    let db = dir.file("notes.txt")
+    LogFile.write(db, String(repeating: "hello\n", count: 1000))
+    LogFile.write(dir.file("a.log"), LogFile.lines(0..<3))
+    let (status, _, err) = try VigilProcess.run(["ingest", "--db", db, dir.file("a.log")])
+    #expect(status == 2)
+    #expect(err == "vigil: \(db) is not a SQLite database (file is not a database)\n")
+  }
+
+  @Test func aDatabaseLockedByAnotherProcessIsOneClearLineAndExitCode2() throws {
+    let dir = TemporaryDirectory()
+    let db = dir.file("v.db")
+    LogFile.write(dir.file("a.log"), LogFile.lines(0..<3))
+    _ = try Store(path: db)
+    // Another process holds the write lock.
+    let holder = Process()
+    holder.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+    holder.arguments = [
+      "-c",
+      "import sqlite3,sys,time; c=sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(30)",
+      db,
+    ]
+    let out = Pipe()
+    holder.standardOutput = out
+    try holder.run()
+    defer {
+      // SIGKILL: the test runner's blocked signals are inherited, so SIGTERM would wait out the sleep.
+      kill(holder.processIdentifier, SIGKILL)
+      holder.waitUntilExit()
+    }
+    _ = out.fileHandleForReading.availableData  // waits for "locked"
+    let (status, _, err) = try VigilProcess.run([
+      "ingest", "--busy-timeout", "100", "--db", db, dir.file("a.log"),
+    ])
+    #expect(status == 2)
+    #expect(err.contains("vigil: database \(db) is locked by another process"), "\(err)")
+    #expect(err.split(separator: "\n").filter { $0.hasPrefix("vigil: database") }.count == 1)
+  }
+
+  @Test func standardInputAndDryRun() throws {
+    let dir = TemporaryDirectory()
+    let db = dir.file("v.db")
+    let (status, _, err) = try VigilProcess.run(
+      ["ingest", "--db", db, "-"], stdin: LogFile.lines(0..<7) + "oops\n")
+    #expect(status == 0)
+    #expect(err.contains("8 lines: 7 stored, 1 rejected, 0 blank"))
+    #expect(err.contains("`vigil rejects --db \(db)` lists the rejects"))
+    let (rs, listing, _) = try VigilProcess.run(["rejects", "--db", db])
+    #expect(rs == 0)
+    #expect(listing.contains("-: line 8, byte"))
+    #expect(listing.contains("1 rejects stored"))
+    LogFile.write(dir.file("a.log"), LogFile.lines(0..<5))
+    let (ds, _, derr) = try VigilProcess.run(["ingest", "--dry-run", "--db", db, dir.file("a.log")])
+    #expect(ds == 0 && derr.contains("5 lines: 5 stored"))
+    #expect(VigilProcess.storedCalls(db) == 7)
+  }
+
+  @Test func badArgumentsAreRefusedBeforeAnythingRuns() throws {
+    let (status, _, err) = try VigilProcess.run(["ingest", "--follow", "-"])
+    #expect(status != 0)
+    #expect(err.contains("--follow watches files; it cannot follow stdin"))
+  }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import VigilStore
+
+/// Runs the built `vigil` executable as a real process.
+struct VigilProcess {
+  static var executable: String {
+    // The test bundle sits in the build folder beside the executable.
+    var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    while url.pathComponents.count > 1 {
+      let candidate = url.appendingPathComponent("vigil")
+      var isDirectory: ObjCBool = false
+      if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDirectory),
+        !isDirectory.boolValue
+      {
+        return candidate.path
+      }
+      url.deleteLastPathComponent()
+    }
+    return ".build/debug/vigil"
+  }
+
+  /// Starts vigil with `arguments`; output goes to files so a full pipe never blocks it.
+  static func start(_ arguments: [String], in dir: TemporaryDirectory) throws -> (Process, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let errPath = dir.file("stderr-\(UUID().uuidString)")
+    FileManager.default.createFile(atPath: errPath, contents: nil)
+    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+    process.standardOutput = FileHandle.nullDevice
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    return (process, errPath)
+  }
+
+  /// Runs vigil to completion: exit status, stdout and stderr.
+  static func run(_ arguments: [String], stdin: String? = nil) throws -> (Int32, String, String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let input = Pipe()
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+  }
+
+  /// Waits until `condition` holds, checking every 10 ms, for at most `seconds`.
+  static func waitUntil(seconds: Double = 60, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+      if try condition() { return true }
+      usleep(10_000)
+    }
+    return false
+  }
+
+  /// Rows stored so far, read through a separate connection (WAL lets it read while vigil writes).
+  static func storedCalls(_ db: String) -> Int64 {
+    guard FileManager.default.fileExists(atPath: db), let store = try? Store(path: db, busyTimeoutMs: 1000)
+    else {
+      return 0
+    }
+    return (try? store.callCount()) ?? 0
+  }
+}
