@@ -46,9 +46,9 @@ public struct RejectReason: Error, Sendable, Equatable, CustomStringConvertible 
 public struct CallLogParser: Sendable {
   /// Objects and arrays nested deeper than this are rejected (JSONSerialization's own limit is 512).
   public static let maxDepth = 512
-  let keys: KeyTable
+  let keys: KeyPointers
 
-  public init() { keys = KeyTable.shared }
+  public init() { keys = KeyPointers(KeyTable.shared) }
 
   /// Parses one line (without its newline; a trailing `\r` is allowed as whitespace).
   public func parse(_ line: String) throws(RejectReason) -> CallRecord {
@@ -199,8 +199,8 @@ final class KeyTable: @unchecked Sendable {
   let entries: UnsafeMutablePointer<Entry>
   let firstByLength: UnsafeMutablePointer<Int>
   let maxLength = 64
-  /// The fields, resolved once, so the hot path never touches a global.
-  let keys: UnsafeMutablePointer<FieldKey>
+  /// The fields, resolved once, so the hot path never touches a global or a reference count.
+  let keys: UnsafeMutablePointer<KeyInfo>
   let keyCount: Int
   /// 1e0 through 1e22, each exact in a Double.
   let powersOfTen: UnsafeMutablePointer<Double>
@@ -228,7 +228,9 @@ final class KeyTable: @unchecked Sendable {
     }
     keyCount = fieldKeys.count
     keys = .allocate(capacity: keyCount)
-    keys.initialize(from: fieldKeys, count: keyCount)
+    keys.initialize(
+      from: fieldKeys.enumerated().map { KeyInfo(field: $1.field, conversion: $1.conversion, index: $0) },
+      count: keyCount)
     let exact: [Double] = [
       1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
       1e19,
@@ -246,6 +248,53 @@ final class KeyTable: @unchecked Sendable {
     while k < end {
       let e = entries[k]
       if memcmp(bytes + e.offset, p, n) == 0 { return e.index }
+      k += 1
+    }
+    return nil
+  }
+}
+
+/// What the hot path needs of a key path: a trivial value, copied without reference counting.
+struct KeyInfo {
+  let field: Field
+  let conversion: Conversion
+  /// Index in `fieldKeys`, for the key's name in messages.
+  let index: Int
+  var path: [UInt8] { fieldKeys[index].path }
+}
+
+/// The key table's storage as plain pointers, so parsers on several threads read it without
+/// touching (and contending on) its reference count. The table is never freed.
+struct KeyPointers: @unchecked Sendable {
+  let entries: UnsafeMutablePointer<KeyTable.Entry>
+  let bytes: UnsafeMutablePointer<UInt8>
+  let firstByLength: UnsafeMutablePointer<Int>
+  let maxLength: Int
+  let keys: UnsafeMutablePointer<KeyInfo>
+  let keyCount: Int
+  let powersOfTen: UnsafeMutablePointer<Double>
+
+  init(_ t: KeyTable) {
+    entries = t.entries
+    bytes = t.bytes
+    firstByLength = t.firstByLength
+    maxLength = t.maxLength
+    keys = t.keys
+    keyCount = t.keyCount
+    powersOfTen = t.powersOfTen
+  }
+
+  /// The index in `fieldKeys` of a key path, -1 for a nested prefix, nil when unknown.
+  @inline(__always) func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
+    guard n <= maxLength else { return nil }
+    var k = firstByLength[n]
+    let end = firstByLength[n + 1]
+    while k < end {
+      let e = entries[k]
+      let q = bytes + e.offset
+      var j = 0
+      while j < n && q[j] == p[j] { j += 1 }
+      if j == n { return e.index }
       k += 1
     }
     return nil
@@ -278,7 +327,7 @@ struct Reader {
   let p: UnsafePointer<UInt8>
   let n: Int
   var i = 0
-  let keys: KeyTable
+  let keys: KeyPointers
   var interner: UnsafeMutablePointer<StringInterner>?
   /// Scratch for unescaped strings and dotted key paths.
   var scratch: [UInt8] = []
@@ -288,7 +337,7 @@ struct Reader {
   /// order. Values are validated on the way and scanned again only when chosen.
   var slots = InlineArray<48, Int32>(repeating: -1)
 
-  init(base: UnsafePointer<UInt8>, count: Int, keys: KeyTable) {
+  init(base: UnsafePointer<UInt8>, count: Int, keys: KeyPointers) {
     p = base
     n = count
     self.keys = keys
@@ -318,7 +367,19 @@ struct Reader {
     let start = i
     var escaped = false
     while true {
-      // Fast path over plain ASCII.
+      // Fast path over plain ASCII, eight bytes at a time: stop at the first word holding a quote,
+      // a backslash, a control character or a non-ASCII byte (the classic has-zero-byte tricks).
+      while i + 8 <= n {
+        let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quote = w ^ (ones &* 34)
+        let backslash = w ^ (ones &* 92)
+        let special =
+          ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | (w &- (ones &* 32)) | w
+        if special & highs != 0 { break }
+        i += 8
+      }
       while i < n {
         let c = p[i]
         if c == 34 || c == 92 || c < 32 || c >= 128 { break }
@@ -727,18 +788,18 @@ struct Reader {
     return String(decoding: scratch, as: UTF8.self)
   }
 
-  func wrongType(_ key: FieldKey, _ value: Scalar, expected: String) -> RejectReason {
+  func wrongType(_ key: KeyInfo, _ value: Scalar, expected: String) -> RejectReason {
     RejectReason(
       .badValue,
       "field '\(String(decoding: key.path, as: UTF8.self))': expected \(expected), got \(value.typeName)")
   }
 
-  func outOfRange(_ key: FieldKey, _ detail: String) -> RejectReason {
+  func outOfRange(_ key: KeyInfo, _ detail: String) -> RejectReason {
     RejectReason(.badValue, "field '\(String(decoding: key.path, as: UTF8.self))': \(detail)")
   }
 
   /// An integral JSON number as Int64 (`2e2` and `200.0` count; `200.5` does not).
-  func integer(_ key: FieldKey, _ value: Scalar) throws(RejectReason) -> Int64 {
+  func integer(_ key: KeyInfo, _ value: Scalar) throws(RejectReason) -> Int64 {
     switch value {
     case .integer(let v): return v
     case .double(let d):
@@ -748,7 +809,7 @@ struct Reader {
     }
   }
 
-  func number(_ key: FieldKey, _ value: Scalar) throws(RejectReason) -> Double {
+  func number(_ key: KeyInfo, _ value: Scalar) throws(RejectReason) -> Double {
     switch value {
     case .integer(let v): return Double(v)
     case .double(let d):
@@ -759,7 +820,7 @@ struct Reader {
   }
 
   /// Converts the chosen value of one field; `value` is never `.absent` or `.null`.
-  mutating func convert(_ key: FieldKey, _ value: Scalar, into r: inout CallRecord) throws(RejectReason) {
+  mutating func convert(_ key: KeyInfo, _ value: Scalar, into r: inout CallRecord) throws(RejectReason) {
     switch key.field {
     case .ts:
       switch value {

@@ -11,6 +11,10 @@ public struct IngestOptions: Sendable {
   public var readSize = 1 << 20
   /// Parse and count, but store nothing (to check a file, or to measure the parser alone).
   public var dryRun = false
+  /// Threads that parse a plain file in parallel while another writes.
+  public var parseThreads = 2
+  /// How a plain file is cut up between parser threads.
+  public var chunkBytes = 4 << 20
 
   public init() {}
 }
@@ -78,6 +82,15 @@ public final class Importer {
       fingerprint: fingerprint, path: path, device: stat.device, inode: stat.inode, offset: start,
       lineNumber: lineNumber)
     let total = path.hasSuffix(".gz") ? 0 : stat.size
+    if let plain = source as? PlainFileSource {
+      result.stats = try runParallel(
+        fd: plain.fd, name: path, identity: identity, size: stat.size,
+        progress: progress.map { report in
+          { report(IngestProgress(source: path, stats: $0, position: $1, total: total)) }
+        },
+        notes: &result.notes)
+      return result
+    }
     result.stats = try run(
       source: SendableSource(source), name: path, identity: identity, finalLine: .storeIfValid,
       progress: progress.map { report in

@@ -1,6 +1,10 @@
 import CSQLite
 public import VigilCore
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Vigil's SQLite database: calls, rollups, checkpoints and rejects, with a versioned schema.
 ///
 /// One `Store` is one connection and is used from one thread at a time. The database is in WAL
@@ -36,7 +40,7 @@ public final class Store {
     connection = try SQLiteConnection(path: path, busyTimeoutMs: busyTimeoutMs)
     // Larger pages make bulk inserts cheaper; this only takes effect on a new, empty database.
     try connection.execute("PRAGMA page_size=16384")
-    try connection.execute("PRAGMA journal_mode=WAL")
+    try enableWAL(busyTimeoutMs: busyTimeoutMs)
     // Checkpoint the WAL every ~64 MB rather than every 4 MB: fewer stalls in bulk imports.
     try connection.execute("PRAGMA wal_autocheckpoint=4000")
     try connection.execute(
@@ -105,18 +109,43 @@ public final class Store {
   ]
 
   func migrate() throws(StoreError) {
-    let current = Int(try connection.scalar("PRAGMA user_version") ?? 0)
+    guard try version() < Self.migrations.count else { return try checkNotNewer() }
+    // Read the version again under the write lock: another process may be creating the same new
+    // database at this moment, and each migration must run once.
+    try connection.transaction { () throws(StoreError) in
+      let current = try version()
+      guard current < Self.migrations.count else { return }
+      for step in current..<Self.migrations.count {
+        try connection.execute(Self.migrations[step])
+      }
+      try connection.execute("PRAGMA user_version=\(Self.migrations.count)")
+    }
+  }
+
+  /// Switching to WAL needs a moment with no other connection; SQLite does not wait for it (the
+  /// busy handler is not called), so wait here, within the busy timeout.
+  func enableWAL(busyTimeoutMs: Int32) throws(StoreError) {
+    var waited: Int32 = 0
+    while true {
+      do {
+        try connection.execute("PRAGMA journal_mode=WAL")
+        return
+      } catch {
+        guard error.isBusy, waited < busyTimeoutMs else { throw error }
+        usleep(5000)
+        waited += 5
+      }
+    }
+  }
+
+  func version() throws(StoreError) -> Int { Int(try connection.scalar("PRAGMA user_version") ?? 0) }
+
+  func checkNotNewer() throws(StoreError) {
+    let current = try version()
     guard current <= Self.migrations.count else {
       throw StoreError(
         "database \(connection.path) has schema version \(current), newer than this vigil supports (\(Self.migrations.count)); upgrade vigil"
       )
-    }
-    guard current < Self.migrations.count else { return }
-    try connection.transaction { () throws(StoreError) in
-      for version in current..<Self.migrations.count {
-        try connection.execute(Self.migrations[version])
-      }
-      try connection.execute("PRAGMA user_version=\(Self.migrations.count)")
     }
   }
 

@@ -1,4 +1,5 @@
 import CSQLite
+import Foundation
 import Testing
 import VigilCore
 
@@ -169,4 +170,31 @@ import VigilCore
     try other.write(batch)
     #expect(try other.callCount() == 1)
   }
+}
+
+@Suite struct ConcurrentOpenTests {
+  /// Two processes (here: threads with their own connections) creating one new database at once
+  /// must both succeed, with the schema created once.
+  @Test func twoConnectionsCreatingTheSameDatabaseBothSucceed() throws {
+    for round in 0..<20 {
+      let dir = TemporaryDirectory()
+      let path = dir.file("race\(round).db")
+      let failures = Failures()
+      let threads = (0..<2).map { _ in
+        Thread {
+          do { _ = try Store(path: path) } catch { failures.add("\(error)") }
+        }
+      }
+      threads.forEach { $0.start() }
+      while threads.contains(where: { !$0.isFinished }) { usleep(1000) }
+      #expect(failures.all.isEmpty, "\(failures.all)")
+    }
+  }
+}
+
+final class Failures: @unchecked Sendable {
+  private let lock = NSLock()
+  private var items: [String] = []
+  func add(_ s: String) { lock.withLock { items.append(s) } }
+  var all: [String] { lock.withLock { items } }
 }
