@@ -80,3 +80,12 @@ extension Store {
     return out
   }
 }
+
+extension Store {
+  /// The first and last rollup buckets stored, or nil when there are none.
+  public func bucketRange() throws(StoreError) -> (Int64, Int64)? {
+    let s = try connection.prepare("SELECT min(bucket), max(bucket) FROM rollups")
+    guard try s.step(), !s.isNull(0) else { return nil }
+    return (s.int64(0), s.int64(1))
+  }
+}

@@ -44,7 +44,7 @@ public final class Store {
     // Checkpoint the WAL every ~64 MB rather than every 4 MB: fewer stalls in bulk imports.
     try connection.execute("PRAGMA wal_autocheckpoint=4000")
     try connection.execute(
-      "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-65536; PRAGMA foreign_keys=OFF"
+      "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384; PRAGMA foreign_keys=OFF"
     )
     try migrate()
     try loadInterned()

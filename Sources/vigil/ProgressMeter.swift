@@ -9,7 +9,7 @@ final class ProgressMeter {
   let enabled: Bool
   let terminal: Bool
   let started = Console.monotonicSeconds()
-  var lastPrint = 0.0
+  lazy var lastPrint = started
   var drawn = false
 
   init(enabled: Bool, terminal: Bool) {

@@ -136,3 +136,57 @@ import VigilStore
     #expect(err.contains("--follow watches files; it cannot follow stdin"))
   }
 }
+
+@Suite struct SummaryCommandTests {
+  @Test func summarisesTheArticleMetricsPerModelAndMarksBreaches() throws {
+    let dir = TemporaryDirectory()
+    let db = dir.file("v.db")
+    var text = ""
+    for i in 0..<100 {
+      // openai: 20% 429s; anthropic: healthy but slow at the tail.
+      let ts = 1_795_613_524 + i
+      text +=
+        #"{"ts":\#(ts),"status":\#(i % 5 == 0 ? 429 : 200),"provider":"openai","model":"gpt-4o"}"# + "\n"
+      let latency = i >= 98 ? 45000 : 900
+      text +=
+        #"{"ts":\#(ts),"status":200,"provider":"anthropic","model":"claude","latency_ms":\#(latency)}"# + "\n"
+    }
+    LogFile.write(dir.file("a.log"), text)
+    let (s1, _, e1) = try VigilProcess.run(["ingest", "--db", db, dir.file("a.log")])
+    #expect(s1 == 0, "\(e1)")
+    let (status, out, _) = try VigilProcess.run(["summary", "--db", db])
+    #expect(status == 0)
+    let openai = try #require(out.split(separator: "\n").first { $0.hasPrefix("openai/gpt-4o") })
+    #expect(openai.contains("20.00% !"))
+    let anthropic = try #require(out.split(separator: "\n").first { $0.hasPrefix("anthropic/claude") })
+    #expect(anthropic.contains("45.") && anthropic.contains(" s !"))
+    let (_, empty, _) = try VigilProcess.run(["summary", "--db", dir.file("empty.db")])
+    #expect(empty.contains("no calls stored"))
+  }
+}
+
+@Suite struct PruneCommandTests {
+  @Test func prunesRawCallsByAgeAndKeepsRollupsLonger() throws {
+    let dir = TemporaryDirectory()
+    let db = dir.file("v.db")
+    // One call per hour over ten days, written as two files so the rows land in several chunks.
+    for part in 0..<2 {
+      var text = ""
+      for h in Int64(part * 120)..<Int64(part * 120 + 120) {
+        text += #"{"ts":\#(1_795_000_000 + h * 3600),"status":200,"request_id":"h\#(h)"}"# + "\n"
+      }
+      LogFile.write(dir.file("p\(part).log"), text)
+      let (s, _, e) = try VigilProcess.run(["ingest", "--db", db, dir.file("p\(part).log")])
+      #expect(s == 0, "\(e)")
+    }
+    let (status, out, err) = try VigilProcess.run(["prune", "--db", db, "--raw", "4d", "--rollups", "8d"])
+    #expect(status == 0, "\(err)")
+    #expect(out.hasPrefix("pruned 120 raw calls"))
+    let store = try Store(path: db)
+    #expect(try store.callCount() == 120)
+    let rollupCalls = try store.connection.scalar("SELECT sum(attempts) FROM rollups") ?? 0
+    #expect(rollupCalls > 120 && rollupCalls < 240)
+    let (bad, _, badErr) = try VigilProcess.run(["prune", "--db", db, "--raw", "9d", "--rollups", "8d"])
+    #expect(bad != 0 && badErr.contains("--rollups must be at least as long as --raw"))
+  }
+}

@@ -179,7 +179,8 @@ import Testing
       } else {
         members.append("\"\(alias)\"\(ws(&rng)):\(ws(&rng))\(v)")
       }
-      if rng.below(15) == 0 { members.append("\"\(alias)\":\(value(for: field, alias: alias, &rng))") }  // duplicate
+      // Sometimes a duplicate key.
+      if rng.below(15) == 0 { members.append("\"\(alias)\":\(value(for: field, alias: alias, &rng))") }
     }
     if rng.below(3) == 0 { members.append(#""extra":{"deep":[1,{"x":[null,true,"\u0041"]}],"n":-1.5e-7}"#) }
     members.shuffle(using: &rng)
