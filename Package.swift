@@ -14,9 +14,11 @@ let package = Package(
     .library(name: "VigilCore", targets: ["VigilCore"]),
     .library(name: "VigilStore", targets: ["VigilStore"]),
     .library(name: "VigilIngest", targets: ["VigilIngest"]),
+    .library(name: "VigilRules", targets: ["VigilRules"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
@@ -25,10 +27,13 @@ let package = Package(
     .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite"], swiftSettings: swiftSettings),
     .target(
       name: "VigilIngest", dependencies: ["VigilCore", "VigilStore", "CZlib"], swiftSettings: swiftSettings),
+    .target(
+      name: "VigilRules", dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
+      swiftSettings: swiftSettings),
     .executableTarget(
       name: "vigil",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilIngest",
+        "VigilCore", "VigilStore", "VigilIngest", "VigilRules",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -39,6 +44,8 @@ let package = Package(
     .testTarget(
       name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilStore", "VigilCore"],
       swiftSettings: swiftSettings),
+    .testTarget(
+      name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore", "VigilStore"], swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilCLITests", dependencies: ["VigilStore", "VigilCore", "vigil"], swiftSettings: swiftSettings),
   ],

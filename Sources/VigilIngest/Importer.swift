@@ -38,13 +38,25 @@ public struct FileIngestResult: Sendable {
   public var notes: [String] = []
 }
 
+/// Where imported batches go: the database, or (for backtests) rollups in memory.
+public protocol IngestSink: AnyObject {
+  /// The checkpoint of a file identity, if one is kept.
+  func checkpoint(fingerprint: String) throws -> Checkpoint?
+  /// Stores one batch, with its checkpoint, atomically.
+  func write(_ batch: IngestBatch) throws
+}
+
+extension Store: IngestSink {
+  public func write(_ batch: IngestBatch) throws { try write(batch, nowMs: Store.wallClockMs()) }
+}
+
 /// One-shot ingestion of files and stdin: reads from each file's checkpoint to its end, parsing on
 /// one thread while the store writes on the caller's, and commits each batch with its checkpoint.
 public final class Importer {
-  let store: Store
+  let store: any IngestSink
   let options: IngestOptions
 
-  public init(store: Store, options: IngestOptions = IngestOptions()) {
+  public init(store: any IngestSink, options: IngestOptions = IngestOptions()) {
     self.store = store
     self.options = options
   }

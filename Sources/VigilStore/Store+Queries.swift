@@ -63,14 +63,19 @@ extension Store {
     return out
   }
 
-  /// Rollups of buckets in `[fromMs, toMs)`, per series, each merged over the range.
-  public func rollups(fromMs: Int64, toMs: Int64) throws(StoreError) -> [SeriesKey: Rollup] {
-    let s = try connection.prepare(
-      "SELECT series, \(Self.rollupColumns) FROM rollups WHERE bucket >= ? AND bucket < ?")
+  /// Rollups of buckets in `[fromMs, toMs)`, per series, each merged over the range. Without
+  /// `latency`, histograms are not decoded (the count metrics and rates do not need them).
+  public func rollups(fromMs: Int64, toMs: Int64, latency: Bool = true) throws(StoreError) -> [SeriesKey: Rollup] {
+    if rollupQuery == nil {
+      rollupQuery = try connection.prepare(
+        "SELECT series, \(Self.rollupColumns) FROM rollups WHERE bucket >= ? AND bucket < ?")
+    }
+    let s = rollupQuery!
+    defer { s.reset() }
     try s.bind([.int(fromMs), .int(toMs)])
     var byID: [Int64: Rollup] = [:]
     while try s.step() {
-      byID[s.int64(0), default: Rollup()].merge(Self.readRollup(s, from: 1))
+      byID[s.int64(0), default: Rollup()].merge(Self.readRollup(s, from: 1, latency: latency))
     }
     var out: [SeriesKey: Rollup] = [:]
     let names = Dictionary(uniqueKeysWithValues: seriesIDs.map { ($0.value, $0.key) })

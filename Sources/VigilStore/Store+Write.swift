@@ -198,7 +198,7 @@ extension Store {
     s.bind(k + 4, blob: r.latency.encoded())
   }
 
-  static func readRollup(_ s: Statement, from i: Int32) -> Rollup {
+  static func readRollup(_ s: Statement, from i: Int32, latency: Bool = true) -> Rollup {
     var r = Rollup()
     r.attempts = s.int64(i)
     r.requests = s.int64(i + 1)
@@ -212,7 +212,7 @@ extension Store {
     r.promptTokens = s.int64(i + 14)
     r.completionTokens = s.int64(i + 15)
     r.failedTokens = s.int64(i + 16)
-    s.withBlob(i + 17) { if let h = LatencyHistogram(encoded: $0) { r.latency = h } }
+    if latency { s.withBlob(i + 17) { if let h = LatencyHistogram(encoded: $0) { r.latency = h } } }
     return r
   }
 

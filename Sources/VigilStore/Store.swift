@@ -24,6 +24,7 @@ public final class Store {
   var seriesIDs: [SeriesKey: Int64] = [:]
   var sourceIDs: [String: Int64] = [:]
   var insertCalls: Statement?
+  var rollupQuery: Statement?
   var insertCall: Statement?
   /// Rows per multi-row INSERT on the bulk path.
   static let rowsPerInsert = 32
@@ -105,7 +106,20 @@ public final class Store {
     CREATE TABLE rejects(
       id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, source TEXT NOT NULL, offset INTEGER NOT NULL,
       line_number INTEGER, kind TEXT NOT NULL, reason TEXT NOT NULL, line TEXT NOT NULL);
+    """,
+    // 2: alert state, so that cron runs, restarts and crashes neither repeat nor forget an alert.
     """
+    CREATE TABLE alert_states(
+      rule TEXT NOT NULL, group_key TEXT NOT NULL, labels TEXT NOT NULL, phase TEXT NOT NULL,
+      active_since_ms INTEGER, fired_at_ms INTEGER, resolving_since_ms INTEGER, last_value REAL,
+      last_evaluation_ms INTEGER NOT NULL,
+      PRIMARY KEY(rule, group_key));
+    CREATE TABLE alert_transitions(
+      id INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL, rule TEXT NOT NULL, group_key TEXT NOT NULL,
+      kind TEXT NOT NULL, metric TEXT NOT NULL, value REAL, threshold REAL NOT NULL, labels TEXT NOT NULL,
+      summary TEXT NOT NULL, description TEXT NOT NULL, fired_at_ms INTEGER);
+    CREATE INDEX alert_transitions_at ON alert_transitions(at_ms);
+    """,
   ]
 
   func migrate() throws(StoreError) {

@@ -6,7 +6,7 @@ struct Vigil: ParsableCommand {
     commandName: "vigil",
     abstract: "Error monitoring and alerting for applications that call LLM APIs.",
     version: "0.1.0",
-    subcommands: [Ingest.self, Summary.self, Rejects.self, Prune.self])
+    subcommands: [Ingest.self, Check.self, Backtest.self, Rules.self, Summary.self, Rejects.self, Prune.self])
 }
 
 /// Options every command that opens the database shares.

@@ -1,0 +1,311 @@
+/// Where the evaluator reads data: merged rollups per series over a range of buckets.
+public protocol RollupSource {
+  /// Rollups of the buckets that start in `[fromMs, toMs)`, merged per series. Latency histograms
+  /// are only needed (and decoded) when `latency` is true.
+  func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup]
+}
+
+/// Where an alert of one rule and label set stands.
+public enum AlertPhase: String, Sendable, Codable {
+  case inactive, pending, firing
+}
+
+/// Identifies an alert: its rule and the values of the rule's `group_by` dimensions.
+public struct AlertKey: Sendable, Hashable, Comparable {
+  public var rule: String
+  /// `provider=openai,model=gpt-4o`, in `group_by` order; empty without `group_by`.
+  public var group: String
+
+  public init(rule: String, group: String) {
+    self.rule = rule
+    self.group = group
+  }
+
+  public static func < (a: AlertKey, b: AlertKey) -> Bool { (a.rule, a.group) < (b.rule, b.group) }
+}
+
+/// The remembered state of one alert, persisted between evaluations (and processes).
+public struct AlertState: Sendable, Equatable {
+  public var phase: AlertPhase = .inactive
+  /// The group's labels (`group_by` dimensions).
+  public var groupLabels: [String: String] = [:]
+  /// When the condition became true (pending or firing).
+  public var activeSinceMs: Int64?
+  public var firedAtMs: Int64?
+  /// When a firing alert's condition stopped holding (for `keep_firing_for`).
+  public var resolvingSinceMs: Int64?
+  public var lastValue: Double?
+  public var lastEvaluationMs: Int64 = 0
+
+  public init() {}
+}
+
+/// A change of an alert's phase. `firing` and `resolved` are announced; `pending` and a pending
+/// alert going back to inactive are recorded only.
+public struct AlertTransition: Sendable, Equatable {
+  public enum Kind: String, Sendable, Codable {
+    case pending, firing, resolved
+    /// Pending, but the condition stopped before `for` elapsed.
+    case cancelled
+  }
+
+  public var atMs: Int64
+  public var key: AlertKey
+  public var kind: Kind
+  public var metric: String
+  public var value: Double?
+  public var threshold: Double
+  /// Every label: `alertname`, `severity`, the rule's labels and the group's.
+  public var labels: [String: String]
+  public var summary: String
+  public var description: String
+  public var receivers: [String]
+  /// For `resolved`: when the alert had fired.
+  public var firedAtMs: Int64?
+
+  public var isAnnounced: Bool { kind == .firing || kind == .resolved }
+}
+
+/// One group's outcome of an evaluation, for status tables.
+public struct GroupResult: Sendable, Equatable {
+  public var key: AlertKey
+  public var labels: [String: String]
+  public var value: Double?
+  public var attempts: Int64
+  public var phase: AlertPhase
+}
+
+/// What an evaluation returns: the new states, the transitions, and every group's value.
+public struct Evaluation: Sendable {
+  public var states: [AlertKey: AlertState]
+  public var transitions: [AlertTransition]
+  public var groups: [GroupResult]
+
+  /// Alerts firing after this evaluation.
+  public var firing: [AlertKey] { states.filter { $0.value.phase == .firing }.map(\.key).sorted() }
+}
+
+/// The rolling-window evaluator: a pure function of (rules, stored data, evaluation time, previous
+/// states). Live mode calls it with the clock's now, `check` once, backtests and rule tests with
+/// each step of event time: one implementation for all.
+public enum Evaluator {
+  public static func evaluate(
+    _ set: RuleSet, source: any RollupSource, atMs: Int64, previous: [AlertKey: AlertState]
+  ) throws -> Evaluation {
+    var states = previous
+    var transitions: [AlertTransition] = []
+    var groups: [GroupResult] = []
+    var cache: [WindowKey: [SeriesKey: Rollup]] = [:]
+    func window(_ from: Int64, _ to: Int64, _ latency: Bool) throws -> [SeriesKey: Rollup] {
+      let key = WindowKey(from: from, to: to, latency: latency)
+      if let hit = cache[key] ?? (latency ? nil : cache[WindowKey(from: from, to: to, latency: true)]) { return hit }
+      let data = try source.rollups(fromMs: from, toMs: to, latency: latency)
+      cache[key] = data
+      return data
+    }
+    for rule in set.rules {
+      let to = atMs - set.evaluationDelayMs
+      let from = RollupKey.bucket(of: to - rule.windowMs)
+      let data = try window(from, to, rule.metric.isLatency)
+      var merged: [String: (labels: [String: String], rollup: Rollup)] = [:]
+      for (series, rollup) in data where rule.matches(series) {
+        let (group, labels) = groupOf(series, rule)
+        merged[group, default: (labels, Rollup())].rollup.merge(rollup)
+      }
+      if rule.groupBy.isEmpty && merged.isEmpty { merged[""] = ([:], Rollup()) }
+      // "Traffic stopped" needs the groups that had traffic just before, at zero now.
+      if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) {
+        for (series, _) in try window(RollupKey.bucket(of: from - rule.windowMs), from, false)
+        where rule.matches(series) {
+          let (group, labels) = groupOf(series, rule)
+          if merged[group] == nil { merged[group] = (labels, Rollup()) }
+        }
+      }
+      // Alerts that are active but whose group has no data now are evaluated as "no value".
+      for (key, state) in previous where key.rule == rule.name && state.phase != .inactive && merged[key.group] == nil {
+        merged[key.group] = (state.groupLabels, Rollup())
+      }
+      for (group, entry) in merged.sorted(by: { $0.key < $1.key }) {
+        let key = AlertKey(rule: rule.name, group: group)
+        var value = rule.metric.value(of: entry.rollup)
+        if !rule.metric.isCount && entry.rollup.attempts < rule.minRequests { value = nil }
+        var state = states[key] ?? AlertState()
+        state.groupLabels = entry.labels
+        let before = state
+        let kind = step(&state, rule: rule, value: value, atMs: atMs)
+        state.lastValue = value
+        state.lastEvaluationMs = atMs
+        if let kind {
+          transitions.append(
+            transition(kind, key: key, rule: rule, value: value, labels: entry.labels, atMs: atMs, firedAtMs: before.firedAtMs))
+        }
+        if state.phase == .inactive && state.activeSinceMs == nil {
+          states[key] = nil  // nothing to remember
+        } else {
+          states[key] = state
+        }
+        groups.append(
+          GroupResult(
+            key: key, labels: allLabels(rule, entry.labels), value: value, attempts: entry.rollup.attempts,
+            phase: state.phase))
+      }
+    }
+    // Rules that no longer exist leave no state behind.
+    let names = Set(set.rules.map(\.name))
+    for key in states.keys where !names.contains(key.rule) { states[key] = nil }
+    return Evaluation(states: states, transitions: transitions, groups: groups)
+  }
+
+  struct WindowKey: Hashable {
+    var from: Int64
+    var to: Int64
+    var latency: Bool
+  }
+
+  static func groupOf(_ series: SeriesKey, _ rule: AlertRule) -> (String, [String: String]) {
+    var labels: [String: String] = [:]
+    var parts: [String] = []
+    for d in rule.groupBy {
+      let v = d.value(of: series)
+      labels[d.rawValue] = v
+      parts.append("\(d.rawValue)=\(v)")
+    }
+    return (parts.joined(separator: ","), labels)
+  }
+
+  /// The state machine: inactive → pending → firing → (resolved) inactive. Returns the transition.
+  public static func step(_ s: inout AlertState, rule: AlertRule, value: Double?, atMs: Int64) -> AlertTransition.Kind? {
+    let active = value.map { rule.comparison.holds($0, rule.threshold) } ?? false
+    switch s.phase {
+    case .inactive:
+      guard active else {
+        s.activeSinceMs = nil
+        return nil
+      }
+      s.activeSinceMs = atMs
+      if rule.forMs == 0 {
+        s.phase = .firing
+        s.firedAtMs = atMs
+        return .firing
+      }
+      s.phase = .pending
+      return .pending
+    case .pending:
+      guard active else {
+        s.phase = .inactive
+        s.activeSinceMs = nil
+        return .cancelled
+      }
+      if atMs - (s.activeSinceMs ?? atMs) >= rule.forMs {
+        s.phase = .firing
+        s.firedAtMs = atMs
+        return .firing
+      }
+      return nil
+    case .firing:
+      let stillFiring = value.map { rule.comparison.holds($0, rule.effectiveResolveThreshold) } ?? false
+      if stillFiring {
+        s.resolvingSinceMs = nil
+        return nil
+      }
+      let since = s.resolvingSinceMs ?? atMs
+      s.resolvingSinceMs = since
+      guard atMs - since >= rule.keepFiringForMs else { return nil }
+      s = AlertState()
+      return .resolved
+    }
+  }
+
+  static func allLabels(_ rule: AlertRule, _ group: [String: String]) -> [String: String] {
+    var labels = rule.labels
+    for (d, values) in rule.filters where values.count == 1 { labels[d.rawValue] = values[0] }
+    labels.merge(group) { _, g in g }
+    labels["alertname"] = rule.name
+    labels["severity"] = rule.severity
+    return labels
+  }
+
+  static func transition(
+    _ kind: AlertTransition.Kind, key: AlertKey, rule: AlertRule, value: Double?, labels group: [String: String],
+    atMs: Int64, firedAtMs: Int64?
+  ) -> AlertTransition {
+    let labels = allLabels(rule, group)
+    let context = TemplateContext(rule: rule, value: value, labels: labels)
+    return AlertTransition(
+      atMs: atMs, key: key, kind: kind, metric: rule.metric.name, value: value, threshold: rule.threshold,
+      labels: labels, summary: Template.render(rule.summary, context), description: Template.render(rule.description, context),
+      receivers: rule.receivers, firedAtMs: kind == .resolved ? firedAtMs : nil)
+  }
+}
+
+/// What templates can refer to.
+public struct TemplateContext {
+  public var rule: AlertRule
+  public var value: Double?
+  public var labels: [String: String]
+
+  public func lookup(_ name: String) -> String? {
+    switch name {
+    case "value": return rule.metric.format(value)
+    case "threshold": return rule.metric.format(rule.threshold)
+    case "metric": return rule.metric.name
+    case "window": return DurationText.format(rule.windowMs)
+    case "for": return DurationText.format(rule.forMs)
+    case "advice": return rule.metric.advice
+    case "alertname": return rule.name
+    case "severity": return rule.severity
+    default:
+      if name.hasPrefix("labels.") { return labels[String(name.dropFirst(7))] }
+      return nil
+    }
+  }
+}
+
+/// `{{ name }}` templates for alert text.
+public enum Template {
+  /// The names a template refers to, in order.
+  public static func references(_ text: String) -> [String] {
+    var names: [String] = []
+    var rest = Substring(text)
+    while let open = rest.range(of: "{{") {
+      guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+      names.append(rest[open.upperBound..<close.lowerBound].trimmingSpaces())
+      rest = rest[close.upperBound...]
+    }
+    return names
+  }
+
+  /// Replaces each `{{ name }}`; a name without a value renders empty.
+  public static func render(_ text: String, _ context: TemplateContext) -> String {
+    var out = ""
+    var rest = Substring(text)
+    while let open = rest.range(of: "{{") {
+      guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+      out += rest[..<open.lowerBound]
+      out += context.lookup(rest[open.upperBound..<close.lowerBound].trimmingSpaces()) ?? ""
+      rest = rest[close.upperBound...]
+    }
+    return out + rest
+  }
+
+  /// The names that are always defined, beside `labels.NAME`.
+  public static let builtins: Set<String> = [
+    "value", "threshold", "metric", "window", "for", "advice", "alertname", "severity",
+  ]
+}
+
+extension Substring {
+  func trimmingSpaces() -> String {
+    String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+  }
+
+  func range(of needle: String) -> Range<Index>? {
+    guard !needle.isEmpty else { return nil }
+    var i = startIndex
+    while i < endIndex {
+      if self[i...].hasPrefix(needle) { return i..<index(i, offsetBy: needle.count) }
+      i = index(after: i)
+    }
+    return nil
+  }
+}

@@ -1,0 +1,143 @@
+public import VigilCore
+
+extension Store: RollupSource {}
+
+/// A recorded transition, as `vigil alerts` and the reports list them.
+public struct StoredTransition: Sendable, Equatable {
+  public var atMs: Int64
+  public var rule: String
+  public var group: String
+  public var kind: String
+  public var metric: String
+  public var value: Double?
+  public var threshold: Double
+  public var labels: [String: String]
+  public var summary: String
+}
+
+extension Store {
+  /// Every remembered alert state.
+  public func alertStates() throws(StoreError) -> [AlertKey: AlertState] {
+    let s = try connection.prepare(
+      """
+      SELECT rule, group_key, labels, phase, active_since_ms, fired_at_ms, resolving_since_ms, last_value,
+        last_evaluation_ms FROM alert_states
+      """)
+    var out: [AlertKey: AlertState] = [:]
+    while try s.step() {
+      var state = AlertState()
+      state.groupLabels = LabelText.decode(s.text(2) ?? "")
+      state.phase = AlertPhase(rawValue: s.text(3) ?? "") ?? .inactive
+      state.activeSinceMs = s.isNull(4) ? nil : s.int64(4)
+      state.firedAtMs = s.isNull(5) ? nil : s.int64(5)
+      state.resolvingSinceMs = s.isNull(6) ? nil : s.int64(6)
+      state.lastValue = s.isNull(7) ? nil : s.double(7)
+      state.lastEvaluationMs = s.int64(8)
+      out[AlertKey(rule: s.text(0) ?? "", group: s.text(1) ?? "")] = state
+    }
+    return out
+  }
+
+  /// Replaces the remembered states with `states` and appends `transitions`, in one transaction:
+  /// a crash leaves either the old states or the new ones with their transitions.
+  public func saveEvaluation(states: [AlertKey: AlertState], transitions: [AlertTransition]) throws(StoreError) {
+    try connection.transaction { () throws(StoreError) in
+      try connection.execute("DELETE FROM alert_states")
+      let insert = try connection.prepare(
+        """
+        INSERT INTO alert_states(rule, group_key, labels, phase, active_since_ms, fired_at_ms, resolving_since_ms,
+          last_value, last_evaluation_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+      for (key, st) in states {
+        try insert.bind([
+          .text(key.rule), .text(key.group), .text(LabelText.encode(st.groupLabels)), .text(st.phase.rawValue),
+          st.activeSinceMs.map(SQLValue.int) ?? .null, st.firedAtMs.map(SQLValue.int) ?? .null,
+          st.resolvingSinceMs.map(SQLValue.int) ?? .null, st.lastValue.map(SQLValue.double) ?? .null,
+          .int(st.lastEvaluationMs),
+        ])
+        try insert.run()
+      }
+      let record = try connection.prepare(
+        """
+        INSERT INTO alert_transitions(at_ms, rule, group_key, kind, metric, value, threshold, labels, summary,
+          description, fired_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+      for t in transitions {
+        try record.bind([
+          .int(t.atMs), .text(t.key.rule), .text(t.key.group), .text(t.kind.rawValue), .text(t.metric),
+          t.value.map(SQLValue.double) ?? .null, .double(t.threshold), .text(LabelText.encode(t.labels)),
+          .text(t.summary), .text(t.description), t.firedAtMs.map(SQLValue.int) ?? .null,
+        ])
+        try record.run()
+      }
+    }
+  }
+
+  /// Recorded transitions in `[fromMs, toMs)`, oldest first.
+  public func transitions(fromMs: Int64 = .min, toMs: Int64 = .max) throws(StoreError) -> [StoredTransition] {
+    let s = try connection.prepare(
+      """
+      SELECT at_ms, rule, group_key, kind, metric, value, threshold, labels, summary FROM alert_transitions
+      WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, id
+      """)
+    try s.bind([.int(fromMs), .int(toMs)])
+    var out: [StoredTransition] = []
+    while try s.step() {
+      out.append(
+        StoredTransition(
+          atMs: s.int64(0), rule: s.text(1) ?? "", group: s.text(2) ?? "", kind: s.text(3) ?? "",
+          metric: s.text(4) ?? "", value: s.isNull(5) ? nil : s.double(5), threshold: s.double(6),
+          labels: LabelText.decode(s.text(7) ?? ""), summary: s.text(8) ?? ""))
+    }
+    return out
+  }
+}
+
+/// Labels as a JSON object in a TEXT column, keys sorted.
+public enum LabelText {
+  public static func encode(_ labels: [String: String]) -> String {
+    "{" + labels.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)):\(JSONText.quote($0.value))" }
+      .joined(separator: ",") + "}"
+  }
+
+  /// Decodes what ``encode(_:)`` wrote, using the call-log parser's string rules.
+  public static func decode(_ text: String) -> [String: String] {
+    var out: [String: String] = [:]
+    var chars = Array(text.unicodeScalars)[...]
+    func string() -> String? {
+      guard chars.first == "\"" else { return nil }
+      chars = chars.dropFirst()
+      var s = String.UnicodeScalarView()
+      while let c = chars.first {
+        chars = chars.dropFirst()
+        if c == "\"" { return String(s) }
+        if c == "\\", let e = chars.first {
+          chars = chars.dropFirst()
+          switch e {
+          case "n": s.append("\n")
+          case "r": s.append("\r")
+          case "t": s.append("\t")
+          case "u":
+            let hex = String(String.UnicodeScalarView(chars.prefix(4)))
+            chars = chars.dropFirst(4)
+            if let v = UInt32(hex, radix: 16), let u = Unicode.Scalar(v) { s.append(u) }
+          default: s.append(e)
+          }
+        } else {
+          s.append(c)
+        }
+      }
+      return nil
+    }
+    guard chars.first == "{" else { return out }
+    chars = chars.dropFirst()
+    while let k = string() {
+      guard chars.first == ":" else { break }
+      chars = chars.dropFirst()
+      guard let v = string() else { break }
+      out[k] = v
+      if chars.first == "," { chars = chars.dropFirst() }
+    }
+    return out
+  }
+}
