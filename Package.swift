@@ -45,7 +45,8 @@ let package = Package(
       name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilStore", "VigilCore"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore", "VigilStore"], swiftSettings: swiftSettings),
+      name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore", "VigilStore"],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilCLITests", dependencies: ["VigilStore", "VigilCore", "vigil"], swiftSettings: swiftSettings),
   ],

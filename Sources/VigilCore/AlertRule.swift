@@ -52,7 +52,8 @@ public enum MetricKind: Sendable, Equatable, Hashable {
     case .retryExhaustionRate: "retry_exhaustion_rate"
     case .authFailureRate: "auth_failure_rate"
     case .classRate(let c): "class_rate{class=\(c.rawValue)}"
-    case .latencyQuantile(let q): q == 0.99 ? "p99_latency" : "latency_percentile{percentile=\(formatPlain(q * 100))}"
+    case .latencyQuantile(let q):
+      q == 0.99 ? "p99_latency" : "latency_percentile{percentile=\(formatPlain(q * 100))}"
     case .requestCount: "request_count"
     case .logicalRequestCount: "logical_request_count"
     case .errorCount: "error_count"
@@ -101,7 +102,8 @@ public enum MetricKind: Sendable, Equatable, Hashable {
       "Callers are giving up after their last retry: users see failures. Check the provider's status and consider failover."
     case .latencyQuantile:
       "Slow responses: check the provider's status, lower max_tokens or timeouts, or fail over to a faster model."
-    case .requestCount, .logicalRequestCount: "Traffic changed: check that the application is running and logging."
+    case .requestCount, .logicalRequestCount:
+      "Traffic changed: check that the application is running and logging."
     case .errorRate, .errorCount:
       "Errors: see the breakdown by class; retry 429/5xx with backoff, fix 4xx requests and keys."
     }

@@ -44,7 +44,9 @@ public enum DurationText {
     if ms == 0 { return "0s" }
     var rest = ms
     var out = ""
-    for (unit, name) in [(Int64(604_800_000), "w"), (86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s"), (1, "ms")] {
+    for (unit, name) in [
+      (Int64(604_800_000), "w"), (86_400_000, "d"), (3_600_000, "h"), (60_000, "m"), (1000, "s"), (1, "ms"),
+    ] {
       if rest >= unit {
         out += "\(rest / unit)\(name)"
         rest %= unit

@@ -98,7 +98,9 @@ public enum Evaluator {
     var cache: [WindowKey: [SeriesKey: Rollup]] = [:]
     func window(_ from: Int64, _ to: Int64, _ latency: Bool) throws -> [SeriesKey: Rollup] {
       let key = WindowKey(from: from, to: to, latency: latency)
-      if let hit = cache[key] ?? (latency ? nil : cache[WindowKey(from: from, to: to, latency: true)]) { return hit }
+      if let hit = cache[key] ?? (latency ? nil : cache[WindowKey(from: from, to: to, latency: true)]) {
+        return hit
+      }
       let data = try source.rollups(fromMs: from, toMs: to, latency: latency)
       cache[key] = data
       return data
@@ -122,7 +124,8 @@ public enum Evaluator {
         }
       }
       // Alerts that are active but whose group has no data now are evaluated as "no value".
-      for (key, state) in previous where key.rule == rule.name && state.phase != .inactive && merged[key.group] == nil {
+      for (key, state) in previous
+      where key.rule == rule.name && state.phase != .inactive && merged[key.group] == nil {
         merged[key.group] = (state.groupLabels, Rollup())
       }
       for (group, entry) in merged.sorted(by: { $0.key < $1.key }) {
@@ -137,7 +140,9 @@ public enum Evaluator {
         state.lastEvaluationMs = atMs
         if let kind {
           transitions.append(
-            transition(kind, key: key, rule: rule, value: value, labels: entry.labels, atMs: atMs, firedAtMs: before.firedAtMs))
+            transition(
+              kind, key: key, rule: rule, value: value, labels: entry.labels, atMs: atMs,
+              firedAtMs: before.firedAtMs))
         }
         if state.phase == .inactive && state.activeSinceMs == nil {
           states[key] = nil  // nothing to remember
@@ -174,7 +179,9 @@ public enum Evaluator {
   }
 
   /// The state machine: inactive → pending → firing → (resolved) inactive. Returns the transition.
-  public static func step(_ s: inout AlertState, rule: AlertRule, value: Double?, atMs: Int64) -> AlertTransition.Kind? {
+  public static func step(_ s: inout AlertState, rule: AlertRule, value: Double?, atMs: Int64)
+    -> AlertTransition.Kind?
+  {
     let active = value.map { rule.comparison.holds($0, rule.threshold) } ?? false
     switch s.phase {
     case .inactive:
@@ -226,14 +233,16 @@ public enum Evaluator {
   }
 
   static func transition(
-    _ kind: AlertTransition.Kind, key: AlertKey, rule: AlertRule, value: Double?, labels group: [String: String],
+    _ kind: AlertTransition.Kind, key: AlertKey, rule: AlertRule, value: Double?,
+    labels group: [String: String],
     atMs: Int64, firedAtMs: Int64?
   ) -> AlertTransition {
     let labels = allLabels(rule, group)
     let context = TemplateContext(rule: rule, value: value, labels: labels)
     return AlertTransition(
       atMs: atMs, key: key, kind: kind, metric: rule.metric.name, value: value, threshold: rule.threshold,
-      labels: labels, summary: Template.render(rule.summary, context), description: Template.render(rule.description, context),
+      labels: labels, summary: Template.render(rule.summary, context),
+      description: Template.render(rule.description, context),
       receivers: rule.receivers, firedAtMs: kind == .resolved ? firedAtMs : nil)
   }
 }

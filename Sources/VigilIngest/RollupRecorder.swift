@@ -23,7 +23,8 @@ public final class RollupRecorder: IngestSink, RollupSource {
 
   /// Counts one call directly (rule tests build traffic this way).
   public func add(_ record: CallRecord) {
-    buckets[RollupKey.bucket(of: record.timestampMs), default: [:]][record.series, default: Rollup()].add(record)
+    buckets[RollupKey.bucket(of: record.timestampMs), default: [:]][record.series, default: Rollup()].add(
+      record)
     calls += 1
   }
 

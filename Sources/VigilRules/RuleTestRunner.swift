@@ -6,7 +6,8 @@ final class TrafficSource: RollupSource {
   var buckets: [Int64: [SeriesKey: Rollup]] = [:]
 
   func add(_ record: CallRecord) {
-    buckets[RollupKey.bucket(of: record.timestampMs), default: [:]][record.series, default: Rollup()].add(record)
+    buckets[RollupKey.bucket(of: record.timestampMs), default: [:]][record.series, default: Rollup()].add(
+      record)
   }
 
   func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup] {
@@ -109,7 +110,8 @@ public enum RuleTestRunner {
           var message = "\(file):\(e.line): case '\(c.name)' at \(DurationText.format(t)):"
           if !missing.isEmpty { message += " expected firing but not: \(missing.joined(separator: ", "));" }
           if !unmatched.isEmpty {
-            message += " firing but not expected: \(unmatched.map { describe($0.0, $0.1) }.joined(separator: ", "));"
+            message +=
+              " firing but not expected: \(unmatched.map { describe($0.0, $0.1) }.joined(separator: ", "));"
           }
           failures.append(String(message.dropLast()))
         }
@@ -155,7 +157,8 @@ public enum RuleTestRunner {
       }
       source.add(
         CallRecord(
-          timestampMs: ts, status: status, provider: s.series.provider, model: s.series.model, latencyMs: latency,
+          timestampMs: ts, status: status, provider: s.series.provider, model: s.series.model,
+          latencyMs: latency,
           retriesExhausted: exhausted, errorCode: status == 429 ? s.errorCode : nil,
           app: s.series.app.isEmpty ? nil : s.series.app, env: s.series.env.isEmpty ? nil : s.series.env,
           endpoint: s.series.endpoint.isEmpty ? nil : s.series.endpoint))
@@ -199,9 +202,14 @@ struct TestFileParser {
     var cases: [RuleTestRunner.Case] = []
     for item in top["tests"]?.sequence ?? [] {
       let e = loader.entries(item, known: Self.caseKeys, what: "a test case")
-      var c = RuleTestRunner.Case(name: e["name"].flatMap { $0.string } ?? "unnamed", startMs: 1_767_225_600_000)
+      var c = RuleTestRunner.Case(
+        name: e["name"].flatMap { $0.string } ?? "unnamed", startMs: 1_767_225_600_000)
       if let s = e["start"] {
-        if let ms = s.string.flatMap(Timestamp.parseRFC3339) { c.startMs = ms } else { loader.fail(s, "start must be an RFC 3339 time") }
+        if let ms = s.string.flatMap(Timestamp.parseRFC3339) {
+          c.startMs = ms
+        } else {
+          loader.fail(s, "start must be an RFC 3339 time")
+        }
       }
       for t in e["traffic"]?.sequence ?? [] { if let seg = segment(t) { c.segments.append(seg) } }
       for x in e["expect"]?.sequence ?? [] { if let exp = expectation(x) { c.expectations.append(exp) } }
@@ -226,7 +234,9 @@ struct TestFileParser {
     }
     let statuses = e["status"].map { mix($0) { Int($0) } } ?? [(200, 1)]
     let latencies: [(Double, Double)] =
-      if let n = e["latency_ms"] { n.scalar != nil ? [(n.float ?? 500, 1)] : mix(n) { Double($0) } } else { [(500, 1)] }
+      if let n = e["latency_ms"] { n.scalar != nil ? [(n.float ?? 500, 1)] : mix(n) { Double($0) } } else {
+        [(500, 1)]
+      }
     var exhausted = 0.0
     if let n = e["exhausted"] { exhausted = share(n) ?? 0 }
     return RuleTestRunner.Segment(
@@ -273,7 +283,9 @@ struct TestFileParser {
       out.append((key, s))
     }
     let total = out.reduce(0) { $0 + $1.1 }
-    if abs(total - 1) > 1e-9 { loader.fail(node, "the shares add up to \(formatPlain(total * 100))%, not 100%") }
+    if abs(total - 1) > 1e-9 {
+      loader.fail(node, "the shares add up to \(formatPlain(total * 100))%, not 100%")
+    }
     return out
   }
 

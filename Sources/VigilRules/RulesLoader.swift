@@ -51,25 +51,30 @@ public struct RulesLoader {
   init(file: String) { self.file = file }
 
   mutating func fail(_ node: Node?, _ message: String) {
-    errors.append(RulesError(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, message: message))
+    errors.append(
+      RulesError(file: file, line: node?.mark?.line ?? 1, column: node?.mark?.column ?? 1, message: message))
   }
 
   // MARK: Structure
 
   static let topKeys = ["version", "defaults", "receivers", "rules"]
   static let defaultKeys = [
-    "evaluation_interval", "evaluation_delay", "window", "for", "min_requests", "severity", "group_by", "receivers",
+    "evaluation_interval", "evaluation_delay", "window", "for", "min_requests", "severity", "group_by",
+    "receivers",
     "keep_firing_for",
   ]
   static let ruleKeys = [
     "alert", "metric", "class", "percentile", "op", "threshold", "window", "for", "min_requests",
-    "resolve_threshold", "keep_firing_for", "filters", "group_by", "severity", "labels", "summary", "description",
+    "resolve_threshold", "keep_firing_for", "filters", "group_by", "severity", "labels", "summary",
+    "description",
     "receivers",
   ]
   static let receiverKeys = ["name", "type"]
   static let metricNames = [
-    "error_rate", "rate_429", "rate_5xx", "p99_latency", "retry_exhaustion_rate", "auth_failure_rate", "class_rate",
-    "latency_percentile", "request_count", "logical_request_count", "error_count", "auth_failures", "class_count",
+    "error_rate", "rate_429", "rate_5xx", "p99_latency", "retry_exhaustion_rate", "auth_failure_rate",
+    "class_rate",
+    "latency_percentile", "request_count", "logical_request_count", "error_count", "auth_failures",
+    "class_count",
   ]
 
   /// The mapping's entries by key, reporting unknown keys with the nearest known one.
@@ -114,7 +119,8 @@ public struct RulesLoader {
     guard errors.isEmpty || !top.isEmpty else { return nil }
     if let v = top["version"] {
       if v.int != Self.supportedVersion {
-        fail(v, "version \(v.string ?? "?") is not supported; this vigil reads version \(Self.supportedVersion)")
+        fail(
+          v, "version \(v.string ?? "?") is not supported; this vigil reads version \(Self.supportedVersion)")
       }
     } else {
       fail(root, "missing 'version: \(Self.supportedVersion)'")
@@ -134,7 +140,9 @@ public struct RulesLoader {
     var names: Set<String> = []
     for item in list {
       guard let rule = parseRule(item, defaults, receivers: set.receivers) else { continue }
-      if !names.insert(rule.name).inserted { fail(item, "two rules are named '\(rule.name)'; names must be unique") }
+      if !names.insert(rule.name).inserted {
+        fail(item, "two rules are named '\(rule.name)'; names must be unique")
+      }
       set.rules.append(rule)
     }
     return set
@@ -145,7 +153,8 @@ public struct RulesLoader {
     case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
       .composer(let context, let problem, let mark, _):
       let detail = context.map { " \($0.text)" } ?? ""
-      return RulesError(file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)\(detail)")
+      return RulesError(
+        file: file, line: mark.line, column: mark.column, message: "YAML syntax: \(problem)\(detail)")
     case .duplicatedKeysInMapping(let duplicates, let context):
       return RulesError(
         file: file, line: context.mark.line, column: context.mark.column,
@@ -170,7 +179,9 @@ public struct RulesLoader {
   mutating func parseDefaults(_ node: Node, _ set: inout RuleSet) -> Defaults {
     var d = Defaults()
     let e = entries(node, known: Self.defaultKeys, what: "defaults")
-    if let n = e["evaluation_interval"], let ms = duration(n, positive: true) { set.evaluationIntervalMs = ms }
+    if let n = e["evaluation_interval"], let ms = duration(n, positive: true) {
+      set.evaluationIntervalMs = ms
+    }
     if let n = e["evaluation_delay"], let ms = duration(n, positive: false) { set.evaluationDelayMs = ms }
     if let n = e["window"], let ms = duration(n, positive: true) { d.windowMs = ms }
     if let n = e["for"], let ms = duration(n, positive: false) { d.forMs = ms }
@@ -244,7 +255,10 @@ public struct RulesLoader {
       rule.resolveThreshold = v
       let below = rule.comparison == .greater || rule.comparison == .greaterOrEqual
       if below ? v > threshold : v < threshold {
-        fail(n, "rule '\(name)': resolve_threshold must be on the quiet side of the threshold (\(below ? "at most" : "at least") it)")
+        fail(
+          n,
+          "rule '\(name)': resolve_threshold must be on the quiet side of the threshold (\(below ? "at most" : "at least") it)"
+        )
       }
     }
     if let n = e["filters"] {
@@ -278,7 +292,9 @@ public struct RulesLoader {
       let hint = nearest(receiver, receivers).map { " (did you mean '\($0)'?)" } ?? ""
       fail(e["receivers"] ?? node, "rule '\(name)': receiver '\(receiver)' is not declared\(hint)")
     }
-    rule.summary = e["summary"].flatMap { string($0) } ?? "{{ alertname }}: {{ metric }} is {{ value }} (threshold {{ threshold }})"
+    rule.summary =
+      e["summary"].flatMap { string($0) }
+      ?? "{{ alertname }}: {{ metric }} is {{ value }} (threshold {{ threshold }})"
     rule.description = e["description"].flatMap { string($0) } ?? "{{ advice }}"
     // Templates may only name what exists for this rule.
     var known = Set(rule.labels.keys).union(rule.groupBy.map(\.rawValue)).union(["alertname", "severity"])
@@ -299,7 +315,10 @@ public struct RulesLoader {
   mutating func metricKind(_ name: String, _ node: Node, _ e: [String: Node], rule: String) -> MetricKind? {
     func statusClass() -> StatusClass? {
       guard let n = e["class"], let raw = n.string else {
-        fail(node, "rule '\(rule)': metric \(name) needs 'class' (one of \(StatusClass.allCases.map(\.rawValue).joined(separator: ", ")))")
+        fail(
+          node,
+          "rule '\(rule)': metric \(name) needs 'class' (one of \(StatusClass.allCases.map(\.rawValue).joined(separator: ", ")))"
+        )
         return nil
       }
       guard let c = StatusClass(rawValue: raw) else {
@@ -324,7 +343,9 @@ public struct RulesLoader {
     case "class_count": return statusClass().map { .classCount($0) }
     case "latency_percentile":
       guard let n = e["percentile"], let p = n.float, p > 0, p < 100 else {
-        fail(e["percentile"] ?? node, "rule '\(rule)': latency_percentile needs 'percentile' between 0 and 100 (e.g. 95)")
+        fail(
+          e["percentile"] ?? node,
+          "rule '\(rule)': latency_percentile needs 'percentile' between 0 and 100 (e.g. 95)")
         return nil
       }
       return .latencyQuantile(p / 100)
@@ -354,7 +375,10 @@ public struct RulesLoader {
         return nil
       }
       guard v <= 1 else {
-        fail(node, "rule '\(rule)': threshold \(text) for a rate is above 1: write \(text)% or \(formatPlain(v / 100))")
+        fail(
+          node,
+          "rule '\(rule)': threshold \(text) for a rate is above 1: write \(text)% or \(formatPlain(v / 100))"
+        )
         return nil
       }
       return v
@@ -396,8 +420,12 @@ public struct RulesLoader {
     let list = node.sequence.map(Array.init) ?? [node]
     for item in list {
       guard let name = item.string, let d = Dimension(rawValue: name) else {
-        let hint = item.string.flatMap { nearest($0, Dimension.allCases.map(\.rawValue)) }.map { " (did you mean '\($0)'?)" } ?? ""
-        fail(item, "cannot group by '\(item.string ?? "?")': one of provider, model, app, env, endpoint\(hint)")
+        let hint =
+          item.string.flatMap { nearest($0, Dimension.allCases.map(\.rawValue)) }.map {
+            " (did you mean '\($0)'?)"
+          } ?? ""
+        fail(
+          item, "cannot group by '\(item.string ?? "?")': one of provider, model, app, env, endpoint\(hint)")
         continue
       }
       out.append(d)
@@ -428,7 +456,10 @@ public struct RulesLoader {
   }
 
   func isLabelName(_ s: String) -> Bool {
-    !s.isEmpty && s.unicodeScalars.allSatisfy { $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0))) }
+    !s.isEmpty
+      && s.unicodeScalars.allSatisfy {
+        $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+      }
   }
 }
 

@@ -40,8 +40,16 @@ extension Store {
 
   /// Replaces the remembered states with `states` and appends `transitions`, in one transaction:
   /// a crash leaves either the old states or the new ones with their transitions.
-  public func saveEvaluation(states: [AlertKey: AlertState], transitions: [AlertTransition]) throws(StoreError) {
+  public func saveEvaluation(
+    states: [AlertKey: AlertState], transitions: [AlertTransition], evaluatedAtMs: Int64? = nil
+  ) throws(StoreError) {
     try connection.transaction { () throws(StoreError) in
+      if let evaluatedAtMs {
+        let meta = try connection.prepare(
+          "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_evaluation_ms', ?)")
+        try meta.bind([.text(String(evaluatedAtMs))])
+        try meta.run()
+      }
       try connection.execute("DELETE FROM alert_states")
       let insert = try connection.prepare(
         """
@@ -50,7 +58,8 @@ extension Store {
         """)
       for (key, st) in states {
         try insert.bind([
-          .text(key.rule), .text(key.group), .text(LabelText.encode(st.groupLabels)), .text(st.phase.rawValue),
+          .text(key.rule), .text(key.group), .text(LabelText.encode(st.groupLabels)),
+          .text(st.phase.rawValue),
           st.activeSinceMs.map(SQLValue.int) ?? .null, st.firedAtMs.map(SQLValue.int) ?? .null,
           st.resolvingSinceMs.map(SQLValue.int) ?? .null, st.lastValue.map(SQLValue.double) ?? .null,
           .int(st.lastEvaluationMs),
@@ -71,6 +80,13 @@ extension Store {
         try record.run()
       }
     }
+  }
+
+  /// When the rules were last evaluated (by `check` or `serve`), if ever.
+  public func lastEvaluationMs() throws(StoreError) -> Int64? {
+    let s = try connection.prepare("SELECT value FROM meta WHERE key = 'last_evaluation_ms'")
+    guard try s.step() else { return nil }
+    return s.text(0).flatMap { Int64($0) }
   }
 
   /// Recorded transitions in `[fromMs, toMs)`, oldest first.
@@ -96,7 +112,8 @@ extension Store {
 /// Labels as a JSON object in a TEXT column, keys sorted.
 public enum LabelText {
   public static func encode(_ labels: [String: String]) -> String {
-    "{" + labels.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)):\(JSONText.quote($0.value))" }
+    "{"
+      + labels.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)):\(JSONText.quote($0.value))" }
       .joined(separator: ",") + "}"
   }
 

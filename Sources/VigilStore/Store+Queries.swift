@@ -65,7 +65,9 @@ extension Store {
 
   /// Rollups of buckets in `[fromMs, toMs)`, per series, each merged over the range. Without
   /// `latency`, histograms are not decoded (the count metrics and rates do not need them).
-  public func rollups(fromMs: Int64, toMs: Int64, latency: Bool = true) throws(StoreError) -> [SeriesKey: Rollup] {
+  public func rollups(fromMs: Int64, toMs: Int64, latency: Bool = true) throws(StoreError) -> [SeriesKey:
+    Rollup]
+  {
     if rollupQuery == nil {
       rollupQuery = try connection.prepare(
         "SELECT series, \(Self.rollupColumns) FROM rollups WHERE bucket >= ? AND bucket < ?")

@@ -119,6 +119,7 @@ public final class Store {
       kind TEXT NOT NULL, metric TEXT NOT NULL, value REAL, threshold REAL NOT NULL, labels TEXT NOT NULL,
       summary TEXT NOT NULL, description TEXT NOT NULL, fired_at_ms INTEGER);
     CREATE INDEX alert_transitions_at ON alert_transitions(at_ms);
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
   ]
 

@@ -33,14 +33,19 @@ enum AlertOutput {
         "\"rule\":\(JSONText.quote(t.key.rule))",
         "\"metric\":\(JSONText.quote(t.metric))",
         "\"state\":\(JSONText.quote(t.kind.rawValue))",
-        "\"labels\":{" + t.labels.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)):\(JSONText.quote($0.value))" }
+        "\"labels\":{"
+          + t.labels.sorted { $0.key < $1.key }.map {
+            "\(JSONText.quote($0.key)):\(JSONText.quote($0.value))"
+          }
           .joined(separator: ",") + "}",
         "\"value\":\(t.value.map(JSONText.number) ?? "null")",
         "\"threshold\":\(JSONText.number(t.threshold))",
         "\"summary\":\(JSONText.quote(t.summary))",
         "\"description\":\(JSONText.quote(t.description))",
       ]
-      if let fired = t.firedAtMs { fields.append("\"fired_at\":\(JSONText.quote(Timestamp.formatRFC3339(fired)))") }
+      if let fired = t.firedAtMs {
+        fields.append("\"fired_at\":\(JSONText.quote(Timestamp.formatRFC3339(fired)))")
+      }
       return "{" + fields.joined(separator: ",") + "}"
     }
   }

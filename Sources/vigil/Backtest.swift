@@ -55,7 +55,9 @@ struct Backtest: ParsableCommand {
       throw ExitCode(2)
     }
     if !recorder.rejects.isEmpty {
-      Console.info("vigil: \(recorder.rejects.count) lines rejected (first: \(recorder.rejects[0].source) line \(recorder.rejects[0].lineNumber ?? 0): \(recorder.rejects[0].reason))")
+      Console.info(
+        "vigil: \(recorder.rejects.count) lines rejected (first: \(recorder.rejects[0].source) line \(recorder.rejects[0].lineNumber ?? 0): \(recorder.rejects[0].reason))"
+      )
     }
     guard let (first, last) = recorder.range else {
       Console.info("vigil: no calls in the input; nothing to replay")
@@ -107,7 +109,9 @@ struct Backtest: ParsableCommand {
       for rule in rules.rules {
         let s = summaries[rule.name] ?? RuleSummary()
         rows.append([
-          rule.name, String(s.fired), DurationText.format(s.firingMs / 1000 * 1000) + (still.contains(rule.name) ? " (still firing)" : ""),
+          rule.name, String(s.fired),
+          DurationText.format(s.firingMs / 1000 * 1000)
+            + (still.contains(rule.name) ? " (still firing)" : ""),
           String(s.flaps), s.firstDetectionMs.map(Timestamp.formatRFC3339) ?? "-",
         ])
       }

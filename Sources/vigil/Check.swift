@@ -44,11 +44,29 @@ struct Check: ParsableCommand {
         let result = try importer.ingest(path: file)
         for note in result.notes { Console.info("vigil: \(note)") }
       }
-      let previous = try database.alertStates()
-      let evaluation = try Evaluator.evaluate(rules, source: database, atMs: nowMs, previous: previous)
-      try database.saveEvaluation(states: evaluation.states, transitions: evaluation.transitions)
+      // Catch up: evaluate at every interval since the last run (a cron job every few minutes, or
+      // the first run ever), so that `for` is measured on the data, not on how often cron runs.
+      let interval = rules.evaluationIntervalMs
+      let lookback = (rules.rules.map { $0.forMs + $0.keepFiringForMs }.max() ?? 0) + interval
+      var from = try database.lastEvaluationMs().map { $0 + interval } ?? (nowMs - lookback)
+      from = max(from, nowMs - max(lookback, 3_600_000))
+      var steps: [Int64] = [nowMs]
+      while let earliest = steps.first, earliest - interval >= from {
+        steps.insert(earliest - interval, at: 0)
+      }
+      var states = try database.alertStates()
+      var transitions: [AlertTransition] = []
+      var last: Evaluation?
+      for t in steps {
+        let evaluation = try Evaluator.evaluate(rules, source: database, atMs: t, previous: states)
+        states = evaluation.states
+        transitions += evaluation.transitions
+        last = evaluation
+      }
+      guard let evaluation = last else { return }
+      try database.saveEvaluation(states: states, transitions: transitions, evaluatedAtMs: nowMs)
       let byName = Dictionary(uniqueKeysWithValues: rules.rules.map { ($0.name, $0) })
-      for t in evaluation.transitions where t.isAnnounced {
+      for t in transitions where t.isAnnounced {
         print(AlertOutput.line(t, rule: byName[t.key.rule], format: format))
       }
       if !quiet && format == .text { printStatus(evaluation, rules: byName, nowMs: nowMs) }

@@ -38,14 +38,19 @@ struct Prune: ParsableCommand {
   func run() throws {
     do {
       let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
-      guard let reference = try now.flatMap(Timestamp.parseRFC3339) ?? database.bucketRange().map({ $0.1 + rollupBucketMs })
+      guard
+        let reference = try now.flatMap(Timestamp.parseRFC3339)
+          ?? database.bucketRange().map({ $0.1 + rollupBucketMs })
       else {
         print("nothing stored; nothing to prune")
         return
       }
       let deleted = try database.prune(
-        rawBeforeMs: reference - DurationText.parseMs(raw)!, rollupsBeforeMs: reference - DurationText.parseMs(rollups)!)
-      print("pruned \(deleted) raw calls older than \(raw) and rollups older than \(rollups) before \(Timestamp.formatRFC3339(reference))")
+        rawBeforeMs: reference - DurationText.parseMs(raw)!,
+        rollupsBeforeMs: reference - DurationText.parseMs(rollups)!)
+      print(
+        "pruned \(deleted) raw calls older than \(raw) and rollups older than \(rollups) before \(Timestamp.formatRFC3339(reference))"
+      )
     } catch {
       Console.error("\(error)")
       throw ExitCode(2)

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+import VigilStore
+
+@Suite(.serialized) struct AlertCommandTests {
+  /// A log where openai fails a third of the time from 10:05 to 10:20 (UTC).
+  func writeIncident(_ path: String) {
+    var text = ""
+    let start = 1_795_600_800  // 2026-11-25T10:00:00Z
+    for s in 0..<1800 {
+      for p in ["openai", "anthropic"] {
+        let failing = p == "openai" && s >= 300 && s < 1200 && s % 3 == 0
+        text +=
+          #"{"ts":\#(start + s),"status":\#(failing ? 500 : 200),"provider":"\#(p)","model":"m","request_id":"\#(p)\#(s)"}"#
+          + "\n"
+      }
+    }
+    LogFile.write(path, text)
+  }
+
+  @Test func checkAnnouncesOnceExitsOneWhileFiringAndZeroOnceResolved() throws {
+    let dir = TemporaryDirectory()
+    let db = dir.file("v.db")
+    let log = dir.file("app.log")
+    writeIncident(log)
+    let base = ["check", "--db", db, "--rules", "alerts.yaml"]
+    // Before the incident: nothing firing.
+    var (status, out, err) = try VigilProcess.run(base + ["--at", "2026-11-25T10:04:00Z", log])
+    #expect(status == 0, "\(err)")
+    #expect(!out.contains("FIRING"))
+    #expect(out.contains("status at 2026-11-25T10:04:00Z"))
+    // Well into it: ServerErrors and HighErrorRate fire for openai.
+    (status, out, err) = try VigilProcess.run(base + ["--at", "2026-11-25T10:12:00Z"])
+    #expect(status == 1, "\(err)")
+    #expect(out.contains("FIRING ServerErrors{provider=openai}"))
+    #expect(out.contains("FIRING HighErrorRate{provider=openai}"))
+    #expect(!out.contains("provider=anthropic} severity"))
+    // A second run at a later instant announces nothing again, and still exits 1.
+    (status, out, _) = try VigilProcess.run(base + ["--at", "2026-11-25T10:13:00Z", "--quiet"])
+    #expect(status == 1)
+    #expect(out.isEmpty)
+    // After it: resolved, announced once.
+    (status, out, _) = try VigilProcess.run(base + ["--at", "2026-11-25T10:29:00Z", "--format", "json"])
+    #expect(status == 0)
+    let lines = out.split(separator: "\n")
+    #expect(lines.count == 2)
+    #expect(
+      lines.allSatisfy { $0.contains(#""state":"resolved""#) && $0.contains(#""labels":{"alertname":"#) })
+    let store = try Store(path: db)
+    #expect(try store.transitions().filter { $0.kind == "firing" }.count == 2)
+  }
+
+  @Test func checkRefusesABadRulesFileWithExitCode2() throws {
+    let dir = TemporaryDirectory()
+    LogFile.write(
+      dir.file("bad.yaml"), "version: 1\nrules:\n  - alert: A\n    metric: error_rat\n    threshold: 5%\n")
+    let (status, out, err) = try VigilProcess.run([
+      "check", "--db", dir.file("v.db"), "--rules", dir.file("bad.yaml"),
+    ])
+    #expect(status == 2)
+    #expect(out.isEmpty)
+    #expect(
+      err
+        == "vigil: \(dir.file("bad.yaml")):4:13: rule 'A': unknown metric 'error_rat' (did you mean 'error_rate'?)\n"
+    )
+    let (cs, _, cerr) = try VigilProcess.run(["rules", "check", dir.file("bad.yaml")])
+    #expect(cs == 1 && cerr.contains(":4:13:"))
+    let (ok, okOut, _) = try VigilProcess.run(["rules", "check", "alerts.yaml"])
+    #expect(ok == 0 && okOut.contains("6 rules OK"))
+  }
+
+  @Test func backtestPrintsJSONTransitionsAndASummaryPerRule() throws {
+    let dir = TemporaryDirectory()
+    let log = dir.file("app.log")
+    writeIncident(log)
+    let (status, out, err) = try VigilProcess.run([
+      "backtest", "--rules", "alerts.yaml", "--format", "json", log,
+    ])
+    #expect(status == 0, "\(err)")
+    let objects = out.split(separator: "\n").map {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    #expect(objects.allSatisfy { $0 != nil })
+    let transitions = objects.compactMap { $0 }.filter { $0["state"] != nil }
+    let firing = transitions.filter { $0["state"] as? String == "firing" }
+    #expect(Set(firing.compactMap { $0["rule"] as? String }) == ["ServerErrors", "HighErrorRate"])
+    for t in transitions {
+      for key in ["at", "rule", "metric", "state", "labels", "value", "threshold"] {
+        #expect(t[key] != nil, "\(key)")
+      }
+    }
+    let server = try #require(firing.first { $0["rule"] as? String == "ServerErrors" })
+    // 5xx from 10:05:00; 5 minutes of `for` after the 1m window passes 2%: 10:10:15 at the latest.
+    #expect(server["at"] as? String == "2026-11-25T10:10:15Z")
+    #expect((server["labels"] as? [String: String])?["provider"] == "openai")
+    let summaries = objects.compactMap { $0 }.filter { $0["summary"] is String && $0["fired"] != nil }
+    #expect(summaries.count == 6)
+    let s = try #require(summaries.first { $0["summary"] as? String == "ServerErrors" })
+    #expect(
+      s["fired"] as? Int == 1 && s["flaps"] as? Int == 0
+        && s["first_detection"] as? String == "2026-11-25T10:10:15Z")
+  }
+
+  @Test func theShippedRuleTestsPassAndAFailingCaseExitsOne() throws {
+    let (status, out, err) = try VigilProcess.run(["rules", "test", "alerts.test.yaml"])
+    #expect(status == 0, "\(out)\(err)")
+    #expect(out.contains("8 cases passed"))
+    let dir = TemporaryDirectory()
+    LogFile.shell("cp alerts.yaml '\(dir.file("alerts.yaml"))'")
+    LogFile.write(
+      dir.file("t.yaml"),
+      """
+      rule_files: [alerts.yaml]
+      tests:
+        - name: wrong on purpose
+          traffic:
+            - {provider: openai, from: 0m, to: 10m, rate: 5/s}
+          expect:
+            - {at: 5m, firing: [{alert: HighErrorRate}]}
+      """)
+    let (fs, fout, _) = try VigilProcess.run(["rules", "test", dir.file("t.yaml")])
+    #expect(fs == 1)
+    #expect(fout.contains("case 'wrong on purpose' at 5m: expected firing but not: HighErrorRate{}"))
+  }
+}

@@ -1,0 +1,176 @@
+import Testing
+import VigilCore
+
+@testable import VigilRules
+
+/// Rollups in memory, filled call by call.
+final class Calls: RollupSource {
+  var source = TrafficSource()
+
+  func add(
+    _ ms: Int64, _ status: Int, provider: String = "openai", latency: Double = 500, exhausted: Bool = false
+  ) {
+    source.add(
+      CallRecord(
+        timestampMs: ms, status: status, provider: provider, model: "m", latencyMs: latency,
+        retriesExhausted: exhausted))
+  }
+
+  /// `perSecond` calls each second in [from, to) seconds, `failing` of them with `status`.
+  func traffic(
+    _ from: Int64, _ to: Int64, perSecond: Int, failing: Int = 0, status: Int = 500,
+    provider: String = "openai"
+  ) {
+    for s in from..<to {
+      for i in 0..<perSecond { add(s * 1000 + Int64(i), i < failing ? status : 200, provider: provider) }
+    }
+  }
+
+  func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup] {
+    try source.rollups(fromMs: fromMs, toMs: toMs, latency: latency)
+  }
+}
+
+@Suite struct EvaluatorTests {
+  func rule(
+    _ metric: MetricKind = .errorRate, threshold: Double = 0.05, window: Int64 = 60_000, for f: Int64 = 0
+  )
+    -> AlertRule
+  {
+    var r = AlertRule(name: "R", metric: metric, threshold: threshold, windowMs: window)
+    r.forMs = f
+    r.groupBy = [.provider]
+    r.minRequests = 20
+    return r
+  }
+
+  /// Evaluates every 15 s from `from` to `to` seconds; returns the announced transitions.
+  func run(_ rules: [AlertRule], _ data: Calls, from: Int64, to: Int64, states: inout [AlertKey: AlertState])
+    throws
+    -> [AlertTransition]
+  {
+    var set = RuleSet(rules: rules)
+    set.evaluationIntervalMs = 15_000
+    var out: [AlertTransition] = []
+    for t in stride(from: from * 1000, through: to * 1000, by: 15_000) {
+      let e = try Evaluator.evaluate(set, source: data, atMs: t, previous: states)
+      states = e.states
+      out += e.transitions.filter(\.isAnnounced)
+    }
+    return out
+  }
+
+  @Test func firesWithinOneIntervalOfTheForDurationAndResolves() throws {
+    let data = Calls()
+    data.traffic(0, 1200, perSecond: 2)
+    data.traffic(300, 900, perSecond: 1, failing: 1)  // a third of attempts fail from 300 s to 900 s
+    var states: [AlertKey: AlertState] = [:]
+    let t = try run([rule(for: 120_000)], data, from: 0, to: 1200, states: &states)
+    #expect(t.map(\.kind) == [.firing, .resolved])
+    // The 1m window passes 5% a few seconds after 300 s; `for` 2m; so firing at 435 s at the latest.
+    #expect(t[0].atMs >= 420_000 && t[0].atMs <= 435_000)
+    #expect(t[0].labels["provider"] == "openai" && t[0].labels["alertname"] == "R")
+    #expect(t[1].atMs > 900_000 && t[1].atMs <= 975_000)
+    #expect(t[1].firedAtMs == t[0].atMs)
+  }
+
+  @Test func aBlipShorterThanForNeverFires() throws {
+    let data = Calls()
+    data.traffic(0, 1200, perSecond: 2)
+    data.traffic(300, 330, perSecond: 2, failing: 2)
+    var states: [AlertKey: AlertState] = [:]
+    #expect(try run([rule(for: 120_000)], data, from: 0, to: 1200, states: &states).isEmpty)
+  }
+
+  @Test func theFloorKeepsLowTrafficQuiet() throws {
+    let data = Calls()
+    for s in stride(from: Int64(0), to: 600, by: 10) { data.add(s * 1000, s % 20 == 0 ? 500 : 200) }
+    var states: [AlertKey: AlertState] = [:]
+    #expect(try run([rule()], data, from: 0, to: 600, states: &states).isEmpty)
+  }
+
+  @Test func oneProviderDownAlertsForThatProviderOnly() throws {
+    let data = Calls()
+    data.traffic(0, 600, perSecond: 2, provider: "openai")
+    data.traffic(0, 600, perSecond: 2, failing: 1, provider: "anthropic")
+    var states: [AlertKey: AlertState] = [:]
+    let t = try run([rule()], data, from: 0, to: 600, states: &states)
+    #expect(t.count == 1)
+    #expect(t.first?.labels["provider"] == "anthropic")
+    #expect(t.first?.key.group == "provider=anthropic")
+  }
+
+  @Test func resolveThresholdStopsFlappingAtTheThreshold() throws {
+    // A rate hovering around 5%: 1 error in 18 (5.6%) and 1 in 22 (4.5%) alternately each minute.
+    let data = Calls()
+    for minute in Int64(0)..<20 {
+      let n: Int64 = minute % 2 == 0 ? 18 : 22
+      for i in 0..<n { data.add(minute * 60_000 + i * (60_000 / n), i == 0 ? 500 : 200) }
+    }
+    var plain = rule()
+    plain.minRequests = 0
+    var damped = plain
+    damped.resolveThreshold = 0.03
+    var s1: [AlertKey: AlertState] = [:]
+    var s2: [AlertKey: AlertState] = [:]
+    let flapping = try run([plain], data, from: 60, to: 1200, states: &s1).filter { $0.kind == .firing }.count
+    let steady = try run([damped], data, from: 60, to: 1200, states: &s2).filter { $0.kind == .firing }.count
+    #expect(flapping > 3)
+    #expect(steady == 1)
+  }
+
+  @Test func keepFiringForHoldsAnAlertThroughAShortDip() throws {
+    let data = Calls()
+    data.traffic(0, 900, perSecond: 2)
+    data.traffic(0, 300, perSecond: 1, failing: 1)
+    data.traffic(400, 900, perSecond: 1, failing: 1)
+    var r = rule()
+    r.keepFiringForMs = 180_000
+    var states: [AlertKey: AlertState] = [:]
+    let t = try run([r], data, from: 0, to: 900, states: &states)
+    #expect(t.map(\.kind) == [.firing])
+  }
+
+  @Test func trafficStoppedFiresForTheGroupThatWentQuiet() throws {
+    let data = Calls()
+    data.traffic(0, 600, perSecond: 1, provider: "openai")
+    data.traffic(0, 300, perSecond: 1, provider: "anthropic")
+    var r = rule(.requestCount, threshold: 1)
+    r.comparison = .less
+    var states: [AlertKey: AlertState] = [:]
+    let t = try run([r], data, from: 60, to: 600, states: &states)
+    #expect(t.map(\.kind) == [.firing])
+    #expect(t.first?.labels["provider"] == "anthropic")
+    #expect(t.first.map { $0.atMs >= 360_000 && $0.atMs <= 375_000 } == true)
+  }
+
+  @Test func templatesRenderValueThresholdAndLabels() throws {
+    let data = Calls()
+    data.traffic(0, 120, perSecond: 4, failing: 1, status: 429)
+    var r = rule(.rate429, threshold: 0.1)
+    r.summary = "{{ labels.provider }}: {{ value }} > {{ threshold }} ({{ metric }}, {{ window }})"
+    r.description = "{{ advice }}"
+    var states: [AlertKey: AlertState] = [:]
+    let t = try run([r], data, from: 60, to: 60, states: &states)
+    #expect(t.first?.summary == "openai: 25.00% > 10.00% (rate_429, 1m)")
+    #expect(t.first?.description.contains("back off") == true)
+  }
+
+  @Test func stateCarriesAcrossSeparateEvaluationsLikeCronRuns() throws {
+    let data = Calls()
+    data.traffic(0, 600, perSecond: 2, failing: 1)
+    var set = RuleSet(rules: [rule(for: 120_000)])
+    set.evaluationIntervalMs = 60_000
+    // Evaluations a minute apart (cron): pending at 60 s, firing once 120 s later, then nothing new.
+    var states: [AlertKey: AlertState] = [:]
+    var kinds: [AlertTransition.Kind] = []
+    for t in stride(from: Int64(60_000), through: 300_000, by: 60_000) {
+      let e = try Evaluator.evaluate(set, source: data, atMs: t, previous: states)
+      states = e.states
+      kinds += e.transitions.map(\.kind)
+      let again = try Evaluator.evaluate(set, source: data, atMs: t, previous: states)
+      #expect(again.transitions.isEmpty, "the same instant twice announces nothing twice")
+    }
+    #expect(kinds == [.pending, .firing])
+  }
+}
