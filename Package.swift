@@ -37,6 +37,9 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
+    .executableTarget(
+      name: "vigil-bench", dependencies: ["VigilCore", "VigilStore", "VigilRules"],
+      swiftSettings: swiftSettings),
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilStoreTests", dependencies: ["VigilStore", "VigilCore", "CSQLite"],

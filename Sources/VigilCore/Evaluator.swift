@@ -1,8 +1,19 @@
-/// Where the evaluator reads data: merged rollups per series over a range of buckets.
+/// Where the evaluator reads data: rollups per bucket and series.
 public protocol RollupSource {
-  /// Rollups of the buckets that start in `[fromMs, toMs)`, merged per series. Latency histograms
-  /// are only needed (and decoded) when `latency` is true.
-  func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup]
+  /// Rollups of the buckets that start in `[fromMs, toMs)`, by bucket start and series. Latency
+  /// histograms are only needed (and decoded) when `latency` is true.
+  func bucketRollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [Int64: [SeriesKey: Rollup]]
+}
+
+extension RollupSource {
+  /// Rollups of the buckets that start in `[fromMs, toMs)`, merged per series.
+  public func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup] {
+    var out: [SeriesKey: Rollup] = [:]
+    for (_, series) in try bucketRollups(fromMs: fromMs, toMs: toMs, latency: latency) {
+      for (key, r) in series { out[key, default: Rollup()].merge(r, latency: latency) }
+    }
+    return out
+  }
 }
 
 /// Where an alert of one rule and label set stands.
@@ -95,20 +106,42 @@ public enum Evaluator {
     var states = previous
     var transitions: [AlertTransition] = []
     var groups: [GroupResult] = []
-    var cache: [WindowKey: [SeriesKey: Rollup]] = [:]
-    func window(_ from: Int64, _ to: Int64, _ latency: Bool) throws -> [SeriesKey: Rollup] {
-      let key = WindowKey(from: from, to: to, latency: latency)
-      if let hit = cache[key] ?? (latency ? nil : cache[WindowKey(from: from, to: to, latency: true)]) {
-        return hit
+    // One read for every rule: the longest window, by bucket; each rule merges its own part.
+    let to = atMs - set.evaluationDelayMs
+    let earliest = set.rules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
+    let needsLatency = set.rules.contains { $0.metric.isLatency }
+    let buckets = try source.bucketRollups(fromMs: earliest, toMs: to, latency: needsLatency)
+    var before: [Int64: [SeriesKey: Rollup]]?
+    // Series by index and rows as (bucket, series index), so that each rule's window is a pass
+    // over an array with no hashing.
+    var seriesList: [SeriesKey] = []
+    var seriesIndex: [SeriesKey: Int] = [:]
+    var rows: [(bucket: Int64, series: Int, rollup: Rollup)] = []
+    for (bucket, series) in buckets {
+      for (key, r) in series {
+        let i =
+          seriesIndex[key]
+          ?? {
+            seriesList.append(key)
+            seriesIndex[key] = seriesList.count - 1
+            return seriesList.count - 1
+          }()
+        rows.append((bucket, i, r))
       }
-      let data = try source.rollups(fromMs: from, toMs: to, latency: latency)
-      cache[key] = data
-      return data
+    }
+    func window(_ from: Int64, _ latency: Bool) -> [SeriesKey: Rollup] {
+      var acc = [Rollup?](repeating: nil, count: seriesList.count)
+      for row in rows where row.bucket >= from {
+        if acc[row.series] == nil { acc[row.series] = Rollup() }
+        acc[row.series]!.merge(row.rollup, latency: latency)
+      }
+      var out: [SeriesKey: Rollup] = [:]
+      for (i, r) in acc.enumerated() { if let r { out[seriesList[i]] = r } }
+      return out
     }
     for rule in set.rules {
-      let to = atMs - set.evaluationDelayMs
       let from = RollupKey.bucket(of: to - rule.windowMs)
-      let data = try window(from, to, rule.metric.isLatency)
+      let data = window(from, rule.metric.isLatency)
       var merged: [String: (labels: [String: String], rollup: Rollup)] = [:]
       for (series, rollup) in data where rule.matches(series) {
         let (group, labels) = groupOf(series, rule)
@@ -117,8 +150,17 @@ public enum Evaluator {
       if rule.groupBy.isEmpty && merged.isEmpty { merged[""] = ([:], Rollup()) }
       // "Traffic stopped" needs the groups that had traffic just before, at zero now.
       if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) {
-        for (series, _) in try window(RollupKey.bucket(of: from - rule.windowMs), from, false)
-        where rule.matches(series) {
+        if before == nil {
+          before = try source.bucketRollups(
+            fromMs: RollupKey.bucket(of: earliest - set.rules.map(\.windowMs).max()!), toMs: earliest,
+            latency: false)
+        }
+        var earlier: Set<SeriesKey> = []
+        for (bucket, series) in buckets.merging(before!, uniquingKeysWith: { a, _ in a })
+        where bucket >= RollupKey.bucket(of: from - rule.windowMs) && bucket < from {
+          earlier.formUnion(series.keys)
+        }
+        for series in earlier where rule.matches(series) {
           let (group, labels) = groupOf(series, rule)
           if merged[group] == nil { merged[group] = (labels, Rollup()) }
         }
@@ -159,12 +201,6 @@ public enum Evaluator {
     let names = Set(set.rules.map(\.name))
     for key in states.keys where !names.contains(key.rule) { states[key] = nil }
     return Evaluation(states: states, transitions: transitions, groups: groups)
-  }
-
-  struct WindowKey: Hashable {
-    var from: Int64
-    var to: Int64
-    var latency: Bool
   }
 
   static func groupOf(_ series: SeriesKey, _ rule: AlertRule) -> (String, [String: String]) {

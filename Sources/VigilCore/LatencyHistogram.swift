@@ -17,14 +17,16 @@
 /// h.record(1200); h.record(35_000)
 /// h.quantile(0.99)  // ≈ 35_000, within 0.5%
 /// ```
-public struct LatencyHistogram: Sendable, Equatable {
+public struct LatencyHistogram: Sendable {
   /// α: the largest relative error of a reported quantile.
   public static let relativeAccuracy = 0.005
   static let gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy)
   static let logGamma = log(gamma)
 
-  /// Count per bucket index.
-  public private(set) var buckets: [Int32: UInt64] = [:]
+  /// Counts of buckets `offset`, `offset + 1`, ...: dense, because latencies span a narrow range
+  /// of indexes (1 ms to 10 min is ~1,300 buckets), so merging is adding arrays.
+  var counts: [UInt64] = []
+  var offset: Int32 = 0
   /// Values that were 0 (or below the smallest bucket, 1 µs).
   public private(set) var zeroCount: UInt64 = 0
   /// How many values were recorded.
@@ -37,6 +39,52 @@ public struct LatencyHistogram: Sendable, Equatable {
     Int32((log(value) / LatencyHistogram.logGamma).rounded(.up))
   }
 
+  /// Count per bucket index (non-empty buckets only).
+  public var buckets: [Int32: UInt64] {
+    var out: [Int32: UInt64] = [:]
+    for (i, c) in counts.enumerated() where c > 0 { out[offset + Int32(i)] = c }
+    return out
+  }
+
+  /// Makes room for buckets `low...high` with at most one new allocation.
+  mutating func reserve(_ low: Int32, _ high: Int32) {
+    if counts.isEmpty {
+      offset = low
+      counts = [UInt64](repeating: 0, count: Int(high - low) + 1)
+      return
+    }
+    let newLow = min(low, offset)
+    let newHigh = max(high, offset + Int32(counts.count) - 1)
+    guard newLow < offset || newHigh > offset + Int32(counts.count) - 1 else { return }
+    var grown = [UInt64](repeating: 0, count: Int(newHigh - newLow) + 1)
+    let shift = Int(offset - newLow)
+    grown.withUnsafeMutableBufferPointer { g in
+      counts.withUnsafeBufferPointer { c in
+        for i in 0..<c.count { g[shift + i] = c[i] }
+      }
+    }
+    counts = grown
+    offset = newLow
+  }
+
+  /// Makes room for bucket `index`.
+  mutating func reserve(_ index: Int32) {
+    if counts.isEmpty {
+      offset = index
+      counts = [0]
+    } else if index < offset {
+      counts.insert(contentsOf: repeatElement(0, count: Int(offset - index)), at: 0)
+      offset = index
+    } else if Int(index - offset) >= counts.count {
+      counts.append(contentsOf: repeatElement(0, count: Int(index - offset) - counts.count + 1))
+    }
+  }
+
+  mutating func add(_ index: Int32, _ n: UInt64) {
+    reserve(index)
+    counts[Int(index - offset)] += n
+  }
+
   /// Records one latency in milliseconds.
   public mutating func record(_ value: Double, count n: UInt64 = 1) {
     count += n
@@ -44,14 +92,21 @@ public struct LatencyHistogram: Sendable, Equatable {
       zeroCount += n
       return
     }
-    buckets[Self.index(of: value), default: 0] += n
+    add(Self.index(of: value), n)
   }
 
   /// Adds every count of `other` (histograms of adjacent buckets or series combine this way).
   public mutating func merge(_ other: LatencyHistogram) {
     count += other.count
     zeroCount += other.zeroCount
-    for (i, c) in other.buckets { buckets[i, default: 0] += c }
+    guard !other.counts.isEmpty else { return }
+    reserve(other.offset, other.offset + Int32(other.counts.count) - 1)
+    let shift = Int(other.offset - offset)
+    counts.withUnsafeMutableBufferPointer { mine in
+      other.counts.withUnsafeBufferPointer { theirs in
+        for i in 0..<theirs.count { mine[shift + i] &+= theirs[i] }
+      }
+    }
   }
 
   /// The value of nearest rank `ceil(q * count)`, or `nil` when empty.
@@ -60,50 +115,82 @@ public struct LatencyHistogram: Sendable, Equatable {
     let rank = max(1, UInt64((q * Double(count)).rounded(.up)))
     if rank <= zeroCount { return 0 }
     var seen = zeroCount
-    for i in buckets.keys.sorted() {
-      seen += buckets[i]!
-      if seen >= rank { return 2 * pow(Self.gamma, Double(i)) / (Self.gamma + 1) }
+    for (i, c) in counts.enumerated() {
+      seen += c
+      if seen >= rank { return 2 * pow(Self.gamma, Double(offset + Int32(i))) / (Self.gamma + 1) }
     }
     return nil
   }
 
   // MARK: Encoding
 
-  /// A compact byte encoding for storage: varints of zero count, then (index delta, count) pairs.
+  /// A compact byte encoding for storage, cheap to merge: a format byte (2: 32-bit counts, 3: 64-bit),
+  /// varints of the zero count, the first index (zigzag) and the number of buckets, then the
+  /// buckets' counts, little-endian. Adding one to a histogram is a loop of additions.
   public func encoded() -> [UInt8] {
-    var out: [UInt8] = []
-    out.reserveCapacity(4 + buckets.count * 3)
+    var first = counts.startIndex
+    while first < counts.endIndex && counts[first] == 0 { first += 1 }
+    var last = counts.endIndex
+    while last > first && counts[last - 1] == 0 { last -= 1 }
+    let wide = counts[first..<last].contains { $0 > UInt64(UInt32.max) }
+    var out: [UInt8] = [wide ? 3 : 2]
+    out.reserveCapacity(16 + (last - first) * (wide ? 8 : 4))
     Varint.append(zeroCount, to: &out)
-    var previous: Int64 = 0
-    for i in buckets.keys.sorted() {
-      Varint.append(Varint.zigzag(Int64(i) - previous), to: &out)
-      Varint.append(buckets[i]!, to: &out)
-      previous = Int64(i)
+    Varint.append(Varint.zigzag(Int64(offset) + Int64(first)), to: &out)
+    Varint.append(UInt64(last - first), to: &out)
+    for c in counts[first..<last] {
+      for byte in 0..<(wide ? 8 : 4) { out.append(UInt8(truncatingIfNeeded: c >> (8 * UInt64(byte)))) }
     }
     return out
   }
 
   /// Decodes ``encoded()``; `nil` for bytes that are not such an encoding.
   public init?(encoded bytes: UnsafeRawBufferPointer) {
-    var offset = 0
-    guard let zero = Varint.read(bytes, &offset) else { return nil }
-    zeroCount = zero
-    count = zero
-    var previous: Int64 = 0
-    while offset < bytes.count {
-      guard let delta = Varint.read(bytes, &offset), let c = Varint.read(bytes, &offset) else { return nil }
-      previous += Varint.unzigzag(delta)
-      guard let index = Int32(exactly: previous) else { return nil }
-      buckets[index, default: 0] += c
-      count += c
-    }
+    guard merge(encoded: bytes) else { return nil }
   }
 
-  /// Merges an encoded histogram without building a second dictionary.
+  /// Adds an encoded histogram without decoding it into a second one; false (counts then
+  /// unchanged) when the bytes are not an encoding.
+  @discardableResult
   public mutating func merge(encoded bytes: UnsafeRawBufferPointer) -> Bool {
-    guard let other = LatencyHistogram(encoded: bytes) else { return false }
-    merge(other)
+    guard let format = bytes.first, format == 2 || format == 3 else { return false }
+    var at = 1
+    guard let zero = Varint.read(bytes, &at), let start = Varint.read(bytes, &at),
+      let n = Varint.read(bytes, &at)
+    else { return false }
+    let width = format == 3 ? 8 : 4
+    let first = Varint.unzigzag(start)
+    guard n < 200_000, abs(first) < 100_000, bytes.count - at == Int(n) * width else { return false }
+    zeroCount += zero
+    count += zero
+    guard n > 0 else { return true }
+    reserve(Int32(first), Int32(first) + Int32(n) - 1)
+    let shift = Int(Int32(first) - offset)
+    var added: UInt64 = 0
+    counts.withUnsafeMutableBufferPointer { mine in
+      if width == 4 {
+        for i in 0..<Int(n) {
+          let c = UInt64(bytes.loadUnaligned(fromByteOffset: at + i * 4, as: UInt32.self).littleEndian)
+          mine[shift + i] &+= c
+          added &+= c
+        }
+      } else {
+        for i in 0..<Int(n) {
+          let c = bytes.loadUnaligned(fromByteOffset: at + i * 8, as: UInt64.self).littleEndian
+          mine[shift + i] &+= c
+          added &+= c
+        }
+      }
+    }
+    count += added
     return true
+  }
+}
+
+extension LatencyHistogram: Equatable {
+  /// Equal when they hold the same counts, however their arrays are laid out.
+  public static func == (a: LatencyHistogram, b: LatencyHistogram) -> Bool {
+    a.count == b.count && a.zeroCount == b.zeroCount && a.buckets == b.buckets
   }
 }
 

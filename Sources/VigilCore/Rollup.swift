@@ -5,7 +5,7 @@ public let rollupBucketMs: Int64 = 10_000
 ///
 /// Everything the alert metrics need is here, so that evaluating a window reads a few rollup rows
 /// instead of the raw calls. Rollups merge by addition.
-public struct Rollup: Sendable, Equatable {
+public struct Rollup: Sendable {
   /// Attempts (every line).
   public var attempts: Int64 = 0
   /// Logical requests: lines with `attempt == 1`.
@@ -17,7 +17,7 @@ public struct Rollup: Sendable, Equatable {
   /// 401 and 403.
   public var auth: Int64 = 0
   /// Attempts per ``StatusClass`` (`success` included), indexed by the class's position in `allCases`.
-  public var classes = [Int64](repeating: 0, count: StatusClass.allCases.count)
+  public var classes = InlineArray<6, Int64>(repeating: 0)
   /// Lines that say the caller gave up.
   public var exhausted: Int64 = 0
   public var latency = LatencyHistogram()
@@ -50,17 +50,17 @@ public struct Rollup: Sendable, Equatable {
     if isError { failedTokens += tokens }
   }
 
-  /// Adds every count of `other`.
-  public mutating func merge(_ other: Rollup) {
+  /// Adds every count of `other`; the latency histogram only if `latency`.
+  public mutating func merge(_ other: Rollup, latency withLatency: Bool = true) {
     attempts += other.attempts
     requests += other.requests
     errors += other.errors
     status429 += other.status429
     status5xx += other.status5xx
     auth += other.auth
-    for i in classes.indices { classes[i] += other.classes[i] }
+    for i in 0..<6 { classes[i] += other.classes[i] }
     exhausted += other.exhausted
-    latency.merge(other.latency)
+    if withLatency { latency.merge(other.latency) }
     latencySumMs += other.latencySumMs
     promptTokens += other.promptTokens
     completionTokens += other.completionTokens
@@ -99,5 +99,17 @@ public struct RollupKey: Sendable, Hashable {
   public static func bucket(of ms: Int64) -> Int64 {
     ms >= 0
       ? ms / rollupBucketMs * rollupBucketMs : (ms - rollupBucketMs + 1) / rollupBucketMs * rollupBucketMs
+  }
+}
+
+extension Rollup: Equatable {
+  public static func == (a: Rollup, b: Rollup) -> Bool {
+    var sameClasses = true
+    for i in 0..<6 where a.classes[i] != b.classes[i] { sameClasses = false }
+    return sameClasses && a.attempts == b.attempts && a.requests == b.requests && a.errors == b.errors
+      && a.status429 == b.status429 && a.status5xx == b.status5xx && a.auth == b.auth
+      && a.exhausted == b.exhausted
+      && a.latency == b.latency && a.latencySumMs == b.latencySumMs && a.promptTokens == b.promptTokens
+      && a.completionTokens == b.completionTokens && a.failedTokens == b.failedTokens
   }
 }

@@ -34,22 +34,13 @@ public final class RollupRecorder: IngestSink, RollupSource {
     return (first, last)
   }
 
-  public func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup] {
-    var out: [SeriesKey: Rollup] = [:]
+  public func bucketRollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [Int64: [SeriesKey: Rollup]]
+  {
+    var out: [Int64: [SeriesKey: Rollup]] = [:]
     var bucket = RollupKey.bucket(of: fromMs)
     if bucket < fromMs { bucket += rollupBucketMs }
     while bucket < toMs {
-      if let series = buckets[bucket] {
-        for (key, r) in series {
-          if latency {
-            out[key, default: Rollup()].merge(r)
-          } else {
-            var light = r
-            light.latency = LatencyHistogram()
-            out[key, default: Rollup()].merge(light)
-          }
-        }
-      }
+      if let series = buckets[bucket] { out[bucket] = series }
       bucket += rollupBucketMs
     }
     return out

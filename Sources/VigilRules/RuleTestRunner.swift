@@ -10,15 +10,8 @@ final class TrafficSource: RollupSource {
       record)
   }
 
-  func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup] {
-    var out: [SeriesKey: Rollup] = [:]
-    var bucket = RollupKey.bucket(of: fromMs)
-    if bucket < fromMs { bucket += rollupBucketMs }
-    while bucket < toMs {
-      for (key, r) in buckets[bucket] ?? [:] { out[key, default: Rollup()].merge(r) }
-      bucket += rollupBucketMs
-    }
-    return out
+  func bucketRollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [Int64: [SeriesKey: Rollup]] {
+    buckets.filter { $0.key >= fromMs && $0.key < toMs }
   }
 }
 

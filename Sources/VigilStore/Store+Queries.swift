@@ -63,26 +63,41 @@ extension Store {
     return out
   }
 
-  /// Rollups of buckets in `[fromMs, toMs)`, per series, each merged over the range. Without
-  /// `latency`, histograms are not decoded (the count metrics and rates do not need them).
-  public func rollups(fromMs: Int64, toMs: Int64, latency: Bool = true) throws(StoreError) -> [SeriesKey:
-    Rollup]
+  /// Rollups of buckets in `[fromMs, toMs)`, per series, each merged over the range.
+  public func rollups(fromMs: Int64, toMs: Int64) throws(StoreError) -> [SeriesKey: Rollup] {
+    var out: [SeriesKey: Rollup] = [:]
+    for (_, series) in try bucketRollups(fromMs: fromMs, toMs: toMs, latency: true) {
+      for (key, r) in series { out[key, default: Rollup()].merge(r) }
+    }
+    return out
+  }
+
+  /// Rollups of buckets in `[fromMs, toMs)` by bucket and series, in one range scan. Without
+  /// `latency`, histograms are not decoded (the counts and rates do not need them).
+  public func bucketRollups(fromMs: Int64, toMs: Int64, latency: Bool) throws(StoreError) -> [Int64:
+    [SeriesKey: Rollup]]
   {
     if rollupQuery == nil {
       rollupQuery = try connection.prepare(
-        "SELECT series, \(Self.rollupColumns) FROM rollups WHERE bucket >= ? AND bucket < ?")
+        "SELECT bucket, series, \(Self.rollupColumns) FROM rollups WHERE bucket >= ? AND bucket < ?")
     }
     let s = rollupQuery!
     defer { s.reset() }
     try s.bind([.int(fromMs), .int(toMs)])
-    var byID: [Int64: Rollup] = [:]
-    while try s.step() {
-      byID[s.int64(0), default: Rollup()].merge(Self.readRollup(s, from: 1, latency: latency))
+    if seriesNames.count != seriesIDs.count {
+      seriesNames = Dictionary(uniqueKeysWithValues: seriesIDs.map { ($0.value, $0.key) })
     }
-    var out: [SeriesKey: Rollup] = [:]
-    let names = Dictionary(uniqueKeysWithValues: seriesIDs.map { ($0.value, $0.key) })
-    for (id, r) in byID {
-      if let key = names[id] { out[key, default: Rollup()].merge(r) }
+    var out: [Int64: [SeriesKey: Rollup]] = [:]
+    while try s.step() {
+      var r = Self.readRollup(s, from: 2, latency: false)
+      if latency { s.withBlob(19) { _ = r.latency.merge(encoded: $0) } }
+      // A series another process added since this connection read the table: read it again.
+      if seriesNames[s.int64(1)] == nil {
+        try loadInterned()
+        seriesNames = Dictionary(uniqueKeysWithValues: seriesIDs.map { ($0.value, $0.key) })
+      }
+      guard let key = seriesNames[s.int64(1)] else { continue }
+      out[s.int64(0), default: [:]][key] = r
     }
     return out
   }

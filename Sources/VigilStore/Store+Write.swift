@@ -184,8 +184,9 @@ extension Store {
     "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency"
 
   static func bindRollup(_ r: Rollup, to s: Statement, from i: Int32) {
-    let ints: [Int64] =
-      [r.attempts, r.requests, r.errors, r.status429, r.status5xx, r.auth] + r.classes + [r.exhausted]
+    var ints: [Int64] = [r.attempts, r.requests, r.errors, r.status429, r.status5xx, r.auth]
+    for c in 0..<6 { ints.append(r.classes[c]) }
+    ints.append(r.exhausted)
     var k = i
     for v in ints {
       s.bind(k, v)
@@ -206,13 +207,13 @@ extension Store {
     r.status429 = s.int64(i + 3)
     r.status5xx = s.int64(i + 4)
     r.auth = s.int64(i + 5)
-    for c in 0..<r.classes.count { r.classes[c] = s.int64(i + 6 + Int32(c)) }
+    for c in 0..<6 { r.classes[c] = s.int64(i + 6 + Int32(c)) }
     r.exhausted = s.int64(i + 12)
     r.latencySumMs = s.double(i + 13)
     r.promptTokens = s.int64(i + 14)
     r.completionTokens = s.int64(i + 15)
     r.failedTokens = s.int64(i + 16)
-    if latency { s.withBlob(i + 17) { if let h = LatencyHistogram(encoded: $0) { r.latency = h } } }
+    if latency { s.withBlob(i + 17) { _ = r.latency.merge(encoded: $0) } }
     return r
   }
 

@@ -25,6 +25,8 @@ public final class Store {
   var sourceIDs: [String: Int64] = [:]
   var insertCalls: Statement?
   var rollupQuery: Statement?
+  /// Series by id, for reading rollups.
+  var seriesNames: [Int64: SeriesKey] = [:]
   var insertCall: Statement?
   /// Rows per multi-row INSERT on the bulk path.
   static let rowsPerInsert = 32

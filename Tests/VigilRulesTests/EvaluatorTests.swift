@@ -26,8 +26,8 @@ final class Calls: RollupSource {
     }
   }
 
-  func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup] {
-    try source.rollups(fromMs: fromMs, toMs: toMs, latency: latency)
+  func bucketRollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [Int64: [SeriesKey: Rollup]] {
+    try source.bucketRollups(fromMs: fromMs, toMs: toMs, latency: latency)
   }
 }
 

@@ -1,0 +1,126 @@
+// Benchmark helper for scripts/bench (not part of the vigil command):
+//   vigil-bench seed DB CALLS RATE       writes CALLS synthetic calls at RATE calls/s of event time
+//   vigil-bench eval DB RULES RUNS       times evaluating RULES at the last instant, beside exact SQL
+import VigilCore
+import VigilRules
+import VigilStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+func seconds() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &ts)
+  return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+/// A deterministic generator.
+struct Rng {
+  var state: UInt64 = 0x1234_5678
+  mutating func next() -> UInt64 {
+    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+    return state >> 11
+  }
+  mutating func unit() -> Double { Double(next() & ((1 << 53) - 1)) / Double(1 << 53) }
+}
+
+func seed(_ db: String, _ calls: Int, _ rate: Double) throws {
+  let store = try Store(path: db)
+  let providers = [
+    ("openai", ["gpt-4o", "gpt-4o-mini", "o3-mini"]), ("anthropic", ["claude-sonnet", "claude-haiku"]),
+    ("google", ["gemini-pro", "gemini-flash"]),
+  ]
+  var rng = Rng()
+  let start: Int64 = 1_795_000_000_000
+  var batch = IngestBatch(source: "seed")
+  let began = seconds()
+  for i in 0..<calls {
+    let p = providers[Int(rng.next() % 3)]
+    let u = rng.unit()
+    let status = u < 0.03 ? 429 : u < 0.04 ? 503 : u < 0.045 ? 400 : 200
+    let latency = exp(6.7 + 0.8 * sqrt(-2 * log(max(rng.unit(), 1e-12))) * cos(2 * .pi * rng.unit()))
+    batch.add(
+      CallRecord(
+        timestampMs: start + Int64(Double(i) / rate * 1000), status: status, provider: p.0,
+        model: p.1[Int(rng.next() % UInt64(p.1.count))], latencyMs: latency, retriesExhausted: u < 0.002))
+    if batch.records.count == 50_000 {
+      try store.write(batch)
+      batch = IngestBatch(source: "seed")
+    }
+  }
+  try store.write(batch)
+  print("seeded \(calls) calls in \(formatFixed(seconds() - began, digits: 1)) s")
+}
+
+func evaluate(_ db: String, _ rulesPath: String, _ runs: Int) throws {
+  let store = try Store(path: db)
+  let rules = try RulesLoader.load(path: rulesPath)
+  guard let (_, last) = try store.bucketRange() else { fatalError("empty database") }
+  let at = last + rollupBucketMs
+  var times: [Double] = []
+  var evaluation: Evaluation?
+  for _ in 0..<runs {
+    let t0 = seconds()
+    evaluation = try Evaluator.evaluate(rules, source: store, atMs: at, previous: [:])
+    times.append((seconds() - t0) * 1000)
+  }
+  // The same five metrics, exactly, from raw rows over the same 5-minute window.
+  let from = RollupKey.bucket(of: at - 300_000)
+  var exactTimes: [Double] = []
+  var exactP99 = 0.0
+  var rows: Int64 = 0
+  for _ in 0..<(getenv("VIGIL_BENCH_NO_EXACT") == nil ? 5 : 0) {
+    let t0 = seconds()
+    let range = try store.connection.prepare(
+      "SELECT min(first_call), max(last_call) FROM chunks WHERE max_ts >= ? AND min_ts < ?")
+    try range.bind([.int(from), .int(at)])
+    _ = try range.step()
+    let (lo, hi) = (range.int64(0), range.int64(1))
+    let q = try store.connection.prepare(
+      """
+      SELECT count(*), sum(status >= 400 OR status = 0), sum(status = 429), sum(status BETWEEN 500 AND 599),
+        sum(exhausted), sum(attempt = 1) FROM calls WHERE id BETWEEN ? AND ? AND ts >= ? AND ts < ?
+      """)
+    try q.bind([.int(lo), .int(hi), .int(from), .int(at)])
+    _ = try q.step()
+    rows = q.int64(0)
+    let p = try store.connection.prepare(
+      "SELECT latency_ms FROM calls WHERE id BETWEEN ? AND ? AND ts >= ? AND ts < ? ORDER BY latency_ms LIMIT 1 OFFSET ?"
+    )
+    try p.bind([
+      .int(lo), .int(hi), .int(from), .int(at), .int(Int64((0.99 * Double(rows)).rounded(.up)) - 1),
+    ])
+    _ = try p.step()
+    exactP99 = p.double(0)
+    exactTimes.append((seconds() - t0) * 1000)
+  }
+  var all = Rollup()
+  for (_, r) in try store.rollups(fromMs: from, toMs: at) { all.merge(r) }
+  let p99 = all.latency.quantile(0.99) ?? 0
+  print(
+    "rules evaluated: \(rules.rules.count), groups: \(evaluation?.groups.count ?? 0), calls in the 5m window: \(rows)"
+  )
+  print("evaluation from rollups: median \(formatFixed(median(times), digits: 3)) ms over \(runs) runs")
+  guard !exactTimes.isEmpty else { return }
+  print("exact SQL (5 metrics + P99 sort): median \(formatFixed(median(exactTimes), digits: 1)) ms")
+  print(
+    "P99 rollups \(formatFixed(p99, digits: 1)) ms vs exact \(formatFixed(exactP99, digits: 1)) ms: error \(formatFixed(abs(p99 - exactP99) / exactP99 * 100, digits: 3))%"
+  )
+}
+
+let args = CommandLine.arguments
+do {
+  switch args.dropFirst().first {
+  case "seed" where args.count == 5: try seed(args[2], Int(args[3])!, Double(args[4])!)
+  case "eval" where args.count == 5: try evaluate(args[2], args[3], Int(args[4])!)
+  default:
+    print("usage: vigil-bench seed DB CALLS RATE | eval DB RULES RUNS")
+    exit(2)
+  }
+} catch {
+  print("vigil-bench: \(error)")
+  exit(2)
+}
