@@ -3,9 +3,24 @@ public protocol RollupSource {
   /// Rollups of the buckets that start in `[fromMs, toMs)`, by bucket start and series. Latency
   /// histograms are only needed (and decoded) when `latency` is true.
   func bucketRollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [Int64: [SeriesKey: Rollup]]
+
+  /// Latency histograms merged per series over `[start, toMs)`, for each of `starts`. A source
+  /// can add stored histograms straight into these, without one histogram per bucket between.
+  func latencyWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: LatencyHistogram]]
 }
 
 extension RollupSource {
+  public func latencyWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: LatencyHistogram]] {
+    guard let earliest = starts.min() else { return [:] }
+    var out: [Int64: [SeriesKey: LatencyHistogram]] = [:]
+    for (bucket, series) in try bucketRollups(fromMs: earliest, toMs: toMs, latency: true) {
+      for start in starts where bucket >= start {
+        for (key, r) in series { out[start, default: [:]][key, default: LatencyHistogram()].merge(r.latency) }
+      }
+    }
+    return out
+  }
+
   /// Rollups of the buckets that start in `[fromMs, toMs)`, merged per series.
   public func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup] {
     var out: [SeriesKey: Rollup] = [:]
@@ -109,8 +124,10 @@ public enum Evaluator {
     // One read for every rule: the longest window, by bucket; each rule merges its own part.
     let to = atMs - set.evaluationDelayMs
     let earliest = set.rules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
-    let needsLatency = set.rules.contains { $0.metric.isLatency }
-    let buckets = try source.bucketRollups(fromMs: earliest, toMs: to, latency: needsLatency)
+    let buckets = try source.bucketRollups(fromMs: earliest, toMs: to, latency: false)
+    let latencyStarts = Set(
+      set.rules.filter { $0.metric.isLatency }.map { RollupKey.bucket(of: to - $0.windowMs) })
+    let latencies = try source.latencyWindows(starts: Array(latencyStarts), toMs: to)
     var before: [Int64: [SeriesKey: Rollup]]?
     // Series by index and rows as (bucket, series index), so that each rule's window is a pass
     // over an array with no hashing.
@@ -133,10 +150,14 @@ public enum Evaluator {
       var acc = [Rollup?](repeating: nil, count: seriesList.count)
       for row in rows where row.bucket >= from {
         if acc[row.series] == nil { acc[row.series] = Rollup() }
-        acc[row.series]!.merge(row.rollup, latency: latency)
+        acc[row.series]!.merge(row.rollup, latency: false)
       }
       var out: [SeriesKey: Rollup] = [:]
-      for (i, r) in acc.enumerated() { if let r { out[seriesList[i]] = r } }
+      for (i, r) in acc.enumerated() {
+        guard var r else { continue }
+        if latency, let h = latencies[from]?[seriesList[i]] { r.latency = h }
+        out[seriesList[i]] = r
+      }
       return out
     }
     for rule in set.rules {

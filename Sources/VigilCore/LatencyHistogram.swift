@@ -124,7 +124,8 @@ public struct LatencyHistogram: Sendable {
 
   // MARK: Encoding
 
-  /// A compact byte encoding for storage, cheap to merge: a format byte (2: 32-bit counts, 3: 64-bit),
+  /// A compact byte encoding for storage, cheap to merge: a format byte (1, 2, 3: 16-, 32-, 64-bit
+  /// counts, the narrowest that holds them, so that a bucket's row stays within one page),
   /// varints of the zero count, the first index (zigzag) and the number of buckets, then the
   /// buckets' counts, little-endian. Adding one to a histogram is a loop of additions.
   public func encoded() -> [UInt8] {
@@ -132,14 +133,15 @@ public struct LatencyHistogram: Sendable {
     while first < counts.endIndex && counts[first] == 0 { first += 1 }
     var last = counts.endIndex
     while last > first && counts[last - 1] == 0 { last -= 1 }
-    let wide = counts[first..<last].contains { $0 > UInt64(UInt32.max) }
-    var out: [UInt8] = [wide ? 3 : 2]
-    out.reserveCapacity(16 + (last - first) * (wide ? 8 : 4))
+    let largest = counts[first..<last].max() ?? 0
+    let width = largest <= UInt64(UInt16.max) ? 2 : largest <= UInt64(UInt32.max) ? 4 : 8
+    var out: [UInt8] = [width == 2 ? 1 : width == 4 ? 2 : 3]
+    out.reserveCapacity(16 + (last - first) * width)
     Varint.append(zeroCount, to: &out)
     Varint.append(Varint.zigzag(Int64(offset) + Int64(first)), to: &out)
     Varint.append(UInt64(last - first), to: &out)
     for c in counts[first..<last] {
-      for byte in 0..<(wide ? 8 : 4) { out.append(UInt8(truncatingIfNeeded: c >> (8 * UInt64(byte)))) }
+      for byte in 0..<width { out.append(UInt8(truncatingIfNeeded: c >> (8 * UInt64(byte)))) }
     }
     return out
   }
@@ -153,12 +155,12 @@ public struct LatencyHistogram: Sendable {
   /// unchanged) when the bytes are not an encoding.
   @discardableResult
   public mutating func merge(encoded bytes: UnsafeRawBufferPointer) -> Bool {
-    guard let format = bytes.first, format == 2 || format == 3 else { return false }
+    guard let format = bytes.first, (1...3).contains(format) else { return false }
     var at = 1
     guard let zero = Varint.read(bytes, &at), let start = Varint.read(bytes, &at),
       let n = Varint.read(bytes, &at)
     else { return false }
-    let width = format == 3 ? 8 : 4
+    let width = format == 3 ? 8 : format == 2 ? 4 : 2
     let first = Varint.unzigzag(start)
     guard n < 200_000, abs(first) < 100_000, bytes.count - at == Int(n) * width else { return false }
     zeroCount += zero
@@ -168,7 +170,13 @@ public struct LatencyHistogram: Sendable {
     let shift = Int(Int32(first) - offset)
     var added: UInt64 = 0
     counts.withUnsafeMutableBufferPointer { mine in
-      if width == 4 {
+      if width == 2 {
+        for i in 0..<Int(n) {
+          let c = UInt64(bytes.loadUnaligned(fromByteOffset: at + i * 2, as: UInt16.self).littleEndian)
+          mine[shift + i] &+= c
+          added &+= c
+        }
+      } else if width == 4 {
         for i in 0..<Int(n) {
           let c = UInt64(bytes.loadUnaligned(fromByteOffset: at + i * 4, as: UInt32.self).littleEndian)
           mine[shift + i] &+= c

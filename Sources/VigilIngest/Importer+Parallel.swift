@@ -107,7 +107,7 @@ extension Importer {
         ? size : lineStart(fd: fd, atOrAfter: start + Int64(k + 1) * chunkBytes, fileStart: start, size: size)
       guard
         parseChunk(
-          fd: fd, name: name, begin: begin, end: end, isLast: k == count - 1, buffer: buffer,
+          fd: fd, name: name, begin: begin, end: end, buffer: buffer,
           options: options, queue: queue)
       else { return }
       k += step
@@ -116,7 +116,7 @@ extension Importer {
 
   /// Parses `[begin, end)`, sending a message per `batchLines`; false if the writer gave up.
   static func parseChunk(
-    fd: Int32, name: String, begin: Int64, end: Int64, isLast: Bool, buffer: UnsafeMutableRawBufferPointer,
+    fd: Int32, name: String, begin: Int64, end: Int64, buffer: UnsafeMutableRawBufferPointer,
     options: IngestOptions, queue: BlockingQueue<ChunkMessage>
   ) -> Bool {
     var splitter = LineSplitter(maxLineBytes: options.maxLineBytes, startOffset: begin)
@@ -146,29 +146,8 @@ extension Importer {
         guard send(last: false) else { return false }
       }
     }
-    var note: String?
-    if splitter.hasPartial {
-      // Only the last chunk can end without a newline: its end is the end of the file.
-      let heldAt = splitter.partialStart
-      if splitter.discarding {
-        splitter.flush { processor.handleFinal($0) }
-      } else {
-        var stored = true
-        splitter.flush { line in
-          if (try? processor.parser.parse(line.bytes)) != nil {
-            processor.handle(line)
-          } else {
-            stored = false
-          }
-        }
-        if !stored {
-          splitter.reset(to: heldAt)
-          note =
-            "\(name): last line (offset \(heldAt)) has no newline and is not valid yet; left for the next run"
-        }
-      }
-    }
-    _ = isLast
+    // Only the last chunk can end without a newline: its end is the end of the file.
+    let note = processor.finish(&splitter, policy: .storeIfValid, name: name)
     return send(last: true, note: note)
   }
 }

@@ -128,8 +128,6 @@ public final class Importer {
     return result
   }
 
-  enum FinalLine { case storeIfValid, storeOrReject }
-
   /// A batch, or the end of the producer's work.
   enum Message: Sendable {
     case batch(IngestBatch, IngestStats, position: Int64)
@@ -203,35 +201,11 @@ public final class Importer {
           guard send() else { return }
         }
       }
-      if splitter.hasPartial {
-        let heldAt = splitter.partialStart
-        var stored = true
-        if finalLine == .storeOrReject || splitter.discarding {
-          splitter.flush { processor.handleFinal($0) }
-        } else {
-          // A file may still grow: keep an invalid last line for the next run.
-          splitter.flush { line in
-            if (try? processor.parser.parse(line.bytes)) != nil {
-              processor.handle(line)
-            } else {
-              stored = false
-            }
-          }
-          if !stored {
-            splitter.reset(to: heldAt)
-            _ = queue.put(
-              .note(
-                "\(name): last line (offset \(heldAt)) has no newline and is not valid yet; left for the next run"
-              ))
-          }
-        }
-      }
+      if let note = processor.finish(&splitter, policy: finalLine, name: name) { _ = queue.put(.note(note)) }
       _ = send()
-    } catch let error as IngestError {
+    } catch {
       _ = send()
       _ = queue.put(.failed(error))
-    } catch {
-      _ = queue.put(.failed(IngestError("\(name): \(error)")))
     }
   }
 }

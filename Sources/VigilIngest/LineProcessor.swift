@@ -84,3 +84,32 @@ struct LineProcessor {
     return batch
   }
 }
+
+/// What to do with a last line that has no newline when the input ends.
+enum FinalLine {
+  /// A file, which may still grow: store the line if it is a valid record, else leave it for the
+  /// next run.
+  case storeIfValid
+  /// A stream that cannot grow (stdin): store the line or reject it as truncated.
+  case storeOrReject
+}
+
+extension LineProcessor {
+  /// Ends an input: handles the splitter's unfinished line by `policy`. Returns a note for the
+  /// user when the line is left for the next run (and the splitter then ends before it).
+  mutating func finish(_ splitter: inout LineSplitter, policy: FinalLine, name: String) -> String? {
+    guard splitter.hasPartial else { return nil }
+    let heldAt = splitter.partialStart
+    if policy == .storeOrReject || splitter.discarding {
+      splitter.flush { handleFinal($0) }
+      return nil
+    }
+    var stored = true
+    splitter.flush { line in
+      if (try? parser.parse(line.bytes)) != nil { handle(line) } else { stored = false }
+    }
+    guard !stored else { return nil }
+    splitter.reset(to: heldAt)
+    return "\(name): last line (offset \(heldAt)) has no newline and is not valid yet; left for the next run"
+  }
+}

@@ -104,6 +104,40 @@ extension Store {
 }
 
 extension Store {
+  /// Latency histograms per series over `[start, toMs)` for each start, added straight from their
+  /// stored encoding into one histogram per window and series (no histogram per row between).
+  public func latencyWindows(starts: [Int64], toMs: Int64) throws(StoreError) -> [Int64: [SeriesKey:
+    LatencyHistogram]]
+  {
+    guard let earliest = starts.min() else { return [:] }
+    if latencyQuery == nil {
+      latencyQuery = try connection.prepare(
+        "SELECT bucket, series, latency FROM rollups WHERE bucket >= ? AND bucket < ?")
+    }
+    let s = latencyQuery!
+    defer { s.reset() }
+    try s.bind([.int(earliest), .int(toMs)])
+    var byID: [Int64: [Int64: LatencyHistogram]] = [:]
+    while try s.step() {
+      let bucket = s.int64(0)
+      let id = s.int64(1)
+      for start in starts where bucket >= start {
+        s.withBlob(2) { _ = byID[start, default: [:]][id, default: LatencyHistogram()].merge(encoded: $0) }
+      }
+    }
+    var out: [Int64: [SeriesKey: LatencyHistogram]] = [:]
+    for (start, series) in byID {
+      for (id, h) in series {
+        if seriesNames[id] == nil {
+          try loadInterned()
+          seriesNames = Dictionary(uniqueKeysWithValues: seriesIDs.map { ($0.value, $0.key) })
+        }
+        if let key = seriesNames[id] { out[start, default: [:]][key] = h }
+      }
+    }
+    return out
+  }
+
   /// The first and last rollup buckets stored, or nil when there are none.
   public func bucketRange() throws(StoreError) -> (Int64, Int64)? {
     let s = try connection.prepare("SELECT min(bucket), max(bucket) FROM rollups")

@@ -25,6 +25,7 @@ public final class Store {
   var sourceIDs: [String: Int64] = [:]
   var insertCalls: Statement?
   var rollupQuery: Statement?
+  var latencyQuery: Statement?
   /// Series by id, for reading rollups.
   var seriesNames: [Int64: SeriesKey] = [:]
   var insertCall: Statement?

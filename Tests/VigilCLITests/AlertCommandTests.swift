@@ -104,7 +104,7 @@ import VigilStore
   @Test func theShippedRuleTestsPassAndAFailingCaseExitsOne() throws {
     let (status, out, err) = try VigilProcess.run(["rules", "test", "alerts.test.yaml"])
     #expect(status == 0, "\(out)\(err)")
-    #expect(out.contains("8 cases passed"))
+    #expect(out.contains("10 cases passed"))
     let dir = TemporaryDirectory()
     LogFile.shell("cp alerts.yaml '\(dir.file("alerts.yaml"))'")
     LogFile.write(

@@ -86,3 +86,19 @@ struct SplitMix: RandomNumberGenerator {
   }
   mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
+
+@Suite struct HistogramEncodingWidthTests {
+  @Test func everyCountWidthRoundTrips() throws {
+    for big: UInt64 in [3, 70_000, 5_000_000_000] {
+      var h = LatencyHistogram()
+      h.record(12.5, count: big)
+      h.record(900, count: 2)
+      h.record(0)
+      let bytes = h.encoded()
+      #expect(bytes[0] == (big <= 65_535 ? 1 : big <= 4_294_967_295 ? 2 : 3))
+      let back = try #require(bytes.withUnsafeBytes { LatencyHistogram(encoded: $0) })
+      #expect(back == h)
+      #expect(back.count == big + 3)
+    }
+  }
+}

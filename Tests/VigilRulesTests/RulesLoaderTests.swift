@@ -29,7 +29,7 @@ import VigilCore
       byName["SlowResponses"]?.threshold == 30_000
         && byName["SlowResponses"]?.metric == .latencyQuantile(0.99))
     #expect(byName["RetriesExhausted"]?.threshold == 0.01)
-    #expect(byName["AuthFailures"]?.metric == .authFailures && byName["AuthFailures"]?.minRequests == 0)
+    #expect(byName["AuthFailures"]?.metric == .authFailureRate && byName["AuthFailures"]?.minRequests == 5)
     #expect(set.evaluationIntervalMs == 15_000)
   }
 
