@@ -84,19 +84,11 @@ extension Store {
     let s = rollupQuery!
     defer { s.reset() }
     try s.bind([.int(fromMs), .int(toMs)])
-    if seriesNames.count != seriesIDs.count {
-      seriesNames = Dictionary(uniqueKeysWithValues: seriesIDs.map { ($0.value, $0.key) })
-    }
     var out: [Int64: [SeriesKey: Rollup]] = [:]
     while try s.step() {
       var r = Self.readRollup(s, from: 2, latency: false)
       if latency { s.withBlob(19) { _ = r.latency.merge(encoded: $0) } }
-      // A series another process added since this connection read the table: read it again.
-      if seriesNames[s.int64(1)] == nil {
-        try loadInterned()
-        seriesNames = Dictionary(uniqueKeysWithValues: seriesIDs.map { ($0.value, $0.key) })
-      }
-      guard let key = seriesNames[s.int64(1)] else { continue }
+      guard let key = try seriesKey(id: s.int64(1)) else { continue }
       out[s.int64(0), default: [:]][key] = r
     }
     return out
@@ -104,6 +96,15 @@ extension Store {
 }
 
 extension Store {
+  /// The series of an id; one that another process added since this connection read the table is
+  /// read again.
+  func seriesKey(id: Int64) throws(StoreError) -> SeriesKey? {
+    if let key = seriesNames[id] { return key }
+    if seriesNames.count == seriesIDs.count { try loadInterned() }
+    seriesNames = Dictionary(uniqueKeysWithValues: seriesIDs.map { ($0.value, $0.key) })
+    return seriesNames[id]
+  }
+
   /// Latency histograms per series over `[start, toMs)` for each start, added straight from their
   /// stored encoding into one histogram per window and series (no histogram per row between).
   public func latencyWindows(starts: [Int64], toMs: Int64) throws(StoreError) -> [Int64: [SeriesKey:
@@ -128,11 +129,7 @@ extension Store {
     var out: [Int64: [SeriesKey: LatencyHistogram]] = [:]
     for (start, series) in byID {
       for (id, h) in series {
-        if seriesNames[id] == nil {
-          try loadInterned()
-          seriesNames = Dictionary(uniqueKeysWithValues: seriesIDs.map { ($0.value, $0.key) })
-        }
-        if let key = seriesNames[id] { out[start, default: [:]][key] = h }
+        if let key = try seriesKey(id: id) { out[start, default: [:]][key] = h }
       }
     }
     return out

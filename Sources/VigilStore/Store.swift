@@ -200,9 +200,4 @@ public final class Store {
     sourceIDs[name] = id
     return id
   }
-
-  /// The series of an id, for queries that return rollups.
-  public func series(id: Int64) -> SeriesKey? {
-    seriesIDs.first { $0.value == id }?.key
-  }
 }
