@@ -198,3 +198,18 @@ final class Failures: @unchecked Sendable {
   func add(_ s: String) { lock.withLock { items.append(s) } }
   var all: [String] { lock.withLock { items } }
 }
+
+@Suite struct SeriesVisibilityTests {
+  @Test func aReaderSeesSeriesThatAnotherConnectionAddedLater() throws {
+    let dir = TemporaryDirectory()
+    let reader = try Store(path: dir.file("v.db"))
+    let writer = try Store(path: dir.file("v.db"))
+    var batch = IngestBatch(source: "s")
+    batch.add(CallRecord(timestampMs: 1000, status: 200, provider: "late", model: "m", latencyMs: 5))
+    try writer.write(batch)
+    let window = try reader.rollups(fromMs: 0, toMs: 10_000)
+    #expect(window[SeriesKey(provider: "late", model: "m")]?.attempts == 1)
+    let latency = try reader.latencyWindows(starts: [0], toMs: 10_000)
+    #expect(latency[0]?[SeriesKey(provider: "late", model: "m")]?.count == 1)
+  }
+}
