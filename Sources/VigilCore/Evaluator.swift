@@ -146,28 +146,40 @@ public enum Evaluator {
         rows.append((bucket, i, r))
       }
     }
-    func window(_ from: Int64, _ latency: Bool) -> [SeriesKey: Rollup] {
-      var acc = [Rollup?](repeating: nil, count: seriesList.count)
-      for row in rows where row.bucket >= from {
-        if acc[row.series] == nil { acc[row.series] = Rollup() }
-        acc[row.series]!.merge(row.rollup, latency: false)
-      }
-      var out: [SeriesKey: Rollup] = [:]
-      for (i, r) in acc.enumerated() {
-        guard var r else { continue }
-        if latency, let h = latencies[from]?[seriesList[i]] { r.latency = h }
-        out[seriesList[i]] = r
-      }
-      return out
-    }
     for rule in set.rules {
       let from = RollupKey.bucket(of: to - rule.windowMs)
-      let data = window(from, rule.metric.isLatency)
-      var merged: [String: (labels: [String: String], rollup: Rollup)] = [:]
-      for (series, rollup) in data where rule.matches(series) {
+      // Each series' group (or -1 when the rule's filters leave it out), then one pass over the
+      // rows adds each into its group: no per-rule dictionaries of series.
+      var groupOfSeries = [Int](repeating: -1, count: seriesList.count)
+      var groupNames: [String] = []
+      var groupLabels: [[String: String]] = []
+      var groupIndex: [String: Int] = [:]
+      for (i, series) in seriesList.enumerated() where rule.matches(series) {
         let (group, labels) = groupOf(series, rule)
-        merged[group, default: (labels, Rollup())].rollup.merge(rollup)
+        if let g = groupIndex[group] {
+          groupOfSeries[i] = g
+        } else {
+          groupIndex[group] = groupNames.count
+          groupOfSeries[i] = groupNames.count
+          groupNames.append(group)
+          groupLabels.append(labels)
+        }
       }
+      var sums = [Rollup](repeating: Rollup(), count: groupNames.count)
+      var seen = [Bool](repeating: false, count: groupNames.count)
+      for row in rows where row.bucket >= from {
+        let g = groupOfSeries[row.series]
+        guard g >= 0 else { continue }
+        sums[g].merge(row.rollup, latency: false)
+        seen[g] = true
+      }
+      if rule.metric.isLatency, let histograms = latencies[from] {
+        for (i, series) in seriesList.enumerated() where groupOfSeries[i] >= 0 {
+          if let h = histograms[series] { sums[groupOfSeries[i]].latency.merge(h) }
+        }
+      }
+      var merged: [String: (labels: [String: String], rollup: Rollup)] = [:]
+      for g in groupNames.indices where seen[g] { merged[groupNames[g]] = (groupLabels[g], sums[g]) }
       if rule.groupBy.isEmpty && merged.isEmpty { merged[""] = ([:], Rollup()) }
       // "Traffic stopped" needs the groups that had traffic just before, at zero now.
       if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) {
