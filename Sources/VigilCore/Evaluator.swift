@@ -1,8 +1,21 @@
+/// One stored rollup: a bucket of one series.
+public struct RollupRow: Sendable {
+  public var bucketMs: Int64
+  public var series: SeriesKey
+  public var rollup: Rollup
+
+  public init(bucketMs: Int64, series: SeriesKey, rollup: Rollup) {
+    self.bucketMs = bucketMs
+    self.series = series
+    self.rollup = rollup
+  }
+}
+
 /// Where the evaluator reads data: rollups per bucket and series.
 public protocol RollupSource {
-  /// Rollups of the buckets that start in `[fromMs, toMs)`, by bucket start and series. Latency
+  /// Rollups of the buckets that start in `[fromMs, toMs)`, one row per bucket and series. Latency
   /// histograms are only needed (and decoded) when `latency` is true.
-  func bucketRollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [Int64: [SeriesKey: Rollup]]
+  func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [RollupRow]
 
   /// Latency histograms merged per series over `[start, toMs)`, for each of `starts`. A source
   /// can add stored histograms straight into these, without one histogram per bucket between.
@@ -13,9 +26,9 @@ extension RollupSource {
   public func latencyWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: LatencyHistogram]] {
     guard let earliest = starts.min() else { return [:] }
     var out: [Int64: [SeriesKey: LatencyHistogram]] = [:]
-    for (bucket, series) in try bucketRollups(fromMs: earliest, toMs: toMs, latency: true) {
-      for start in starts where bucket >= start {
-        for (key, r) in series { out[start, default: [:]][key, default: LatencyHistogram()].merge(r.latency) }
+    for row in try rollupRows(fromMs: earliest, toMs: toMs, latency: true) {
+      for start in starts where row.bucketMs >= start {
+        out[start, default: [:]][row.series, default: LatencyHistogram()].merge(row.rollup.latency)
       }
     }
     return out
@@ -24,8 +37,8 @@ extension RollupSource {
   /// Rollups of the buckets that start in `[fromMs, toMs)`, merged per series.
   public func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup] {
     var out: [SeriesKey: Rollup] = [:]
-    for (_, series) in try bucketRollups(fromMs: fromMs, toMs: toMs, latency: latency) {
-      for (key, r) in series { out[key, default: Rollup()].merge(r, latency: latency) }
+    for row in try rollupRows(fromMs: fromMs, toMs: toMs, latency: latency) {
+      out[row.series, default: Rollup()].merge(row.rollup, latency: latency)
     }
     return out
   }
@@ -124,27 +137,26 @@ public enum Evaluator {
     // One read for every rule: the longest window, by bucket; each rule merges its own part.
     let to = atMs - set.evaluationDelayMs
     let earliest = set.rules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
-    let buckets = try source.bucketRollups(fromMs: earliest, toMs: to, latency: false)
+    let fetched = try source.rollupRows(fromMs: earliest, toMs: to, latency: false)
     let latencyStarts = Set(
       set.rules.filter { $0.metric.isLatency }.map { RollupKey.bucket(of: to - $0.windowMs) })
     let latencies = try source.latencyWindows(starts: Array(latencyStarts), toMs: to)
-    var before: [Int64: [SeriesKey: Rollup]]?
+    var before: [RollupRow]?
     // Series by index and rows as (bucket, series index), so that each rule's window is a pass
     // over an array with no hashing.
     var seriesList: [SeriesKey] = []
     var seriesIndex: [SeriesKey: Int] = [:]
     var rows: [(bucket: Int64, series: Int, rollup: Rollup)] = []
-    for (bucket, series) in buckets {
-      for (key, r) in series {
-        let i =
-          seriesIndex[key]
-          ?? {
-            seriesList.append(key)
-            seriesIndex[key] = seriesList.count - 1
-            return seriesList.count - 1
-          }()
-        rows.append((bucket, i, r))
-      }
+    rows.reserveCapacity(fetched.count)
+    for row in fetched {
+      let i =
+        seriesIndex[row.series]
+        ?? {
+          seriesList.append(row.series)
+          seriesIndex[row.series] = seriesList.count - 1
+          return seriesList.count - 1
+        }()
+      rows.append((row.bucketMs, i, row.rollup))
     }
     for rule in set.rules {
       let from = RollupKey.bucket(of: to - rule.windowMs)
@@ -184,14 +196,14 @@ public enum Evaluator {
       // "Traffic stopped" needs the groups that had traffic just before, at zero now.
       if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) {
         if before == nil {
-          before = try source.bucketRollups(
+          before = try source.rollupRows(
             fromMs: RollupKey.bucket(of: earliest - set.rules.map(\.windowMs).max()!), toMs: earliest,
             latency: false)
         }
         var earlier: Set<SeriesKey> = []
-        for (bucket, series) in buckets.merging(before!, uniquingKeysWith: { a, _ in a })
-        where bucket >= RollupKey.bucket(of: from - rule.windowMs) && bucket < from {
-          earlier.formUnion(series.keys)
+        for row in fetched + before!
+        where row.bucketMs >= RollupKey.bucket(of: from - rule.windowMs) && row.bucketMs < from {
+          earlier.insert(row.series)
         }
         for series in earlier where rule.matches(series) {
           let (group, labels) = groupOf(series, rule)

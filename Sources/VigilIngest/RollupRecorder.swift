@@ -34,15 +34,12 @@ public final class RollupRecorder: IngestSink, RollupSource {
     return (first, last)
   }
 
-  public func bucketRollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [Int64: [SeriesKey: Rollup]]
-  {
-    var out: [Int64: [SeriesKey: Rollup]] = [:]
-    var bucket = RollupKey.bucket(of: fromMs)
-    if bucket < fromMs { bucket += rollupBucketMs }
-    while bucket < toMs {
-      if let series = buckets[bucket] { out[bucket] = series }
-      bucket += rollupBucketMs
+  public func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [RollupRow] {
+    var out: [RollupRow] = []
+    for (bucket, series) in buckets where bucket >= fromMs && bucket < toMs {
+      for (key, r) in series { out.append(RollupRow(bucketMs: bucket, series: key, rollup: r)) }
     }
     return out
   }
+
 }

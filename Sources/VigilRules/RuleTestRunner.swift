@@ -10,9 +10,14 @@ final class TrafficSource: RollupSource {
       record)
   }
 
-  func bucketRollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [Int64: [SeriesKey: Rollup]] {
-    buckets.filter { $0.key >= fromMs && $0.key < toMs }
+  func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [RollupRow] {
+    var out: [RollupRow] = []
+    for (bucket, series) in buckets where bucket >= fromMs && bucket < toMs {
+      for (key, r) in series { out.append(RollupRow(bucketMs: bucket, series: key, rollup: r)) }
+    }
+    return out
   }
+
 }
 
 /// Unit tests for rules, in the spirit of `promtool test rules`: traffic described compactly over

@@ -66,17 +66,15 @@ extension Store {
   /// Rollups of buckets in `[fromMs, toMs)`, per series, each merged over the range.
   public func rollups(fromMs: Int64, toMs: Int64) throws(StoreError) -> [SeriesKey: Rollup] {
     var out: [SeriesKey: Rollup] = [:]
-    for (_, series) in try bucketRollups(fromMs: fromMs, toMs: toMs, latency: true) {
-      for (key, r) in series { out[key, default: Rollup()].merge(r) }
+    for row in try rollupRows(fromMs: fromMs, toMs: toMs, latency: true) {
+      out[row.series, default: Rollup()].merge(row.rollup)
     }
     return out
   }
 
   /// Rollups of buckets in `[fromMs, toMs)` by bucket and series, in one range scan. Without
   /// `latency`, histograms are not decoded (the counts and rates do not need them).
-  public func bucketRollups(fromMs: Int64, toMs: Int64, latency: Bool) throws(StoreError) -> [Int64:
-    [SeriesKey: Rollup]]
-  {
+  public func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws(StoreError) -> [RollupRow] {
     if rollupQuery == nil {
       rollupQuery = try connection.prepare(
         "SELECT bucket, series, \(Self.rollupColumns) FROM rollups WHERE bucket >= ? AND bucket < ?")
@@ -84,12 +82,12 @@ extension Store {
     let s = rollupQuery!
     defer { s.reset() }
     try s.bind([.int(fromMs), .int(toMs)])
-    var out: [Int64: [SeriesKey: Rollup]] = [:]
+    var out: [RollupRow] = []
     while try s.step() {
       var r = Self.readRollup(s, from: 2, latency: false)
       if latency { s.withBlob(19) { _ = r.latency.merge(encoded: $0) } }
       guard let key = try seriesKey(id: s.int64(1)) else { continue }
-      out[s.int64(0), default: [:]][key] = r
+      out.append(RollupRow(bucketMs: s.int64(0), series: key, rollup: r))
     }
     return out
   }

@@ -26,8 +26,8 @@ final class Calls: RollupSource {
     }
   }
 
-  func bucketRollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [Int64: [SeriesKey: Rollup]] {
-    try source.bucketRollups(fromMs: fromMs, toMs: toMs, latency: latency)
+  func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [RollupRow] {
+    try source.rollupRows(fromMs: fromMs, toMs: toMs, latency: latency)
   }
 }
 
