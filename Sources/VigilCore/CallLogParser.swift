@@ -336,6 +336,8 @@ struct Reader {
   /// fields are resolved from these at the end, so that a canonical name beats an alias in any
   /// order. Values are validated on the way and scanned again only when chosen.
   var slots = InlineArray<48, Int32>(repeating: -1)
+  /// Bit k set when `slots[k]` holds a value.
+  var present: UInt64 = 0
 
   init(base: UnsafePointer<UInt8>, count: Int, keys: KeyPointers) {
     p = base
@@ -663,7 +665,30 @@ struct Reader {
         i += 1
         return
       }
+    case 45, 48...57: try skipNumber()
     default: _ = try scanScalar()
+    }
+  }
+
+  /// Validates a number that no field needs. Only forms that could overflow a Double (an exponent,
+  /// or very many digits) are converted, to refuse them as the parser refuses every such number.
+  mutating func skipNumber() throws(RejectReason) {
+    let start = i
+    if p[i] == 45 { i += 1 }
+    guard i < n, p[i] >= 48 && p[i] <= 57 else { throw syntax("invalid number") }
+    if p[i] == 48 {
+      i += 1
+    } else {
+      while i < n, p[i] >= 48 && p[i] <= 57 { i += 1 }
+    }
+    if i < n, p[i] == 46 {
+      i += 1
+      guard i < n, p[i] >= 48 && p[i] <= 57 else { throw syntax("invalid number: digit expected after '.'") }
+      while i < n, p[i] >= 48 && p[i] <= 57 { i += 1 }
+    }
+    if (i < n && (p[i] == 101 || p[i] == 69)) || i - start > 300 {
+      i = start
+      _ = try scanNumber()
     }
   }
 
@@ -762,6 +787,7 @@ struct Reader {
         try parseObject(prefix: &sub, depth: depth + 1)
       } else if let fieldIndex {
         slots[fieldIndex] = Int32(i)
+        present |= 1 << UInt64(fieldIndex)
         try skipValue(depth: depth + 1)
       } else if !nested {
         try skipValue(depth: depth + 1)
@@ -897,21 +923,23 @@ struct Reader {
     var record = CallRecord(timestampMs: 0, status: 0)
     var seenTs = false
     var seenStatus = false
-    var k = 0
-    while k < keys.keyCount {
-      let field = keys.keys[k].field
-      var chosen = -1
-      while k < keys.keyCount, keys.keys[k].field == field {
-        // null counts as absent: the next alias may hold the value.
-        if chosen < 0, slots[k] >= 0, p[Int(slots[k])] != 110 { chosen = k }
-        k += 1
-      }
-      guard chosen >= 0 else { continue }
-      i = Int(slots[chosen])
+    // Keys of a field come together, canonical first, so the first present (and non-null) key of
+    // each field is the one that counts.
+    var decided: UInt32 = 0
+    var remaining = present
+    while remaining != 0 {
+      let k = remaining.trailingZeroBitCount
+      remaining &= remaining - 1
+      let key = keys.keys[k]
+      let bit = UInt32(1) << UInt32(key.field.rawValue)
+      // null counts as absent: the next alias may hold the value.
+      guard decided & bit == 0, p[Int(slots[k])] != 110 else { continue }
+      decided |= bit
+      i = Int(slots[k])
       let value = try scanScalar()
-      try convert(keys.keys[chosen], value, into: &record)
-      if field == .ts { seenTs = true }
-      if field == .status { seenStatus = true }
+      try convert(key, value, into: &record)
+      if key.field == .ts { seenTs = true }
+      if key.field == .status { seenStatus = true }
     }
     guard seenTs else {
       throw RejectReason(.missingField, "missing required field 'ts' (or timestamp, time, @timestamp)")
