@@ -133,14 +133,24 @@ public final class Statement {
     if let v { sqlite3_bind_double(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
   }
   @inline(__always) public func bind(_ i: Int32, _ v: String?) {
-    guard var v else {
+    guard let v else {
       sqlite3_bind_null(stmt, i)
       return
     }
-    v.withUTF8 { buf in
+    // Native strings are contiguous UTF-8: bind their bytes without a copy of the String.
+    let done: Void? = v.utf8.withContiguousStorageIfAvailable { buf in
       buf.withMemoryRebound(to: CChar.self) { chars in
         _ = sqlite3_bind_text(
           stmt, i, chars.baseAddress ?? emptyCString, Int32(chars.count), csqlite_transient())
+      }
+    }
+    if done == nil {
+      var copy = v
+      copy.withUTF8 { buf in
+        buf.withMemoryRebound(to: CChar.self) { chars in
+          _ = sqlite3_bind_text(
+            stmt, i, chars.baseAddress ?? emptyCString, Int32(chars.count), csqlite_transient())
+        }
       }
     }
   }

@@ -36,20 +36,24 @@ extension Store {
     var lastSeries: SeriesKey?
     var lastSeriesID: Int64 = 0
     var seriesOfRows = [Int64](repeating: 0, count: batch.records.count)
-    for (k, r) in batch.records.enumerated() {
-      // Consecutive calls often share a series; skip the dictionary when they do.
-      if let last = lastSeries, r.provider == last.provider, r.model == last.model, (r.app ?? "") == last.app,
-        (r.env ?? "") == last.env, (r.endpoint ?? "") == last.endpoint
-      {
-        seriesOfRows[k] = lastSeriesID
-      } else {
-        let key = r.series
-        lastSeriesID = try seriesID(key)
-        lastSeries = key
-        seriesOfRows[k] = lastSeriesID
+    try batch.records.withUnsafeBufferPointer { records throws(StoreError) in
+      for k in records.indices {
+        // Consecutive calls often share a series; skip the dictionary when they do. Fields are
+        // compared in place: copying a record costs a retain and release per string.
+        if let last = lastSeries, records[k].provider == last.provider, records[k].model == last.model,
+          (records[k].app ?? "") == last.app, (records[k].env ?? "") == last.env,
+          (records[k].endpoint ?? "") == last.endpoint
+        {
+          seriesOfRows[k] = lastSeriesID
+        } else {
+          let key = records[k].series
+          lastSeriesID = try seriesID(key)
+          lastSeries = key
+          seriesOfRows[k] = lastSeriesID
+        }
+        minTs = min(minTs, records[k].timestampMs)
+        maxTs = max(maxTs, records[k].timestampMs)
       }
-      minTs = min(minTs, r.timestampMs)
-      maxTs = max(maxTs, r.timestampMs)
     }
     let firstID = (try connection.scalar("SELECT coalesce(max(id), 0) FROM calls") ?? 0) + 1
     try batch.records.withUnsafeBufferPointer { records throws(StoreError) in
