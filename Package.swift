@@ -40,18 +40,20 @@ let package = Package(
     .executableTarget(
       name: "vigil-bench", dependencies: ["VigilCore", "VigilStore", "VigilRules"],
       swiftSettings: swiftSettings),
+    .target(name: "VigilTestSupport", path: "Tests/VigilTestSupport", swiftSettings: swiftSettings),
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
     .testTarget(
-      name: "VigilStoreTests", dependencies: ["VigilStore", "VigilCore", "CSQLite"],
+      name: "VigilStoreTests", dependencies: ["VigilStore", "VigilCore", "CSQLite", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilStore", "VigilCore"],
+      name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilStore", "VigilCore", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore", "VigilStore"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "VigilCLITests", dependencies: ["VigilStore", "VigilCore", "vigil"], swiftSettings: swiftSettings),
+      name: "VigilCLITests", dependencies: ["VigilStore", "VigilCore", "vigil", "VigilTestSupport"],
+      swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]
 )

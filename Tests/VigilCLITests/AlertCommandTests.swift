@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilStore
+import VigilTestSupport
 
 @Suite(.serialized) struct AlertCommandTests {
   /// A log where openai fails a third of the time from 10:05 to 10:20 (UTC).

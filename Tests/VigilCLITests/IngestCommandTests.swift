@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilStore
+import VigilTestSupport
 
 #if canImport(Glibc)
   import Glibc

@@ -1,5 +1,6 @@
 import Foundation
 import VigilStore
+import VigilTestSupport
 
 /// Runs the built `vigil` executable as a real process.
 struct VigilProcess {

@@ -2,6 +2,7 @@ import CSQLite
 import Foundation
 import Testing
 import VigilCore
+import VigilTestSupport
 
 @testable import VigilStore
 

@@ -3,10 +3,10 @@
 #endif
 
 /// A fresh folder under /tmp for one test, removed when the value is released.
-final class TemporaryDirectory {
-  let path: String
+public final class TemporaryDirectory {
+  public let path: String
 
-  init() {
+  public init() {
     var template = Array("/tmp/vigil-test-XXXXXX".utf8CString)
     let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
     path = String(cString: made!)
@@ -14,39 +14,39 @@ final class TemporaryDirectory {
 
   deinit { _ = system("rm -rf '\(path)'") }
 
-  func file(_ name: String) -> String { path + "/" + name }
+  public func file(_ name: String) -> String { path + "/" + name }
 }
 
 /// Writing and changing log files the way applications and logrotate do.
-enum LogFile {
+public enum LogFile {
   /// A valid call-log line; `n` makes its request id (and so its first line) unique.
-  static func line(_ n: Int, status: Int = 200, prefix: String = "r") -> String {
+  public static func line(_ n: Int, status: Int = 200, prefix: String = "r") -> String {
     #"{"ts":\#(1_795_613_524 + n),"status":\#(status),"provider":"openai","model":"gpt-4o","latency_ms":\#(100 + n % 50),"request_id":"\#(prefix)\#(n)"}"#
   }
 
-  static func lines(_ range: Range<Int>, prefix: String = "r") -> String {
+  public static func lines(_ range: Range<Int>, prefix: String = "r") -> String {
     range.map { line($0, prefix: prefix) + "\n" }.joined()
   }
 
-  static func write(_ path: String, _ text: String) {
+  public static func write(_ path: String, _ text: String) {
     let f = fopen(path, "w")!
     fputs(text, f)
     fclose(f)
   }
 
-  static func append(_ path: String, _ text: String) {
+  public static func append(_ path: String, _ text: String) {
     let f = fopen(path, "a")!
     fputs(text, f)
     fclose(f)
   }
 
-  static func appendBytes(_ path: String, _ bytes: [UInt8]) {
+  public static func appendBytes(_ path: String, _ bytes: [UInt8]) {
     let f = fopen(path, "a")!
     _ = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
     fclose(f)
   }
 
-  static func shell(_ command: String) {
+  public static func shell(_ command: String) {
     let rc = system(command)
     precondition(rc == 0, "failed: \(command)")
   }
