@@ -107,10 +107,5 @@ public struct IngestBatch: Sendable {
     records.append(record)
   }
 
-  /// The rollups of this batch by key.
-  public var rollups: [RollupKey: Rollup] {
-    Dictionary(uniqueKeysWithValues: zip(rollupKeys, rollupValues))
-  }
-
   public var isEmpty: Bool { records.isEmpty && rejects.isEmpty && checkpoint == nil }
 }
