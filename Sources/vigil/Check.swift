@@ -44,12 +44,13 @@ struct Check: ParsableCommand {
         let result = try importer.ingest(path: file)
         for note in result.notes { Console.info("vigil: \(note)") }
       }
-      // Catch up: evaluate at every interval since the last run (a cron job every few minutes, or
-      // the first run ever), so that `for` is measured on the data, not on how often cron runs.
+      // Catch up: evaluate at every interval since the last run (at most an hour back; the first
+      // run looks back the full hour), so that `for` is measured on the data, not on how often
+      // cron runs, and a first run reaches the same states as a backtest of that hour.
       let interval = rules.evaluationIntervalMs
-      let lookback = (rules.rules.map { $0.forMs + $0.keepFiringForMs }.max() ?? 0) + interval
-      var from = try database.lastEvaluationMs().map { $0 + interval } ?? (nowMs - lookback)
-      from = max(from, nowMs - max(lookback, 3_600_000))
+      let horizon: Int64 = 3_600_000
+      var from = try database.lastEvaluationMs().map { $0 + interval } ?? (nowMs - horizon)
+      from = max(from, nowMs - horizon)
       var steps: [Int64] = [nowMs]
       while let earliest = steps.first, earliest - interval >= from {
         steps.insert(earliest - interval, at: 0)
