@@ -51,6 +51,17 @@ import VigilTestSupport
     #expect(try store.transitions().filter { $0.kind == "firing" }.count == 2)
   }
 
+  @Test func aFirstCheckReachesTheSameFiringTimeAsABacktest() throws {
+    let dir = TemporaryDirectory()
+    let log = dir.file("app.log")
+    writeIncident(log)
+    let (status, out, err) = try VigilProcess.run(
+      ["check", "--db", dir.file("v.db"), "--at", "2026-11-25T10:12:00Z", "--quiet", log])
+    #expect(status == 1, "\(err)")
+    // The backtest test below finds ServerErrors firing at 10:10:15; so does a first check.
+    #expect(out.contains("2026-11-25T10:10:15Z FIRING ServerErrors{provider=openai}"), "\(out)")
+  }
+
   @Test func checkRefusesABadRulesFileWithExitCode2() throws {
     let dir = TemporaryDirectory()
     LogFile.write(
