@@ -70,13 +70,15 @@ public struct LatencyHistogram: Sendable {
   /// Makes room for bucket `index`.
   mutating func reserve(_ index: Int32) {
     if counts.isEmpty {
-      offset = index
-      counts = [0]
+      // Room for the usual spread of latencies around the first one (about ±40%), so that
+      // recording rarely grows the array.
+      reserve(index - 32, index + 32)
     } else if index < offset {
-      counts.insert(contentsOf: repeatElement(0, count: Int(offset - index)), at: 0)
-      offset = index
+      // Grow by at least the current size, so a histogram widening value by value costs
+      // amortised constant time.
+      reserve(min(index, offset - Int32(counts.count)), offset + Int32(counts.count) - 1)
     } else if Int(index - offset) >= counts.count {
-      counts.append(contentsOf: repeatElement(0, count: Int(index - offset) - counts.count + 1))
+      reserve(offset, max(index, offset + 2 * Int32(counts.count) - 1))
     }
   }
 
