@@ -40,13 +40,14 @@ struct Summary: ParsableCommand {
         all.merge(r)
       }
       print("\(Timestamp.formatRFC3339(fromMs)) to \(Timestamp.formatRFC3339(toMs))")
-      let header = ["provider/model", "attempts"] + Metric.allCases.map(\.rawValue)
+      let metrics = MetricKind.articleThresholds
+      let header = ["provider/model", "attempts"] + metrics.map(\.0.name)
       var rows = [header]
       for (name, r) in byModel.sorted(by: { $0.key < $1.key }) + [("all", all)] {
-        rows.append([name, String(r.attempts)] + Metric.allCases.map { cell($0, r) })
+        rows.append([name, String(r.attempts)] + metrics.map { cell($0.0, $0.1, r) })
       }
       print(Table.render(rows))
-      let thresholds = Metric.allCases.map { "\($0.rawValue) > \($0.format($0.articleThreshold))" }
+      let thresholds = metrics.map { "\($0.0.name) > \($0.0.format($0.1))" }
       print("thresholds (the article): " + thresholds.joined(separator: ", "))
     } catch {
       Console.error("\(error)")
@@ -54,9 +55,9 @@ struct Summary: ParsableCommand {
     }
   }
 
-  func cell(_ metric: Metric, _ r: Rollup) -> String {
+  func cell(_ metric: MetricKind, _ threshold: Double, _ r: Rollup) -> String {
     let v = metric.value(of: r)
-    let over = v.map { $0 > metric.articleThreshold } ?? false
+    let over = v.map { $0 > threshold } ?? false
     return metric.format(v) + (over ? " !" : "")
   }
 }

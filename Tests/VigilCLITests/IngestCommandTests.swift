@@ -160,7 +160,7 @@ import VigilTestSupport
     let openai = try #require(out.split(separator: "\n").first { $0.hasPrefix("openai/gpt-4o") })
     #expect(openai.contains("20.00% !"))
     let anthropic = try #require(out.split(separator: "\n").first { $0.hasPrefix("anthropic/claude") })
-    #expect(anthropic.contains("45.") && anthropic.contains(" s !"))
+    #expect(anthropic.contains(" 45.") && anthropic.contains("s !"))
     let (_, empty, _) = try VigilProcess.run(["summary", "--db", dir.file("empty.db")])
     #expect(empty.contains("no calls stored"))
   }
