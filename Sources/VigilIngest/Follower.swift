@@ -127,10 +127,17 @@ public final class Follower {
   func readGzip(_ path: String, _ key: GzipKey, _ stats: inout IngestStats) throws {
     guard !gzipSeen.contains(key) else { return }
     gzipSeen.insert(key)
-    let result = try Importer(store: store, options: options.ingest).ingest(path: path)
-    stats.add(result.stats)
-    if result.stats.lines > 0 {
-      events.append("\(path): read \(result.stats.lines) lines from the compressed file")
+    do {
+      let result = try Importer(store: store, options: options.ingest).ingest(path: path)
+      stats.add(result.stats)
+      if result.stats.lines > 0 {
+        events.append("\(path): read \(result.stats.lines) lines from the compressed file")
+      }
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      // A damaged archive stops nothing else: what it held before the damage is stored.
+      events.append("\(path): \(error)")
     }
   }
 

@@ -197,3 +197,25 @@ import VigilTestSupport
     #expect(reject.reason.contains("200000"))
   }
 }
+
+@Suite struct FollowerBadInputTests {
+  @Test func aDamagedCompressedFileIsReportedAndFollowingGoesOn() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    let follower = Follower(store: store, patterns: [dir.file("app.log*")])
+    LogFile.write(dir.file("old.txt"), LogFile.lines(0..<2000, prefix: "old"))
+    // A valid gzip header, then deflate data overwritten in the middle.
+    LogFile.shell(
+      "gzip -c '\(dir.file("old.txt"))' > '\(dir.file("app.log.2.gz"))' && "
+        + "printf '\\377%.0s' $(seq 400) | dd of='\(dir.file("app.log.2.gz"))' bs=1 seek=2000 conv=notrunc 2>/dev/null"
+    )
+    LogFile.write(dir.file("app.log"), LogFile.lines(0..<10))
+    try follower.poll()
+    let events = follower.takeEvents()
+    #expect(
+      events.contains { $0.contains("app.log.2.gz: ") && $0.contains("corrupt gzip data") }, "\(events)")
+    LogFile.append(dir.file("app.log"), LogFile.lines(10..<12))
+    try follower.poll()
+    #expect(try store.connection.scalar("SELECT count(*) FROM calls WHERE request_id LIKE 'r%'") == 12)
+  }
+}
