@@ -72,7 +72,8 @@ struct LineSplitter {
       } else if piece.count > maxLineBytes {
         emit(
           Line(
-            bytes: UnsafeRawBufferPointer(rebasing: piece[..<Reject.maxStoredBytes]), start: offset, end: end,
+            bytes: UnsafeRawBufferPointer(rebasing: piece[..<min(piece.count, Reject.maxStoredBytes)]),
+            start: offset, end: end,
             tooLongLength: Int64(piece.count)))
       } else {
         emit(Line(bytes: piece, start: offset, end: end, tooLongLength: nil))

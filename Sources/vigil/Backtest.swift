@@ -69,8 +69,17 @@ struct Backtest: ParsableCommand {
     var firedAt: [AlertKey: Int64] = [:]
     var resolvedAt: [AlertKey: Int64] = [:]
     let end = last + rollupBucketMs
+    // Steps with no data in reach and no alert in play change nothing: skip to the next data, so
+    // that a stray timestamp years away does not mean millions of empty evaluations.
+    let dataBuckets = recorder.buckets.keys.sorted()
+    let reach = rules.longestWindowMs + rollupBucketMs
+    var next = 0
     var t = (first / stepMs + 1) * stepMs
     while t <= end + stepMs {
+      while next < dataBuckets.count && dataBuckets[next] < t - reach { next += 1 }
+      if states.isEmpty, next < dataBuckets.count, dataBuckets[next] >= t {
+        t = max(t, (dataBuckets[next] / stepMs + 1) * stepMs)
+      }
       let evaluation = try Evaluator.evaluate(rules, source: recorder, atMs: t, previous: states)
       states = evaluation.states
       for tr in evaluation.transitions where tr.isAnnounced {

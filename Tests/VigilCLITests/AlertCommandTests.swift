@@ -113,6 +113,25 @@ import VigilTestSupport
         && s["first_detection"] as? String == "2026-11-25T10:10:15Z")
   }
 
+  @Test func aStrayTimestampYearsAwayDoesNotStallABacktest() throws {
+    let dir = TemporaryDirectory()
+    let log = dir.file("app.log")
+    writeIncident(log)
+    LogFile.append(log, #"{"ts":86400,"status":200,"provider":"openai","model":"m"}"# + "\n")
+    // Without the skip, 56 years of 15 s steps would never finish; `timeout` turns that into a
+    // failure (exit 124) instead of a hung test run.
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+    process.arguments = ["120", VigilProcess.executable, "backtest", "--rules", "alerts.yaml", log]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    #expect(out.contains("2026-11-25T10:10:15Z FIRING ServerErrors{provider=openai}"))
+  }
+
   @Test func theShippedRuleTestsPassAndAFailingCaseExitsOne() throws {
     let (status, out, err) = try VigilProcess.run(["rules", "test", "alerts.test.yaml"])
     #expect(status == 0, "\(out)\(err)")
