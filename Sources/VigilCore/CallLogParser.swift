@@ -240,18 +240,6 @@ final class KeyTable: @unchecked Sendable {
     powersOfTen.initialize(from: exact, count: exact.count)
   }
 
-  /// The entry for a key path: `(fieldIndex, isNestedPrefix)`; `nil` when unknown.
-  @inline(__always) func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
-    guard n <= maxLength else { return nil }
-    var k = firstByLength[n]
-    let end = firstByLength[n + 1]
-    while k < end {
-      let e = entries[k]
-      if memcmp(bytes + e.offset, p, n) == 0 { return e.index }
-      k += 1
-    }
-    return nil
-  }
 }
 
 /// What the hot path needs of a key path: a trivial value, copied without reference counting.
