@@ -23,20 +23,6 @@ extension Store {
       inode: UInt64(bitPattern: s.int64(2)), offset: s.int64(3), lineNumber: s.int64(4))
   }
 
-  /// Every checkpoint, newest first.
-  public func checkpoints() throws(StoreError) -> [Checkpoint] {
-    let s = try connection.prepare(
-      "SELECT fingerprint, path, device, inode, offset, line FROM checkpoints ORDER BY updated_ms DESC")
-    var out: [Checkpoint] = []
-    while try s.step() {
-      out.append(
-        Checkpoint(
-          fingerprint: s.text(0) ?? "", path: s.text(1) ?? "", device: UInt64(bitPattern: s.int64(2)),
-          inode: UInt64(bitPattern: s.int64(3)), offset: s.int64(4), lineNumber: s.int64(5)))
-    }
-    return out
-  }
-
   /// How many calls are stored.
   public func callCount() throws(StoreError) -> Int64 {
     try connection.scalar("SELECT count(*) FROM calls") ?? 0
