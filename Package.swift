@@ -37,6 +37,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
+    .executableTarget(name: "parser-profile", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
     .executableTarget(
       name: "vigil-bench", dependencies: ["VigilCore", "VigilStore", "VigilRules"],
       swiftSettings: swiftSettings),

@@ -210,7 +210,9 @@ final class KeyTable: @unchecked Sendable {
   init() {
     var all: [(path: [UInt8], index: Int)] = fieldKeys.enumerated().map { ($1.path, $0) }
     all += nestedPrefixes.map { ($0, -1) }
-    all.sort { $0.path.count < $1.path.count }
+    // By length; within a length, canonical names first (they are the common ones).
+    let priority = { (index: Int) in index >= 0 ? Int(fieldKeys[index].priority) : 99 }
+    all.sort { ($0.path.count, priority($0.index)) < ($1.path.count, priority($1.index)) }
     let total = all.reduce(0) { $0 + $1.path.count }
     bytes = .allocate(capacity: max(total, 1))
     entries = .allocate(capacity: all.count)
@@ -274,13 +276,20 @@ struct KeyPointers: @unchecked Sendable {
 
   /// The index in `fieldKeys` of a key path, -1 for a nested prefix, nil when unknown.
   @inline(__always) func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int? {
-    guard n <= maxLength else { return nil }
+    guard n > 0, n <= maxLength else { return nil }
     var k = firstByLength[n]
     let end = firstByLength[n + 1]
+    let first = p[0]
+    let last = p[n - 1]
     while k < end {
       let e = entries[k]
       let q = bytes + e.offset
-      var j = 0
+      // Most candidates differ in their first or last byte: test those before the loop.
+      guard q[0] == first, q[n - 1] == last else {
+        k += 1
+        continue
+      }
+      var j = 1
       while j < n && q[j] == p[j] { j += 1 }
       if j == n { return e.index }
       k += 1
@@ -367,7 +376,12 @@ struct Reader {
         let backslash = w ^ (ones &* 92)
         let special =
           ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | (w &- (ones &* 32)) | w
-        if special & highs != 0 { break }
+        let hits = special & highs
+        if hits != 0 {
+          // The lowest flagged byte is a real one (false positives only sit above a real one).
+          i += hits.trailingZeroBitCount >> 3
+          break
+        }
         i += 8
       }
       while i < n {
