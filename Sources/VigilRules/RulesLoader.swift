@@ -491,16 +491,7 @@ extension StringProtocol {
   }
 }
 
-/// Reads a whole text file without Foundation; nil if it cannot be read.
+/// Reads a whole text file; nil if it cannot be read.
 func readTextFile(_ path: String) -> String? {
-  guard let f = fopen(path, "r") else { return nil }
-  defer { fclose(f) }
-  var bytes: [UInt8] = []
-  var buffer = [UInt8](repeating: 0, count: 65536)
-  while true {
-    let n = fread(&buffer, 1, buffer.count, f)
-    if n <= 0 { break }
-    bytes.append(contentsOf: buffer[..<n])
-  }
-  return String(decoding: bytes, as: UTF8.self)
+  FileContents.read(path).map { String(decoding: $0, as: UTF8.self) }
 }

@@ -1,5 +1,5 @@
-// The call-log parser alone over a file, with no Yams linked, so that valgrind can count its
-// instructions (valgrind gives up on binaries that link Yams):
+// The call-log parser alone over a file on one thread, printing ns per line; it links no Yams, so
+// valgrind can count its instructions (valgrind gives up on binaries that link Yams):
 //   swift build -c release --product parser-profile
 //   valgrind --tool=callgrind .build/release/parser-profile FILE
 import VigilCore
@@ -7,18 +7,16 @@ import VigilCore
 #if canImport(Glibc)
   import Glibc
 #endif
-let path = CommandLine.arguments[1]
-let f = fopen(path, "r")!
-var bytes: [UInt8] = []
-var chunk = [UInt8](repeating: 0, count: 1 << 20)
-while true {
-  let n = fread(&chunk, 1, chunk.count, f)
-  if n <= 0 { break }
-  bytes += chunk[..<n]
+guard CommandLine.arguments.count == 2, let bytes = FileContents.read(CommandLine.arguments[1]) else {
+  print("usage: parser-profile FILE")
+  exit(2)
 }
+var t0 = timespec()
+clock_gettime(CLOCK_MONOTONIC, &t0)
 let parser = CallLogParser()
 var interner = StringInterner()
 var ok = 0
+var lines = 0
 bytes.withUnsafeBytes { all in
   var start = 0
   while start < all.count {
@@ -27,7 +25,11 @@ bytes.withUnsafeBytes { all in
     if (try? parser.parse(UnsafeRawBufferPointer(rebasing: all[start..<end]), interning: &interner)) != nil {
       ok += 1
     }
+    lines += 1
     start = end + 1
   }
 }
-print(ok)
+var t1 = timespec()
+clock_gettime(CLOCK_MONOTONIC, &t1)
+let seconds = Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9
+print("\(lines) lines, \(ok) parsed: \(Int(seconds / Double(max(lines, 1)) * 1e9)) ns/line on one thread")

@@ -111,54 +111,11 @@ func evaluate(_ db: String, _ rulesPath: String, _ runs: Int) throws {
   )
 }
 
-/// Parser alone, then parser + batch building, on one thread over a file read into memory.
-func parseOnly(_ path: String) throws {
-  guard let f = fopen(path, "r") else { fatalError("cannot open \(path)") }
-  var bytes: [UInt8] = []
-  var chunk = [UInt8](repeating: 0, count: 1 << 20)
-  while true {
-    let n = fread(&chunk, 1, chunk.count, f)
-    if n <= 0 { break }
-    bytes += chunk[..<n]
-  }
-  fclose(f)
-  let parser = CallLogParser()
-  for withBatch in [false, true] {
-    var interner = StringInterner()
-    var lines = 0
-    var ok = 0
-    var batch = IngestBatch(source: "x")
-    let t0 = seconds()
-    bytes.withUnsafeBytes { all in
-      var start = 0
-      while start < all.count {
-        var end = start
-        while end < all.count && all[end] != 10 { end += 1 }
-        let line = UnsafeRawBufferPointer(rebasing: all[start..<end])
-        if let r = try? parser.parse(line, interning: &interner) {
-          ok += 1
-          if withBatch {
-            batch.add(r)
-            if batch.records.count == 32_768 { batch = IngestBatch(source: "x") }
-          }
-        }
-        lines += 1
-        start = end + 1
-      }
-    }
-    let dt = seconds() - t0
-    print(
-      "\(withBatch ? "parse + batch" : "parse only   "): \(lines) lines in \(formatFixed(dt, digits: 2)) s: \(formatFixed(dt / Double(lines) * 1e9, digits: 0)) ns/line (\(ok) ok)"
-    )
-  }
-}
-
 let args = CommandLine.arguments
 do {
   switch args.dropFirst().first {
   case "seed" where args.count == 5: try seed(args[2], Int(args[3])!, Double(args[4])!)
   case "eval" where args.count == 5: try evaluate(args[2], args[3], Int(args[4])!)
-  case "parse" where args.count == 3: try parseOnly(args[2])
   default:
     print("usage: vigil-bench seed DB CALLS RATE | eval DB RULES RUNS")
     exit(2)
