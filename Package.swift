@@ -19,6 +19,13 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+    .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+    .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+    .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+    .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
   ],
   targets: [
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
@@ -28,12 +35,30 @@ let package = Package(
     .target(
       name: "VigilIngest", dependencies: ["VigilCore", "VigilStore", "CZlib"], swiftSettings: swiftSettings),
     .target(
-      name: "VigilRules", dependencies: ["VigilCore", .product(name: "Yams", package: "Yams")],
+      name: "VigilRules",
+      dependencies: [
+        "VigilCore", .product(name: "Yams", package: "Yams"),
+        .product(name: "Mustache", package: "swift-mustache"),
+      ],
+      swiftSettings: swiftSettings),
+    .target(
+      name: "VigilNotify",
+      dependencies: [
+        "VigilCore", "VigilStore", "VigilRules",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOExtras", package: "swift-nio-extras"),
+        .product(name: "Crypto", package: "swift-crypto"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: swiftSettings),
     .executableTarget(
       name: "vigil",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilIngest", "VigilRules",
+        "VigilCore", "VigilStore", "VigilIngest", "VigilRules", "VigilNotify",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -42,6 +67,19 @@ let package = Package(
       name: "vigil-bench", dependencies: ["VigilCore", "VigilStore", "VigilRules"],
       swiftSettings: swiftSettings),
     .target(name: "VigilTestSupport", path: "Tests/VigilTestSupport", swiftSettings: swiftSettings),
+    .target(
+      name: "VigilTestPeers",
+      dependencies: [
+        .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
+      ],
+      path: "Tests/VigilTestPeers", swiftSettings: swiftSettings),
+    .testTarget(
+      name: "VigilNotifyTests",
+      dependencies: [
+        "VigilNotify", "VigilCore", "VigilStore", "VigilRules", "VigilTestSupport", "VigilTestPeers",
+      ],
+      swiftSettings: swiftSettings),
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilStoreTests", dependencies: ["VigilStore", "VigilCore", "CSQLite", "VigilTestSupport"],
@@ -50,10 +88,11 @@ let package = Package(
       name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilStore", "VigilCore", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore", "VigilStore"],
+      name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore", "VigilStore", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "VigilCLITests", dependencies: ["VigilStore", "VigilCore", "vigil", "VigilTestSupport"],
+      name: "VigilCLITests",
+      dependencies: ["VigilStore", "VigilCore", "vigil", "VigilTestSupport", "VigilTestPeers"],
       swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]

@@ -24,8 +24,8 @@ public struct RulesErrors: Error, CustomStringConvertible, Sendable {
 
 /// Reads alerts.yaml into a ``RuleSet``, refusing the whole file on any error.
 public struct RulesLoader {
-  /// The file name used in messages.
-  let file: String
+  /// The file name used in messages (the included file while one is read).
+  var file: String
   var errors: [RulesError] = []
 
   public static let supportedVersion = 1
@@ -57,7 +57,10 @@ public struct RulesLoader {
 
   // MARK: Structure
 
-  static let topKeys = ["version", "defaults", "receivers", "rules"]
+  static let topKeys = [
+    "version", "defaults", "receivers", "rules", "routing", "delivery", "external_url", "include",
+  ]
+  static let includedKeys = ["receivers", "rules"]
   static let defaultKeys = [
     "evaluation_interval", "evaluation_delay", "window", "for", "min_requests", "severity", "group_by",
     "receivers",
@@ -69,7 +72,19 @@ public struct RulesLoader {
     "description",
     "receivers",
   ]
-  static let receiverKeys = ["name", "type"]
+  static let routingKeys = ["group_by", "group_wait", "group_interval", "repeat_interval"]
+  static let receiverCommonKeys = ["name", "type", "send_resolved"] + routingKeys
+  static let stdoutKeys = receiverCommonKeys + ["format"]
+  static let webhookKeys =
+    receiverCommonKeys + [
+      "payload", "url", "url_env", "headers", "header_env", "signing_secret_env", "timeout", "max_alerts",
+      "template", "content_type",
+    ]
+  static let emailKeys =
+    receiverCommonKeys + [
+      "smtp", "security", "username", "password_env", "auth", "from", "to", "ca_file", "hello", "timeout",
+    ]
+  static let deliveryKeys = ["max_attempts", "initial_backoff", "max_backoff"]
   static let metricNames = [
     "error_rate", "rate_429", "rate_5xx", "p99_latency", "retry_exhaustion_rate", "auth_failure_rate",
     "class_rate",
@@ -90,7 +105,9 @@ public struct RulesLoader {
         continue
       }
       if !known.contains(key) {
-        let hint = nearest(key, known).map { " (did you mean '\($0)'?)" } ?? ""
+        // A secret given in the file where only its variable's name is accepted: say so.
+        let suggestion = known.contains(key + "_env") ? key + "_env" : nearest(key, known)
+        let hint = suggestion.map { " (did you mean '\($0)'?)" } ?? ""
         fail(k, "unknown key '\(key)' in \(what)\(hint)")
         continue
       }
@@ -128,24 +145,81 @@ public struct RulesLoader {
     var set = RuleSet()
     var defaults = Defaults()
     if let d = top["defaults"] { defaults = parseDefaults(d, &set) }
-    if let r = top["receivers"] { set.receivers = parseReceivers(r) }
+    var routing = Routing()
+    if let r = top["routing"] {
+      routing = parseRouting(entries(r, known: Self.routingKeys, what: "routing"), routing)
+    }
+    if let d = top["delivery"] { set.delivery = parseDelivery(d) }
+    if let u = top["external_url"], let text = string(u) {
+      if URLParts(text) == nil { fail(u, "external_url '\(text)' is not an http(s) URL") }
+      set.externalURL = text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+    // Included files add receivers and rules; their errors name their own file.
+    var included: [(file: String, entries: [String: Node])] = []
+    if let inc = top["include"] {
+      let topFile = file
+      for path in strings(inc) {
+        let resolved =
+          path.hasPrefix("/") || !topFile.contains("/")
+          ? path : String(topFile[...topFile.lastIndex(of: "/")!]) + path
+        guard let text = readTextFile(resolved) else {
+          fail(inc, "cannot read included file '\(resolved)'")
+          continue
+        }
+        file = resolved
+        if let node = compose(text) {
+          included.append((resolved, entries(node, known: Self.includedKeys, what: "an included file")))
+        }
+        file = topFile
+      }
+    }
+    let topFile = file
+    if let r = top["receivers"] { parseReceivers(r, routing: routing, into: &set.receivers) }
+    for inc in included {
+      file = inc.file
+      if let r = inc.entries["receivers"] { parseReceivers(r, routing: routing, into: &set.receivers) }
+    }
+    file = topFile
     guard let rulesNode = top["rules"] else {
       fail(root, "missing 'rules:'")
       return nil
     }
-    guard let list = rulesNode.sequence else {
-      fail(rulesNode, "'rules' must be a list of rules")
-      return nil
-    }
     var names: Set<String> = []
-    for item in list {
-      guard let rule = parseRule(item, defaults, receivers: set.receivers) else { continue }
-      if !names.insert(rule.name).inserted {
-        fail(item, "two rules are named '\(rule.name)'; names must be unique")
+    let receiverNames = set.receivers.map(\.name)
+    for (source, node) in [(topFile, rulesNode)]
+      + included.compactMap({ i in i.entries["rules"].map { (i.file, $0) } })
+    {
+      file = source
+      guard let list = node.sequence else {
+        fail(node, "'rules' must be a list of rules")
+        continue
       }
-      set.rules.append(rule)
+      for item in list {
+        guard let rule = parseRule(item, defaults, receivers: receiverNames) else { continue }
+        if !names.insert(rule.name).inserted {
+          fail(item, "two rules are named '\(rule.name)'; names must be unique")
+        }
+        set.rules.append(rule)
+      }
     }
+    file = topFile
     return set
+  }
+
+  /// The YAML document of `text`, or nil after reporting its syntax error.
+  mutating func compose(_ text: String) -> Node? {
+    do {
+      guard let node = try Yams.compose(yaml: text) else {
+        fail(nil, "the file is empty")
+        return nil
+      }
+      return node
+    } catch let error as YamlError {
+      errors.append(yamlError(error))
+    } catch {
+      errors.append(RulesError(file: file, line: 1, column: 1, message: "\(error)"))
+    }
+    return nil
   }
 
   func yamlError(_ error: YamlError) -> RulesError {
@@ -193,25 +267,245 @@ public struct RulesLoader {
     return d
   }
 
-  mutating func parseReceivers(_ node: Node) -> [String] {
-    var names = ["stdout"]
+  mutating func parseRouting(_ e: [String: Node], _ base: Routing) -> Routing {
+    var r = base
+    if let n = e["group_by"] {
+      r.groupBy = strings(n)
+      for (label, item) in zip(r.groupBy, n.sequence.map(Array.init) ?? [n]) where !isLabelName(label) {
+        fail(item, "group_by: '\(label)' is not a label name")
+      }
+    }
+    if let n = e["group_wait"], let ms = duration(n, positive: false) { r.groupWaitMs = ms }
+    if let n = e["group_interval"], let ms = duration(n, positive: false) { r.groupIntervalMs = ms }
+    if let n = e["repeat_interval"], let ms = duration(n, positive: false) { r.repeatIntervalMs = ms }
+    return r
+  }
+
+  mutating func parseDelivery(_ node: Node) -> DeliveryPolicy {
+    var d = DeliveryPolicy()
+    let e = entries(node, known: Self.deliveryKeys, what: "delivery")
+    if let n = e["max_attempts"], let v = count(n) {
+      if v < 1 { fail(n, "max_attempts must be at least 1") } else { d.maxAttempts = Int(v) }
+    }
+    if let n = e["initial_backoff"], let ms = duration(n, positive: true) { d.initialBackoffMs = ms }
+    if let n = e["max_backoff"], let ms = duration(n, positive: true) { d.maxBackoffMs = ms }
+    if d.maxBackoffMs < d.initialBackoffMs, let n = e["max_backoff"] {
+      fail(n, "max_backoff must not be shorter than initial_backoff")
+    }
+    return d
+  }
+
+  mutating func parseReceivers(_ node: Node, routing: Routing, into receivers: inout [Receiver]) {
     guard let list = node.sequence else {
       fail(node, "'receivers' must be a list of receivers, each with a name and a type")
-      return names
+      return
     }
     for item in list {
-      let e = entries(item, known: Self.receiverKeys, what: "a receiver")
-      guard let nameNode = e["name"], let name = string(nameNode) else {
+      guard let mapping = item.mapping else {
+        fail(item, "a receiver must be a mapping with a name and a type")
+        continue
+      }
+      let type = mapping["type"]?.string ?? ""
+      let known: [String]
+      switch type {
+      case "stdout": known = Self.stdoutKeys
+      case "webhook": known = Self.webhookKeys
+      case "email": known = Self.emailKeys
+      default:
+        let hint = nearest(type, ["stdout", "webhook", "email"]).map { " (did you mean '\($0)'?)" } ?? ""
+        fail(
+          mapping["type"] ?? item,
+          "receiver '\(mapping["name"]?.string ?? "?")': unknown type '\(type)' (one of stdout, webhook, email)\(hint)"
+        )
+        continue
+      }
+      let e = entries(item, known: known, what: type == "email" ? "an email receiver" : "a \(type) receiver")
+      guard let nameNode = e["name"], let name = string(nameNode), !name.isEmpty else {
         fail(item, "a receiver needs a 'name'")
         continue
       }
-      let type = e["type"].flatMap { $0.string } ?? ""
-      if type != "stdout" {
-        fail(e["type"] ?? item, "receiver '\(name)': unknown type '\(type)' (this version supports: stdout)")
+      if receivers.contains(where: { $0.name == name }), name != "stdout" {
+        fail(nameNode, "two receivers are named '\(name)'; names must be unique")
+        continue
       }
-      if name != "stdout" { names.append(name) }
+      let kind: ReceiverKind?
+      switch type {
+      case "stdout":
+        let format = e["format"].flatMap { string($0) } ?? "text"
+        if format != "text" && format != "json" { fail(e["format"]!, "format must be text or json") }
+        kind = .stdout(json: format == "json")
+      case "webhook": kind = parseWebhook(e, item, name: name).map(ReceiverKind.webhook)
+      default: kind = parseEmail(e, item, name: name).map(ReceiverKind.email)
+      }
+      guard let kind else { continue }
+      // stdout is a log: every change as it happens, unless the receiver says otherwise.
+      let base = type == "stdout" ? Routing.immediate : routing
+      var receiver = Receiver(name: name, kind: kind, routing: parseRouting(e, base))
+      if let n = e["send_resolved"] {
+        if let b = n.bool {
+          receiver.sendResolved = b
+        } else {
+          fail(n, "send_resolved must be true or false")
+        }
+      }
+      if let i = receivers.firstIndex(where: { $0.name == name }) {
+        receivers[i] = receiver  // a declared `stdout` replaces the built-in one
+      } else {
+        receivers.append(receiver)
+      }
     }
-    return names
+  }
+
+  /// A secret from `KEY_env` (an environment variable's name), or a literal from `KEY` where one
+  /// is allowed. Exactly one of the two.
+  mutating func secret(_ e: [String: Node], _ key: String, literalAllowed: Bool, in item: Node, what: String)
+    -> SecretValue?
+  {
+    let literal = literalAllowed ? e[key] : nil
+    let env = e[key + "_env"]
+    if literal != nil && env != nil {
+      fail(env!, "\(what): give '\(key)' or '\(key)_env', not both")
+      return nil
+    }
+    if let env, let name = string(env) {
+      guard isEnvName(name) else {
+        fail(env, "\(what): '\(name)' is not an environment variable name")
+        return nil
+      }
+      return .environment(name)
+    }
+    if let literal, let value = string(literal) { return .literal(value) }
+    return nil
+  }
+
+  mutating func parseWebhook(_ e: [String: Node], _ item: Node, name: String) -> WebhookReceiver? {
+    let what = "receiver '\(name)'"
+    guard let url = secret(e, "url", literalAllowed: true, in: item, what: what) else {
+      if e["url"] == nil && e["url_env"] == nil {
+        fail(item, "\(what) needs 'url_env' (the environment variable holding the URL) or 'url'")
+      }
+      return nil
+    }
+    if case .literal(let text) = url, URLParts(text) == nil {
+      fail(e["url"]!, "\(what): url must be an http:// or https:// URL with a host")
+    }
+    var w = WebhookReceiver(url: url)
+    if let n = e["payload"], let text = string(n) {
+      if let f = PayloadFormat(rawValue: text) {
+        w.format = f
+      } else {
+        let all = PayloadFormat.allCases.map(\.rawValue)
+        let hint = nearest(text, all).map { " (did you mean '\($0)'?)" } ?? ""
+        fail(n, "\(what): unknown payload '\(text)' (one of \(all.joined(separator: ", ")))\(hint)")
+      }
+    }
+    if let n = e["headers"] {
+      for (k, v) in n.mapping ?? [:] {
+        guard let key = k.string, isHeaderName(key), let value = v.string, !value.contains(where: \.isNewline)
+        else {
+          fail(k, "\(what): headers must be name: value pairs without line breaks")
+          continue
+        }
+        w.headers.append(.init(name: key, value: .literal(value)))
+      }
+      if n.mapping == nil { fail(n, "\(what): headers must be a mapping") }
+    }
+    if let n = e["header_env"] {
+      for (k, v) in n.mapping ?? [:] {
+        guard let key = k.string, isHeaderName(key), let variable = v.string, isEnvName(variable) else {
+          fail(k, "\(what): header_env maps header names to environment variable names")
+          continue
+        }
+        w.headers.append(.init(name: key, value: .environment(variable)))
+      }
+      if n.mapping == nil { fail(n, "\(what): header_env must be a mapping") }
+    }
+    w.signingSecret = secret(e, "signing_secret", literalAllowed: false, in: item, what: what)
+    if let n = e["timeout"], let ms = duration(n, positive: true) { w.timeoutMs = ms }
+    if let n = e["max_alerts"], let v = count(n) { w.maxAlerts = Int(v) }
+    if let n = e["content_type"], let v = string(n) { w.contentType = v }
+    if let n = e["template"], let text = string(n) {
+      if w.format != .template { fail(n, "\(what): 'template' needs 'payload: template'") }
+      if let problem = MessageTemplate.problem(in: text) { fail(n, "\(what): template: \(problem)") }
+      w.template = text
+    } else if w.format == .template {
+      fail(item, "\(what): payload template needs a 'template'")
+    }
+    return w
+  }
+
+  mutating func parseEmail(_ e: [String: Node], _ item: Node, name: String) -> EmailReceiver? {
+    let what = "receiver '\(name)'"
+    guard let smtpNode = e["smtp"], let smtp = string(smtpNode) else {
+      fail(item, "\(what) needs 'smtp: host:port'")
+      return nil
+    }
+    guard let colon = smtp.lastIndex(of: ":"), let port = Int(smtp[smtp.index(after: colon)...]),
+      (1...65535).contains(port), colon > smtp.startIndex
+    else {
+      fail(smtpNode, "\(what): smtp must be host:port, e.g. smtp.example.com:587")
+      return nil
+    }
+    guard let fromNode = e["from"], let from = string(fromNode) else {
+      fail(item, "\(what) needs 'from: address'")
+      return nil
+    }
+    let to = e["to"].map { strings($0) } ?? []
+    if to.isEmpty { fail(e["to"] ?? item, "\(what) needs 'to:' with at least one address") }
+    for (address, node) in [(from, fromNode)] + to.map({ ($0, e["to"]!) }) where !isAddress(address) {
+      fail(node, "\(what): '\(address)' is not an email address")
+    }
+    var m = EmailReceiver(
+      host: String(smtp[..<colon]).trimmingCharacters("[").trimmingCharacters("]"), port: port, from: from,
+      to: to)
+    if let n = e["security"], let text = string(n) {
+      if let s = SMTPSecurity(rawValue: text) {
+        m.security = s
+      } else {
+        fail(n, "\(what): security must be starttls, tls or none")
+      }
+    }
+    m.username = e["username"].flatMap { string($0) }
+    m.password = secret(e, "password", literalAllowed: false, in: item, what: what)
+    if m.username != nil && m.password == nil {
+      fail(
+        e["username"]!,
+        "\(what): a username needs 'password_env' (the environment variable holding the password)")
+    }
+    if m.username != nil && m.security == .none {
+      fail(
+        e["security"] ?? item,
+        "\(what): credentials are never sent without TLS; use security: starttls or tls")
+    }
+    if let n = e["auth"], let text = string(n) {
+      if ["plain", "login"].contains(text.lowercased()) {
+        m.authMechanism = text.uppercased()
+      } else {
+        fail(n, "\(what): auth must be plain or login")
+      }
+    }
+    m.caFile = e["ca_file"].flatMap { string($0) }
+    if let n = e["hello"], let v = string(n) { m.helloName = v }
+    if let n = e["timeout"], let ms = duration(n, positive: true) { m.timeoutMs = ms }
+    return m
+  }
+
+  func isEnvName(_ s: String) -> Bool {
+    !s.isEmpty && s.first.map { !$0.isNumber } == true
+      && s.unicodeScalars.allSatisfy {
+        $0 == "_" || ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+      }
+  }
+
+  func isHeaderName(_ s: String) -> Bool {
+    !s.isEmpty && s.unicodeScalars.allSatisfy { $0.isASCII && $0.value > 32 && $0.value < 127 && $0 != ":" }
+  }
+
+  /// `a@b.c` or `Name <a@b.c>`, with no line breaks: enough to refuse a typo and header injection.
+  func isAddress(_ s: String) -> Bool {
+    guard !s.contains(where: { $0.isNewline }), s.contains("@") else { return false }
+    if let open = s.lastIndex(of: "<") { return s.hasSuffix(">") && s[open...].contains("@") }
+    return !s.contains(" ")
   }
 
   // MARK: Rules

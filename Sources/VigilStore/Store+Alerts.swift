@@ -39,11 +39,18 @@ extension Store {
   }
 
   /// Replaces the remembered states with `states` and appends `transitions`, in one transaction:
-  /// a crash leaves either the old states or the new ones with their transitions.
+  /// a crash leaves either the old states or the new ones with their transitions. With
+  /// `notify`, the router's groups are replaced and its messages queued in the same transaction,
+  /// so that no announced transition is lost or sent twice across a crash.
   public func saveEvaluation(
-    states: [AlertKey: AlertState], transitions: [AlertTransition], evaluatedAtMs: Int64? = nil
+    states: [AlertKey: AlertState], transitions: [AlertTransition], evaluatedAtMs: Int64? = nil,
+    notify: (groups: [AlertGroup], messages: [OutboxMessage], nowMs: Int64)? = nil
   ) throws(StoreError) {
     try connection.transaction { () throws(StoreError) in
+      if let notify {
+        try replaceGroups(notify.groups)
+        for m in notify.messages { try enqueue(m, nowMs: notify.nowMs) }
+      }
       if let evaluatedAtMs {
         let meta = try connection.prepare(
           "INSERT OR REPLACE INTO meta(key, value) VALUES ('last_evaluation_ms', ?)")

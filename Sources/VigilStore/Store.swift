@@ -124,6 +124,28 @@ public final class Store {
     CREATE INDEX alert_transitions_at ON alert_transitions(at_ms);
     CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    // 3: notifications. The router's groups and the outbox are written in the same transaction as
+    // the evaluation that produced them; messages leave the outbox only once delivered.
+    """
+    CREATE TABLE notify_groups(
+      receiver TEXT NOT NULL, group_key TEXT NOT NULL, labels TEXT NOT NULL, next_flush_ms INTEGER NOT NULL,
+      flushed INTEGER NOT NULL, last_notified_ms INTEGER, notified_firing TEXT NOT NULL,
+      PRIMARY KEY(receiver, group_key));
+    CREATE TABLE notify_alerts(
+      receiver TEXT NOT NULL, group_key TEXT NOT NULL, fingerprint TEXT NOT NULL, labels TEXT NOT NULL,
+      annotations TEXT NOT NULL, status TEXT NOT NULL, starts_ms INTEGER NOT NULL, ends_ms INTEGER,
+      metric TEXT NOT NULL, value REAL, threshold REAL NOT NULL,
+      PRIMARY KEY(receiver, group_key, fingerprint));
+    CREATE TABLE outbox(
+      id INTEGER PRIMARY KEY, receiver TEXT NOT NULL, group_key TEXT NOT NULL, status TEXT NOT NULL,
+      alerts INTEGER NOT NULL, title TEXT NOT NULL, content_type TEXT NOT NULL, body BLOB NOT NULL,
+      created_ms INTEGER NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_ms INTEGER NOT NULL, last_error TEXT, delivered_ms INTEGER);
+    CREATE INDEX outbox_due ON outbox(state, next_attempt_ms);
+    CREATE TABLE silences(
+      id TEXT PRIMARY KEY, matchers TEXT NOT NULL, starts_ms INTEGER NOT NULL, ends_ms INTEGER NOT NULL,
+      created_by TEXT NOT NULL, comment TEXT NOT NULL, created_ms INTEGER NOT NULL);
+    """,
   ]
 
   func migrate() throws(StoreError) {

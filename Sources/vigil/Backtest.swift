@@ -1,6 +1,7 @@
 import ArgumentParser
 import VigilCore
 import VigilIngest
+import VigilNotify
 import VigilRules
 import VigilStore
 
@@ -63,7 +64,7 @@ struct Backtest: ParsableCommand {
       Console.info("vigil: no calls in the input; nothing to replay")
       return
     }
-    let byName = Dictionary(uniqueKeysWithValues: rules.rules.map { ($0.name, $0) })
+    let pipeline = AlertPipeline(rules: rules)
     var states: [AlertKey: AlertState] = [:]
     var summaries: [String: RuleSummary] = [:]
     var firedAt: [AlertKey: Int64] = [:]
@@ -83,7 +84,7 @@ struct Backtest: ParsableCommand {
       let evaluation = try Evaluator.evaluate(rules, source: recorder, atMs: t, previous: states)
       states = evaluation.states
       for tr in evaluation.transitions where tr.isAnnounced {
-        print(AlertOutput.line(tr, rule: byName[tr.key.rule], format: format))
+        if let alert = pipeline.alert(tr) { print(AlertLine.format(alert, json: format == .json)) }
         var s = summaries[tr.key.rule, default: RuleSummary()]
         if tr.kind == .firing {
           s.fired += 1

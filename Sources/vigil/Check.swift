@@ -1,16 +1,18 @@
 import ArgumentParser
 import VigilCore
 import VigilIngest
+import VigilNotify
 import VigilRules
 import VigilStore
 
-struct Check: ParsableCommand {
+struct Check: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Ingest what is new, evaluate the rules once, announce changes (the cron job).",
+    abstract: "Ingest what is new, evaluate the rules, notify the receivers (the cron job).",
     discussion: """
-      Exit status: 0 when no alert is firing, 1 when at least one is, 2 on an error. Alert state is
-      kept in the database, so running it again announces nothing twice: only alerts that start
-      firing or resolve are printed.
+      Exit status: 0 when no alert is firing, 1 when at least one is, 2 on an error. Alert state,
+      the notification groups and the outbox are kept in the database, so running it again
+      announces nothing twice. Messages go through the outbox: a receiver that is down is retried
+      with backoff for --send-timeout, and what is still undelivered waits for the next run.
       """)
 
   @OptionGroup var store: StoreOptions
@@ -19,8 +21,13 @@ struct Check: ParsableCommand {
   @Option(help: "Evaluate at this time (RFC 3339 or Unix seconds) instead of now.")
   var at: String?
 
-  @Option(help: "How announcements are printed: text or json (one object per line).")
-  var format: OutputFormat = .text
+  @Option(
+    help: "How the stdout receiver prints alerts: text or json (one object per line); default: as configured."
+  )
+  var format: OutputFormat?
+
+  @Option(help: "How long to keep retrying failed deliveries before leaving them in the outbox.")
+  var sendTimeout = "20s"
 
   @Flag(help: "Do not print the status table.")
   var quiet = false
@@ -32,11 +39,17 @@ struct Check: ParsableCommand {
     if let at, parseTime(at) == nil {
       throw ValidationError("--at '\(at)' is not an RFC 3339 time or Unix seconds")
     }
+    if DurationText.parseMs(sendTimeout) == nil {
+      throw ValidationError("--send-timeout '\(sendTimeout)' is not a duration such as 20s")
+    }
   }
 
-  func run() throws {
-    let rules = try AlertOutput.loadRules(rulesOptions.rules)
+  func run() async throws {
+    var rules = try AlertOutput.loadRules(rulesOptions.rules)
+    if let format { rules.setStdoutFormat(json: format == .json) }
+    Delivering.warnAboutUnsetSecrets(rules)
     let nowMs = at.flatMap(parseTime) ?? Store.wallClockMs()
+    let evaluation: Evaluation?
     do {
       let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
       let importer = Importer(store: database)
@@ -55,29 +68,20 @@ struct Check: ParsableCommand {
       while let earliest = steps.first, earliest - interval >= from {
         steps.insert(earliest - interval, at: 0)
       }
-      var states = try database.alertStates()
-      var transitions: [AlertTransition] = []
-      var last: Evaluation?
-      for t in steps {
-        let evaluation = try Evaluator.evaluate(rules, source: database, atMs: t, previous: states)
-        states = evaluation.states
-        transitions += evaluation.transitions
-        last = evaluation
-      }
-      guard let evaluation = last else { return }
-      try database.saveEvaluation(states: states, transitions: transitions, evaluatedAtMs: nowMs)
-      let byName = Dictionary(uniqueKeysWithValues: rules.rules.map { ($0.name, $0) })
-      for t in transitions where t.isAnnounced {
-        print(AlertOutput.line(t, rule: byName[t.key.rule], format: format))
-      }
-      if !quiet && format == .text { printStatus(evaluation, rules: byName, nowMs: nowMs) }
-      if !evaluation.firing.isEmpty { throw ExitCode(1) }
-    } catch let exit as ExitCode {
-      throw exit
+      evaluation = try AlertPipeline(rules: rules).run(
+        store: database, steps: steps, nowMs: Store.wallClockMs(), endOfRun: true
+      ).evaluation
+      try await Delivering.run(
+        db: store.db, busyTimeout: store.busyTimeout, rules: rules, waitMs: DurationText.parseMs(sendTimeout)!
+      )
     } catch {
       Console.error("\(error)")
       throw ExitCode(2)
     }
+    guard let evaluation else { return }
+    let byName = Dictionary(uniqueKeysWithValues: rules.rules.map { ($0.name, $0) })
+    if !quiet && format != .json { printStatus(evaluation, rules: byName, nowMs: nowMs) }
+    if !evaluation.firing.isEmpty { throw ExitCode(1) }
   }
 
   func printStatus(_ e: Evaluation, rules: [String: AlertRule], nowMs: Int64) {
@@ -92,5 +96,14 @@ struct Check: ParsableCommand {
     }
     print("status at \(Timestamp.formatRFC3339(nowMs)):")
     print(Table.render(rows))
+  }
+}
+
+extension RuleSet {
+  /// Makes every stdout receiver print text or JSON lines (`--format`).
+  mutating func setStdoutFormat(json: Bool) {
+    for i in receivers.indices {
+      if case .stdout = receivers[i].kind { receivers[i].kind = .stdout(json: json) }
+    }
   }
 }

@@ -1,3 +1,5 @@
+import ArgumentParser
+
 #if canImport(Glibc)
   import Glibc
 #endif
@@ -39,4 +41,29 @@ enum Console {
 struct Failure: Error, CustomStringConvertible {
   var description: String
   init(_ description: String) { self.description = description }
+}
+
+/// A command's work, with its failures reported the one way every command reports them: an
+/// exit code passes through; any other error is one line on stderr and exit status 2.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
+  do {
+    return try body()
+  } catch let exit as ExitCode {
+    throw exit
+  } catch {
+    Console.error("\(error)")
+    throw ExitCode(2)
+  }
+}
+
+/// ``reportingErrors(_:)`` for async work.
+func reportingAsyncErrors<T>(_ body: () async throws -> T) async throws -> T {
+  do {
+    return try await body()
+  } catch let exit as ExitCode {
+    throw exit
+  } catch {
+    Console.error("\(error)")
+    throw ExitCode(2)
+  }
 }

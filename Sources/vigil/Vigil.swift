@@ -1,12 +1,16 @@
 import ArgumentParser
+import VigilCore
 
 @main
-struct Vigil: ParsableCommand {
+struct Vigil: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "vigil",
     abstract: "Error monitoring and alerting for applications that call LLM APIs.",
-    version: "0.1.0",
-    subcommands: [Ingest.self, Check.self, Backtest.self, Rules.self, Summary.self, Rejects.self, Prune.self])
+    version: VigilInfo.version,
+    subcommands: [
+      Ingest.self, Check.self, Backtest.self, Rules.self, Summary.self, Rejects.self, Prune.self, Outbox.self,
+      Silences.self, Notify.self, Receivers.self,
+    ])
 }
 
 /// Options every command that opens the database shares.

@@ -34,11 +34,18 @@ struct VigilProcess {
     return (process, errPath)
   }
 
-  /// Runs vigil to completion: exit status, stdout and stderr.
-  static func run(_ arguments: [String], stdin: String? = nil) throws -> (Int32, String, String) {
+  /// Runs vigil to completion: exit status, stdout and stderr. `environment` adds variables.
+  static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
+    -> (
+      Int32, String, String
+    )
+  {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+    }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out

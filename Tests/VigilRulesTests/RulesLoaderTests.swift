@@ -129,7 +129,7 @@ import VigilCore
     ),
     (
       "version: 1\nreceivers:\n  - {name: chat, type: slack}\nrules: []\n",
-      "a.yaml:3:24: receiver 'chat': unknown type 'slack' (this version supports: stdout)"
+      "a.yaml:3:24: receiver 'chat': unknown type 'slack' (one of stdout, webhook, email)"
     ),
   ])
   func badFilesAreRefusedWithLineAndColumn(yaml: String, expected: String) {

@@ -1,0 +1,117 @@
+public import AsyncHTTPClient
+public import VigilCore
+public import VigilStore
+
+/// What one round of delivery did.
+public struct DeliveryReport: Sendable, Equatable {
+  public var delivered = 0
+  public var retried = 0
+  public var dead = 0
+  /// One line per failed attempt: `#12 to team-chat: http://127.0.0.1:9/ answered 500 (attempt 2 of 10)`.
+  public var problems: [String] = []
+
+  public init() {}
+}
+
+/// Takes messages out of the outbox and delivers them: receivers in parallel, each receiver's
+/// messages in order (a later message waits while an earlier one is being retried, so a resolve
+/// never overtakes its firing). Failures are retried with exponential backoff and full jitter,
+/// honouring `Retry-After`; a 4xx other than 408/429, or the last allowed attempt, makes a dead
+/// letter that `vigil outbox retry` can revive.
+///
+/// Time is passed in (`nowMs`), so tests drive retries with a clock of their own.
+public actor OutboxSender {
+  let store: Store
+  let receivers: [String: Receiver]
+  let policy: DeliveryPolicy
+  let transport: Transport
+  var random: any RandomNumberGenerator
+
+  /// - Parameters:
+  ///   - stdout: where the stdout receiver writes (standard output, or a test's buffer).
+  ///   - random: the source of jitter.
+  public init(
+    databasePath: String, rules: RuleSet, environment: [String: String], http: HTTPClient,
+    stdout: @escaping @Sendable ([UInt8]) -> Void,
+    random: any RandomNumberGenerator = SystemRandomNumberGenerator(),
+    busyTimeoutMs: Int32 = 5000
+  ) throws {
+    store = try Store(path: databasePath, busyTimeoutMs: busyTimeoutMs)
+    receivers = Dictionary(rules.receivers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    policy = rules.delivery
+    transport = Transport(environment: environment, http: http, stdout: stdout)
+    self.random = random
+  }
+
+  /// The HTTP client webhooks are sent with: redirects are not followed (a webhook that
+  /// redirects is misconfigured, and following it could send an alert elsewhere), and a failed
+  /// connection fails the attempt at once, leaving retries to the outbox's backoff.
+  public static func makeHTTPClient() -> HTTPClient {
+    var configuration = HTTPClient.Configuration()
+    configuration.redirectConfiguration = .disallow
+    configuration.connectionPool.retryConnectionEstablishment = false
+    configuration.timeout.connect = .seconds(10)
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+  }
+
+  /// When the next pending message is due.
+  public func nextDueMs() throws -> Int64? { try store.nextDueMs() }
+
+  /// Attempts every message due at `nowMs` once; with `only`, the messages of those receivers.
+  /// A message to a receiver that is no longer configured is a dead letter.
+  public func deliverDue(nowMs: Int64, only: Set<String>? = nil) async throws -> DeliveryReport {
+    let due = try store.dueMessages(atMs: nowMs, limit: 1000)
+    var queues: [String: [OutboxEntry]] = [:]
+    for entry in due where only?.contains(entry.message.receiver) ?? true {
+      queues[entry.message.receiver, default: []].append(entry)
+    }
+    let receivers = self.receivers
+    let transport = self.transport
+    let outcomes = await withTaskGroup(of: [(OutboxEntry, DeliveryOutcome)].self) { group in
+      for (name, entries) in queues {
+        group.addTask {
+          var done: [(OutboxEntry, DeliveryOutcome)] = []
+          for entry in entries {
+            guard let receiver = receivers[name] else {
+              done.append((entry, .failed("receiver '\(name)' is no longer configured")))
+              continue
+            }
+            let outcome = await transport.send(entry, to: receiver, nowMs: nowMs)
+            done.append((entry, outcome))
+            if case .retry = outcome { break }  // keep this receiver's order: the rest wait
+          }
+          return done
+        }
+      }
+      var all: [(OutboxEntry, DeliveryOutcome)] = []
+      for await part in group { all += part }
+      return all
+    }
+    var report = DeliveryReport()
+    for (entry, outcome) in outcomes.sorted(by: { $0.0.id < $1.0.id }) {
+      let attempts = entry.attempts + 1
+      switch outcome {
+      case .delivered:
+        try store.recordAttempt(
+          id: entry.id, state: .delivered, attempts: attempts, nextAttemptMs: nowMs, error: nil, atMs: nowMs)
+        report.delivered += 1
+      case .retry(let reason, let retryAfterMs):
+        let last = attempts >= policy.maxAttempts
+        let delay = policy.backoffMs(afterAttempts: attempts, retryAfterMs: retryAfterMs, using: &random)
+        try store.recordAttempt(
+          id: entry.id, state: last ? .dead : .pending, attempts: attempts, nextAttemptMs: nowMs + delay,
+          error: reason, atMs: nowMs)
+        if last { report.dead += 1 } else { report.retried += 1 }
+        report.problems.append(
+          "#\(entry.id) to \(entry.message.receiver): \(reason) (attempt \(attempts) of \(policy.maxAttempts)\(last ? ", giving up" : ", next in \(DurationText.format(delay))"))"
+        )
+      case .failed(let reason):
+        try store.recordAttempt(
+          id: entry.id, state: .dead, attempts: attempts, nextAttemptMs: nowMs, error: reason, atMs: nowMs)
+        report.dead += 1
+        report.problems.append("#\(entry.id) to \(entry.message.receiver): \(reason) (not retried)")
+      }
+    }
+    return report
+  }
+}

@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import Foundation
+import VigilCore
+import VigilNotify
+import VigilStore
+
+/// Delivers what is due in the outbox now, and keeps retrying what fails (with the receivers'
+/// backoff) for at most `waitMs`; what is still pending then stays for the next run. Problems
+/// are printed to stderr, one line each, with secrets redacted.
+enum Delivering {
+  /// Writes the stdout receiver's messages to standard output.
+  static let standardOutput: @Sendable ([UInt8]) -> Void = { bytes in
+    print(String(decoding: bytes, as: UTF8.self), terminator: "")
+  }
+
+  @discardableResult
+  static func run(db: String, busyTimeout: Int32, rules: RuleSet, waitMs: Int64, only: Set<String>? = nil)
+    async throws
+    -> DeliveryReport
+  {
+    let http = OutboxSender.makeHTTPClient()
+    var total = DeliveryReport()
+    do {
+      let sender = try OutboxSender(
+        databasePath: db, rules: rules, environment: ProcessInfo.processInfo.environment, http: http,
+        stdout: standardOutput, busyTimeoutMs: busyTimeout)
+      let deadline = Store.wallClockMs() + waitMs
+      while true {
+        let report = try await sender.deliverDue(nowMs: Store.wallClockMs(), only: only)
+        total.delivered += report.delivered
+        total.retried += report.retried
+        total.dead += report.dead
+        total.problems += report.problems
+        for p in report.problems { Console.error("delivery \(p)") }
+        guard let next = try await sender.nextDueMs(), next <= deadline else { break }
+        let wait = next - Store.wallClockMs()
+        if wait > 0 { try await Task.sleep(for: .milliseconds(wait)) }
+      }
+    } catch {
+      try? await http.shutdown()
+      throw error
+    }
+    try await http.shutdown()
+    return total
+  }
+
+  /// Warns, once per run, about secrets named in the file but missing from the environment:
+  /// their receivers' messages will wait in the outbox until the variable is set.
+  static func warnAboutUnsetSecrets(_ rules: RuleSet) {
+    let environment = ProcessInfo.processInfo.environment
+    for r in rules.receivers {
+      var names: [SecretValue] = []
+      switch r.kind {
+      case .stdout: break
+      case .webhook(let w): names = [w.url] + w.headers.map(\.value) + (w.signingSecret.map { [$0] } ?? [])
+      case .email(let e): names = e.password.map { [$0] } ?? []
+      }
+      for case .environment(let name) in names where environment[name] == nil {
+        Console.error(
+          "receiver '\(r.name)': $\(name) is not set; its messages wait in the outbox until it is")
+      }
+    }
+  }
+}

@@ -1,0 +1,262 @@
+import AsyncHTTPClient
+import Foundation
+import Testing
+import VigilCore
+import VigilNotify
+import VigilStore
+import VigilTestPeers
+import VigilTestSupport
+
+/// Delivery through the outbox to a real HTTP server on 127.0.0.1, with time passed in.
+@Suite(.serialized) struct DeliveryTests {
+  static let now: Int64 = 1_795_600_800_000
+
+  /// A database, a rules set with the given receivers, and a sender over them.
+  final class Fixture: @unchecked Sendable {
+    let dir = TemporaryDirectory()
+    let http = OutboxSender.makeHTTPClient()
+    var rules = RuleSet()
+    let store: Store
+    let printed = Printed()
+
+    init(_ receivers: [Receiver], maxAttempts: Int = 10) throws {
+      rules.receivers = [.stdout] + receivers
+      rules.delivery.maxAttempts = maxAttempts
+      store = try Store(path: dir.file("v.db"))
+    }
+
+    func sender(environment: [String: String] = [:]) throws -> OutboxSender {
+      let printed = self.printed
+      return try OutboxSender(
+        databasePath: dir.file("v.db"), rules: rules, environment: environment, http: http,
+        stdout: { printed.append($0) }, random: SeededRandom(seed: 42))
+    }
+
+    /// Queues one message per title for `receiver`.
+    func enqueue(_ receiver: String, titles: [String] = ["[FIRING:1] E"]) throws {
+      let r = rules.receiver(named: receiver)!
+      let messages = try titles.map { title in
+        var alert = PayloadTests.alert("E")
+        alert.annotations["summary"] = title
+        var m = try MessageRenderer(externalURL: "http://vigil.test", nowMs: DeliveryTests.now).render(
+          PayloadTests.notification([alert], receiver: receiver), for: r)
+        m.title = title
+        return m
+      }
+      try store.enqueue(messages, nowMs: DeliveryTests.now)
+    }
+
+    func entries() throws -> [OutboxEntry] {
+      try store.outbox(states: OutboxEntry.State.allCases).sorted { $0.id < $1.id }
+    }
+
+    deinit { try? http.syncShutdown() }
+  }
+
+  final class Printed: @unchecked Sendable {
+    let lock = NSLock()
+    var bytes: [UInt8] = []
+    func append(_ b: [UInt8]) {
+      lock.lock()
+      bytes += b
+      lock.unlock()
+    }
+  }
+
+  static func webhook(
+    _ name: String, _ url: SecretValue, timeoutMs: Int64 = 5000,
+    configure: (inout WebhookReceiver) -> Void = { _ in }
+  )
+    -> Receiver
+  {
+    var w = WebhookReceiver(url: url)
+    w.timeoutMs = timeoutMs
+    configure(&w)
+    return Receiver(name: name, kind: .webhook(w))
+  }
+
+  @Test func aDeliveredMessageCarriesItsHeadersAndAVerifiableSignature() async throws {
+    let server = try await RecordingHTTPServer()
+    defer { Task { await server.close() } }
+    let f = try Fixture([
+      Self.webhook("hook", .environment("HOOK_URL")) {
+        $0.headers = [
+          .init(name: "X-Team", value: .literal("ml")),
+          .init(name: "Authorization", value: .environment("HOOK_TOKEN")),
+        ]
+        $0.signingSecret = .environment("HOOK_SECRET")
+      }
+    ])
+    try f.enqueue("hook")
+    let env = [
+      "HOOK_URL": server.url("/alerts?token=abc"), "HOOK_TOKEN": "Bearer t0k3n", "HOOK_SECRET": "s3cret",
+    ]
+    let report = try await f.sender(environment: env).deliverDue(nowMs: Self.now)
+    #expect(report.delivered == 1 && report.problems.isEmpty)
+    let request = try #require(server.requests.first)
+    #expect(request.method == "POST" && request.uri == "/alerts?token=abc")
+    #expect(request.header("Content-Type") == "application/json")
+    #expect(request.header("X-Team") == "ml" && request.header("Authorization") == "Bearer t0k3n")
+    #expect(request.header("X-Vigil-Delivery") == "1")
+    #expect(request.header("User-Agent") == "vigil/\(VigilInfo.version)")
+    // The receiver checks the signature with the shared secret over the bytes it received.
+    #expect(request.header("X-Vigil-Signature") == "sha256=" + Signature.hex(request.body, secret: "s3cret"))
+    #expect(request.json["version"] as? String == "4")
+    let e = try f.entries()[0]
+    #expect(e.state == .delivered && e.attempts == 1 && e.deliveredMs == Self.now)
+  }
+
+  @Test func a500IsRetriedWithBackoffAndTheSameBodyIsDeliveredOnce() async throws {
+    let server = try await RecordingHTTPServer()
+    defer { Task { await server.close() } }
+    server.reply(.status(500, body: "upstream down"))
+    let f = try Fixture([Self.webhook("hook", .literal(server.url()))])
+    try f.enqueue("hook")
+    let sender = try f.sender()
+    var report = try await sender.deliverDue(nowMs: Self.now)
+    #expect(report.retried == 1 && report.delivered == 0)
+    #expect(report.problems.first?.contains("answered 500: upstream down (attempt 1 of 10, next in") == true)
+    var e = try f.entries()[0]
+    #expect(e.state == .pending && e.attempts == 1 && e.lastError?.contains("500") == true)
+    // Full jitter under the first ceiling (1 s).
+    #expect(e.nextAttemptMs >= Self.now && e.nextAttemptMs <= Self.now + 1000)
+    // Not due yet one millisecond before: nothing is sent.
+    if e.nextAttemptMs > Self.now {
+      report = try await sender.deliverDue(nowMs: e.nextAttemptMs - 1)
+      #expect(report == DeliveryReport())
+    }
+    report = try await sender.deliverDue(nowMs: e.nextAttemptMs)
+    #expect(report.delivered == 1)
+    e = try f.entries()[0]
+    #expect(e.state == .delivered && e.attempts == 2)
+    #expect(server.requests.count == 2 && server.requests[0].body == server.requests[1].body)
+    #expect(try await sender.deliverDue(nowMs: Self.now + 3_600_000) == DeliveryReport())
+  }
+
+  @Test func retryAfterOfA429IsHonoured() async throws {
+    let server = try await RecordingHTTPServer()
+    defer { Task { await server.close() } }
+    server.reply(.status(429, headers: [("Retry-After", "7")]))
+    let f = try Fixture([Self.webhook("hook", .literal(server.url()))])
+    try f.enqueue("hook")
+    _ = try await f.sender().deliverDue(nowMs: Self.now)
+    let e = try f.entries()[0]
+    #expect(e.state == .pending && e.nextAttemptMs >= Self.now + 7000 && e.nextAttemptMs <= Self.now + 8000)
+  }
+
+  @Test func aClientErrorIsADeadLetterAtOnceAndRetryRevivesIt() async throws {
+    let server = try await RecordingHTTPServer()
+    defer { Task { await server.close() } }
+    server.reply(.status(400, body: "invalid_payload"))
+    let f = try Fixture([Self.webhook("hook", .literal(server.url()))])
+    try f.enqueue("hook")
+    let sender = try f.sender()
+    let report = try await sender.deliverDue(nowMs: Self.now)
+    #expect(
+      report.dead == 1
+        && report.problems == [
+          "#1 to hook: http://127.0.0.1:\(server.port) answered 400: invalid_payload (not retried)"
+        ])
+    #expect(try f.entries()[0].state == .dead)
+    #expect(try await sender.deliverDue(nowMs: Self.now + 3_600_000) == DeliveryReport())
+    #expect(try f.store.retryDead(ids: [], nowMs: Self.now + 60_000) == 1)
+    #expect(try await sender.deliverDue(nowMs: Self.now + 60_000).delivered == 1)
+    #expect(server.requests.count == 2)
+  }
+
+  @Test func afterTheLastAttemptAMessageIsADeadLetter() async throws {
+    let server = try await RecordingHTTPServer()
+    defer { Task { await server.close() } }
+    server.reply(.status(503), .status(503), .status(503))
+    let f = try Fixture([Self.webhook("hook", .literal(server.url()))], maxAttempts: 3)
+    try f.enqueue("hook")
+    let sender = try f.sender()
+    var t = Self.now
+    for _ in 0..<3 {
+      _ = try await sender.deliverDue(nowMs: t)
+      t = try f.entries()[0].nextAttemptMs
+    }
+    let e = try f.entries()[0]
+    #expect(e.state == .dead && e.attempts == 3)
+    #expect(server.requests.count == 3)
+  }
+
+  @Test func aReceiversMessagesKeepTheirOrderWhileTheFirstIsRetried() async throws {
+    let server = try await RecordingHTTPServer()
+    defer { Task { await server.close() } }
+    server.reply(.status(500))
+    let f = try Fixture([Self.webhook("hook", .literal(server.url()))])
+    try f.enqueue("hook", titles: ["firing", "resolved"])
+    let sender = try f.sender()
+    _ = try await sender.deliverDue(nowMs: Self.now)
+    #expect(server.requests.count == 1)
+    // The second is due but waits behind the first, even past its own due time.
+    #expect(try await sender.deliverDue(nowMs: Self.now).delivered == 0)
+    let next = try f.entries()[0].nextAttemptMs
+    #expect(try await sender.deliverDue(nowMs: next).delivered == 2)
+    let summaries = server.requests.map {
+      (($0.json["alerts"] as? [[String: Any]])?.first?["annotations"] as? [String: String])?["summary"]
+    }
+    #expect(summaries == ["firing", "firing", "resolved"])
+  }
+
+  @Test func aHangingReceiverTimesOutWithoutHoldingUpAnother() async throws {
+    let slow = try await RecordingHTTPServer()
+    let fast = try await RecordingHTTPServer()
+    defer {
+      Task {
+        await slow.close()
+        await fast.close()
+      }
+    }
+    slow.reply(.hang)
+    let f = try Fixture([
+      Self.webhook("slow", .literal(slow.url()), timeoutMs: 300), Self.webhook("fast", .literal(fast.url())),
+    ])
+    try f.enqueue("slow")
+    try f.enqueue("fast")
+    let report = try await f.sender().deliverDue(nowMs: Self.now)
+    #expect(report.delivered == 1 && report.retried == 1)
+    #expect(report.problems.first?.contains("timed out") == true)
+    #expect(fast.requests.count == 1)
+  }
+
+  @Test func anUnsetVariableKeepsTheMessageWaitingAndNoSecretReachesAnError() async throws {
+    let server = try await RecordingHTTPServer()
+    defer { Task { await server.close() } }
+    let f = try Fixture([Self.webhook("hook", .environment("HOOK_URL"))])
+    try f.enqueue("hook")
+    var report = try await f.sender(environment: [:]).deliverDue(nowMs: Self.now)
+    #expect(report.retried == 1 && report.problems.first?.contains("$HOOK_URL is not set") == true)
+    // The receiver echoes the URL (with its token) in an error: the token is not kept.
+    let url = server.url("/services/T00/SECRET123")
+    server.reply(.status(500, body: "bad url \(url)"))
+    let next = try f.entries()[0].nextAttemptMs
+    report = try await f.sender(environment: ["HOOK_URL": url]).deliverDue(nowMs: next)
+    #expect(report.retried == 1)
+    let error = try #require(try f.entries()[0].lastError)
+    #expect(!error.contains("SECRET123") && error.contains("<redacted>"))
+    #expect(!report.problems.joined().contains("SECRET123"))
+  }
+
+  @Test func aReceiverThatRefusesConnectionsIsRetried() async throws {
+    let server = try await RecordingHTTPServer()
+    let url = server.url()
+    await server.close()
+    let f = try Fixture([Self.webhook("hook", .literal(url))])
+    try f.enqueue("hook")
+    let report = try await f.sender().deliverDue(nowMs: Self.now)
+    #expect(report.retried == 1)
+    #expect(
+      report.problems.first?.contains("http://127.0.0.1:\(server.port): connection refused") == true,
+      "\(report.problems)")
+  }
+
+  @Test func theStdoutReceiverPrintsItsMessage() async throws {
+    let f = try Fixture([])
+    try f.enqueue("stdout")
+    #expect(try await f.sender().deliverDue(nowMs: Self.now).delivered == 1)
+    #expect(
+      String(decoding: f.printed.bytes, as: UTF8.self).contains("FIRING E{model=gpt-4o,provider=openai}"))
+  }
+}
