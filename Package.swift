@@ -26,14 +26,18 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
   ],
   targets: [
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "CVigilNet"),
     .target(name: "VigilCore", swiftSettings: swiftSettings),
     .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite"], swiftSettings: swiftSettings),
     .target(
-      name: "VigilIngest", dependencies: ["VigilCore", "VigilStore", "CZlib"], swiftSettings: swiftSettings),
+      name: "VigilIngest", dependencies: ["VigilCore", "VigilStore", "CZlib", "CVigilNet"],
+      swiftSettings: swiftSettings),
     .target(
       name: "VigilRules",
       dependencies: [
@@ -55,10 +59,19 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),
+    .target(
+      name: "VigilServer",
+      dependencies: [
+        "VigilCore", "VigilStore", "VigilIngest", "VigilRules", "VigilNotify",
+        .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "Logging", package: "swift-log"),
+      ],
+      swiftSettings: swiftSettings),
     .executableTarget(
       name: "vigil",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilIngest", "VigilRules", "VigilNotify",
+        "VigilCore", "VigilStore", "VigilIngest", "VigilRules", "VigilNotify", "VigilServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -72,6 +85,7 @@ let package = Package(
       dependencies: [
         .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
         .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ],
       path: "Tests/VigilTestPeers", swiftSettings: swiftSettings),
     .testTarget(

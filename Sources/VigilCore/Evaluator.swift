@@ -334,6 +334,12 @@ public struct TemplateContext {
   public var value: Double?
   public var labels: [String: String]
 
+  public init(rule: AlertRule, value: Double?, labels: [String: String]) {
+    self.rule = rule
+    self.value = value
+    self.labels = labels
+  }
+
   public func lookup(_ name: String) -> String? {
     switch name {
     case "value": return rule.metric.format(value)

@@ -29,7 +29,7 @@ public struct FollowOptions: Sendable {
 /// `poll()` does one round of work and returns; the caller decides when to call it again, so tests
 /// drive it step by step and the daemon on a timer.
 public final class Follower {
-  let store: Store
+  let store: any IngestSink
   let patterns: [String]
   let options: FollowOptions
   var files: [FileKey: WatchedFile] = [:]
@@ -48,7 +48,7 @@ public final class Follower {
     var size: Int64
   }
 
-  public init(store: Store, patterns: [String], options: FollowOptions = FollowOptions()) {
+  public init(store: any IngestSink, patterns: [String], options: FollowOptions = FollowOptions()) {
     self.store = store
     self.patterns = patterns
     self.options = options

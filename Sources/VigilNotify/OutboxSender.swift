@@ -9,6 +9,8 @@ public struct DeliveryReport: Sendable, Equatable {
   public var dead = 0
   /// One line per failed attempt: `#12 to team-chat: http://127.0.0.1:9/ answered 500 (attempt 2 of 10)`.
   public var problems: [String] = []
+  /// Outcomes per receiver: `delivered`, `retry` or `dead`, with counts.
+  public var byReceiver: [String: [String: Int64]] = [:]
 
   public init() {}
 }
@@ -95,6 +97,7 @@ public actor OutboxSender {
         try store.recordAttempt(
           id: entry.id, state: .delivered, attempts: attempts, nextAttemptMs: nowMs, error: nil, atMs: nowMs)
         report.delivered += 1
+        report.byReceiver[entry.message.receiver, default: [:]]["delivered", default: 0] += 1
       case .retry(let reason, let retryAfterMs):
         let last = attempts >= policy.maxAttempts
         let delay = policy.backoffMs(afterAttempts: attempts, retryAfterMs: retryAfterMs, using: &random)
@@ -102,6 +105,7 @@ public actor OutboxSender {
           id: entry.id, state: last ? .dead : .pending, attempts: attempts, nextAttemptMs: nowMs + delay,
           error: reason, atMs: nowMs)
         if last { report.dead += 1 } else { report.retried += 1 }
+        report.byReceiver[entry.message.receiver, default: [:]][last ? "dead" : "retry", default: 0] += 1
         report.problems.append(
           "#\(entry.id) to \(entry.message.receiver): \(reason) (attempt \(attempts) of \(policy.maxAttempts)\(last ? ", giving up" : ", next in \(DurationText.format(delay))"))"
         )
@@ -109,6 +113,7 @@ public actor OutboxSender {
         try store.recordAttempt(
           id: entry.id, state: .dead, attempts: attempts, nextAttemptMs: nowMs, error: reason, atMs: nowMs)
         report.dead += 1
+        report.byReceiver[entry.message.receiver, default: [:]]["dead", default: 0] += 1
         report.problems.append("#\(entry.id) to \(entry.message.receiver): \(reason) (not retried)")
       }
     }

@@ -1,8 +1,7 @@
-import VigilCore
-
 /// A JSON value built in code and written with its keys in the order given, so that payloads are
 /// byte-for-byte reproducible (tests compare them, and a retried message is the same message).
-indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByDictionaryLiteral,
+public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
+  ExpressibleByDictionaryLiteral,
   ExpressibleByArrayLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral
 {
   case string(String)
@@ -12,26 +11,26 @@ indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral, Expres
   case array([JSONValue])
   case object([(String, JSONValue)])
 
-  init(stringLiteral value: String) { self = .string(value) }
-  init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
-  init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-  init(booleanLiteral value: Bool) { self = .bool(value) }
-  init(integerLiteral value: Int) { self = .number(Double(value)) }
+  public init(stringLiteral value: String) { self = .string(value) }
+  public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
+  public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+  public init(booleanLiteral value: Bool) { self = .bool(value) }
+  public init(integerLiteral value: Int) { self = .number(Double(value)) }
 
   /// A map of strings with its keys sorted.
-  static func labels(_ map: [String: String]) -> JSONValue {
+  public static func labels(_ map: [String: String]) -> JSONValue {
     .object(map.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
   }
 
-  static func == (a: JSONValue, b: JSONValue) -> Bool { a.text == b.text }
+  public static func == (a: JSONValue, b: JSONValue) -> Bool { a.text == b.text }
 
-  var text: String {
+  public var text: String {
     var out = ""
     write(to: &out)
     return out
   }
 
-  func write(to out: inout String) {
+  public func write(to out: inout String) {
     switch self {
     case .string(let s): out += JSONText.quote(s)
     case .number(let d): out += JSONText.number(d)

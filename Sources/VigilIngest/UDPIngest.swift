@@ -1,0 +1,298 @@
+import CVigilNet
+public import Synchronization
+public import VigilCore
+public import VigilStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// What the UDP listener has seen, readable from any thread (for `/metrics` and logs).
+public final class UDPCounters: Sendable {
+  /// Datagrams taken from the socket.
+  public let datagrams = Atomic<Int64>(0)
+  public let bytes = Atomic<Int64>(0)
+  /// Datagrams the kernel dropped because the receive buffer was full (its SO_RXQ_OVFL count).
+  public let kernelDrops = Atomic<Int64>(0)
+  /// Datagrams dropped because the in-memory backlog was full (the database far behind).
+  public let backlogDrops = Atomic<Int64>(0)
+  /// Datagrams larger than the largest a socket can take whole.
+  public let truncated = Atomic<Int64>(0)
+  /// Records stored, and lines rejected (kept as rejects).
+  public let stored = Atomic<Int64>(0)
+  public let rejected = Atomic<Int64>(0)
+  /// Datagrams received but not yet committed.
+  public let backlog = Atomic<Int64>(0)
+
+  public init() {}
+}
+
+/// Receives call-log records as UDP datagrams (JSON Lines, several records per datagram) and
+/// stores them. Two loops, each on a thread of its own: `receiveLoop` only takes datagrams off the
+/// socket (with recvmmsg, into a large kernel buffer) and hands them over, so that it keeps up
+/// with bursts; `storeLoop` parses them and commits them in batches. Stopping drains the socket
+/// and the backlog, so that nothing received is lost.
+public final class UDPIngest: @unchecked Sendable {
+  public let counters = UDPCounters()
+  /// The port bound (useful when 0 was asked for).
+  public let port: Int
+  /// The receive buffer the kernel granted.
+  public let receiveBufferBytes: Int
+  /// The source name of stored calls and rejects: `udp:127.0.0.1:9515`.
+  public let source: String
+  let fd: Int32
+  let maxLineBytes: Int
+  let backlog: DatagramBacklog
+  let stopping = Atomic<Bool>(false)
+
+  static let slotSize = 65_536
+  static let slotsPerCall: UInt32 = 64
+
+  public init(
+    address: HostPort, receiveBufferBytes: Int, maxLineBytes: Int = 1 << 20, maxBacklogBytes: Int = 96 << 20
+  )
+    throws(IngestError)
+  {
+    var bound: Int32 = 0
+    var granted: Int32 = 0
+    var err = [CChar](repeating: 0, count: 256)
+    let fd = vigil_udp_bind(
+      address.host, Int32(address.port), Int32(receiveBufferBytes), &bound, &granted, &err, 256)
+    guard fd >= 0 else { throw IngestError("udp: \(String(cString: err))") }
+    self.fd = fd
+    port = Int(bound)
+    self.receiveBufferBytes = Int(granted)
+    source = "udp:" + HostPort(host: address.host, port: Int(bound)).description
+    self.maxLineBytes = maxLineBytes
+    backlog = DatagramBacklog(maxBytes: maxBacklogBytes)
+  }
+
+  deinit { close(fd) }
+
+  /// Asks both loops to finish: the receiver drains the socket, then the store loop the backlog.
+  public func stop() { stopping.store(true, ordering: .relaxed) }
+
+  /// Takes datagrams off the socket until ``stop()``; run it on a thread of its own.
+  public func receiveLoop() {
+    let slots = UnsafeMutableRawBufferPointer.allocate(
+      byteCount: Self.slotSize * Int(Self.slotsPerCall), alignment: 64)
+    defer { slots.deallocate() }
+    var lengths = [Int](repeating: 0, count: Int(Self.slotsPerCall))
+    var truncated = [UInt8](repeating: 0, count: Int(Self.slotsPerCall))
+    var chunk = DatagramChunk()
+    var draining = false
+    while true {
+      if !draining && stopping.load(ordering: .relaxed) { draining = true }
+      var drops: UInt32 = 0
+      var hasDrops: Int32 = 0
+      let n = lengths.withUnsafeMutableBufferPointer { len in
+        truncated.withUnsafeMutableBufferPointer { tr in
+          vigil_udp_receive(
+            fd, slots.baseAddress!.assumingMemoryBound(to: UInt8.self), Self.slotSize, Self.slotsPerCall,
+            len.baseAddress!, tr.baseAddress!, &drops, &hasDrops, draining || !chunk.isEmpty ? 0 : 100)
+        }
+      }
+      if hasDrops != 0 { counters.kernelDrops.store(Int64(drops), ordering: .relaxed) }
+      if n > 0 {
+        var bytes: Int64 = 0
+        for i in 0..<Int(n) {
+          let length = min(lengths[i], Self.slotSize)
+          chunk.append(
+            UnsafeRawBufferPointer(rebasing: slots[(i * Self.slotSize)..<(i * Self.slotSize + length)]),
+            truncated: truncated[i] != 0)
+          if truncated[i] != 0 { counters.truncated.add(1, ordering: .relaxed) }
+          bytes += Int64(lengths[i])
+        }
+        counters.datagrams.add(Int64(n), ordering: .relaxed)
+        counters.bytes.add(bytes, ordering: .relaxed)
+      }
+      // Hand over when the socket is empty for now, or the chunk is large.
+      if (n <= 0 && !chunk.isEmpty) || chunk.bytes.count >= 1 << 20 {
+        counters.backlog.add(Int64(chunk.count), ordering: .relaxed)
+        if !backlog.put(chunk) {
+          counters.backlogDrops.add(Int64(chunk.count), ordering: .relaxed)
+          counters.backlog.subtract(Int64(chunk.count), ordering: .relaxed)
+        }
+        chunk = DatagramChunk()
+      }
+      if draining && n <= 0 && chunk.isEmpty { break }
+    }
+    backlog.close()
+  }
+
+  /// Parses and stores what the receiver hands over, until it has stopped and everything is
+  /// committed; run it on a thread of its own. `stored` is told of each committed batch.
+  /// A failed write (the database locked for longer than its timeout) is retried: nothing
+  /// received is dropped while the backlog has room.
+  public func storeLoop(
+    sink: any IngestSink, maxBatchRecords: Int = 50_000, warn: (String) -> Void = { _ in },
+    stored: (IngestBatch) -> Void = { _ in }
+  ) {
+    let parser = CallLogParser()
+    var interner = StringInterner()
+    var sequence: Int64 = 0
+    while let chunks = backlog.takeAll() {
+      var batch = IngestBatch(source: source)
+      var pending = 0
+      func commit() {
+        var delay: UInt32 = 10_000
+        while true {
+          do {
+            try sink.write(batch)
+            break
+          } catch {
+            warn("\(source): storing \(batch.records.count) records failed (\(error)); retrying")
+            usleep(delay)
+            delay = min(delay * 2, 1_000_000)
+          }
+        }
+        counters.stored.add(Int64(batch.records.count), ordering: .relaxed)
+        counters.rejected.add(Int64(batch.rejects.count), ordering: .relaxed)
+        counters.backlog.subtract(Int64(pending), ordering: .relaxed)
+        stored(batch)
+        batch = IngestBatch(source: source)
+        pending = 0
+      }
+      for chunk in chunks {
+        chunk.eachDatagram { datagram, truncated in
+          sequence += 1
+          pending += 1
+          if truncated {
+            batch.rejects.append(
+              Reject(
+                source: source, offset: sequence, lineNumber: nil,
+                reason: RejectReason(
+                  .tooLong, "datagram larger than \(Self.slotSize) bytes (truncated by the socket)"),
+                bytes: datagram))
+            return
+          }
+          Self.parse(
+            datagram, sequence: sequence, parser: parser, interner: &interner, maxLineBytes: maxLineBytes,
+            into: &batch)
+        }
+        if batch.records.count >= maxBatchRecords { commit() }
+      }
+      if pending > 0 || !batch.isEmpty { commit() }
+    }
+  }
+
+  /// The lines of one datagram into `batch`: a record each, or a reject with the datagram's
+  /// number (`offset`) and the line's number in it.
+  static func parse(
+    _ datagram: UnsafeRawBufferPointer, sequence: Int64, parser: CallLogParser,
+    interner: inout StringInterner,
+    maxLineBytes: Int, into batch: inout IngestBatch
+  ) {
+    var start = 0
+    var line: Int64 = 0
+    let source = batch.source
+    while start <= datagram.count {
+      var end = start
+      while end < datagram.count && datagram[end] != 0x0A { end += 1 }
+      let bytes = UnsafeRawBufferPointer(rebasing: datagram[start..<end])
+      line += 1
+      if bytes.contains(where: { !($0 == 32 || $0 == 9 || $0 == 13) }) {
+        if bytes.count > maxLineBytes {
+          batch.rejects.append(
+            Reject(
+              source: source, offset: sequence, lineNumber: line,
+              reason: RejectReason(.tooLong, "line of \(bytes.count) bytes is longer than the limit"),
+              bytes: bytes))
+        } else {
+          do {
+            batch.add(try parser.parse(bytes, interning: &interner))
+          } catch {
+            batch.rejects.append(
+              Reject(source: source, offset: sequence, lineNumber: line, reason: error, bytes: bytes))
+          }
+        }
+      }
+      start = end + 1
+    }
+  }
+}
+
+/// Datagrams back to back in one buffer, with their ends.
+struct DatagramChunk: Sendable {
+  var bytes: [UInt8] = []
+  /// End offset of each datagram; negative (-end - 1) for a truncated one.
+  var ends: [Int] = []
+
+  var isEmpty: Bool { ends.isEmpty }
+  var count: Int { ends.count }
+
+  init() { bytes.reserveCapacity(256 << 10) }
+
+  mutating func append(_ datagram: UnsafeRawBufferPointer, truncated: Bool) {
+    bytes.append(contentsOf: datagram)
+    ends.append(truncated ? -bytes.count - 1 : bytes.count)
+  }
+
+  func eachDatagram(_ body: (UnsafeRawBufferPointer, Bool) -> Void) {
+    bytes.withUnsafeBytes { all in
+      var start = 0
+      for e in ends {
+        let end = e < 0 ? -e - 1 : e
+        body(UnsafeRawBufferPointer(rebasing: all[start..<end]), e < 0)
+        start = end
+      }
+    }
+  }
+}
+
+/// The chunks between the receiver and the store loop, bounded in bytes: the receiver never
+/// waits (a full backlog drops and counts), the store loop takes everything waiting at once.
+final class DatagramBacklog: @unchecked Sendable {
+  private var mutex = pthread_mutex_t()
+  private var changed = pthread_cond_t()
+  private var chunks: [DatagramChunk] = []
+  private var bytes = 0
+  private let maxBytes: Int
+  private var closed = false
+
+  init(maxBytes: Int) {
+    self.maxBytes = maxBytes
+    pthread_mutex_init(&mutex, nil)
+    pthread_cond_init(&changed, nil)
+  }
+
+  deinit {
+    pthread_cond_destroy(&changed)
+    pthread_mutex_destroy(&mutex)
+  }
+
+  /// Adds a chunk unless that would pass the byte limit; never waits.
+  func put(_ chunk: DatagramChunk) -> Bool {
+    pthread_mutex_lock(&mutex)
+    defer { pthread_mutex_unlock(&mutex) }
+    guard bytes + chunk.bytes.count <= maxBytes else { return false }
+    chunks.append(chunk)
+    bytes += chunk.bytes.count
+    pthread_cond_signal(&changed)
+    return true
+  }
+
+  /// Everything waiting, after waiting for something; `nil` once closed and empty.
+  func takeAll() -> [DatagramChunk]? {
+    pthread_mutex_lock(&mutex)
+    defer { pthread_mutex_unlock(&mutex) }
+    while chunks.isEmpty && !closed { pthread_cond_wait(&changed, &mutex) }
+    guard !chunks.isEmpty else { return nil }
+    defer {
+      chunks = []
+      bytes = 0
+    }
+    return chunks
+  }
+
+  func close() {
+    pthread_mutex_lock(&mutex)
+    closed = true
+    pthread_cond_broadcast(&changed)
+    pthread_mutex_unlock(&mutex)
+  }
+}
+
+/// Lowers the calling thread's priority by `delta` (nice): for threads that can fall behind and
+/// catch up, so that the UDP receiver is preferred.
+public func lowerThreadPriority(by delta: Int32) { vigil_nice_thread(delta) }

@@ -1,0 +1,106 @@
+public import VigilCore
+import Yams
+
+extension RulesLoader {
+  static let serveKeys = ["db", "rules", "follow", "udp", "http", "retention", "log_level"]
+  static let followKeys = ["paths", "start_at", "poll_interval", "max_line_bytes"]
+  static let udpKeys = ["listen", "receive_buffer"]
+  static let httpKeys = ["listen", "token_env"]
+  static let retentionKeys = ["raw", "rollups", "delivered_messages", "every"]
+  static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+  /// Reads `vigil serve`'s config file; every error with its line and column.
+  public static func loadServeConfig(path: String) throws(RulesErrors) -> ServeConfig {
+    guard let text = readTextFile(path) else {
+      throw RulesErrors(errors: [RulesError(file: path, line: 0, column: 0, message: "cannot read the file")])
+    }
+    return try loadServeConfig(yaml: text, file: path)
+  }
+
+  public static func loadServeConfig(yaml: String, file: String) throws(RulesErrors) -> ServeConfig {
+    var loader = RulesLoader(file: file)
+    var config = ServeConfig()
+    if let root = loader.compose(yaml) { loader.parseServe(root, into: &config) }
+    guard loader.errors.isEmpty else {
+      throw RulesErrors(errors: loader.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+    }
+    return config
+  }
+
+  mutating func parseServe(_ root: Node, into c: inout ServeConfig) {
+    let top = entries(root, known: Self.serveKeys, what: "the serve settings")
+    if let n = top["db"], let v = string(n) { c.db = v }
+    if let n = top["rules"], let v = string(n) { c.rules = v }
+    if let n = top["log_level"], let v = string(n) {
+      if Self.logLevels.contains(v) {
+        c.logLevel = v
+      } else {
+        fail(n, "log_level must be one of \(Self.logLevels.joined(separator: ", "))")
+      }
+    }
+    if let n = top["follow"] {
+      let e = entries(n, known: Self.followKeys, what: "follow")
+      if let p = e["paths"] { c.follow = strings(p) }
+      if let s = e["start_at"], let v = string(s) {
+        if v == "beginning" || v == "end" {
+          c.startAtEnd = v == "end"
+        } else {
+          fail(s, "start_at must be beginning or end")
+        }
+      }
+      if let p = e["poll_interval"], let ms = duration(p, positive: true) { c.pollIntervalMs = ms }
+      if let m = e["max_line_bytes"], let v = byteSize(m) { c.maxLineBytes = v }
+    }
+    if let n = top["udp"] { c.udp = listener(n, keys: Self.udpKeys, what: "udp", into: &c) }
+    if let n = top["http"] { c.http = listener(n, keys: Self.httpKeys, what: "http", into: &c) }
+    if let n = top["retention"] {
+      let e = entries(n, known: Self.retentionKeys, what: "retention")
+      if let v = e["raw"], let ms = duration(v, positive: true) { c.retainRawMs = ms }
+      if let v = e["rollups"], let ms = duration(v, positive: true) { c.retainRollupsMs = ms }
+      if let v = e["delivered_messages"], let ms = duration(v, positive: true) { c.retainDeliveredMs = ms }
+      if let v = e["every"], let ms = duration(v, positive: true) { c.retentionEveryMs = ms }
+      if c.retainRollupsMs < c.retainRawMs, let v = e["rollups"] {
+        fail(v, "rollups must be kept at least as long as raw calls")
+      }
+    }
+  }
+
+  /// `udp: off`, or a mapping with `listen: host:port` and the listener's own keys.
+  mutating func listener(_ n: Node, keys: [String], what: String, into c: inout ServeConfig) -> HostPort? {
+    if n.scalar?.string == "off" || n.bool == false { return nil }
+    let e = entries(n, known: keys, what: what)
+    var address =
+      what == "udp"
+      ? c.udp ?? HostPort(host: "127.0.0.1", port: 9515) : c.http ?? HostPort(host: "127.0.0.1", port: 9516)
+    if let l = e["listen"], let text = string(l) {
+      if let hp = HostPort(text) {
+        address = hp
+      } else {
+        fail(l, "\(what).listen must be host:port, e.g. 127.0.0.1:9515")
+      }
+    }
+    if let b = e["receive_buffer"], let v = byteSize(b) { c.udpReceiveBufferBytes = v }
+    if let t = e["token_env"], let v = string(t) {
+      if isEnvName(v) { c.httpTokenEnv = v } else { fail(t, "token_env must name an environment variable") }
+    }
+    return address
+  }
+
+  /// `8MiB`, `512KiB`, `1048576`.
+  mutating func byteSize(_ n: Node) -> Int? {
+    guard let text = n.scalar?.string else {
+      fail(n, "expected a size such as 8MiB")
+      return nil
+    }
+    let units: [(String, Int)] = [
+      ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000), ("MB", 1_000_000),
+      ("KB", 1000), ("B", 1),
+    ]
+    for (suffix, factor) in units where text.hasSuffix(suffix) {
+      if let v = Int(text.dropLast(suffix.count).trimmingCharacters(" ")), v > 0 { return v * factor }
+    }
+    if let v = Int(text), v > 0 { return v }
+    fail(n, "'\(text)' is not a size such as 8MiB or 1048576")
+    return nil
+  }
+}

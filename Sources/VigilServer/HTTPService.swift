@@ -1,0 +1,201 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import VigilCore
+import VigilStore
+
+/// One read connection to the database for the HTTP handlers, used by one request at a time.
+final class ReadStore: @unchecked Sendable {
+  let lock = NSLock()
+  let store: Store
+
+  init(path: String) throws { store = try Store(path: path) }
+
+  func read<T>(_ body: (Store) throws -> T) throws -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    return try body(store)
+  }
+}
+
+/// Requires `Authorization: Bearer <token>` on every path but the health checks, when a token is set.
+struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+  let token: [UInt8]
+  static var open: Set<String> { ["/healthz", "/readyz"] }
+
+  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+    async throws
+    -> Response
+  {
+    guard !Self.open.contains(request.uri.path) else { return try await next(request, context) }
+    let given = Array((request.headers[.authorization] ?? "").utf8)
+    let expected = Array("Bearer ".utf8) + token
+    // Compared in constant time, so that timing does not tell how much of a guess was right.
+    var difference = given.count ^ expected.count
+    for i in 0..<expected.count { difference |= Int((i < given.count ? given[i] : 0) ^ expected[i]) }
+    guard difference == 0 else {
+      var headers = HTTPFields()
+      headers[.wwwAuthenticate] = "Bearer realm=\"vigil\""
+      headers[.contentType] = "text/plain; charset=utf-8"
+      return Response(
+        status: .unauthorized, headers: headers,
+        body: .init(byteBuffer: ByteBuffer(string: "a bearer token is required\n")))
+    }
+    return try await next(request, context)
+  }
+}
+
+/// The HTTP endpoints of `vigil serve`.
+enum HTTPRoutes {
+  static func text(_ s: String, type: String = "text/plain; charset=utf-8", status: HTTPResponse.Status = .ok)
+    -> Response
+  {
+    var headers = HTTPFields()
+    headers[.contentType] = type
+    headers[.cacheControl] = "no-store"
+    return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: s)))
+  }
+
+  static func json(_ v: JSONValue) -> Response { text(v.text + "\n", type: "application/json") }
+
+  static func router(state: ServerState, rules: RuleSet, db: ReadStore, token: String?)
+    -> Hummingbird.Router<BasicRequestContext>
+  {
+    let router = Hummingbird.Router()
+    if let token { router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8))) }
+    router.get("/healthz") { _, _ in text("ok\n") }
+    router.get("/readyz") { _, _ in
+      state.isReady ? text("ready\n") : text("not ready: no evaluation yet\n", status: .serviceUnavailable)
+    }
+    router.get("/metrics") { _, _ in
+      let outbox = (try? db.read { try $0.outboxCounts() }) ?? [:]
+      return text(
+        MetricsPage.render(state: state, outbox: outbox), type: "text/plain; version=0.0.4; charset=utf-8")
+    }
+    router.get("/api/alerts") { _, _ in json(API.alerts(state: state, rules: rules)) }
+    router.get("/api/transitions") { request, _ in
+      let since =
+        request.uri.queryParameters["since"].flatMap { DurationText.parseMs(String($0)) } ?? 86_400_000
+      let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 100
+      return json(try db.read { try API.transitions($0, sinceMs: since, limit: limit) })
+    }
+    router.get("/api/providers") { request, _ in
+      let window =
+        request.uri.queryParameters["window"].flatMap { DurationText.parseMs(String($0)) } ?? 300_000
+      return json(try db.read { try API.providers($0, windowMs: window) })
+    }
+    router.get("/api/rejects") { request, _ in
+      let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 50
+      return json(try db.read { try API.rejects($0, limit: min(limit, 1000)) })
+    }
+    router.get("/api/ingest") { _, _ in json(API.ingest(state: state)) }
+    return router
+  }
+}
+
+/// The JSON API's documents.
+enum API {
+  static func alerts(state: ServerState, rules: RuleSet) -> JSONValue {
+    let (evaluation, at) = state.withLock { (state.lastEvaluation, state.lastEvaluationMs) }
+    let byName = Dictionary(rules.rules.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    var alerts: [JSONValue] = []
+    for g in (evaluation?.groups ?? []).sorted(by: { $0.key < $1.key }) where g.phase != .inactive {
+      let rule = byName[g.key.rule]
+      let st = evaluation?.states[g.key]
+      alerts.append([
+        "rule": .string(g.key.rule), "state": .string(g.phase.rawValue), "labels": .labels(g.labels),
+        "value": g.value.map(JSONValue.number) ?? .null,
+        "value_text": .string(rule?.metric.format(g.value) ?? "-"),
+        "threshold": .number(rule?.threshold ?? 0),
+        "threshold_text": .string(
+          rule.map { "\($0.comparison.rawValue) \($0.metric.format($0.threshold))" } ?? ""),
+        "active_since": st?.activeSinceMs.map { .string(Timestamp.formatRFC3339($0)) } ?? .null,
+        "fired_at": st?.firedAtMs.map { .string(Timestamp.formatRFC3339($0)) } ?? .null,
+        "summary": .string(
+          rule.map {
+            Template.render($0.summary, TemplateContext(rule: $0, value: g.value, labels: g.labels))
+          } ?? ""),
+      ])
+    }
+    return [
+      "evaluated_at": at.map { .string(Timestamp.formatRFC3339($0)) } ?? .null, "alerts": .array(alerts),
+    ]
+  }
+
+  static func transitions(_ store: Store, sinceMs: Int64, limit: Int) throws -> JSONValue {
+    let list = try store.transitions(fromMs: Store.wallClockMs() - sinceMs).suffix(limit)
+    return [
+      "transitions": .array(
+        list.reversed().map { t in
+          [
+            "at": .string(Timestamp.formatRFC3339(t.atMs)), "rule": .string(t.rule), "kind": .string(t.kind),
+            "labels": .labels(t.labels), "value": t.value.map(JSONValue.number) ?? .null,
+            "threshold": .number(t.threshold), "summary": .string(t.summary),
+          ]
+        })
+    ]
+  }
+
+  static func providers(_ store: Store, windowMs: Int64) throws -> JSONValue {
+    let now = Store.wallClockMs()
+    var byProvider: [String: Rollup] = [:]
+    for (series, r) in try store.rollups(
+      fromMs: RollupKey.bucket(of: now - windowMs), toMs: now + 1, latency: true)
+    {
+      byProvider[series.provider, default: Rollup()].merge(r)
+    }
+    let rate = { (a: Int64, b: Int64) -> JSONValue in b > 0 ? .number(Double(a) / Double(b)) : .null }
+    return [
+      "window": .string(DurationText.format(windowMs)),
+      "providers": .array(
+        byProvider.sorted { $0.key < $1.key }.map { name, r in
+          [
+            "provider": .string(name), "attempts": .number(Double(r.attempts)),
+            "error_rate": rate(r.errors, r.attempts),
+            "rate_429": rate(r.status429, r.attempts), "rate_5xx": rate(r.status5xx, r.attempts),
+            "auth_failure_rate": rate(r.auth, r.attempts),
+            "retry_exhaustion_rate": rate(r.exhausted, r.requests),
+            "p99_latency_ms": r.latency.quantile(0.99).map(JSONValue.number) ?? .null,
+          ]
+        }),
+    ]
+  }
+
+  static func rejects(_ store: Store, limit: Int) throws -> JSONValue {
+    [
+      "rejects": .array(
+        try store.rejects(limit: limit).map { r in
+          [
+            "at": .string(Timestamp.formatRFC3339(r.atMs)), "source": .string(r.source),
+            "offset": .number(Double(r.offset)),
+            "line_number": r.lineNumber.map { .number(Double($0)) } ?? .null,
+            "kind": .string(r.kind), "reason": .string(r.reason), "line": .string(r.line),
+          ]
+        })
+    ]
+  }
+
+  static func ingest(state: ServerState) -> JSONValue {
+    state.withLock {
+      var fields: [(String, JSONValue)] = state.ingest.sorted { $0.key < $1.key }.map { source, s in
+        (source, ["stored": .number(Double(s.stored)), "rejected": .number(Double(s.rejected))])
+      }
+      if let u = state.udp {
+        fields.append(
+          (
+            "udp_socket",
+            [
+              "received": .number(Double(u.datagrams.load(ordering: .relaxed))),
+              "dropped_by_kernel": .number(Double(u.kernelDrops.load(ordering: .relaxed))),
+              "dropped_backlog_full": .number(Double(u.backlogDrops.load(ordering: .relaxed))),
+              "truncated": .number(Double(u.truncated.load(ordering: .relaxed))),
+              "backlog": .number(Double(u.backlog.load(ordering: .relaxed))),
+            ]
+          ))
+      }
+      return .object(fields)
+    }
+  }
+}

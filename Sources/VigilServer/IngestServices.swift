@@ -1,0 +1,83 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import VigilCore
+import VigilIngest
+import VigilStore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Tails the configured globs (the follower of `vigil ingest --follow`) on a thread of its own.
+/// Graceful shutdown finishes the round in progress, which commits what it read; a restart
+/// resumes every file at its checkpoint.
+struct FollowService: Service {
+  let config: ServeConfig
+  let state: ServerState
+  let logger: Logger
+
+  func run() async throws {
+    let stop = StopFlag()
+    let (config, state, logger) = (self.config, self.state, self.logger)
+    try await withGracefulShutdownHandler {
+      try await onThread("vigil-follow") {
+        let store = try Store(path: config.db)
+        var options = FollowOptions()
+        options.ingest.maxLineBytes = config.maxLineBytes
+        options.startAt = config.startAtEnd ? .end : .beginning
+        let follower = Follower(
+          store: MeteredSink(store: store, state: state, source: "file"), patterns: config.follow,
+          options: options)
+        logger.info("following \(config.follow.joined(separator: " "))")
+        while !stop.isSet {
+          do {
+            try follower.poll()
+          } catch {
+            logger.error("follow: \(error)")
+          }
+          for event in follower.takeEvents() { logger.info("follow: \(event)") }
+          var waited: Int64 = 0
+          while waited < config.pollIntervalMs && !stop.isSet {
+            usleep(10_000)
+            waited += 10
+          }
+        }
+        logger.info("follow: stopped")
+      }
+    } onGracefulShutdown: {
+      stop.stop()
+    }
+  }
+}
+
+/// Receives call records as UDP datagrams: one thread takes them off the socket, another parses
+/// and commits them. Graceful shutdown drains the socket and commits everything received.
+struct UDPService: Service {
+  let udp: UDPIngest
+  let config: ServeConfig
+  let state: ServerState
+  let logger: Logger
+
+  func run() async throws {
+    let (udp, config, state, logger) = (self.udp, self.config, self.state, self.logger)
+    try await withGracefulShutdownHandler {
+      async let received: Void = onThread("vigil-udp-receive") { udp.receiveLoop() }
+      async let stored: Void = onThread("vigil-udp-store") {
+        // The receiver must keep up with the socket; storing can catch up after a burst.
+        lowerThreadPriority(by: 5)
+        let store = try Store(path: config.db)
+        udp.storeLoop(
+          sink: MeteredSink(store: store, state: state, source: "udp"), warn: { logger.warning("\($0)") })
+      }
+      try await received
+      try await stored
+      let c = udp.counters
+      logger.info(
+        "udp: stopped: \(c.datagrams.load(ordering: .relaxed)) datagrams, \(c.stored.load(ordering: .relaxed)) records stored, \(c.rejected.load(ordering: .relaxed)) rejected, \(c.kernelDrops.load(ordering: .relaxed)) dropped by the kernel"
+      )
+    } onGracefulShutdown: {
+      udp.stop()
+    }
+  }
+}

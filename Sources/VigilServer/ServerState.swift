@@ -1,0 +1,158 @@
+import Foundation
+import ServiceLifecycle
+public import VigilCore
+import VigilIngest
+import VigilNotify
+import VigilStore
+
+/// What the services of one `vigil serve` share: counters for `/metrics`, the last evaluation
+/// for `/api/alerts`, readiness, and the wake-ups between services. Thread-safe.
+public final class ServerState: @unchecked Sendable {
+  let lock = NSLock()
+  var metrics = CallMetrics()
+  var ingest: [String: IngestStats] = [:]
+  var lastEvaluation: Evaluation?
+  var lastEvaluationMs: Int64?
+  var evaluations: Int64 = 0
+  var lastEvaluationSeconds: Double = 0
+  var maxLagMs: Int64 = 0
+  var lastLagMs: Int64 = 0
+  var deliveries: [String: [String: Int64]] = [:]
+  var udp: UDPCounters?
+  var udpPort: Int?
+  var httpPort: Int?
+  let startedMs = Store.wallClockMs()
+  /// Woken when calls are stored (the evaluation loop evaluates soon after), and when messages
+  /// are queued (the delivery loop sends them).
+  let dataArrived = Wakeup()
+  let messagesQueued = Wakeup()
+
+  public init() {}
+
+  func withLock<T>(_ body: () throws -> T) rethrows -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    return try body()
+  }
+
+  /// Counts a committed batch (`source`: `file` or `udp`).
+  func stored(_ batch: IngestBatch, source: String) {
+    withLock {
+      metrics.add(batch.records)
+      var s = ingest[source] ?? IngestStats()
+      s.stored += Int64(batch.records.count)
+      s.rejected += Int64(batch.rejects.count)
+      s.lines += Int64(batch.records.count + batch.rejects.count)
+      ingest[source] = s
+    }
+    if !batch.records.isEmpty { dataArrived.signal() }
+  }
+
+  func evaluated(_ e: Evaluation?, atMs: Int64, seconds: Double, lagMs: Int64) {
+    withLock {
+      if let e { lastEvaluation = e }
+      lastEvaluationMs = atMs
+      evaluations += 1
+      lastEvaluationSeconds = seconds
+      lastLagMs = lagMs
+      maxLagMs = max(maxLagMs, lagMs)
+    }
+  }
+
+  func delivered(_ report: DeliveryReport) {
+    withLock {
+      for (receiver, outcomes) in report.byReceiver {
+        for (outcome, n) in outcomes { deliveries[receiver, default: [:]][outcome, default: 0] += n }
+      }
+    }
+  }
+
+  /// Ready once the first evaluation has run (the database opened, the rules loaded, listeners bound).
+  public var isReady: Bool { withLock { evaluations > 0 } }
+
+  /// The worst evaluation lag so far: how late an evaluation started after it was due.
+  public var worstLagMs: Int64 { withLock { maxLagMs } }
+}
+
+/// A signal one task sends and another waits for, with a timeout; signals sent while nobody
+/// waits are kept (one is enough).
+final class Wakeup: Sendable {
+  let stream: AsyncStream<Void>
+  let continuation: AsyncStream<Void>.Continuation
+
+  init() {
+    (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+  }
+
+  func signal() { continuation.yield() }
+
+  /// Waits for a signal, `timeout`, or graceful shutdown, whichever comes first. Only one task
+  /// may wait at a time.
+  func wait(upTo timeout: Duration) async {
+    try? await cancelWhenGracefulShutdown { await self.waitOrTimeout(timeout) }
+  }
+
+  func waitOrTimeout(_ timeout: Duration) async {
+    await withTaskGroup(of: Void.self) { group in
+      group.addTask { try? await Task.sleep(for: timeout) }
+      group.addTask {
+        var iterator = self.stream.makeAsyncIterator()
+        _ = await iterator.next()
+      }
+      await group.next()
+      group.cancelAll()
+    }
+  }
+}
+
+/// The store as ingestion sees it, counting what it commits for `/metrics`.
+final class MeteredSink: IngestSink {
+  let store: Store
+  let state: ServerState
+  let source: String
+
+  init(store: Store, state: ServerState, source: String) {
+    self.store = store
+    self.state = state
+    self.source = source
+  }
+
+  func checkpoint(fingerprint: String) throws -> Checkpoint? {
+    try store.checkpoint(fingerprint: fingerprint)
+  }
+
+  func write(_ batch: IngestBatch) throws {
+    try store.write(batch, nowMs: Store.wallClockMs())
+    state.stored(batch, source: source)
+  }
+}
+
+/// Runs blocking work on a thread of its own (file reading, the socket, SQLite), so that it never
+/// holds one of the few threads that run tasks; the caller waits without blocking.
+func onThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+  try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
+    let thread = Thread {
+      do { c.resume(returning: try body()) } catch { c.resume(throwing: error) }
+    }
+    thread.name = name
+    thread.start()
+  }
+}
+
+/// A flag set once, from any thread.
+final class StopFlag: @unchecked Sendable {
+  let lock = NSLock()
+  var set = false
+
+  func stop() {
+    lock.lock()
+    set = true
+    lock.unlock()
+  }
+
+  var isSet: Bool {
+    lock.lock()
+    defer { lock.unlock() }
+    return set
+  }
+}

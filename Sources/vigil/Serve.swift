@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Logging
+import VigilCore
+import VigilRules
+import VigilServer
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+struct Serve: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run as a daemon: tail logs, listen for UDP, evaluate, notify, serve /metrics and the API.",
+    discussion: """
+      Settings come from --config (see the README's "vigil serve" section), then these flags.
+      Listeners bind to 127.0.0.1 unless told otherwise. SIGTERM or SIGINT stops it gracefully:
+      intake stops and commits what it received, pending messages stay in the outbox.
+      """)
+
+  @Option(help: "The serve settings file (YAML).")
+  var config: String?
+
+  @Option(help: "The SQLite database file.")
+  var db: String?
+
+  @Option(help: "The rules file.")
+  var rules: String?
+
+  @Option(help: "Call logs to tail (a glob; repeatable). Quote it so the shell does not expand it.")
+  var follow: [String] = []
+
+  @Option(help: "Where to start in a log that has no checkpoint: beginning or end.")
+  var startAt: String?
+
+  @Option(help: "UDP listen address (host:port), or off.")
+  var udp: String?
+
+  @Option(help: "HTTP listen address (host:port), or off.")
+  var http: String?
+
+  @Option(help: "trace, debug, info, notice, warning, error or critical.")
+  var logLevel: String?
+
+  func validate() throws {
+    for (name, value) in [("--udp", udp), ("--http", http)] {
+      if let value, value != "off", HostPort(value) == nil {
+        throw ValidationError("\(name) '\(value)' is not host:port (or off)")
+      }
+    }
+    if let startAt, startAt != "beginning" && startAt != "end" {
+      throw ValidationError("--start-at must be beginning or end")
+    }
+    if let logLevel, Logger.Level(rawValue: logLevel) == nil {
+      throw ValidationError(
+        "--log-level '\(logLevel)': one of trace, debug, info, notice, warning, error, critical")
+    }
+  }
+
+  func run() async throws {
+    var settings = ServeConfig()
+    if let config {
+      do {
+        settings = try RulesLoader.loadServeConfig(path: config)
+      } catch {
+        for e in error.errors { Console.error(e.description) }
+        throw ExitCode(2)
+      }
+    }
+    if let db { settings.db = db }
+    if let rules { settings.rules = rules }
+    if !follow.isEmpty { settings.follow = follow }
+    if let startAt { settings.startAtEnd = startAt == "end" }
+    if let udp { settings.udp = udp == "off" ? nil : HostPort(udp) }
+    if let http { settings.http = http == "off" ? nil : HostPort(http) }
+    if let logLevel { settings.logLevel = logLevel }
+    let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+    LoggingSystem.bootstrap { label in
+      var handler = StreamLogHandler.standardError(label: label)
+      handler.logLevel = level
+      return handler
+    }
+    var logger = Logger(label: "vigil")
+    logger.logLevel = level
+    let ruleSet = try AlertOutput.loadRules(settings.rules)
+    Delivering.warnAboutUnsetSecrets(ruleSet)
+    // A parent may start us with SIGTERM blocked (Foundation's Process does); take it back.
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    sigaddset(&set, SIGTERM)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    do {
+      try await Daemon.run(
+        config: settings, rules: ruleSet, environment: ProcessInfo.processInfo.environment, logger: logger)
+    } catch {
+      Console.error("\(error)")
+      throw ExitCode(2)
+    }
+  }
+}
