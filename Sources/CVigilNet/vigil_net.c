@@ -9,9 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -97,10 +95,4 @@ int vigil_udp_receive(int fd, unsigned char *buffers, size_t slot_size, unsigned
     }
   }
   return n;
-}
-
-void vigil_nice_thread(int delta) {
-  pid_t tid = (pid_t)syscall(SYS_gettid);
-  int current = getpriority(PRIO_PROCESS, (id_t)tid);
-  setpriority(PRIO_PROCESS, (id_t)tid, current + delta);
 }

@@ -75,8 +75,21 @@ public struct Router: Sendable {
     }
   }
 
-  /// The earliest time a group is due, if any group holds alerts.
-  public var nextFlushMs: Int64? { groups.values.map(\.nextFlushMs).min() }
+  /// The earliest time a flush would send something: a group with news (its first message, a new
+  /// firing alert, a resolve) at its next flush, or a still-firing group at its repeat. `nil`
+  /// when no group has anything to send, so a daemon need not wake for it.
+  public var nextFlushMs: Int64? {
+    groups.values.compactMap { g -> Int64? in
+      let hasNews =
+        !g.flushed
+        || g.alerts.values.contains { $0.status == .resolved || !g.notifiedFiring.contains($0.fingerprint) }
+      if hasNews { return g.nextFlushMs }
+      guard let repeatMs = receivers[g.receiver]?.routing.repeatIntervalMs, repeatMs > 0,
+        let last = g.lastNotifiedMs
+      else { return nil }
+      return max(g.nextFlushMs, last + repeatMs)
+    }.min()
+  }
 
   /// The messages due at `atMs`. `flushNewGroups` ends every group wait now: `check` passes it,
   /// because one cron run has already gathered all the alerts it will see.

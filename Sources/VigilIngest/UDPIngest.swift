@@ -97,6 +97,7 @@ public final class UDPIngest: @unchecked Sendable {
         var bytes: Int64 = 0
         for i in 0..<Int(n) {
           let length = min(lengths[i], Self.slotSize)
+          if !chunk.fits(length) { handOver(&chunk) }
           chunk.append(
             UnsafeRawBufferPointer(rebasing: slots[(i * Self.slotSize)..<(i * Self.slotSize + length)]),
             truncated: truncated[i] != 0)
@@ -106,18 +107,23 @@ public final class UDPIngest: @unchecked Sendable {
         counters.datagrams.add(Int64(n), ordering: .relaxed)
         counters.bytes.add(bytes, ordering: .relaxed)
       }
-      // Hand over when the socket is empty for now, or the chunk is large.
-      if (n <= 0 && !chunk.isEmpty) || chunk.bytes.count >= 1 << 20 {
-        counters.backlog.add(Int64(chunk.count), ordering: .relaxed)
-        if !backlog.put(chunk) {
-          counters.backlogDrops.add(Int64(chunk.count), ordering: .relaxed)
-          counters.backlog.subtract(Int64(chunk.count), ordering: .relaxed)
-        }
-        chunk = DatagramChunk()
-      }
+      // Hand over when the socket is empty for now.
+      if n <= 0 && !chunk.isEmpty { handOver(&chunk) }
       if draining && n <= 0 && chunk.isEmpty { break }
     }
     backlog.close()
+  }
+
+  /// Hands over a copy of `staging` sized to what it holds (so the backlog costs what it carries,
+  /// however often the socket runs dry), and empties `staging` for reuse.
+  func handOver(_ staging: inout DatagramChunk) {
+    let chunk = DatagramChunk(copying: staging)
+    staging.removeAll()
+    counters.backlog.add(Int64(chunk.count), ordering: .relaxed)
+    if !backlog.put(chunk) {
+      counters.backlogDrops.add(Int64(chunk.count), ordering: .relaxed)
+      counters.backlog.subtract(Int64(chunk.count), ordering: .relaxed)
+    }
   }
 
   /// Parses and stores what the receiver hands over, until it has stopped and everything is
@@ -131,7 +137,8 @@ public final class UDPIngest: @unchecked Sendable {
     let parser = CallLogParser()
     var interner = StringInterner()
     var sequence: Int64 = 0
-    while let chunks = backlog.takeAll() {
+    while let chunks = backlog.take(upTo: maxBatchRecords) {
+      defer { backlog.release(chunks) }
       var batch = IngestBatch(source: source)
       var pending = 0
       func commit() {
@@ -219,9 +226,34 @@ struct DatagramChunk: Sendable {
   var ends: [Int] = []
 
   var isEmpty: Bool { ends.isEmpty }
+  /// The memory it holds: the buffer's full capacity, which is what a backlog costs.
+  var capacityBytes: Int { bytes.capacity + ends.capacity * MemoryLayout<Int>.stride }
   var count: Int { ends.count }
 
-  init() { bytes.reserveCapacity(256 << 10) }
+  /// Bytes a chunk holds at most: it is handed over before it would grow past them.
+  static let capacity = 1 << 20
+
+  init() { bytes.reserveCapacity(Self.capacity) }
+
+  /// A copy with buffers no larger than what `other` holds.
+  init(copying other: DatagramChunk) {
+    bytes = [UInt8](unsafeUninitializedCapacity: other.bytes.count) { buffer, n in
+      _ = buffer.initialize(from: other.bytes)
+      n = other.bytes.count
+    }
+    ends = [Int](unsafeUninitializedCapacity: other.ends.count) { buffer, n in
+      _ = buffer.initialize(from: other.ends)
+      n = other.ends.count
+    }
+  }
+
+  mutating func removeAll() {
+    bytes.removeAll(keepingCapacity: true)
+    ends.removeAll(keepingCapacity: true)
+  }
+
+  /// Whether `n` more bytes fit without the buffer growing.
+  func fits(_ n: Int) -> Bool { bytes.count + n <= Self.capacity }
 
   mutating func append(_ datagram: UnsafeRawBufferPointer, truncated: Bool) {
     bytes.append(contentsOf: datagram)
@@ -265,24 +297,35 @@ final class DatagramBacklog: @unchecked Sendable {
   func put(_ chunk: DatagramChunk) -> Bool {
     pthread_mutex_lock(&mutex)
     defer { pthread_mutex_unlock(&mutex) }
-    guard bytes + chunk.bytes.count <= maxBytes else { return false }
+    guard bytes + chunk.capacityBytes <= maxBytes else { return false }
     chunks.append(chunk)
-    bytes += chunk.bytes.count
+    bytes += chunk.capacityBytes
     pthread_cond_signal(&changed)
     return true
   }
 
-  /// Everything waiting, after waiting for something; `nil` once closed and empty.
-  func takeAll() -> [DatagramChunk]? {
+  /// The oldest chunks, up to about `datagrams` of them (at least one), after waiting for one;
+  /// `nil` once closed and empty. Their bytes count against the limit until ``release(_:)``.
+  func take(upTo datagrams: Int) -> [DatagramChunk]? {
     pthread_mutex_lock(&mutex)
     defer { pthread_mutex_unlock(&mutex) }
     while chunks.isEmpty && !closed { pthread_cond_wait(&changed, &mutex) }
     guard !chunks.isEmpty else { return nil }
-    defer {
-      chunks = []
-      bytes = 0
+    var n = 0
+    var taken = 0
+    while n < chunks.count && (n == 0 || taken + chunks[n].count <= datagrams) {
+      taken += chunks[n].count
+      n += 1
     }
-    return chunks
+    defer { chunks.removeFirst(n) }
+    return Array(chunks[..<n])
+  }
+
+  /// Frees the room of chunks the store loop has committed.
+  func release(_ done: [DatagramChunk]) {
+    pthread_mutex_lock(&mutex)
+    bytes -= done.reduce(0) { $0 + $1.capacityBytes }
+    pthread_mutex_unlock(&mutex)
   }
 
   func close() {
@@ -292,7 +335,3 @@ final class DatagramBacklog: @unchecked Sendable {
     pthread_mutex_unlock(&mutex)
   }
 }
-
-/// Lowers the calling thread's priority by `delta` (nice): for threads that can fall behind and
-/// catch up, so that the UDP receiver is preferred.
-public func lowerThreadPriority(by delta: Int32) { vigil_nice_thread(delta) }

@@ -59,6 +59,11 @@ public struct AlertPipeline: Sendable {
     return outcome
   }
 
+  /// When the router next has something to send, if anything.
+  public func nextFlushMs(store: Store) throws -> Int64? {
+    Router(receivers: rules.receivers, groups: try store.notifyGroups()).nextFlushMs
+  }
+
   /// Routes and queues without evaluating: the router's groups that are due at `atMs` (group
   /// waits that ended between evaluations).
   public func flushDue(store: Store, atMs: Int64, nowMs: Int64) throws -> [AlertNotification] {

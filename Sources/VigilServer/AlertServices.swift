@@ -43,15 +43,13 @@ struct EvaluationService: Service {
         }
         last = t
         if t >= due { due += interval * max(1, (t - due) / interval + 1) }
-      } else if let flush = try? store.notifyGroups().map(\.nextFlushMs).min(), flush <= t {
-        if let sent = try? pipeline.flushDue(store: store, atMs: t, nowMs: t), !sent.isEmpty {
-          state.messagesQueued.signal()
-        }
+      } else if let sent = try? pipeline.flushDue(store: store, atMs: t, nowMs: t), !sent.isEmpty {
+        state.messagesQueued.signal()
       }
       // Sleep until the next tick or a group's flush, or until data arrives (then settle a moment).
-      let nextFlush = (try? store.notifyGroups().map(\.nextFlushMs).min()) ?? .max
-      let wake = min(due, max(nextFlush, now() + 1))
-      let wait = max(1, wake - now())
+      let nextFlush = (try? pipeline.nextFlushMs(store: store)) ?? nil
+      let wake = min(due, max(nextFlush ?? .max, now() + 10))
+      let wait = max(10, wake - now())
       await state.dataArrived.wait(upTo: .milliseconds(wait))
       if now() < wake {
         // Data arrived: let a burst settle, but never evaluate more often than every minGapMs.

@@ -64,8 +64,6 @@ struct UDPService: Service {
     try await withGracefulShutdownHandler {
       async let received: Void = onThread("vigil-udp-receive") { udp.receiveLoop() }
       async let stored: Void = onThread("vigil-udp-store") {
-        // The receiver must keep up with the socket; storing can catch up after a burst.
-        lowerThreadPriority(by: 5)
         let store = try Store(path: config.db)
         udp.storeLoop(
           sink: MeteredSink(store: store, state: state, source: "udp"), warn: { logger.warning("\($0)") })

@@ -19,8 +19,4 @@ int vigil_udp_bind(const char *host, int port, int rcvbuf, int *bound_port, int 
 int vigil_udp_receive(int fd, unsigned char *buffers, size_t slot_size, unsigned int count, size_t *lengths,
                       unsigned char *truncated, uint32_t *drops, int *has_drops, int wait_ms);
 
-/// Lowers the calling thread's scheduling priority by `delta` (nice), so that a thread that must
-/// keep up (the UDP receiver) is preferred to the ones that can catch up later.
-void vigil_nice_thread(int delta);
-
 #endif
