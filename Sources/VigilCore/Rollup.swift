@@ -26,6 +26,10 @@ public struct Rollup: Sendable {
   public var completionTokens: Int64 = 0
   /// Tokens of attempts that failed (what errors cost).
   public var failedTokens: Int64 = 0
+  /// Tokens of retries (attempts after the first of a logical request).
+  public var retryTokens: Int64 = 0
+  /// Attempts per HTTP status code, for reports (read from the store only when asked for).
+  public var codes = StatusCounts()
 
   public init() {}
 
@@ -48,6 +52,8 @@ public struct Rollup: Sendable {
     promptTokens += r.promptTokens ?? 0
     completionTokens += r.completionTokens ?? 0
     if isError { failedTokens += tokens }
+    if r.attempt > 1 { retryTokens += tokens }
+    codes.add(r.status)
   }
 
   /// Adds every count of `other`; the latency histogram only if `latency`.
@@ -65,6 +71,8 @@ public struct Rollup: Sendable {
     promptTokens += other.promptTokens
     completionTokens += other.completionTokens
     failedTokens += other.failedTokens
+    retryTokens += other.retryTokens
+    if !other.codes.isEmpty { codes.merge(other.codes) }
   }
 
   /// Attempts of one class.
@@ -111,5 +119,60 @@ extension Rollup: Equatable {
       && a.exhausted == b.exhausted
       && a.latency == b.latency && a.latencySumMs == b.latencySumMs && a.promptTokens == b.promptTokens
       && a.completionTokens == b.completionTokens && a.failedTokens == b.failedTokens
+      && a.retryTokens == b.retryTokens && a.codes == b.codes
+  }
+}
+
+/// Counts per HTTP status code: a short list searched in order, because a series sees a handful
+/// of codes in a bucket. Encoded as pairs of varints (status, count).
+public struct StatusCounts: Sendable, Equatable {
+  public private(set) var statuses: [Int] = []
+  public private(set) var counts: [Int64] = []
+
+  public init() {}
+
+  public var isEmpty: Bool { statuses.isEmpty }
+
+  @inline(__always) public mutating func add(_ status: Int, _ n: Int64 = 1) {
+    for i in statuses.indices where statuses[i] == status {
+      counts[i] += n
+      return
+    }
+    statuses.append(status)
+    counts.append(n)
+  }
+
+  public mutating func merge(_ other: StatusCounts) {
+    for (s, n) in zip(other.statuses, other.counts) { add(s, n) }
+  }
+
+  /// (status, count) pairs, by status.
+  public var sorted: [(status: Int, count: Int64)] {
+    zip(statuses, counts).map { (status: $0, count: $1) }.sorted { $0.status < $1.status }
+  }
+
+  public static func == (a: StatusCounts, b: StatusCounts) -> Bool {
+    a.sorted.map(\.status) == b.sorted.map(\.status) && a.sorted.map(\.count) == b.sorted.map(\.count)
+  }
+
+  public func encoded() -> [UInt8] {
+    var out: [UInt8] = []
+    for (s, n) in zip(statuses, counts) {
+      Varint.append(UInt64(s), to: &out)
+      Varint.append(UInt64(n), to: &out)
+    }
+    return out
+  }
+
+  /// Adds what `bytes` encode; false (adding nothing more) at a malformed entry.
+  @discardableResult
+  public mutating func merge(encoded bytes: UnsafeRawBufferPointer) -> Bool {
+    var i = 0
+    while i < bytes.count {
+      guard let s = Varint.read(bytes, &i), let n = Varint.read(bytes, &i), s < 1000
+      else { return false }
+      add(Int(s), Int64(n))
+    }
+    return true
   }
 }

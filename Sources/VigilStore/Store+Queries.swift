@@ -61,6 +61,13 @@ extension Store {
   /// Rollups of buckets in `[fromMs, toMs)` by bucket and series, in one range scan. Without
   /// `latency`, histograms are not decoded (the counts and rates do not need them).
   public func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws(StoreError) -> [RollupRow] {
+    try rollupRows(fromMs: fromMs, toMs: toMs, latency: latency, codes: false)
+  }
+
+  /// ``rollupRows(fromMs:toMs:latency:)`` with the attempts per status code too, for reports.
+  public func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool, codes: Bool) throws(StoreError)
+    -> [RollupRow]
+  {
     if rollupQuery == nil {
       rollupQuery = try connection.prepare(
         "SELECT bucket, series, \(Self.rollupColumns) FROM rollups WHERE bucket >= ? AND bucket < ?")
@@ -70,7 +77,7 @@ extension Store {
     try s.bind([.int(fromMs), .int(toMs)])
     var out: [RollupRow] = []
     while try s.step() {
-      var r = Self.readRollup(s, from: 2, latency: false)
+      var r = Self.readRollup(s, from: 2, latency: false, codes: codes)
       if latency { s.withBlob(19) { _ = r.latency.merge(encoded: $0) } }
       guard let key = try seriesKey(id: s.int64(1)) else { continue }
       out.append(RollupRow(bucketMs: s.int64(0), series: key, rollup: r))

@@ -118,14 +118,14 @@ extension Store {
     let upsert = try connection.prepare(
       """
       INSERT OR REPLACE INTO rollups(bucket, series, \(Self.rollupColumns))
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """)
     for (key, fresh) in zip(keys, values) {
       let series = try seriesID(key.series)
       var merged = fresh
       select.bind(1, key.bucketMs)
       select.bind(2, series)
-      if try select.step() { merged.merge(Self.readRollup(select, from: 0)) }
+      if try select.step() { merged.merge(Self.readRollup(select, from: 0, codes: true)) }
       select.reset()
       upsert.bind(1, key.bucketMs)
       upsert.bind(2, series)
@@ -185,7 +185,7 @@ extension Store {
   }
 
   static let rollupColumns =
-    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency"
+    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes"
 
   static func bindRollup(_ r: Rollup, to s: Statement, from i: Int32) {
     var ints: [Int64] = [r.attempts, r.requests, r.errors, r.status429, r.status5xx, r.auth]
@@ -201,9 +201,13 @@ extension Store {
     s.bind(k + 2, r.completionTokens)
     s.bind(k + 3, r.failedTokens)
     s.bind(k + 4, blob: r.latency.encoded())
+    s.bind(k + 5, r.retryTokens)
+    s.bind(k + 6, blob: r.codes.encoded())
   }
 
-  static func readRollup(_ s: Statement, from i: Int32, latency: Bool = true) -> Rollup {
+  /// A rollup from the columns of ``rollupColumns`` starting at `i`; the latency histogram and
+  /// the status codes are decoded only when asked for.
+  static func readRollup(_ s: Statement, from i: Int32, latency: Bool = true, codes: Bool = false) -> Rollup {
     var r = Rollup()
     r.attempts = s.int64(i)
     r.requests = s.int64(i + 1)
@@ -218,6 +222,8 @@ extension Store {
     r.completionTokens = s.int64(i + 15)
     r.failedTokens = s.int64(i + 16)
     if latency { s.withBlob(i + 17) { _ = r.latency.merge(encoded: $0) } }
+    r.retryTokens = s.int64(i + 18)
+    if codes { s.withBlob(i + 19) { r.codes.merge(encoded: $0) } }
     return r
   }
 

@@ -146,6 +146,11 @@ public final class Store {
       id TEXT PRIMARY KEY, matchers TEXT NOT NULL, starts_ms INTEGER NOT NULL, ends_ms INTEGER NOT NULL,
       created_by TEXT NOT NULL, comment TEXT NOT NULL, created_ms INTEGER NOT NULL);
     """,
+    // 4: reports: attempts per status code, and what retries cost in tokens, per rollup.
+    """
+    ALTER TABLE rollups ADD COLUMN retry_tokens INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rollups ADD COLUMN codes BLOB;
+    """,
   ]
 
   func migrate() throws(StoreError) {

@@ -99,6 +99,28 @@ import VigilTestSupport
     #expect(row.text(3) == "app.log")
   }
 
+  @Test func statusCodesAndRetryTokensAreKeptPerRollupAndMerge() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    var retry = call(1_000, 429)
+    retry.attempt = 2
+    retry.promptTokens = 100
+    retry.completionTokens = 20
+    for statuses in [[200, 200, 429], [200, 503]] {
+      var batch = IngestBatch(source: "a")
+      for s in statuses { batch.add(call(1_000, s)) }
+      batch.add(retry)
+      try store.write(batch)
+    }
+    let rows = try store.rollupRows(fromMs: 0, toMs: 10_000, latency: false, codes: true)
+    #expect(rows.count == 1)
+    #expect(
+      rows[0].rollup.codes.sorted.map { [$0.status, Int($0.count)] } == [[200, 3], [429, 3], [503, 1]])
+    #expect(rows[0].rollup.retryTokens == 240)
+    // Evaluation does not pay for what it does not read.
+    #expect(try store.rollupRows(fromMs: 0, toMs: 10_000, latency: false)[0].rollup.codes.isEmpty)
+  }
+
   @Test func rollupsOfLaterBatchesMergeIntoStoredOnes() throws {
     let dir = TemporaryDirectory()
     let store = try Store(path: dir.file("v.db"))
