@@ -59,10 +59,11 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),
+    .target(name: "VigilReport", dependencies: ["VigilCore", "VigilStore"], swiftSettings: swiftSettings),
     .target(
       name: "VigilServer",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilIngest", "VigilRules", "VigilNotify",
+        "VigilCore", "VigilStore", "VigilIngest", "VigilRules", "VigilNotify", "VigilReport",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
@@ -71,7 +72,7 @@ let package = Package(
     .executableTarget(
       name: "vigil",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilIngest", "VigilRules", "VigilNotify", "VigilServer",
+        "VigilCore", "VigilStore", "VigilIngest", "VigilRules", "VigilNotify", "VigilServer", "VigilReport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -88,6 +89,9 @@ let package = Package(
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ],
       path: "Tests/VigilTestPeers", swiftSettings: swiftSettings),
+    .testTarget(
+      name: "VigilReportTests", dependencies: ["VigilReport", "VigilCore", "VigilStore", "VigilTestSupport"],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilNotifyTests",
       dependencies: [

@@ -103,6 +103,23 @@ public struct AlertTransition: Sendable, Equatable {
   public var firedAtMs: Int64?
 
   public var isAnnounced: Bool { kind == .firing || kind == .resolved }
+
+  public init(
+    atMs: Int64, key: AlertKey, kind: Kind, metric: String, value: Double?, threshold: Double,
+    labels: [String: String], summary: String, description: String, receivers: [String], firedAtMs: Int64?
+  ) {
+    self.atMs = atMs
+    self.key = key
+    self.kind = kind
+    self.metric = metric
+    self.value = value
+    self.threshold = threshold
+    self.labels = labels
+    self.summary = summary
+    self.description = description
+    self.receivers = receivers
+    self.firedAtMs = firedAtMs
+  }
 }
 
 /// One group's outcome of an evaluation, for status tables.

@@ -6,26 +6,34 @@ import VigilCore
 ///
 /// Header values are sanitised: control characters, CR and LF among them, become spaces, so an
 /// alert label cannot add a header (`Bcc:`) or end the headers early.
-struct EmailMessage {
+public struct EmailMessage {
   var text: String
 
   init(notification n: AlertNotification, receiver: EmailReceiver, externalURL: String, dateMs: Int64) {
-    let boundary = "vigil-" + Fingerprint.of(["group": n.groupKey, "at": String(n.atMs)])
+    self.init(
+      subject: n.title, text: Self.plain(n, externalURL), html: Self.html(n, externalURL), receiver: receiver,
+      dateMs: dateMs, id: Fingerprint.of(["group": n.groupKey, "receiver": n.receiver]) + ".\(n.atMs)",
+      extraHeaders: [("X-Vigil-Status", n.status.rawValue), ("X-Vigil-Group", n.groupKey)])
+  }
+
+  /// A message with the given subject and bodies (a report, say).
+  init(
+    subject: String, text: String, html: String, receiver: EmailReceiver, dateMs: Int64, id: String,
+    extraHeaders: [(String, String)] = []
+  ) {
+    let boundary = "vigil-" + Fingerprint.of(["id": id])
     var headers: [(String, String)] = [
       ("From", Self.sanitize(receiver.from)),
       ("To", receiver.to.map(Self.sanitize).joined(separator: ", ")),
-      ("Subject", Self.encodeWords(Self.sanitize(n.title))),
+      ("Subject", Self.encodeWords(Self.sanitize(subject))),
       ("Date", Self.rfc5322Date(dateMs)),
-      ("Message-ID", "<\(Fingerprint.of(["group": n.groupKey, "receiver": n.receiver])).\(n.atMs)@vigil>"),
+      ("Message-ID", "<\(Self.sanitize(id))@vigil>"),
       ("MIME-Version", "1.0"),
       ("Content-Type", "multipart/alternative; boundary=\"\(boundary)\""),
-      ("X-Vigil-Status", n.status.rawValue),
     ]
-    headers.append(("X-Vigil-Group", Self.encodeWords(Self.sanitize(n.groupKey))))
+    for (name, value) in extraHeaders { headers.append((name, Self.encodeWords(Self.sanitize(value)))) }
     var out = headers.map { "\($0.0): \($0.1)\r\n" }.joined() + "\r\n"
-    for (type, body) in [
-      ("text/plain", Self.plain(n, externalURL)), ("text/html", Self.html(n, externalURL)),
-    ] {
+    for (type, body) in [("text/plain", text), ("text/html", html)] {
       out +=
         "--\(boundary)\r\nContent-Type: \(type); charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
       out += Data(body.utf8).base64EncodedString(options: [
@@ -33,7 +41,22 @@ struct EmailMessage {
       ])
       out += "\r\n"
     }
-    text = out + "--\(boundary)--\r\n"
+    self.text = out + "--\(boundary)--\r\n"
+  }
+
+  /// An outbox message that mails a document (a report) to an email receiver.
+  public static func document(
+    subject: String, text: String, html: String, to receiver: Receiver, dateMs: Int64
+  )
+    -> OutboxMessage?
+  {
+    guard case .email(let e) = receiver.kind else { return nil }
+    let message = EmailMessage(
+      subject: subject, text: text, html: html, receiver: e, dateMs: dateMs,
+      id: "report." + Fingerprint.of(["subject": subject, "at": String(dateMs)]))
+    return OutboxMessage(
+      receiver: receiver.name, groupKey: "report", status: .resolved, alertCount: 0, title: subject,
+      contentType: "message/rfc822", body: Array(message.text.utf8))
   }
 
   /// Control characters (CR and LF among them) become spaces; runs of spaces collapse.

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import VigilCore
+import VigilReport
 import VigilStore
 
 /// One read connection to the database for the HTTP handlers, used by one request at a time.
@@ -91,6 +92,18 @@ enum HTTPRoutes {
       return json(try db.read { try API.rejects($0, limit: min(limit, 1000)) })
     }
     router.get("/api/ingest") { _, _ in json(API.ingest(state: state)) }
+    router.get("/") { request, _ in
+      let window =
+        request.uri.queryParameters["window"].flatMap { DurationText.parseMs(String($0)) } ?? 3_600_000
+      let now = Store.wallClockMs()
+      let report = try db.read {
+        try Report.build(
+          store: $0, rules: rules, fromMs: now - min(window, 31 * 86_400_000), toMs: now, nowMs: now)
+      }
+      let page = report.html(
+        live: API.liveAlerts(state: state, rules: rules), refreshSeconds: 30, title: "Vigil")
+      return text(page, type: "text/html; charset=utf-8")
+    }
     return router
   }
 }
@@ -122,6 +135,26 @@ enum API {
     return [
       "evaluated_at": at.map { .string(Timestamp.formatRFC3339($0)) } ?? .null, "alerts": .array(alerts),
     ]
+  }
+
+  /// Alerts pending or firing now, for the top of the dashboard.
+  static func liveAlerts(state: ServerState, rules: RuleSet) -> [LiveAlert] {
+    let evaluation = state.withLock { state.lastEvaluation }
+    let byName = Dictionary(rules.rules.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    return (evaluation?.groups ?? []).filter { $0.phase != .inactive }
+      .sorted { ($0.phase == .firing ? 0 : 1, $0.key) < ($1.phase == .firing ? 0 : 1, $1.key) }
+      .map { g in
+        let rule = byName[g.key.rule]
+        let st = evaluation?.states[g.key]
+        return LiveAlert(
+          rule: g.key.rule, state: g.phase.rawValue, labels: g.labels,
+          value: rule?.metric.format(g.value) ?? "-",
+          threshold: rule.map { "\($0.comparison.rawValue) \($0.metric.format($0.threshold))" } ?? "",
+          sinceMs: st?.firedAtMs ?? st?.activeSinceMs,
+          summary: rule.map {
+            Template.render($0.summary, TemplateContext(rule: $0, value: g.value, labels: g.labels))
+          } ?? "")
+      }
   }
 
   static func transitions(_ store: Store, sinceMs: Int64, limit: Int) throws -> JSONValue {

@@ -1,0 +1,216 @@
+public import VigilCore
+public import VigilStore
+
+/// Everything a report shows, computed from one scan of the period's rollups and the recorded
+/// alert transitions: totals and the article's metrics per provider and model against the rule
+/// thresholds, attempts per status code, the alerts of the period, the worst windows, what
+/// failures and retries cost in tokens, and time series for the charts.
+public struct Report: Sendable {
+  public var fromMs: Int64
+  public var toMs: Int64
+  public var generatedAtMs: Int64
+  /// The width of one point of the time series (and of the windows ranked as worst).
+  public var stepMs: Int64
+  public var total = Rollup()
+  public var providers: [Group] = []
+  public var models: [Group] = []
+  public var thresholds: [Threshold] = []
+  public var alerts: [AlertSpan] = []
+  public var worstErrorWindows: [Window] = []
+  public var slowestWindows: [Window] = []
+  /// Per provider, one point per step (nil where there were no calls).
+  public var series: [ProviderSeries] = []
+  /// P50, P95 and P99 latency (ms) of all calls, per step.
+  public var latency: [LatencyPoint] = []
+
+  /// A provider, or a provider's model, over the whole period.
+  public struct Group: Sendable {
+    public var provider: String
+    public var model: String?
+    public var rollup: Rollup
+    public var name: String { model.map { "\(provider)/\($0)" } ?? provider }
+  }
+
+  /// A metric of the table with the threshold it is held to (the rules' own, else the article's).
+  public struct Threshold: Sendable {
+    public var metric: MetricKind
+    public var value: Double
+    public var comparison: Comparison
+    public var rule: String?
+
+    /// Whether `v` breaches it.
+    public func breached(_ v: Double?) -> Bool { v.map { comparison.holds($0, value) } ?? false }
+    public var text: String { "\(comparison.rawValue) \(metric.format(value))" }
+  }
+
+  public struct AlertSpan: Sendable {
+    public var rule: String
+    public var labels: [String: String]
+    public var startMs: Int64
+    /// `nil` while still firing at the end of the period.
+    public var endMs: Int64?
+    public var summary: String
+    public var severity: String { labels["severity"] ?? "" }
+    public var scope: String {
+      labels.filter { !["alertname", "severity"].contains($0.key) }.sorted { $0.key < $1.key }
+        .map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+    }
+  }
+
+  public struct Window: Sendable {
+    public var startMs: Int64
+    public var provider: String
+    public var value: Double
+    public var attempts: Int64
+  }
+
+  public struct ProviderSeries: Sendable {
+    public var provider: String
+    public var points: [Point]
+  }
+
+  public struct Point: Sendable {
+    public var atMs: Int64
+    public var attempts: Int64
+    public var errorRate: Double?
+    public var rate429: Double?
+    public var rate5xx: Double?
+  }
+
+  public struct LatencyPoint: Sendable {
+    public var atMs: Int64
+    public var p50: Double?
+    public var p95: Double?
+    public var p99: Double?
+  }
+
+  /// The table's metrics: the article's five, with the thresholds of the rules that watch them.
+  public static func thresholds(from rules: RuleSet) -> [Threshold] {
+    MetricKind.articleThresholds.map { metric, article in
+      if let rule = rules.rules.first(where: { $0.metric == metric && $0.filters.isEmpty }) {
+        return Threshold(metric: metric, value: rule.threshold, comparison: rule.comparison, rule: rule.name)
+      }
+      return Threshold(metric: metric, value: article, comparison: .greater, rule: nil)
+    }
+  }
+
+  /// A step that gives at most about 150 points over `span`.
+  static func step(for span: Int64) -> Int64 {
+    let steps: [Int64] = [
+      10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 21_600_000,
+      43_200_000, 86_400_000,
+    ]
+    return steps.first { span / $0 <= 150 } ?? 86_400_000 * ((span / 86_400_000 + 149) / 150)
+  }
+
+  /// Builds the report of `[fromMs, toMs)` from the store.
+  public static func build(store: Store, rules: RuleSet, fromMs: Int64, toMs: Int64, nowMs: Int64) throws
+    -> Report
+  {
+    let step = Self.step(for: max(toMs - fromMs, rollupBucketMs))
+    let from = RollupKey.bucket(of: fromMs)
+    var report = Report(fromMs: fromMs, toMs: toMs, generatedAtMs: nowMs, stepMs: step)
+    report.thresholds = thresholds(from: rules)
+    // One merge per row into its (series, step) cell; everything else is derived from the cells.
+    let stepCount = Int((toMs - from + step - 1) / step)
+    var cells: [SeriesKey: [Rollup?]] = [:]
+    for row in try store.rollupRows(fromMs: from, toMs: toMs, latency: true, codes: true) {
+      let i = Int((row.bucketMs - from) / step)
+      guard i >= 0 && i < stepCount else { continue }
+      if cells[row.series] == nil { cells[row.series] = [Rollup?](repeating: nil, count: stepCount) }
+      if cells[row.series]![i] == nil { cells[row.series]![i] = Rollup() }
+      cells[row.series]![i]!.merge(row.rollup)
+    }
+    var byProvider: [String: Rollup] = [:]
+    var byModel: [String: (String, String, Rollup)] = [:]
+    var providerSteps: [String: [Rollup]] = [:]
+    var allSteps = [Rollup](repeating: Rollup(), count: stepCount)
+    for (series, steps) in cells {
+      var whole = Rollup()
+      for (i, cell) in steps.enumerated() {
+        guard let cell else { continue }
+        whole.merge(cell)
+        providerSteps[series.provider, default: [Rollup](repeating: Rollup(), count: stepCount)][i].merge(
+          cell)
+        allSteps[i].merge(cell)
+      }
+      report.total.merge(whole)
+      byProvider[series.provider, default: Rollup()].merge(whole)
+      let key = series.provider + "\u{0}" + series.model
+      byModel[key] = (series.provider, series.model, (byModel[key]?.2 ?? Rollup()).merged(with: whole))
+    }
+    report.providers = byProvider.sorted { $0.key < $1.key }.map {
+      Group(provider: $0.key, model: nil, rollup: $0.value)
+    }
+    report.models = byModel.values.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map {
+      Group(provider: $0.0, model: $0.1, rollup: $0.2)
+    }
+    let floor: Int64 = 20
+    var errorWindows: [Window] = []
+    var slowWindows: [Window] = []
+    for (provider, steps) in providerSteps.sorted(by: { $0.key < $1.key }) {
+      var points: [Point] = []
+      for (i, r) in steps.enumerated() {
+        let at = from + Int64(i) * step
+        points.append(
+          Point(
+            atMs: at, attempts: r.attempts, errorRate: MetricKind.errorRate.value(of: r),
+            rate429: MetricKind.rate429.value(of: r), rate5xx: MetricKind.rate5xx.value(of: r)))
+        guard r.attempts >= floor else { continue }
+        if let e = MetricKind.errorRate.value(of: r), e > 0 {
+          errorWindows.append(Window(startMs: at, provider: provider, value: e, attempts: r.attempts))
+        }
+        if let p = r.latency.quantile(0.99) {
+          slowWindows.append(Window(startMs: at, provider: provider, value: p, attempts: r.attempts))
+        }
+      }
+      report.series.append(ProviderSeries(provider: provider, points: points))
+    }
+    report.worstErrorWindows = Array(
+      errorWindows.sorted { ($0.value, $1.startMs) > ($1.value, $0.startMs) }.prefix(5))
+    report.slowestWindows = Array(
+      slowWindows.sorted { ($0.value, $1.startMs) > ($1.value, $0.startMs) }.prefix(5))
+    report.latency = allSteps.enumerated().map { i, r in
+      LatencyPoint(
+        atMs: from + Int64(i) * step, p50: r.latency.quantile(0.5), p95: r.latency.quantile(0.95),
+        p99: r.latency.quantile(0.99))
+    }
+    report.alerts = try alertSpans(store: store, fromMs: fromMs, toMs: toMs)
+    return report
+  }
+
+  /// Alerts that fired in the period, or were firing when it began: from each firing to its resolve.
+  static func alertSpans(store: Store, fromMs: Int64, toMs: Int64) throws -> [AlertSpan] {
+    var open: [String: AlertSpan] = [:]
+    var spans: [AlertSpan] = []
+    for t in try store.transitions(toMs: toMs) {
+      let key = t.rule + "\u{0}" + t.group
+      if t.kind == "firing" {
+        open[key] = AlertSpan(rule: t.rule, labels: t.labels, startMs: t.atMs, endMs: nil, summary: t.summary)
+      } else if t.kind == "resolved", var span = open.removeValue(forKey: key) {
+        span.endMs = t.atMs
+        if t.atMs >= fromMs { spans.append(span) }
+      }
+    }
+    spans += open.values
+    return spans.sorted { ($0.startMs, $0.rule, $0.scope) < ($1.startMs, $1.rule, $1.scope) }
+  }
+
+  /// Attempts per status code over the period, with each code's class.
+  public var codes: [(status: Int, count: Int64, statusClass: StatusClass)] {
+    total.codes.sorted.map { ($0.status, $0.count, StatusClass(status: $0.status)) }
+  }
+
+  /// Tokens spent on attempts that failed, and on retries.
+  public var failedTokens: Int64 { total.failedTokens }
+  public var retryTokens: Int64 { total.retryTokens }
+  public var totalTokens: Int64 { total.promptTokens + total.completionTokens }
+}
+
+extension Rollup {
+  func merged(with other: Rollup) -> Rollup {
+    var r = self
+    r.merge(other)
+    return r
+  }
+}

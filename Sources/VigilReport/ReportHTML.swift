@@ -1,0 +1,166 @@
+import VigilCore
+
+extension Report {
+  /// A single self-contained page: inline CSS and SVG, no script, nothing fetched. The numbers are
+  /// in tables too, so that it reads well in a mail client that does not draw SVG. For the live
+  /// dashboard, `live` puts the alerts in force on top and `refreshSeconds` reloads the page.
+  public func html(live: [LiveAlert]? = nil, refreshSeconds: Int? = nil, title: String = "Vigil report")
+    -> String
+  {
+    let e = HTMLText.escape
+    var out = """
+      <!DOCTYPE html>
+      <html lang="en"><head><meta charset="utf-8">
+      <meta name="viewport" content="width=device-width, initial-scale=1">
+
+      """
+    if let refreshSeconds { out += "<meta http-equiv=\"refresh\" content=\"\(refreshSeconds)\">\n" }
+    out += """
+      <title>\(e(title)): \(e(period))</title>
+      <style>
+      body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;color:#1f2937;margin:24px auto;max-width:800px;padding:0 12px}
+      h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}
+      table{border-collapse:collapse;width:100%;font-size:13px;margin:6px 0}
+      th,td{padding:4px 8px;border-bottom:1px solid #eef0f3;text-align:right;vertical-align:top}
+      th:first-child,td:first-child{text-align:left}th{background:#f9fafb;font-weight:600}
+      td.text,th.text{text-align:left}.breach{color:#b91c1c;font-weight:700}.muted{color:#6b7280}
+      .firing{color:#b91c1c;font-weight:700}.pending{color:#b45309;font-weight:700}
+      .card{border:1px solid #fecaca;background:#fef2f2;border-radius:6px;padding:8px 12px;margin:6px 0}
+      .card.pending{border-color:#fde68a;background:#fffbeb}
+      .ok{border:1px solid #bbf7d0;background:#f0fdf4;border-radius:6px;padding:8px 12px}
+      svg{max-width:100%;height:auto;display:block;margin:8px 0}
+      </style></head><body>
+      <h1>\(e(title))</h1>
+      <p class="muted">\(e(period)) · generated \(e(Timestamp.formatRFC3339(generatedAtMs)))</p>
+
+      """
+    if let live {
+      out += "<h2 id=\"alerts-now\">Alerts now</h2>\n"
+      if live.isEmpty {
+        out += "<div class=\"ok\" id=\"no-alerts\">No alert is pending or firing.</div>\n"
+      }
+      for a in live {
+        let scope = a.labels.filter { !["alertname", "severity"].contains($0.key) }.sorted { $0.key < $1.key }
+          .map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        out += "<div class=\"card \(a.state == "pending" ? "pending" : "")\" data-alert=\"\(e(a.rule))\">"
+        out +=
+          "<span class=\"\(a.state == "pending" ? "pending" : "firing")\">\(e(a.state.uppercased()))</span> "
+        out += "<strong>\(e(a.rule))</strong> \(e(scope)) · value \(e(a.value)) (\(e(a.threshold)))"
+        if let since = a.sinceMs { out += " · since \(e(Timestamp.formatRFC3339(since)))" }
+        out += "<br><span class=\"muted\">\(e(a.summary))</span></div>\n"
+      }
+    }
+    guard !isEmpty else {
+      out += "<h2>Traffic</h2><p id=\"empty\">No calls were stored in this period: nothing to report.</p>\n"
+      return out + "</body></html>\n"
+    }
+    out += """
+      <h2>Summary</h2>
+      <table><tr><th>attempts</th><th>logical requests</th><th>errors</th><th>error rate</th><th>alerts</th><th>tokens</th></tr>
+      <tr><td>\(total.attempts)</td><td>\(total.requests)</td><td>\(total.errors)</td><td>\(e(Self.percent(total.errors, of: total.attempts)))</td><td>\(alerts.count)</td><td>\(totalTokens)</td></tr></table>
+
+      """
+    out += "<h2>Metrics per provider and model</h2>\n<table><tr><th>provider/model</th><th>attempts</th>"
+    for t in thresholds { out += "<th>\(e(t.metric.name))<br><span class=\"muted\">\(e(t.text))</span></th>" }
+    out += "</tr>\n"
+    for (name, r) in tableGroups.map({ ($0.name, $0.rollup) }) + [("all", total)] {
+      out += "<tr><td>\(e(name))</td><td>\(r.attempts)</td>"
+      for t in thresholds {
+        let v = t.metric.value(of: r)
+        out +=
+          t.breached(v)
+          ? "<td class=\"breach\">\(e(t.metric.format(v))) !</td>" : "<td>\(e(t.metric.format(v)))</td>"
+      }
+      out += "</tr>\n"
+    }
+    out += "</table>\n<h2>Over time</h2>\n"
+    let pct = { (v: Double) in formatFixed(v * 100, digits: (v * 100).rounded() == v * 100 ? 0 : 1) + "%" }
+    let threshold = { (m: MetricKind) in thresholds.first { $0.metric == m }?.value }
+    for (title, metric, value) in [
+      ("Error rate by provider", MetricKind.errorRate, \Point.errorRate),
+      ("429 rate by provider", MetricKind.rate429, \Point.rate429),
+      ("5xx rate by provider", MetricKind.rate5xx, \Point.rate5xx),
+    ] {
+      out +=
+        SVGChart.lines(
+          title: title,
+          lines: series.map { s in
+            SVGChart.Line(name: s.provider, points: s.points.map { ($0.atMs, $0[keyPath: value]) })
+          },
+          fromMs: fromMs, toMs: toMs, format: pct, threshold: threshold(metric)) + "\n"
+    }
+    out +=
+      SVGChart.lines(
+        title: "Latency percentiles, all calls",
+        lines: [
+          .init(name: "P50", points: latency.map { ($0.atMs, $0.p50.map { $0 / 1000 }) }),
+          .init(name: "P95", points: latency.map { ($0.atMs, $0.p95.map { $0 / 1000 }) }),
+          .init(name: "P99", points: latency.map { ($0.atMs, $0.p99.map { $0 / 1000 }) }),
+        ], fromMs: fromMs, toMs: toMs, format: { formatFixed($0, digits: $0.rounded() == $0 ? 0 : 1) + " s" },
+        threshold: threshold(.latencyQuantile(0.99)).map { $0 / 1000 }) + "\n"
+    out += "<h2>Status codes</h2>\n"
+    let colors: [StatusClass: String] = [
+      .success: "#16a34a", .client: "#6b7280", .capacity: "#d97706", .quota: "#9333ea", .server: "#dc2626",
+      .network: "#0891b2",
+    ]
+    out +=
+      SVGChart.bars(
+        title: "Attempts by class",
+        bars: Self.classRows(total).map { ($0.0.rawValue, Double($0.1), colors[$0.0] ?? "#888") },
+        format: { formatPlain($0) }) + "\n"
+    out +=
+      "<table><tr><th>class</th><th>attempts</th><th>share</th><th class=\"text\">retry?</th><th class=\"text\">what to do</th></tr>\n"
+    for (c, n) in Self.classRows(total) {
+      out += "<tr><td>\(e(c.rawValue))</td><td>\(n)</td><td>\(e(Self.percent(n, of: total.attempts)))</td>"
+      out +=
+        "<td class=\"text\">\(c.isRetryable ? "yes, with backoff" : "no")</td><td class=\"text\">\(e(c.advice))</td></tr>\n"
+    }
+    out +=
+      "</table>\n<table><tr><th>code</th><th class=\"text\">class</th><th>attempts</th><th>share</th></tr>\n"
+    for c in codes {
+      out +=
+        "<tr><td>\(c.status)</td><td class=\"text\">\(e(c.statusClass.rawValue))</td><td>\(c.count)</td><td>\(e(Self.percent(c.count, of: total.attempts)))</td></tr>\n"
+    }
+    out += "</table>\n<h2>Alerts in the period</h2>\n"
+    out += SVGChart.timeline(title: "Alert timeline", spans: alerts, fromMs: fromMs, toMs: toMs) + "\n"
+    if !alerts.isEmpty {
+      out +=
+        "<table><tr><th>alert</th><th class=\"text\">labels</th><th>started</th><th>ended</th><th>duration</th></tr>\n"
+      for a in alerts {
+        out +=
+          "<tr><td class=\"\(a.severity == "critical" ? "firing" : "pending")\">\(e(a.rule))</td><td class=\"text\">\(e(a.scope))</td>"
+        out +=
+          "<td>\(e(Timestamp.formatRFC3339(a.startMs)))</td><td>\(e(a.endMs.map(Timestamp.formatRFC3339) ?? "still firing"))</td>"
+        out += "<td>\(e(Self.duration((a.endMs ?? toMs) - max(a.startMs, fromMs))))</td></tr>\n"
+      }
+      out += "</table>\n"
+    }
+    out +=
+      "<h2>Worst windows</h2>\n<p class=\"muted\">\(e(DurationText.format(stepMs))) windows with at least 20 attempts.</p>\n"
+    for (title, windows, metric) in [
+      ("Highest error rate", worstErrorWindows, MetricKind.errorRate),
+      ("Slowest P99", slowestWindows, .latencyQuantile(0.99)),
+    ] {
+      out +=
+        "<table><tr><th>\(e(title))</th><th class=\"text\">provider</th><th>value</th><th>attempts</th></tr>\n"
+      for w in windows {
+        out +=
+          "<tr><td>\(e(Timestamp.formatRFC3339(w.startMs)))</td><td class=\"text\">\(e(w.provider))</td><td>\(e(metric.format(w.value)))</td><td>\(w.attempts)</td></tr>\n"
+      }
+      if windows.isEmpty { out += "<tr><td class=\"muted\" colspan=\"4\">none</td></tr>\n" }
+      out += "</table>\n"
+    }
+    out += """
+      <h2>What failures and retries cost</h2>
+      <table><tr><th>tokens</th><th>count</th><th>share</th></tr>
+      <tr><td>all</td><td>\(totalTokens)</td><td>100%</td></tr>
+      <tr><td>spent on failed attempts</td><td>\(failedTokens)</td><td>\(e(Self.percent(failedTokens, of: totalTokens)))</td></tr>
+      <tr><td>spent on retries</td><td>\(retryTokens)</td><td>\(e(Self.percent(retryTokens, of: totalTokens)))</td></tr>
+      </table>
+      <p class="muted">Vigil \(e(VigilInfo.version)). Thresholds: the rules' where a rule watches the metric, else the reference article's.</p>
+      </body></html>
+
+      """
+    return out
+  }
+}

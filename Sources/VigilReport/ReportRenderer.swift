@@ -1,0 +1,248 @@
+public import VigilCore
+
+/// A report as text, Markdown, JSON or a self-contained HTML page.
+public enum ReportFormat: String, Sendable, CaseIterable {
+  case text, markdown, json, html
+}
+
+/// Alerts in force now, shown on top of the live dashboard.
+public struct LiveAlert: Sendable {
+  public var rule: String
+  public var state: String
+  public var labels: [String: String]
+  public var value: String
+  public var threshold: String
+  public var sinceMs: Int64?
+  public var summary: String
+
+  public init(
+    rule: String, state: String, labels: [String: String], value: String, threshold: String, sinceMs: Int64?,
+    summary: String
+  ) {
+    self.rule = rule
+    self.state = state
+    self.labels = labels
+    self.value = value
+    self.threshold = threshold
+    self.sinceMs = sinceMs
+    self.summary = summary
+  }
+}
+
+extension Report {
+  public func render(_ format: ReportFormat) -> String {
+    switch format {
+    case .text: text(markdown: false)
+    case .markdown: text(markdown: true)
+    case .json: json.text + "\n"
+    case .html: html()
+    }
+  }
+
+  var period: String { "\(Timestamp.formatRFC3339(fromMs)) to \(Timestamp.formatRFC3339(toMs))" }
+  var isEmpty: Bool { total.attempts == 0 }
+
+  static func percent(_ a: Int64, of b: Int64) -> String {
+    b > 0 ? formatFixed(Double(a) * 100 / Double(b), digits: 1) + "%" : "-"
+  }
+
+  static func duration(_ ms: Int64) -> String { DurationText.format(max(0, ms) / 1000 * 1000) }
+
+  /// Rows of the metrics table: name, attempts, then each metric with a `!` when it breaches.
+  func metricRows(mark: Bool) -> [[String]] {
+    let groups = tableGroups
+    return (groups.map { ($0.name, $0.rollup) } + [("all", total)]).map { name, r in
+      [name, String(r.attempts)]
+        + thresholds.map { t in
+          let v = t.metric.value(of: r)
+          return t.metric.format(v) + (mark && t.breached(v) ? " !" : "")
+        }
+    }
+  }
+
+  /// Providers, then their models when some provider has more than one.
+  var tableGroups: [Group] { models.count > providers.count ? providers + models : providers }
+
+  static func classRows(_ r: Rollup) -> [(StatusClass, Int64)] {
+    StatusClass.allCases.map { ($0, r.count(of: $0)) }.filter { $0.1 > 0 }
+  }
+
+  // MARK: Text and Markdown
+
+  func text(markdown md: Bool) -> String {
+    var out: [String] = []
+    func heading(_ s: String) { out.append(md ? "\n## \(s)\n" : "\n\(s.uppercased())") }
+    func table(_ rows: [[String]]) {
+      guard let head = rows.first else { return }
+      if md {
+        out.append("| " + head.map(Self.mdCell).joined(separator: " | ") + " |")
+        out.append("|" + head.map { _ in "---" }.joined(separator: "|") + "|")
+        for r in rows.dropFirst() { out.append("| " + r.map(Self.mdCell).joined(separator: " | ") + " |") }
+      } else {
+        var widths = [Int](repeating: 0, count: head.count)
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        // Numbers right-aligned, words left-aligned.
+        let numeric = (0..<head.count).map { i in
+          i > 0 && rows.dropFirst().allSatisfy { r in r[i].first.map { $0.isNumber || $0 == "-" } ?? true }
+        }
+        for r in rows {
+          out.append(
+            r.enumerated().map { i, c in
+              let pad = String(repeating: " ", count: widths[i] - c.count)
+              return numeric[i] ? pad + c : c + pad
+            }.joined(separator: "  ").trimmingTrailingSpaces())
+        }
+      }
+    }
+    out.append(md ? "# Vigil report: \(period)" : "Vigil report: \(period)")
+    guard !isEmpty else {
+      out.append("")
+      out.append("No calls were stored in this period: nothing to report.")
+      if !alerts.isEmpty { out.append("(\(alerts.count) alert(s) were recorded; see `vigil check`.)") }
+      return out.joined(separator: "\n") + "\n"
+    }
+    out.append(
+      "\(total.attempts) attempts, \(total.requests) logical requests, \(total.errors) errors (\(Self.percent(total.errors, of: total.attempts))), \(alerts.count) alert(s)."
+    )
+    heading("Metrics (! = over the threshold)")
+    table(
+      [["provider/model", "attempts"] + thresholds.map { "\($0.metric.name) \($0.text)" }]
+        + metricRows(mark: true))
+    heading("Status codes")
+    table(
+      [["class", "attempts", "share", "retry?", "what to do"]]
+        + Self.classRows(total).map { c, n in
+          [
+            c.rawValue, String(n), Self.percent(n, of: total.attempts),
+            c.isRetryable ? "yes, with backoff" : "no", c.advice,
+          ]
+        })
+    if !codes.isEmpty {
+      out.append("")
+      table(
+        [["code", "class", "attempts", "share"]]
+          + codes.map {
+            [
+              String($0.status), $0.statusClass.rawValue, String($0.count),
+              Self.percent($0.count, of: total.attempts),
+            ]
+          })
+    }
+    heading("Alerts")
+    if alerts.isEmpty {
+      out.append("No alert fired in this period.")
+    } else {
+      table(
+        [["alert", "labels", "severity", "started", "ended", "duration"]]
+          + alerts.map { a in
+            [
+              a.rule, a.scope, a.severity, Timestamp.formatRFC3339(a.startMs),
+              a.endMs.map(Timestamp.formatRFC3339) ?? "still firing",
+              Self.duration((a.endMs ?? toMs) - max(a.startMs, fromMs)),
+            ]
+          })
+    }
+    heading("Worst windows (\(DurationText.format(stepMs)) each, at least 20 attempts)")
+    if worstErrorWindows.isEmpty && slowestWindows.isEmpty {
+      out.append("None with enough traffic.")
+    } else {
+      table(
+        [["highest error rate", "provider", "error rate", "attempts"]]
+          + worstErrorWindows.map {
+            [
+              Timestamp.formatRFC3339($0.startMs), $0.provider, MetricKind.errorRate.format($0.value),
+              String($0.attempts),
+            ]
+          })
+      out.append("")
+      table(
+        [["slowest P99", "provider", "p99", "attempts"]]
+          + slowestWindows.map {
+            [
+              Timestamp.formatRFC3339($0.startMs), $0.provider,
+              MetricKind.latencyQuantile(0.99).format($0.value), String($0.attempts),
+            ]
+          })
+    }
+    heading("Tokens")
+    table([
+      ["tokens", "count", "share"],
+      ["all", String(totalTokens), "100%"],
+      ["spent on failed attempts", String(failedTokens), Self.percent(failedTokens, of: totalTokens)],
+      ["spent on retries", String(retryTokens), Self.percent(retryTokens, of: totalTokens)],
+    ])
+    return out.joined(separator: "\n") + "\n"
+  }
+
+  static func mdCell(_ s: String) -> String {
+    s.replacingAll("|", "\\|").replacingAll("\n", " ").replacingAll("<", "&lt;")
+  }
+
+  // MARK: JSON
+
+  var json: JSONValue {
+    func metrics(_ r: Rollup) -> JSONValue {
+      .object(thresholds.map { t in (t.metric.name, t.metric.value(of: r).map(JSONValue.number) ?? .null) })
+    }
+    func group(_ g: Group) -> JSONValue {
+      .object(
+        [("provider", .string(g.provider))] + (g.model.map { [("model", JSONValue.string($0))] } ?? [])
+          + [("attempts", .number(Double(g.rollup.attempts))), ("metrics", metrics(g.rollup))])
+    }
+    let window = { (w: Window) -> JSONValue in
+      [
+        "start": .string(Timestamp.formatRFC3339(w.startMs)), "provider": .string(w.provider),
+        "value": .number(w.value),
+        "attempts": .number(Double(w.attempts)),
+      ]
+    }
+    return [
+      "from": .string(Timestamp.formatRFC3339(fromMs)), "to": .string(Timestamp.formatRFC3339(toMs)),
+      "generated_at": .string(Timestamp.formatRFC3339(generatedAtMs)),
+      "step": .string(DurationText.format(stepMs)),
+      "totals": [
+        "attempts": .number(Double(total.attempts)), "requests": .number(Double(total.requests)),
+        "errors": .number(Double(total.errors)), "tokens": .number(Double(totalTokens)),
+        "failed_tokens": .number(Double(failedTokens)), "retry_tokens": .number(Double(retryTokens)),
+        "metrics": metrics(total),
+      ],
+      "thresholds": .object(
+        thresholds.map {
+          ($0.metric.name, ["op": .string($0.comparison.rawValue), "value": .number($0.value)])
+        }),
+      "providers": .array(providers.map(group)), "models": .array(models.map(group)),
+      "classes": .object(Self.classRows(total).map { ($0.0.rawValue, .number(Double($0.1))) }),
+      "codes": .array(
+        codes.map {
+          [
+            "status": .number(Double($0.status)), "class": .string($0.statusClass.rawValue),
+            "count": .number(Double($0.count)),
+          ]
+        }),
+      "alerts": .array(
+        alerts.map { a in
+          [
+            "rule": .string(a.rule), "labels": .labels(a.labels),
+            "start": .string(Timestamp.formatRFC3339(a.startMs)),
+            "end": a.endMs.map { .string(Timestamp.formatRFC3339($0)) } ?? .null,
+            "duration_seconds": .number(Double(((a.endMs ?? toMs) - max(a.startMs, fromMs)) / 1000)),
+            "summary": .string(a.summary),
+          ]
+        }),
+      "worst_error_windows": .array(worstErrorWindows.map(window)),
+      "slowest_windows": .array(slowestWindows.map(window)),
+    ]
+  }
+}
+
+extension String {
+  func trimmingTrailingSpaces() -> String {
+    var s = self
+    while s.last == " " { s.removeLast() }
+    return s
+  }
+
+  func replacingAll(_ target: String, _ replacement: String) -> String {
+    split(separator: Substring(target), omittingEmptySubsequences: false).joined(separator: replacement)
+  }
+}

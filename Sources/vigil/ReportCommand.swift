@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import VigilCore
+import VigilNotify
+import VigilReport
+import VigilStore
+
+extension ReportFormat: ExpressibleByArgument {}
+
+struct ReportCommand: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract:
+      "Report a period: metrics against thresholds, status codes, alerts, worst windows, token costs.",
+    discussion: """
+      Text, Markdown, JSON, or one self-contained HTML file (inline SVG charts, nothing fetched)
+      that reads well when mailed. Computed from rollups, so it stays fast over millions of calls.
+      Examples:
+        vigil report --since 24h --format html --out report.html
+        vigil report --since 24h --email oncall-mail      # an email receiver of alerts.yaml
+      """)
+
+  @OptionGroup var store: StoreOptions
+  @OptionGroup var rulesOptions: RulesOptions
+
+  @Option(help: "The period: the last DURATION (e.g. 24h, 7d) up to now (or --to).")
+  var since: String?
+
+  @Option(help: "Start of the period (RFC 3339 or Unix seconds).")
+  var from: String?
+
+  @Option(help: "End of the period (RFC 3339 or Unix seconds); default now.")
+  var to: String?
+
+  @Option(help: "text, markdown, json or html.")
+  var format: ReportFormat = .text
+
+  @Option(help: "Write the report to this file instead of standard output.")
+  var out: String?
+
+  @Option(help: "Mail the report (HTML and text) to this email receiver of the rules file.")
+  var email: String?
+
+  @Option(help: "How long to keep retrying the email before leaving it in the outbox.")
+  var sendTimeout = "20s"
+
+  func validate() throws {
+    if since != nil && from != nil { throw ValidationError("give --since or --from, not both") }
+    if let since, (DurationText.parseMs(since) ?? 0) <= 0 {
+      throw ValidationError("--since '\(since)' is not a duration such as 24h")
+    }
+    for (name, value) in [("--from", from), ("--to", to)] {
+      if let value, parseTime(value) == nil { throw ValidationError("\(name) '\(value)' is not a time") }
+    }
+    if DurationText.parseMs(sendTimeout) == nil {
+      throw ValidationError("--send-timeout '\(sendTimeout)' is not a duration")
+    }
+  }
+
+  func run() async throws {
+    let rules = try AlertOutput.loadRules(rulesOptions.rules)
+    let now = Store.wallClockMs()
+    let toMs = to.flatMap(parseTime) ?? now
+    let fromMs = from.flatMap(parseTime) ?? (toMs - (since.flatMap(DurationText.parseMs) ?? 86_400_000))
+    guard fromMs < toMs else {
+      Console.error("the period is empty: --from must be before --to")
+      throw ExitCode(2)
+    }
+    let receiver = try email.map { name in
+      guard let r = rules.receiver(named: name), case .email = r.kind else {
+        Console.error("no email receiver '\(name)' in \(rulesOptions.rules)")
+        throw ExitCode(2)
+      }
+      return r
+    }
+    try await reportingAsyncErrors {
+      let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
+      let report = try Report.build(store: database, rules: rules, fromMs: fromMs, toMs: toMs, nowMs: now)
+      let text = report.render(format)
+      if let out {
+        guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
+          throw Failure("cannot write \(out)")
+        }
+      } else if receiver == nil {
+        print(text, terminator: "")
+      }
+      guard let receiver else { return }
+      let subject = "Vigil report \(report.subjectSummary)"
+      let message = EmailMessage.document(
+        subject: subject, text: report.render(.text), html: report.html(), to: receiver, dateMs: now)!
+      try database.enqueue([message], nowMs: now)
+      let delivered = try await Delivering.run(
+        db: store.db, busyTimeout: store.busyTimeout, rules: rules,
+        waitMs: DurationText.parseMs(sendTimeout)!,
+        only: [receiver.name])
+      if delivered.delivered == 0 {
+        Console.error(
+          "the report was not delivered to \(receiver.name); it waits in the outbox (`vigil outbox`)")
+        throw ExitCode(1)
+      }
+      Console.info("report mailed to \(receiver.name)")
+    }
+  }
+}
+
+extension Report {
+  /// `2026-11-24 10:00 to 2026-11-25 10:00 UTC: 3 alerts, error rate 2.1%`.
+  var subjectSummary: String {
+    let f = { (ms: Int64) in
+      String(Timestamp.formatRFC3339(ms).prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+    let rate = MetricKind.errorRate.format(MetricKind.errorRate.value(of: total))
+    return
+      "\(f(fromMs)) to \(f(toMs)) UTC: \(alerts.count) alert\(alerts.count == 1 ? "" : "s"), error rate \(rate)"
+  }
+}

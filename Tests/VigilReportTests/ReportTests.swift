@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilReport
+import VigilStore
+import VigilTestSupport
+
+/// Reports from a real store: what they compute, and how each format shows it.
+@Suite struct ReportTests {
+  static let t0: Int64 = 1_795_600_800_000  // 2026-11-25T10:00:00Z
+
+  /// One hour: openai healthy with a 5xx burst from 10:20 to 10:30, a provider whose name is HTML.
+  static func seed(_ store: Store) throws {
+    var batch = IngestBatch(source: "test")
+    for s in stride(from: 0, to: 3600, by: 1) {
+      let at = t0 + Int64(s) * 1000
+      let burst = s >= 1200 && s < 1800
+      var r = CallRecord(
+        timestampMs: at, status: burst && s % 2 == 0 ? 502 : 200, provider: "openai", model: "gpt-4o",
+        latencyMs: burst ? 40_000 : 800)
+      r.promptTokens = 100
+      r.completionTokens = 50
+      batch.add(r)
+      if s % 10 == 0 {
+        var retry = CallRecord(
+          timestampMs: at, status: 429, provider: #"<script>alert("x")</script>"#,
+          model: s % 20 == 0 ? "m&m" : "m2",
+          latencyMs: 300)
+        retry.attempt = 2
+        retry.promptTokens = 10
+        batch.add(retry)
+      }
+    }
+    try store.write(batch)
+    let labels = ["alertname": "ServerErrors", "provider": "openai", "severity": "critical"]
+    func transition(_ kind: AlertTransition.Kind, _ s: Int64) -> AlertTransition {
+      AlertTransition(
+        atMs: t0 + s * 1000, key: AlertKey(rule: "ServerErrors", group: "provider=openai"), kind: kind,
+        metric: "rate_5xx",
+        value: 0.5, threshold: 0.02, labels: labels, summary: "openai 5xx", description: "", receivers: [],
+        firedAtMs: kind == .resolved ? t0 + 1500 * 1000 : nil)
+    }
+    try store.saveEvaluation(
+      states: [:], transitions: [transition(.firing, 1500), transition(.resolved, 1900)])
+  }
+
+  func build(from: Int64 = t0, to: Int64 = t0 + 3_600_000, rules: RuleSet? = nil) throws -> Report {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    try Self.seed(store)
+    return try Report.build(store: store, rules: rules ?? RuleSet(), fromMs: from, toMs: to, nowMs: to)
+  }
+
+  @Test func totalsCodesAlertsWindowsAndTokens() throws {
+    let r = try build()
+    #expect(r.total.attempts == 3960 && r.total.requests == 3600)
+    #expect(r.codes.map(\.status) == [200, 429, 502] && r.codes.map(\.count) == [3300, 360, 300])
+    #expect(r.codes[1].statusClass == .capacity)
+    #expect(r.alerts.count == 1 && r.alerts[0].rule == "ServerErrors")
+    #expect(r.alerts[0].startMs == Self.t0 + 1_500_000 && r.alerts[0].endMs == Self.t0 + 1_900_000)
+    #expect(r.stepMs == 30_000 && r.series.count == 2)
+    // The burst's windows are the worst: half of openai's calls failed, P99 at 40 s.
+    #expect(r.worstErrorWindows.first?.provider == "openai")
+    #expect(r.worstErrorWindows.first.map { abs($0.value - 0.5) < 0.03 } == true)
+    #expect(
+      r.slowestWindows.first.map { $0.startMs >= Self.t0 + 1_200_000 && $0.startMs < Self.t0 + 1_800_000 }
+        == true)
+    #expect(r.slowestWindows.first.map { abs($0.value - 40_000) / 40_000 < 0.01 } == true)
+    #expect(r.failedTokens == 300 * 150 + 360 * 10 && r.retryTokens == 3600)
+    // The article's thresholds without rules; a rule's own when it watches the metric.
+    #expect(r.thresholds.map(\.value) == [0.05, 0.10, 0.02, 30_000, 0.01])
+    var rules = RuleSet()
+    rules.rules = [AlertRule(name: "Errors", metric: .errorRate, threshold: 0.08, windowMs: 60_000)]
+    #expect(try build(rules: rules).thresholds[0].value == 0.08)
+  }
+
+  @Test func textAndMarkdownShowTheTablesAndMarkBreaches() throws {
+    let text = try build().render(.text)
+    #expect(text.hasPrefix("Vigil report: 2026-11-25T10:00:00Z to 2026-11-25T11:00:00Z\n"))
+    #expect(text.contains("3960 attempts, 3600 logical requests"))
+    let openai = try #require(text.split(separator: "\n").first { $0.hasPrefix("openai ") })
+    // Error rate, 5xx rate and P99 breach.
+    #expect(openai.components(separatedBy: "8.33% !").count == 3 && openai.contains("39.94s !"))
+    let alert = try #require(text.split(separator: "\n").first { $0.hasPrefix("ServerErrors") })
+    #expect(
+      alert.split(separator: " ") == [
+        "ServerErrors", "provider=openai", "critical", "2026-11-25T10:25:00Z", "2026-11-25T10:31:40Z",
+        "6m40s",
+      ])
+    #expect(text.contains("spent on retries"))
+    let md = try build().render(.markdown)
+    #expect(md.contains("| provider/model | attempts |"))
+    #expect(md.contains(#"| &lt;script>alert("x")&lt;/script>/m&m | 180 |"#))
+  }
+
+  @Test func jsonCarriesTheSameFigures() throws {
+    let data = Data(try build().render(.json).utf8)
+    let o = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    #expect((o["totals"] as? [String: Any])?["attempts"] as? Int == 3960)
+    #expect((o["alerts"] as? [[String: Any]])?.first?["duration_seconds"] as? Int == 400)
+    #expect((o["codes"] as? [[String: Any]])?.count == 3)
+    #expect(((o["classes"] as? [String: Any])?["server"]) as? Int == 300)
+  }
+
+  @Test func htmlIsSelfContainedAndEscapesEveryValue() throws {
+    let html = try build().render(.html)
+    #expect(html.hasPrefix("<!DOCTYPE html>"))
+    #expect(!html.contains("<script") && html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"))
+    #expect(html.contains("m&amp;m") && !html.contains("m&m"))
+    #expect(
+      !html.contains("http://")
+        || html.components(separatedBy: "http://").dropFirst().allSatisfy {
+          $0.hasPrefix("www.w3.org/2000/svg")
+        })
+    #expect(!html.contains("src=") && !html.contains("@import") && !html.contains("<link"))
+    #expect(html.components(separatedBy: "<svg").count - 1 == 6)  // 3 rates, latency, classes, timeline
+    #expect(html.contains("ServerErrors") && html.contains("threshold 30 s"))
+  }
+
+  @Test func anEmptyDatabaseOrAQuietPeriodSaysSoPlainly() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    let empty = try Report.build(
+      store: store, rules: RuleSet(), fromMs: Self.t0, toMs: Self.t0 + 86_400_000, nowMs: Self.t0)
+    #expect(empty.render(.text).contains("No calls were stored in this period: nothing to report."))
+    #expect(empty.render(.html).contains("No calls were stored in this period"))
+    #expect(empty.render(.json).contains(#""attempts":0"#))
+    let later = try build(from: Self.t0 + 7_200_000, to: Self.t0 + 9_000_000)
+    #expect(later.render(.text).contains("nothing to report"))
+  }
+
+  @Test func aYearLongPeriodKeepsItsChartsSmall() throws {
+    let r = try build(from: Self.t0 - 365 * 86_400_000, to: Self.t0 + 86_400_000)
+    #expect(r.stepMs == 3 * 86_400_000 && r.latency.count <= 150)
+    #expect(r.total.attempts == 3960)
+    #expect(r.render(.html).contains("<svg"))
+  }
+}
