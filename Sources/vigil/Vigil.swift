@@ -9,7 +9,7 @@ struct Vigil: AsyncParsableCommand {
     version: VigilInfo.version,
     subcommands: [
       Ingest.self, Check.self, Backtest.self, Rules.self, Summary.self, Rejects.self, Prune.self, Outbox.self,
-      Silences.self, Notify.self, Receivers.self, Serve.self, ReportCommand.self,
+      Silences.self, Notify.self, Receivers.self, Serve.self, ReportCommand.self, Export.self,
     ])
 }
 

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import VigilCore
+import VigilTestPeers
+import VigilTestSupport
+
+/// dashboards/: valid Grafana JSON with a data source variable, every query valid PromQL
+/// (checked by promtool), every metric one that /metrics serves, and the files in step with
+/// their generator.
+@Suite(.serialized) struct GrafanaDashboardTests {
+  static let files = ["overview", "provider", "latency"]
+
+  static func load(_ name: String) throws -> [String: Any] {
+    let data = try Data(contentsOf: URL(fileURLWithPath: "dashboards/\(name).json"))
+    return try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])
+  }
+
+  static func exprs(_ d: [String: Any]) -> [String] {
+    ((d["panels"] as? [[String: Any]]) ?? []).flatMap { p in
+      ((p["targets"] as? [[String: Any]]) ?? []).compactMap { $0["expr"] as? String }
+    }
+  }
+
+  @Test func eachDashboardHasADataSourceVariableAndWellFormedPanels() throws {
+    for name in Self.files {
+      let d = try Self.load(name)
+      let variables = (d["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
+      #expect(
+        variables.contains { $0["name"] as? String == "datasource" && $0["type"] as? String == "datasource" })
+      let panels = d["panels"] as? [[String: Any]] ?? []
+      #expect(panels.count >= 6, "\(name)")
+      #expect(Set(panels.compactMap { $0["id"] as? Int }).count == panels.count)
+      for p in panels where p["type"] as? String != "row" {
+        #expect(
+          (p["datasource"] as? [String: Any])?["uid"] as? String == "${datasource}",
+          "\(name): \(p["title"] ?? "")")
+        #expect(!((p["targets"] as? [Any]) ?? []).isEmpty)
+      }
+    }
+  }
+
+  @Test func everyQueryIsPromQLOverMetricsThatVigilServes() async throws {
+    let dir = TemporaryDirectory()
+    // What /metrics serves, from a real scrape.
+    ServeTests.rules(dir.file("alerts.yaml"))
+    let serve = try ServeProcess(
+      [
+        "--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml"), "--udp", "127.0.0.1:0", "--http",
+        "127.0.0.1:0",
+      ], in: dir)
+    #expect(serve.waitUntilListening(), "\(serve.log)")
+    let scrape = try await serve.get("/metrics").body
+    _ = serve.terminate()
+    var served = Set<String>()
+    for line in scrape.split(separator: "\n") where line.hasPrefix("# TYPE ") {
+      let parts = line.split(separator: " ")
+      served.insert(String(parts[2]))
+      if parts[3] == "histogram" {
+        for s in ["_bucket", "_sum", "_count"] { served.insert(String(parts[2]) + s) }
+      }
+    }
+    var recording = "groups:\n  - name: dashboards\n    rules:\n"
+    var n = 0
+    for name in Self.files {
+      for expr in Self.exprs(try Self.load(name)) {
+        let used = expr.matches(of: /vigil_[a-z_]+/).map { String($0.output) }
+        for metric in used { #expect(served.contains(metric), "\(name): \(metric) is not served") }
+        let concrete = expr.replacingOccurrences(of: "$__rate_interval", with: "5m")
+          .replacingOccurrences(of: "$provider", with: ".*").replacingOccurrences(of: "$model", with: ".*")
+          .replacingOccurrences(of: "$instance", with: ".*")
+        n += 1
+        recording += "      - record: dashboard:query_\(n)\n        expr: \(JSONText.quote(concrete))\n"
+      }
+    }
+    #expect(n > 30)
+    LogFile.write(dir.file("queries.yml"), recording)
+    let (code, output) = try PrometheusExportTests.promtool(["check", "rules", "queries.yml"], in: dir)
+    #expect(code == 0, "\(output)")
+  }
+
+  @Test func theCommittedJSONIsWhatTheGeneratorWrites() throws {
+    let dir = TemporaryDirectory()
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "scripts/gen_dashboards.py"]
+    process.environment = ProcessInfo.processInfo.environment.merging(["OUT": dir.path]) { _, new in new }
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    for name in Self.files {
+      let generated = try String(contentsOfFile: dir.file("\(name).json"), encoding: .utf8)
+      let committed = try String(contentsOfFile: "dashboards/\(name).json", encoding: .utf8)
+      #expect(
+        generated == committed,
+        "dashboards/\(name).json is out of date: run python3 scripts/gen_dashboards.py")
+    }
+  }
+}
