@@ -1,5 +1,5 @@
 import VigilCore
-public import VigilStore
+import VigilStore
 
 #if canImport(Glibc)
   import Glibc

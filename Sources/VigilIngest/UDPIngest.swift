@@ -58,7 +58,10 @@ public final class UDPIngest: @unchecked Sendable {
     var err = [CChar](repeating: 0, count: 256)
     let fd = vigil_udp_bind(
       address.host, Int32(address.port), Int32(receiveBufferBytes), &bound, &granted, &err, 256)
-    guard fd >= 0 else { throw IngestError("udp: \(String(cString: err))") }
+    guard fd >= 0 else {
+      let message = err.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+      throw IngestError("udp: \(String(decoding: message, as: UTF8.self))")
+    }
     self.fd = fd
     port = Int(bound)
     self.receiveBufferBytes = Int(granted)

@@ -3,7 +3,7 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
-public import VigilCore
+import VigilCore
 
 /// The outcome of one delivery attempt.
 public enum DeliveryOutcome: Sendable, Equatable {

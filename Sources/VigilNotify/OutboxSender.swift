@@ -1,6 +1,6 @@
 public import AsyncHTTPClient
 public import VigilCore
-public import VigilStore
+import VigilStore
 
 /// What one round of delivery did.
 public struct DeliveryReport: Sendable, Equatable {

@@ -101,8 +101,11 @@ struct SMTPClient {
           message: "\(config.host) does not offer STARTTLS (set security: tls or none)", permanent: false)
       }
       _ = try await command("STARTTLS", expect: 220...220)
-      try await channel.pipeline.addHandler(
-        try Self.tlsHandler(try makeTLSContext(), config.host), position: .first)
+      let context = try makeTLSContext()
+      let host = config.host
+      try await channel.eventLoop.submit {
+        try channel.pipeline.syncOperations.addHandler(try Self.tlsHandler(context, host), position: .first)
+      }.get()
       ehlo = try await command("EHLO \(config.helloName)", expect: 250...250)
     }
     if let user = config.username {

@@ -1,4 +1,4 @@
-public import VigilCore
+import VigilCore
 
 /// A report as text, Markdown, JSON or a self-contained HTML page.
 public enum ReportFormat: String, Sendable, CaseIterable {

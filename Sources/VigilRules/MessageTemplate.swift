@@ -1,4 +1,4 @@
-public import Mustache
+import Mustache
 public import VigilCore
 
 /// A receiver's own message body: a Mustache template over a notification. In a JSON body

@@ -1,4 +1,4 @@
-public import VigilCore
+import VigilCore
 import Yams
 
 /// Rollups built from described traffic, for rule tests.

@@ -1,6 +1,6 @@
 import Foundation
 import ServiceLifecycle
-public import VigilCore
+import VigilCore
 import VigilIngest
 import VigilNotify
 import VigilStore
@@ -89,7 +89,7 @@ final class Wakeup: Sendable {
   /// Waits for a signal, `timeout`, or graceful shutdown, whichever comes first. Only one task
   /// may wait at a time.
   func wait(upTo timeout: Duration) async {
-    try? await cancelWhenGracefulShutdown { await self.waitOrTimeout(timeout) }
+    await cancelWhenGracefulShutdown { await self.waitOrTimeout(timeout) }
   }
 
   func waitOrTimeout(_ timeout: Duration) async {

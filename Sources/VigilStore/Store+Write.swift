@@ -1,5 +1,5 @@
 import CSQLite
-public import VigilCore
+import VigilCore
 
 #if canImport(Glibc)
   import Glibc
@@ -223,7 +223,7 @@ extension Store {
     r.failedTokens = s.int64(i + 16)
     if latency { s.withBlob(i + 17) { _ = r.latency.merge(encoded: $0) } }
     r.retryTokens = s.int64(i + 18)
-    if codes { s.withBlob(i + 19) { r.codes.merge(encoded: $0) } }
+    if codes { s.withBlob(i + 19) { _ = r.codes.merge(encoded: $0) } }
     return r
   }
 

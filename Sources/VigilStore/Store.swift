@@ -1,5 +1,5 @@
 import CSQLite
-public import VigilCore
+import VigilCore
 
 #if canImport(Glibc)
   import Glibc

@@ -18,8 +18,8 @@ import VigilTestSupport
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
     process.arguments = arguments + [url]
-    FileManager.default.createFile(atPath: dir.file("out"), contents: nil)
-    FileManager.default.createFile(atPath: dir.file("err"), contents: nil)
+    _ = FileManager.default.createFile(atPath: dir.file("out"), contents: nil)
+    _ = FileManager.default.createFile(atPath: dir.file("err"), contents: nil)
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("out")))
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file("err")))
     try process.run()

@@ -11,7 +11,7 @@ import VigilTestSupport
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
     let out = dir.file("promtool-\(UUID().uuidString).txt")
-    FileManager.default.createFile(atPath: out, contents: nil)
+    _ = FileManager.default.createFile(atPath: out, contents: nil)
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
     process.standardOutput = handle
     process.standardError = handle

@@ -17,8 +17,8 @@ final class ServeProcess {
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     logPath = dir.file("serve-\(UUID().uuidString).log")
     outPath = dir.file("serve-\(UUID().uuidString).out")
-    FileManager.default.createFile(atPath: logPath, contents: nil)
-    FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
     process.standardInput = FileHandle.nullDevice

@@ -26,7 +26,7 @@ struct VigilProcess {
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     let errPath = dir.file("stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: errPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errPath, contents: nil)
     process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     process.standardOutput = FileHandle.nullDevice
     process.standardInput = FileHandle.nullDevice
