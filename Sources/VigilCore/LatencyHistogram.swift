@@ -131,21 +131,46 @@ public struct LatencyHistogram: Sendable {
   /// varints of the zero count, the first index (zigzag) and the number of buckets, then the
   /// buckets' counts, little-endian. Adding one to a histogram is a loop of additions.
   public func encoded() -> [UInt8] {
-    var first = counts.startIndex
-    while first < counts.endIndex && counts[first] == 0 { first += 1 }
-    var last = counts.endIndex
-    while last > first && counts[last - 1] == 0 { last -= 1 }
-    let largest = counts[first..<last].max() ?? 0
-    let width = largest <= UInt64(UInt16.max) ? 2 : largest <= UInt64(UInt32.max) ? 4 : 8
-    var out: [UInt8] = [width == 2 ? 1 : width == 4 ? 2 : 3]
-    out.reserveCapacity(16 + (last - first) * width)
-    Varint.append(zeroCount, to: &out)
-    Varint.append(Varint.zigzag(Int64(offset) + Int64(first)), to: &out)
-    Varint.append(UInt64(last - first), to: &out)
-    for c in counts[first..<last] {
-      for byte in 0..<width { out.append(UInt8(truncatingIfNeeded: c >> (8 * UInt64(byte)))) }
+    counts.withUnsafeBufferPointer { c in
+      var first = 0
+      while first < c.count && c[first] == 0 { first += 1 }
+      var last = c.count
+      while last > first && c[last - 1] == 0 { last -= 1 }
+      var largest: UInt64 = 0
+      for i in first..<last where c[i] > largest { largest = c[i] }
+      let width = largest <= UInt64(UInt16.max) ? 2 : largest <= UInt64(UInt32.max) ? 4 : 8
+      var header: [UInt8] = [width == 2 ? 1 : width == 4 ? 2 : 3]
+      Varint.append(zeroCount, to: &header)
+      Varint.append(Varint.zigzag(Int64(offset) + Int64(first)), to: &header)
+      Varint.append(UInt64(last - first), to: &header)
+      let total = header.count + (last - first) * width
+      // Written in place: this runs for every rollup a batch touches, on the writer's thread.
+      return [UInt8](unsafeUninitializedCapacity: total) { out, n in
+        let raw = UnsafeMutableRawBufferPointer(out)
+        raw.copyMemory(from: UnsafeRawBufferPointer(start: header, count: header.count))
+        var at = header.count
+        switch width {
+        case 2:
+          for i in first..<last {
+            raw.storeBytes(
+              of: UInt16(truncatingIfNeeded: c[i]).littleEndian, toByteOffset: at, as: UInt16.self)
+            at += 2
+          }
+        case 4:
+          for i in first..<last {
+            raw.storeBytes(
+              of: UInt32(truncatingIfNeeded: c[i]).littleEndian, toByteOffset: at, as: UInt32.self)
+            at += 4
+          }
+        default:
+          for i in first..<last {
+            raw.storeBytes(of: c[i].littleEndian, toByteOffset: at, as: UInt64.self)
+            at += 8
+          }
+        }
+        n = total
+      }
     }
-    return out
   }
 
   /// Decodes ``encoded()``; `nil` for bytes that are not such an encoding.

@@ -120,7 +120,8 @@ extension Importer {
     options: IngestOptions, queue: BlockingQueue<ChunkMessage>
   ) -> Bool {
     var splitter = LineSplitter(maxLineBytes: options.maxLineBytes, startOffset: begin)
-    var processor = LineProcessor(source: name, lineNumber: 0)
+    var processor = LineProcessor(
+      source: name, lineNumber: 0, capacity: min(options.batchLines, options.chunkBytes / 128))
     var linesSent: Int64 = 0
     func send(last: Bool, note: String? = nil, error: IngestError? = nil) -> Bool {
       let stats = processor.stats

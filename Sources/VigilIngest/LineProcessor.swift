@@ -29,11 +29,14 @@ struct LineProcessor {
   var batch: IngestBatch
   var lineNumber: Int64
   var stats = IngestStats()
+  /// Calls a batch makes room for up front (bulk imports), so that adding never regrows it.
+  let capacity: Int
 
-  init(source: String, lineNumber: Int64) {
+  init(source: String, lineNumber: Int64, capacity: Int = 0) {
     self.source = source
     self.lineNumber = lineNumber
-    batch = IngestBatch(source: source)
+    self.capacity = capacity
+    batch = IngestBatch(source: source, capacity: capacity)
   }
 
   mutating func handle(_ line: LineSplitter.Line) {
@@ -80,7 +83,7 @@ struct LineProcessor {
 
   /// Takes the batch built so far, leaving an empty one.
   mutating func takeBatch() -> IngestBatch {
-    defer { batch = IngestBatch(source: source) }
+    defer { batch = IngestBatch(source: source, capacity: capacity) }
     return batch
   }
 }

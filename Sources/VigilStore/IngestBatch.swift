@@ -64,6 +64,9 @@ public struct IngestBatch: Sendable {
   /// The source name stored with each call.
   public var source: String
   public var records: [CallRecord] = []
+  /// Each call's rollup (an index in `rollupKeys`), so that writers map a call to its series
+  /// once per rollup rather than once per call.
+  public private(set) var recordSlots: [Int32] = []
   /// Rollup keys and values, in first-seen order.
   public private(set) var rollupKeys: [RollupKey] = []
   public private(set) var rollupValues: [Rollup] = []
@@ -74,7 +77,14 @@ public struct IngestBatch: Sendable {
   /// The position after this batch; committed in the same transaction as the rows.
   public var checkpoint: Checkpoint?
 
-  public init(source: String) { self.source = source }
+  /// A batch for `source`; `capacity` reserves room for that many calls (no regrowth while adding).
+  public init(source: String, capacity: Int = 0) {
+    self.source = source
+    if capacity > 0 {
+      records.reserveCapacity(capacity)
+      recordSlots.reserveCapacity(capacity)
+    }
+  }
 
   /// Adds one call and counts it in its rollup.
   public mutating func add(_ record: CallRecord) {
@@ -105,6 +115,7 @@ public struct IngestBatch: Sendable {
     }
     rollupValues[slot].add(record)
     records.append(record)
+    recordSlots.append(Int32(slot))
   }
 
   public var isEmpty: Bool { records.isEmpty && rejects.isEmpty && checkpoint == nil }

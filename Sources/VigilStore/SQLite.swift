@@ -25,6 +25,7 @@ public final class SQLiteConnection {
 
   /// Opens (creating if needed) the database at `path`; `":memory:"` for a private one.
   public init(path: String, readOnly: Bool = false, busyTimeoutMs: Int32 = 5000) throws(StoreError) {
+    _ = Self.configured
     var db: OpaquePointer?
     let flags =
       readOnly
@@ -43,6 +44,10 @@ public final class SQLiteConnection {
   }
 
   deinit { sqlite3_close_v2(handle) }
+
+  /// Process-wide settings, applied once before the first connection: no memory statistics
+  /// (they cost a global mutex on every allocation of every connection).
+  static let configured: Void = { _ = csqlite_disable_memstatus() }()
 
   func error(_ rc: Int32, _ what: String) -> StoreError {
     let message = String(cString: sqlite3_errmsg(handle))
@@ -154,6 +159,17 @@ public final class Statement {
       }
     }
   }
+  /// Binds text that stays valid and unchanged until the statement is run (SQLITE_STATIC: no copy).
+  @inline(__always) public func bind(_ i: Int32, staticText p: UnsafePointer<UInt8>?, count: Int) {
+    guard let p else {
+      sqlite3_bind_null(stmt, i)
+      return
+    }
+    p.withMemoryRebound(to: CChar.self, capacity: max(count, 1)) {
+      sqlite3_bind_text(stmt, i, $0, Int32(count), nil)
+    }
+  }
+
   @inline(__always) public func bind(_ i: Int32, blob: [UInt8]) {
     blob.withUnsafeBytes { buf in
       _ = sqlite3_bind_blob(

@@ -33,45 +33,51 @@ extension Store {
     }
     var minTs = Int64.max
     var maxTs = Int64.min
-    var lastSeries: SeriesKey?
-    var lastSeriesID: Int64 = 0
-    var seriesOfRows = [Int64](repeating: 0, count: batch.records.count)
-    try batch.records.withUnsafeBufferPointer { records throws(StoreError) in
-      for k in records.indices {
-        // Consecutive calls often share a series; skip the dictionary when they do. Fields are
-        // compared in place: copying a record costs a retain and release per string.
-        if let last = lastSeries, records[k].provider == last.provider, records[k].model == last.model,
-          (records[k].app ?? "") == last.app, (records[k].env ?? "") == last.env,
-          (records[k].endpoint ?? "") == last.endpoint
-        {
-          seriesOfRows[k] = lastSeriesID
-        } else {
-          let key = records[k].series
-          lastSeriesID = try seriesID(key)
-          lastSeries = key
-          seriesOfRows[k] = lastSeriesID
-        }
-        minTs = min(minTs, records[k].timestampMs)
-        maxTs = max(maxTs, records[k].timestampMs)
-      }
+    // Series ids per rollup slot: one lookup per series and bucket, not per call.
+    var slotSeries = [Int64](repeating: -1, count: batch.rollupKeys.count)
+    seriesOfRows.removeAll(keepingCapacity: true)
+    seriesOfRows.append(contentsOf: repeatElement(0, count: batch.records.count))
+    for k in 0..<batch.records.count {
+      let slot = Int(batch.recordSlots[k])
+      if slotSeries[slot] < 0 { slotSeries[slot] = try seriesID(batch.rollupKeys[slot].series) }
+      seriesOfRows[k] = slotSeries[slot]
+      let ts = batch.records[k].timestampMs
+      minTs = min(minTs, ts)
+      maxTs = max(maxTs, ts)
     }
     let firstID = (try connection.scalar("SELECT coalesce(max(id), 0) FROM calls") ?? 0) + 1
-    try batch.records.withUnsafeBufferPointer { records throws(StoreError) in
-      var k = 0
-      let bulk = insertCalls!
-      while k + Self.rowsPerInsert <= records.count {
-        for j in 0..<Self.rowsPerInsert {
-          Self.bindCall(
-            records[k + j], series: seriesOfRows[k + j], to: bulk, at: Int32(j * Self.callColumns + 1))
+    // The request ids and details, back to back in one buffer that outlives the inserts, so
+    // SQLite can take them without copying each one.
+    text.bytes.removeAll(keepingCapacity: true)
+    textSpans.removeAll(keepingCapacity: true)
+    textSpans.append(contentsOf: repeatElement(.null, count: batch.records.count * 2))
+    for k in 0..<batch.records.count {
+      if let id = batch.records[k].requestID { textSpans[2 * k] = text.append(id) }
+      if let d = Self.detail(of: batch.records[k]) { textSpans[2 * k + 1] = text.append(d) }
+    }
+    let (seriesOfRows, textSpans) = (self.seriesOfRows, self.textSpans)
+    try text.bytes.withUnsafeBufferPointer { arena throws(StoreError) in
+      try batch.records.withUnsafeBufferPointer { records throws(StoreError) in
+        var k = 0
+        let bulk = insertCalls!
+        while k + Self.rowsPerInsert <= records.count {
+          for j in 0..<Self.rowsPerInsert {
+            Self.bindCall(
+              records[k + j], series: seriesOfRows[k + j], id: textSpans[2 * (k + j)],
+              detail: textSpans[2 * (k + j) + 1], arena: arena, to: bulk, at: Int32(j * Self.callColumns + 1))
+          }
+          try bulk.run()
+          k += Self.rowsPerInsert
         }
-        try bulk.run()
-        k += Self.rowsPerInsert
-      }
-      let single = insertCall!
-      while k < records.count {
-        Self.bindCall(records[k], series: seriesOfRows[k], to: single, at: 1)
-        try single.run()
-        k += 1
+        let single = insertCall!
+        while k < records.count {
+          Self.bindCall(
+            records[k], series: seriesOfRows[k], id: textSpans[2 * k], detail: textSpans[2 * k + 1],
+            arena: arena,
+            to: single, at: 1)
+          try single.run()
+          k += 1
+        }
       }
     }
     let chunk = try connection.prepare(
@@ -80,9 +86,13 @@ extension Store {
     try chunk.run()
   }
 
-  /// Binds one call's 11 columns starting at parameter `i`.
+  /// Binds one call's 11 columns starting at parameter `i`; its request id and detail are spans of
+  /// `arena`.
   @inline(__always)
-  static func bindCall(_ r: CallRecord, series: Int64, to s: Statement, at i: Int32) {
+  static func bindCall(
+    _ r: borrowing CallRecord, series: Int64, id: TextArena.Span, detail: TextArena.Span,
+    arena: UnsafeBufferPointer<UInt8>, to s: Statement, at i: Int32
+  ) {
     s.bind(i, r.timestampMs)
     s.bind(i + 1, series)
     s.bind(i + 2, Int64(r.status))
@@ -90,14 +100,14 @@ extension Store {
     s.bind(i + 4, Int64(r.attempt))
     s.bind(i + 5, r.maxAttempts.map(Int64.init))
     s.bind(i + 6, r.retriesExhausted ? 1 : 0)
-    s.bind(i + 7, r.requestID)
+    s.bind(i + 7, staticText: id.pointer(in: arena), count: Int(id.count))
     s.bind(i + 8, r.promptTokens)
     s.bind(i + 9, r.completionTokens)
-    s.bind(i + 10, detail(of: r))
+    s.bind(i + 10, staticText: detail.pointer(in: arena), count: Int(detail.count))
   }
 
   /// The rare fields as a JSON object, or nil when the call has none of them.
-  static func detail(of r: CallRecord) -> String? {
+  static func detail(of r: borrowing CallRecord) -> String? {
     guard
       r.errorType != nil || r.errorCode != nil || r.retryAfterS != nil || r.rateLimitRemainingRequests != nil
         || r.rateLimitRemainingTokens != nil
@@ -234,3 +244,36 @@ extension Store {
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
   }
 }
+
+/// Strings back to back in one growing buffer, addressed by offset and length.
+struct TextArena {
+  var bytes: [UInt8] = []
+
+  struct Span {
+    var offset: Int32
+    var count: Int32
+    static let null = Span(offset: -1, count: 0)
+
+    /// Where the span starts in `arena`; nil for a NULL value.
+    @inline(__always) func pointer(in arena: UnsafeBufferPointer<UInt8>) -> UnsafePointer<UInt8>? {
+      guard offset >= 0 else { return nil }
+      // An empty string at the end of the buffer still needs a valid address.
+      return count == 0 ? emptyText : arena.baseAddress! + Int(offset)
+    }
+  }
+
+  init(capacity: Int) { bytes.reserveCapacity(max(capacity, 1)) }
+
+  mutating func append(_ s: String) -> Span {
+    let offset = Int32(bytes.count)
+    bytes.append(contentsOf: s.utf8)
+    return Span(offset: offset, count: Int32(bytes.count) - offset)
+  }
+}
+
+/// A valid address for empty text.
+nonisolated(unsafe) let emptyText: UnsafePointer<UInt8> = {
+  let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+  p.pointee = 0
+  return UnsafePointer(p)
+}()

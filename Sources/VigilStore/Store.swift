@@ -29,6 +29,11 @@ public final class Store {
   /// Series by id, for reading rollups.
   var seriesNames: [Int64: SeriesKey] = [:]
   var insertCall: Statement?
+  /// Buffers of the insert path, kept between batches: fresh ones would be new memory (page faults)
+  /// for every batch.
+  var seriesOfRows: [Int64] = []
+  var textSpans: [TextArena.Span] = []
+  var text = TextArena(capacity: 0)
   /// Rows per multi-row INSERT on the bulk path.
   static let rowsPerInsert = 32
   static let callColumns = 11
