@@ -104,7 +104,10 @@ def count_rows(db):
 
 
 def run_sender(port, count, rate):
-    out = subprocess.run([SENDER, str(port), str(count), str(rate)], capture_output=True, text=True, check=True).stdout
+    # As root the sender runs at nice -10, so that it keeps the asked rate while Vigil works on the
+    # same 2 cores: a harder test for the receiver, which must not fall behind the socket.
+    nice = ["nice", "-n", "-10"] if os.geteuid() == 0 else []
+    out = subprocess.run(nice + [SENDER, str(port), str(count), str(rate)], capture_output=True, text=True, check=True).stdout
     return int(out.split()[1]), float(out.split()[4])  # sent, seconds
 
 

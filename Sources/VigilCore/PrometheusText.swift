@@ -14,23 +14,9 @@ public struct PrometheusText {
   public mutating func sample(_ name: String, _ labels: [(String, String)] = [], _ value: Double) {
     text += name
     if !labels.isEmpty {
-      text += "{" + labels.map { "\($0.0)=\(Self.quote($0.1))" }.joined(separator: ",") + "}"
+      text += "{" + labels.map { "\($0.0)=\(LabelSetText.quote($0.1))" }.joined(separator: ",") + "}"
     }
     text += " " + Self.number(value) + "\n"
-  }
-
-  /// A label value with `\`, `"` and line feeds escaped.
-  static func quote(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-      switch c {
-      case "\\": out += "\\\\"
-      case "\"": out += "\\\""
-      case "\n": out += "\\n"
-      default: out.unicodeScalars.append(c)
-      }
-    }
-    return out + "\""
   }
 
   public static func number(_ v: Double) -> String {

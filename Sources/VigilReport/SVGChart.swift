@@ -43,11 +43,7 @@ enum SVGChart {
       svg +=
         "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(y(v) + 4))\" font-size=\"10\" text-anchor=\"end\" fill=\"#555\">\(e(format(v)))</text>\n"
     }
-    for k in 0...4 {
-      let t = fromMs + Int64(span * Double(k) / 4)
-      svg +=
-        "<text x=\"\(fmt(x(t)))\" y=\"\(fmt(height - bottom + 16))\" font-size=\"10\" text-anchor=\"middle\" fill=\"#555\">\(e(timeLabel(t, span: toMs - fromMs)))</text>\n"
-    }
+    svg += timeAxis(fromMs: fromMs, toMs: toMs, y: height - bottom + 16, x: x)
     if let threshold, threshold <= maxY {
       svg +=
         "<line x1=\"\(fmt(left))\" x2=\"\(fmt(width - right))\" y1=\"\(fmt(y(threshold)))\" y2=\"\(fmt(y(threshold)))\" stroke=\"#dc2626\" stroke-dasharray=\"5 4\"/>"
@@ -147,16 +143,21 @@ enum SVGChart {
       svg +=
         "<rect x=\"\(fmt(x0))\" y=\"\(fmt(y + 3))\" width=\"\(fmt(max(x1 - x0, 2)))\" height=\"13\" fill=\"\(color)\"><title>\(e(s.rule)) \(e(s.scope))</title></rect>\n"
     }
-    for k in 0...4 {
-      let t = fromMs + Int64(span * Double(k) / 4)
-      svg +=
-        "<text x=\"\(fmt(x(t)))\" y=\"\(fmt(h - 12))\" font-size=\"10\" text-anchor=\"middle\" fill=\"#555\">\(e(timeLabel(t, span: toMs - fromMs)))</text>\n"
-    }
+    svg += timeAxis(fromMs: fromMs, toMs: toMs, y: h - 12, x: x)
     if shown.isEmpty {
       svg +=
         "<text x=\"\(fmt(width / 2))\" y=\"\(fmt(top + 14))\" font-size=\"12\" text-anchor=\"middle\" fill=\"#888\">no alerts fired in this period</text>"
     }
     return svg + "</svg>"
+  }
+
+  /// Five time labels along the x axis, at `y`.
+  static func timeAxis(fromMs: Int64, toMs: Int64, y: Double, x: (Int64) -> Double) -> String {
+    (0...4).map { k in
+      let t = fromMs + Int64(Double(max(toMs - fromMs, 1)) * Double(k) / 4)
+      return "<text x=\"\(fmt(x(t)))\" y=\"\(fmt(y))\" font-size=\"10\" text-anchor=\"middle\" fill=\"#555\">"
+        + "\(HTMLText.escape(timeLabel(t, span: toMs - fromMs)))</text>\n"
+    }.joined()
   }
 
   /// 1, 2 or 5 times a power of ten, at or above `v` (at least a small positive number).

@@ -26,8 +26,7 @@ struct Check: AsyncParsableCommand {
   )
   var format: OutputFormat?
 
-  @Option(help: "How long to keep retrying failed deliveries before leaving them in the outbox.")
-  var sendTimeout = "20s"
+  @OptionGroup var delivery: DeliveryOptions
 
   @Flag(help: "Do not print the status table.")
   var quiet = false
@@ -38,9 +37,6 @@ struct Check: AsyncParsableCommand {
   func validate() throws {
     if let at, parseTime(at) == nil {
       throw ValidationError("--at '\(at)' is not an RFC 3339 time or Unix seconds")
-    }
-    if DurationText.parseMs(sendTimeout) == nil {
-      throw ValidationError("--send-timeout '\(sendTimeout)' is not a duration such as 20s")
     }
   }
 
@@ -72,7 +68,7 @@ struct Check: AsyncParsableCommand {
         store: database, steps: steps, nowMs: Store.wallClockMs(), endOfRun: true
       ).evaluation
       try await Delivering.run(
-        db: store.db, busyTimeout: store.busyTimeout, rules: rules, waitMs: DurationText.parseMs(sendTimeout)!
+        db: store.db, busyTimeout: store.busyTimeout, rules: rules, waitMs: delivery.waitMs
       )
     } catch {
       Console.error("\(error)")

@@ -1,3 +1,4 @@
+import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import VigilCore
@@ -61,4 +62,18 @@ enum Delivering {
       }
     }
   }
+}
+
+/// `--send-timeout`, shared by the commands that deliver what they queue.
+struct DeliveryOptions: ParsableArguments {
+  @Option(help: "How long to keep retrying failed deliveries before leaving them in the outbox.")
+  var sendTimeout = "20s"
+
+  func validate() throws {
+    if DurationText.parseMs(sendTimeout) == nil {
+      throw ValidationError("--send-timeout '\(sendTimeout)' is not a duration such as 20s")
+    }
+  }
+
+  var waitMs: Int64 { DurationText.parseMs(sendTimeout) ?? 20_000 }
 }

@@ -21,14 +21,7 @@ struct NotifyTest: AsyncParsableCommand {
   @Argument(help: "The receiver's name in the rules file.")
   var receiver: String
 
-  @Option(help: "How long to keep retrying a failed delivery.")
-  var sendTimeout = "10s"
-
-  func validate() throws {
-    if DurationText.parseMs(sendTimeout) == nil {
-      throw ValidationError("--send-timeout '\(sendTimeout)' is not a duration such as 10s")
-    }
-  }
+  @OptionGroup var delivery: DeliveryOptions
 
   func run() async throws {
     let rules = try AlertOutput.loadRules(rulesOptions.rules)
@@ -59,7 +52,7 @@ struct NotifyTest: AsyncParsableCommand {
       try database.enqueue([message], nowMs: now)
       let report = try await Delivering.run(
         db: store.db, busyTimeout: store.busyTimeout, rules: rules,
-        waitMs: DurationText.parseMs(sendTimeout)!,
+        waitMs: delivery.waitMs,
         only: [receiver])
       if report.delivered > 0 && report.retried + report.dead == 0 {
         Console.info("delivered to \(receiver)")

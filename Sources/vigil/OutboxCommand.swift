@@ -110,20 +110,13 @@ struct OutboxFlush: AsyncParsableCommand {
   @OptionGroup var store: StoreOptions
   @OptionGroup var rulesOptions: RulesOptions
 
-  @Option(help: "How long to keep retrying failed deliveries.")
-  var sendTimeout = "20s"
-
-  func validate() throws {
-    if DurationText.parseMs(sendTimeout) == nil {
-      throw ValidationError("--send-timeout '\(sendTimeout)' is not a duration such as 20s")
-    }
-  }
+  @OptionGroup var delivery: DeliveryOptions
 
   func run() async throws {
     let rules = try AlertOutput.loadRules(rulesOptions.rules)
     try await reportingAsyncErrors {
       let report = try await Delivering.run(
-        db: store.db, busyTimeout: store.busyTimeout, rules: rules, waitMs: DurationText.parseMs(sendTimeout)!
+        db: store.db, busyTimeout: store.busyTimeout, rules: rules, waitMs: delivery.waitMs
       )
       Console.info("delivered \(report.delivered), to retry \(report.retried), dead \(report.dead)")
       if report.retried + report.dead > 0 { throw ExitCode(1) }

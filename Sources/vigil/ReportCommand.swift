@@ -41,8 +41,7 @@ struct ReportCommand: AsyncParsableCommand {
   @Option(help: "Mail the report (HTML and text) to this email receiver of the rules file.")
   var email: String?
 
-  @Option(help: "How long to keep retrying the email before leaving it in the outbox.")
-  var sendTimeout = "20s"
+  @OptionGroup var delivery: DeliveryOptions
 
   func validate() throws {
     if since != nil && from != nil { throw ValidationError("give --since or --from, not both") }
@@ -51,9 +50,6 @@ struct ReportCommand: AsyncParsableCommand {
     }
     for (name, value) in [("--from", from), ("--to", to)] {
       if let value, parseTime(value) == nil { throw ValidationError("\(name) '\(value)' is not a time") }
-    }
-    if DurationText.parseMs(sendTimeout) == nil {
-      throw ValidationError("--send-timeout '\(sendTimeout)' is not a duration")
     }
   }
 
@@ -91,7 +87,7 @@ struct ReportCommand: AsyncParsableCommand {
       try database.enqueue([message], nowMs: now)
       let delivered = try await Delivering.run(
         db: store.db, busyTimeout: store.busyTimeout, rules: rules,
-        waitMs: DurationText.parseMs(sendTimeout)!,
+        waitMs: delivery.waitMs,
         only: [receiver.name])
       if delivered.delivered == 0 {
         Console.error(
