@@ -225,8 +225,6 @@ public struct URLParts: Sendable, Equatable {
   public var scheme: String
   public var host: String
   public var port: Int
-  /// Path and query, starting with `/`.
-  public var target: String
 
   public var hostPort: String {
     let defaultPort = scheme == "https" ? 443 : 80
@@ -249,9 +247,6 @@ public struct URLParts: Sendable, Equatable {
     let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
     var authority = rest[..<authorityEnd]
     if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-    target = authorityEnd == rest.endIndex ? "/" : String(rest[authorityEnd...])
-    if target.hasPrefix("?") { target = "/" + target }
-    if let hash = target.firstIndex(of: "#") { target = String(target[..<hash]) }
     if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
       host = String(authority[authority.index(after: authority.startIndex)..<close])
       let after = authority[authority.index(after: close)...]

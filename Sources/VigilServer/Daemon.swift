@@ -42,7 +42,6 @@ public enum Daemon {
         configuration: .init(address: .hostname(http.host, port: http.port), serverName: "vigil"),
         onServerRunning: { channel in
           let port = channel.localAddress?.port ?? http.port
-          state.withLock { state.httpPort = port }
           logger.info("http listening on \(HostPort(host: http.host, port: port))")
         },
         logger: logger)
@@ -67,10 +66,7 @@ public enum Daemon {
           "udp: the kernel granted a receive buffer of \(udp.receiveBufferBytes) bytes of the \(config.udpReceiveBufferBytes) asked for; bursts may be dropped (raise net.core.rmem_max, or run with CAP_NET_ADMIN)"
         )
       }
-      state.withLock {
-        state.udp = udp.counters
-        state.udpPort = udp.port
-      }
+      state.withLock { state.udp = udp.counters }
       logger.info(
         "udp listening on \(HostPort(host: address.host, port: udp.port)) (receive buffer \(udp.receiveBufferBytes) bytes)"
       )

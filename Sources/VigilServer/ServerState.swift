@@ -19,8 +19,6 @@ public final class ServerState: @unchecked Sendable {
   var lastLagMs: Int64 = 0
   var deliveries: [String: [String: Int64]] = [:]
   var udp: UDPCounters?
-  var udpPort: Int?
-  var httpPort: Int?
   let startedMs = Store.wallClockMs()
   /// Woken when calls are stored (the evaluation loop evaluates soon after), and when messages
   /// are queued (the delivery loop sends them).
@@ -69,9 +67,6 @@ public final class ServerState: @unchecked Sendable {
 
   /// Ready once the first evaluation has run (the database opened, the rules loaded, listeners bound).
   public var isReady: Bool { withLock { evaluations > 0 } }
-
-  /// The worst evaluation lag so far: how late an evaluation started after it was due.
-  public var worstLagMs: Int64 { withLock { maxLagMs } }
 }
 
 /// A signal one task sends and another waits for, with a timeout; signals sent while nobody

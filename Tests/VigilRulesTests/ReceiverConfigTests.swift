@@ -7,15 +7,6 @@ import VigilTestSupport
 
 /// Receivers, routing, delivery and includes in alerts.yaml.
 @Suite struct ReceiverConfigTests {
-  func errors(_ yaml: String) -> [String] {
-    do {
-      _ = try RulesLoader.load(yaml: yaml, file: "a.yaml")
-      return []
-    } catch {
-      return error.errors.map(\.description)
-    }
-  }
-
   let rule = "rules:\n  - {alert: A, metric: error_rate, threshold: 5%}\n"
 
   @Test func everyReceiverKeyIsRead() throws {

@@ -3,15 +3,17 @@ import VigilCore
 
 @testable import VigilRules
 
-@Suite struct RulesLoaderTests {
-  func errors(_ yaml: String) -> [String] {
-    do {
-      _ = try RulesLoader.load(yaml: yaml, file: "a.yaml")
-      return []
-    } catch {
-      return error.errors.map(\.description)
-    }
+/// The messages a rules file `a.yaml` with this text is refused with (none when it loads).
+func errors(_ yaml: String) -> [String] {
+  do {
+    _ = try RulesLoader.load(yaml: yaml, file: "a.yaml")
+    return []
+  } catch {
+    return error.errors.map(\.description)
   }
+}
+
+@Suite struct RulesLoaderTests {
 
   @Test func theShippedFileLoads() throws {
     let set = try RulesLoader.load(path: "alerts.yaml")
