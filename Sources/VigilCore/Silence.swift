@@ -24,7 +24,7 @@ public struct LabelMatcher: Sendable, Equatable, CustomStringConvertible {
     guard let at = chars.firstIndex(where: { $0 == "=" || $0 == "!" }), at > 0 else {
       throw MatcherError("'\(text)' is not a matcher such as provider=openai, alertname=~\"High.*\"")
     }
-    let name = String(chars[..<at]).trimmingCharacters(in: " ")
+    let name = Substring(String(chars[..<at])).trimmingSpaces()
     guard
       name.unicodeScalars.allSatisfy({
         $0 == "_" || ($0.isASCII && $0.properties.isAlphabetic) || ("0"..."9").contains($0)
@@ -36,7 +36,7 @@ public struct LabelMatcher: Sendable, Equatable, CustomStringConvertible {
       let op = [Operator.matches, .notMatches, .notEqual, .equal].first(where: { rest.hasPrefix($0.rawValue) }
       )
     else { throw MatcherError("'\(text)': expected =, !=, =~ or !~ after '\(name)'") }
-    var value = String(rest.dropFirst(op.rawValue.count)).trimmingCharacters(in: " ")
+    var value = rest.dropFirst(op.rawValue.count).trimmingSpaces()
     if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
       value = unescape(value.dropFirst().dropLast())
     }
@@ -117,11 +117,5 @@ public struct Silence: Sendable, Equatable {
   /// Whether this silence mutes an alert with `labels` at `atMs`.
   public func mutes(_ labels: [String: String], atMs: Int64) -> Bool {
     isActive(atMs: atMs) && matchers.allSatisfy { $0.matches(labels) }
-  }
-}
-
-extension String {
-  func trimmingCharacters(in c: Character) -> String {
-    String(drop { $0 == c }.reversed().drop { $0 == c }.reversed())
   }
 }

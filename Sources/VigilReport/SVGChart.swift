@@ -30,12 +30,7 @@ enum SVGChart {
     let span = Double(max(toMs - fromMs, 1))
     func x(_ t: Int64) -> Double { left + plotW * Double(t - fromMs) / span }
     func y(_ v: Double) -> Double { top + plotH * (1 - (maxY > 0 ? v / maxY : 0)) }
-    var svg = """
-      <svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 \(fmt(width)) \(fmt(height))" width="\(fmt(width))" height="\(fmt(height))" aria-label="\(e(title))">
-      <title>\(e(title))</title>
-      <text x="\(fmt(left))" y="16" font-size="13" font-weight="bold" fill="#111">\(e(title))</text>
-
-      """
+    var svg = header(title, height: height, titleX: left)
     for k in 0...4 {
       let v = maxY * Double(k) / 4
       svg +=
@@ -93,12 +88,7 @@ enum SVGChart {
     let maxV = bars.map(\.value).max() ?? 0
     let labelW = 170.0
     let plotW = width - labelW - 110
-    var svg = """
-      <svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 \(fmt(width)) \(fmt(h))" width="\(fmt(width))" height="\(fmt(h))" aria-label="\(e(title))">
-      <title>\(e(title))</title>
-      <text x="8" y="16" font-size="13" font-weight="bold" fill="#111">\(e(title))</text>
-
-      """
+    var svg = header(title, height: h, titleX: 8)
     for (i, b) in bars.enumerated() {
       let y = top + Double(i) * rowH
       let w = maxV > 0 ? plotW * b.value / maxV : 0
@@ -126,12 +116,7 @@ enum SVGChart {
     let plotW = width - labelW - right
     let span = Double(max(toMs - fromMs, 1))
     func x(_ t: Int64) -> Double { labelW + plotW * min(max(Double(t - fromMs) / span, 0), 1) }
-    var svg = """
-      <svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 \(fmt(width)) \(fmt(h))" width="\(fmt(width))" height="\(fmt(h))" aria-label="\(e(title))">
-      <title>\(e(title))</title>
-      <text x="8" y="16" font-size="13" font-weight="bold" fill="#111">\(e(title))</text>
-
-      """
+    var svg = header(title, height: h, titleX: 8)
     for (i, s) in shown.enumerated() {
       let y = top + Double(i) * rowH
       let color = s.severity == "critical" ? "#dc2626" : "#d97706"
@@ -149,6 +134,17 @@ enum SVGChart {
         "<text x=\"\(fmt(width / 2))\" y=\"\(fmt(top + 14))\" font-size=\"12\" text-anchor=\"middle\" fill=\"#888\">no alerts fired in this period</text>"
     }
     return svg + "</svg>"
+  }
+
+  /// The opening of a chart: its size, an accessible name, and the title drawn at `titleX`.
+  static func header(_ title: String, height h: Double, titleX: Double) -> String {
+    let e = HTMLText.escape
+    return """
+      <svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 \(fmt(width)) \(fmt(h))" width="\(fmt(width))" height="\(fmt(h))" aria-label="\(e(title))">
+      <title>\(e(title))</title>
+      <text x="\(fmt(titleX))" y="16" font-size="13" font-weight="bold" fill="#111">\(e(title))</text>
+
+      """
   }
 
   /// Five time labels along the x axis, at `y`.
