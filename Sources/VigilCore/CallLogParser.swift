@@ -65,26 +65,27 @@ public struct CallLogParser: Sendable {
 
   /// Parses one line given as bytes.
   public func parse(_ line: UnsafeRawBufferPointer) throws(RejectReason) -> CallRecord {
-    guard let base = line.baseAddress, line.count > 0 else {
-      throw RejectReason(.syntax, "empty line")
-    }
-    var reader = Reader(base: base.assumingMemoryBound(to: UInt8.self), count: line.count, keys: keys)
-    return try reader.parseRecord()
+    var batch = CallBatch()
+    try parse(line, into: &batch)
+    return batch.record(at: 0)
   }
 
-  /// Parses one line, reusing the strings of dimensions seen before (provider, model, ...), which
-  /// saves an allocation per field and makes later comparisons of equal values cheap.
-  public func parse(_ line: UnsafeRawBufferPointer, interning interner: inout StringInterner)
-    throws(RejectReason)
-    -> CallRecord
-  {
+  /// Parses one line into `batch`: on success the call is added (and counted in its rollup); on
+  /// failure the batch is as it was. This is the ingest path: no strings are made per line.
+  public func parse(_ line: UnsafeRawBufferPointer, into batch: inout CallBatch) throws(RejectReason) {
     guard let base = line.baseAddress, line.count > 0 else {
       throw RejectReason(.syntax, "empty line")
     }
-    return try withUnsafeMutablePointer(to: &interner) { pointer throws(RejectReason) in
-      var reader = Reader(base: base.assumingMemoryBound(to: UInt8.self), count: line.count, keys: keys)
-      reader.interner = pointer
-      return try reader.parseRecord()
+    let textBefore = batch.textCount
+    do throws(RejectReason) {
+      try withUnsafeMutablePointer(to: &batch) { pointer throws(RejectReason) in
+        var reader = Reader(
+          base: base.assumingMemoryBound(to: UInt8.self), count: line.count, keys: keys, batch: pointer)
+        try reader.parseRecord()
+      }
+    } catch {
+      batch.truncateText(to: textBefore)
+      throw error
     }
   }
 }
@@ -325,7 +326,8 @@ struct Reader {
   let n: Int
   var i = 0
   let keys: KeyPointers
-  var interner: UnsafeMutablePointer<StringInterner>?
+  /// Where the call goes: its text and dimension values are added as they are converted.
+  let batch: UnsafeMutablePointer<CallBatch>
   /// Scratch for unescaped strings and dotted key paths.
   var scratch: [UInt8] = []
 
@@ -336,10 +338,11 @@ struct Reader {
   /// Bit k set when `slots[k]` holds a value.
   var present: UInt64 = 0
 
-  init(base: UnsafePointer<UInt8>, count: Int, keys: KeyPointers) {
+  init(base: UnsafePointer<UInt8>, count: Int, keys: KeyPointers, batch: UnsafeMutablePointer<CallBatch>) {
     p = base
     n = count
     self.keys = keys
+    self.batch = batch
   }
 
   // MARK: Errors
@@ -725,7 +728,7 @@ struct Reader {
 
   // MARK: The record
 
-  mutating func parseRecord() throws(RejectReason) -> CallRecord {
+  mutating func parseRecord() throws(RejectReason) {
     skipWhitespace()
     guard i < n else { throw RejectReason(.syntax, "empty line") }
     guard p[i] == 123 else {
@@ -739,7 +742,7 @@ struct Reader {
     try parseObject(prefix: &path, depth: 0)
     skipWhitespace()
     guard i == n else { throw syntax("unexpected characters after the object") }
-    return try finish()
+    try finish()
   }
 
   /// Parses the object at `i`; keys are matched with `prefix` (a dotted path) in front.
@@ -806,16 +809,6 @@ struct Reader {
     }
   }
 
-  func string(_ s: Int, _ e: Int, _ escaped: Bool) -> String {
-    String(decoding: UnsafeBufferPointer(start: p + s, count: e - s), as: UTF8.self)
-  }
-
-  mutating func stringValue(_ s: Int, _ e: Int, _ escaped: Bool) -> String {
-    if !escaped { return string(s, e, false) }
-    unescape(s, e)
-    return String(decoding: scratch, as: UTF8.self)
-  }
-
   func wrongType(_ key: KeyInfo, _ value: Scalar, expected: String) -> RejectReason {
     RejectReason(
       .badValue,
@@ -848,7 +841,7 @@ struct Reader {
   }
 
   /// Converts the chosen value of one field; `value` is never `.absent` or `.null`.
-  mutating func convert(_ key: KeyInfo, _ value: Scalar, into r: inout CallRecord) throws(RejectReason) {
+  mutating func convert(_ key: KeyInfo, _ value: Scalar, into r: inout Draft) throws(RejectReason) {
     switch key.field {
     case .ts:
       switch value {
@@ -861,12 +854,12 @@ struct Reader {
           ms = Timestamp.parseRFC3339(UnsafeRawBufferPointer(start: p + s, count: e - s))
         }
         guard let ms else { throw outOfRange(key, "not an RFC 3339 timestamp") }
-        r.timestampMs = ms
+        r.row.timestampMs = ms
       case .integer, .double:
         let d = try number(key, value)
         let ms = d >= 1e12 ? d : d * 1000
         guard ms >= 0, ms <= Double(Timestamp.maxMs) else { throw outOfRange(key, "timestamp out of range") }
-        r.timestampMs = Int64(ms)
+        r.row.timestampMs = Int64(ms)
       default: throw wrongType(key, value, expected: "an RFC 3339 string or epoch seconds/milliseconds")
       }
     case .status:
@@ -874,55 +867,70 @@ struct Reader {
       guard v == 0 || (100...599).contains(v) else {
         throw outOfRange(key, "status \(v) is not 0 or 100-599")
       }
-      r.status = Int(v)
+      r.row.status = Int16(v)
     case .latency:
       var d = try number(key, value)
       if key.conversion == .secondsToMs { d *= 1000 }
       guard d >= 0 else { throw outOfRange(key, "must not be negative") }
-      r.latencyMs = d
+      CallRow.put(d, &r.row.latencyMs, .latency, &r.row.flags)
     case .attempt, .maxAttempts:
       var v = try integer(key, value)
       if key.conversion == .plusOne { v += 1 }
       guard v >= 1, v <= Int32.max else { throw outOfRange(key, "must be 1 or more") }
-      if key.field == .attempt { r.attempt = Int(v) } else { r.maxAttempts = Int(v) }
+      if key.field == .attempt { r.row.attempt = Int32(v) } else { r.row.maxAttempts = Int32(v) }
     case .exhausted:
       guard case .bool(let b) = value else { throw wrongType(key, value, expected: "a boolean") }
-      r.retriesExhausted = b
+      if b { r.row.flags.insert(.exhausted) }
     case .retryAfter:
       let d = try number(key, value)
       guard d >= 0 else { throw outOfRange(key, "must not be negative") }
-      r.retryAfterS = d
-    case .rlRequests: r.rateLimitRemainingRequests = try integer(key, value)
-    case .rlTokens: r.rateLimitRemainingTokens = try integer(key, value)
-    case .promptTokens: r.promptTokens = try integer(key, value)
-    case .completionTokens: r.completionTokens = try integer(key, value)
+      CallRow.put(d, &r.row.retryAfterS, .retryAfter, &r.row.flags)
+    case .rlRequests:
+      CallRow.put(
+        try integer(key, value), &r.row.rateLimitRemainingRequests, .rateLimitRequests, &r.row.flags)
+    case .rlTokens:
+      CallRow.put(try integer(key, value), &r.row.rateLimitRemainingTokens, .rateLimitTokens, &r.row.flags)
+    case .promptTokens: CallRow.put(try integer(key, value), &r.row.promptTokens, .promptTokens, &r.row.flags)
+    case .completionTokens:
+      CallRow.put(try integer(key, value), &r.row.completionTokens, .completionTokens, &r.row.flags)
     case .provider, .model, .errorType, .errorCode, .requestID, .app, .env, .endpoint:
       guard case .string(let s, let e, let esc) = value else {
         throw wrongType(key, value, expected: "a string")
       }
-      let text =
-        if let interner, !esc, key.field != .requestID {
-          interner.pointee.string(UnsafeRawBufferPointer(start: p + s, count: e - s))
-        } else {
-          stringValue(s, e, esc)
-        }
-      switch key.field {
-      case .provider: r.provider = text
-      case .model: r.model = text
-      case .errorType: r.errorType = text
-      case .errorCode: r.errorCode = text
-      case .requestID: r.requestID = text
-      case .app: r.app = text
-      case .env: r.env = text
-      default: r.endpoint = text
+      if esc {
+        unescape(s, e)
+        let unescaped = scratch
+        unescaped.withUnsafeBytes { store(key.field, $0, into: &r) }
+      } else {
+        store(key.field, UnsafeRawBufferPointer(start: p + s, count: e - s), into: &r)
       }
+    }
+  }
+
+  /// Stores a string field: a dimension is interned, other text appended to the batch's.
+  @inline(__always) func store(_ field: Field, _ bytes: UnsafeRawBufferPointer, into r: inout Draft) {
+    switch field {
+    case .provider: r.provider = batch.pointee.intern(bytes)
+    case .model: r.model = batch.pointee.intern(bytes)
+    case .app:
+      r.app = batch.pointee.intern(bytes)
+      r.row.flags.insert(.app)
+    case .env:
+      r.env = batch.pointee.intern(bytes)
+      r.row.flags.insert(.env)
+    case .endpoint:
+      r.endpoint = batch.pointee.intern(bytes)
+      r.row.flags.insert(.endpoint)
+    case .errorType: r.row.errorType = batch.pointee.appendText(bytes)
+    case .errorCode: r.row.errorCode = batch.pointee.appendText(bytes)
+    default: r.row.requestID = batch.pointee.appendText(bytes)
     }
   }
 
   /// Resolves every field from `slots`: the first alias (in priority order) that is present and
   /// not null; `fieldKeys` lists each field's aliases together, canonical first.
-  mutating func finish() throws(RejectReason) -> CallRecord {
-    var record = CallRecord(timestampMs: 0, status: 0)
+  mutating func finish() throws(RejectReason) {
+    var record = Draft()
     var seenTs = false
     var seenStatus = false
     // Keys of a field come together, canonical first, so the first present (and non-null) key of
@@ -949,36 +957,29 @@ struct Reader {
     guard seenStatus else {
       throw RejectReason(.missingField, "missing required field 'status' (or status_code, http_status)")
     }
-    return record
+    let quota = record.row.status == 429 && (isQuota(record.row.errorCode) || isQuota(record.row.errorType))
+    record.row.statusClass = UInt8(StatusClass(status: Int(record.row.status), quota: quota).index)
+    batch.pointee.add(
+      record.row, provider: record.provider, model: record.model, app: record.app, env: record.env,
+      endpoint: record.endpoint)
   }
-}
 
-/// A small cache of recently seen strings, so that a dimension's value is allocated once, not once
-/// per line. One per thread; it holds at most 256 strings.
-public struct StringInterner {
-  var slots = [(hash: UInt64, value: String)](repeating: (0, ""), count: 256)
-
-  public init() {}
-
-  mutating func string(_ bytes: UnsafeRawBufferPointer) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in bytes {
-      hash ^= UInt64(b)
-      hash = hash &* 0x0000_0100_0000_01b3
+  /// Whether a span of the batch's text is `insufficient_quota`.
+  func isQuota(_ span: TextSpan) -> Bool {
+    let word: StaticString = "insufficient_quota"
+    guard Int(span.count) == word.utf8CodeUnitCount else { return false }
+    return batch.pointee.text.withUnsafeBytes {
+      memcmp($0.baseAddress! + Int(span.offset), word.utf8Start, word.utf8CodeUnitCount) == 0
     }
-    let slot = Int(truncatingIfNeeded: (hash ^ hash >> 29) & 255)
-    return slots.withUnsafeMutableBufferPointer { table in
-      if table[slot].hash == hash {
-        var candidate = table[slot].value
-        let same = candidate.withUTF8 {
-          $0.count == bytes.count
-            && (bytes.count == 0 || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0)
-        }
-        if same { return candidate }
-      }
-      let value = String(decoding: bytes, as: UTF8.self)
-      table[slot] = (hash, value)
-      return value
-    }
+  }
+
+  /// A call being read: its row and the ids of its dimension values.
+  struct Draft {
+    var row = CallRow()
+    var provider = Dimensions.unknown
+    var model = Dimensions.unknown
+    var app = Dimensions.empty
+    var env = Dimensions.empty
+    var endpoint = Dimensions.empty
   }
 }

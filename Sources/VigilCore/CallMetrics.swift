@@ -32,29 +32,48 @@ public struct CallMetrics: Sendable {
   public init() {}
 
   public mutating func add(_ records: [CallRecord]) {
-    var lastKey: SeriesKey?
-    var current = Series()
-    for r in records {
-      let key = r.series
-      if key != lastKey {
-        if let lastKey { series[lastKey] = current }
-        current = series[key] ?? Series()
-        lastKey = key
-      }
-      current.attempts[CodeKey(status: r.status, statusClass: r.statusClass), default: 0] += 1
+    var batch = CallBatch()
+    for r in records { batch.add(r) }
+    add(batch)
+  }
+
+  /// Counts the calls of a batch, one series lookup per rollup slot.
+  public mutating func add(_ batch: CallBatch) {
+    var slots = [Series](repeating: Series(), count: batch.rollupKeys.count)
+    for r in batch.rows {
+      var current = slots[Int(r.slot)]
+      let status = Int(r.status)
+      let statusClass = StatusClass.allCases[Int(r.statusClass)]
+      current.attempts[CodeKey(status: status, statusClass: statusClass), default: 0] += 1
       if r.attempt == 1 { current.requests += 1 }
-      if r.retriesExhausted { current.exhausted += 1 }
-      current.promptTokens += r.promptTokens ?? 0
-      current.completionTokens += r.completionTokens ?? 0
-      if let ms = r.latencyMs {
-        let s = ms / 1000
+      if r.flags.contains(.exhausted) { current.exhausted += 1 }
+      current.promptTokens += r.promptTokens
+      current.completionTokens += r.completionTokens
+      if r.flags.contains(.latency) {
+        let s = r.latencyMs / 1000
         var i = 0
         while i < Self.latencyBounds.count && s > Self.latencyBounds[i] { i += 1 }
         current.latencyBuckets[i] += 1
         current.latencySumSeconds += s
         current.latencyCount += 1
       }
+      slots[Int(r.slot)] = current
     }
-    if let lastKey { series[lastKey] = current }
+    for (key, counted) in zip(batch.rollupKeys, slots) where !counted.attempts.isEmpty {
+      series[key.series, default: Series()].merge(counted)
+    }
+  }
+}
+
+extension CallMetrics.Series {
+  mutating func merge(_ other: Self) {
+    for (k, v) in other.attempts { attempts[k, default: 0] += v }
+    requests += other.requests
+    exhausted += other.exhausted
+    promptTokens += other.promptTokens
+    completionTokens += other.completionTokens
+    for i in latencyBuckets.indices { latencyBuckets[i] += other.latencyBuckets[i] }
+    latencySumSeconds += other.latencySumSeconds
+    latencyCount += other.latencyCount
   }
 }

@@ -35,25 +35,42 @@ public struct Rollup: Sendable {
 
   /// Counts one call.
   public mutating func add(_ r: CallRecord) {
+    add(
+      status: r.status, classIndex: r.statusClass.index, attempt: r.attempt, exhausted: r.retriesExhausted,
+      latencyMs: r.latencyMs, promptTokens: r.promptTokens ?? 0, completionTokens: r.completionTokens ?? 0)
+  }
+
+  /// Counts one call of a batch.
+  @inline(__always) public mutating func add(_ r: CallRow) {
+    add(
+      status: Int(r.status), classIndex: Int(r.statusClass), attempt: Int(r.attempt),
+      exhausted: r.flags.contains(.exhausted), latencyMs: r.flags.contains(.latency) ? r.latencyMs : nil,
+      promptTokens: r.promptTokens, completionTokens: r.completionTokens)
+  }
+
+  @inline(__always) mutating func add(
+    status: Int, classIndex: Int, attempt: Int, exhausted wasExhausted: Bool, latencyMs: Double?,
+    promptTokens prompt: Int64, completionTokens completion: Int64
+  ) {
     attempts += 1
-    if r.attempt == 1 { requests += 1 }
-    let isError = StatusClass.isError(r.status)
+    if attempt == 1 { requests += 1 }
+    let isError = StatusClass.isError(status)
     if isError { errors += 1 }
-    if r.status == 429 { status429 += 1 }
-    if r.status >= 500 && r.status <= 599 { status5xx += 1 }
-    if StatusClass.isAuth(r.status) { auth += 1 }
-    classes[r.statusClass.index] += 1
-    if r.retriesExhausted { exhausted += 1 }
-    if let l = r.latencyMs {
+    if status == 429 { status429 += 1 }
+    if status >= 500 && status <= 599 { status5xx += 1 }
+    if StatusClass.isAuth(status) { auth += 1 }
+    classes[classIndex] += 1
+    if wasExhausted { exhausted += 1 }
+    if let l = latencyMs {
       latency.record(l)
       latencySumMs += l
     }
-    let tokens = (r.promptTokens ?? 0) + (r.completionTokens ?? 0)
-    promptTokens += r.promptTokens ?? 0
-    completionTokens += r.completionTokens ?? 0
+    let tokens = prompt + completion
+    promptTokens += prompt
+    completionTokens += completion
     if isError { failedTokens += tokens }
-    if r.attempt > 1 { retryTokens += tokens }
-    codes.add(r.status)
+    if attempt > 1 { retryTokens += tokens }
+    codes.add(status)
   }
 
   /// Adds every count of `other`; the latency histogram only if `latency`.

@@ -16,10 +16,16 @@ public enum StatusClass: String, Sendable, CaseIterable, Codable {
   case network
 
   public init(status: Int, errorCode: String? = nil, errorType: String? = nil) {
+    self.init(
+      status: status,
+      quota: status == 429 && (errorCode == "insufficient_quota" || errorType == "insufficient_quota"))
+  }
+
+  /// The class of `status`; `quota` says that a 429 names `insufficient_quota`.
+  public init(status: Int, quota: Bool) {
     switch status {
     case 0, 408: self = .network
-    case 429:
-      self = errorCode == "insufficient_quota" || errorType == "insufficient_quota" ? .quota : .capacity
+    case 429: self = quota ? .quota : .capacity
     case 503, 529: self = .capacity
     case 400..<500: self = .client
     case 500..<600: self = .server

@@ -24,7 +24,6 @@ public struct IngestStats: Sendable, Equatable {
 /// Turns lines into a batch of calls and rejects for one source.
 struct LineProcessor {
   let parser = CallLogParser()
-  var interner = StringInterner()
   let source: String
   var batch: IngestBatch
   var lineNumber: Int64
@@ -51,7 +50,7 @@ struct LineProcessor {
       return
     }
     do {
-      batch.add(try parser.parse(line.bytes, interning: &interner))
+      try parser.parse(line.bytes, into: &batch.calls)
       stats.stored += 1
     } catch {
       reject(line, error)

@@ -17,7 +17,7 @@ public final class RollupRecorder: IngestSink, RollupSource {
     for (key, rollup) in zip(batch.rollupKeys, batch.rollupValues) {
       buckets[key.bucketMs, default: [:]][key.series, default: Rollup()].merge(rollup)
     }
-    calls += Int64(batch.records.count)
+    calls += Int64(batch.calls.count)
     rejects += batch.rejects
   }
 

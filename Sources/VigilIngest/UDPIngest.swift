@@ -138,7 +138,6 @@ public final class UDPIngest: @unchecked Sendable {
     stored: (IngestBatch) -> Void = { _ in }
   ) {
     let parser = CallLogParser()
-    var interner = StringInterner()
     var sequence: Int64 = 0
     while let chunks = backlog.take(upTo: maxBatchRecords) {
       defer { backlog.release(chunks) }
@@ -151,12 +150,12 @@ public final class UDPIngest: @unchecked Sendable {
             try sink.write(batch)
             break
           } catch {
-            warn("\(source): storing \(batch.records.count) records failed (\(error)); retrying")
+            warn("\(source): storing \(batch.calls.count) records failed (\(error)); retrying")
             usleep(delay)
             delay = min(delay * 2, 1_000_000)
           }
         }
-        counters.stored.add(Int64(batch.records.count), ordering: .relaxed)
+        counters.stored.add(Int64(batch.calls.count), ordering: .relaxed)
         counters.rejected.add(Int64(batch.rejects.count), ordering: .relaxed)
         counters.backlog.subtract(Int64(pending), ordering: .relaxed)
         stored(batch)
@@ -177,10 +176,10 @@ public final class UDPIngest: @unchecked Sendable {
             return
           }
           Self.parse(
-            datagram, sequence: sequence, parser: parser, interner: &interner, maxLineBytes: maxLineBytes,
+            datagram, sequence: sequence, parser: parser, maxLineBytes: maxLineBytes,
             into: &batch)
         }
-        if batch.records.count >= maxBatchRecords { commit() }
+        if batch.calls.count >= maxBatchRecords { commit() }
       }
       if pending > 0 || !batch.isEmpty { commit() }
     }
@@ -190,7 +189,6 @@ public final class UDPIngest: @unchecked Sendable {
   /// number (`offset`) and the line's number in it.
   static func parse(
     _ datagram: UnsafeRawBufferPointer, sequence: Int64, parser: CallLogParser,
-    interner: inout StringInterner,
     maxLineBytes: Int, into batch: inout IngestBatch
   ) {
     var start = 0
@@ -210,7 +208,7 @@ public final class UDPIngest: @unchecked Sendable {
               bytes: bytes))
         } else {
           do {
-            batch.add(try parser.parse(bytes, interning: &interner))
+            try parser.parse(bytes, into: &batch.calls)
           } catch {
             batch.rejects.append(
               Reject(source: source, offset: sequence, lineNumber: line, reason: error, bytes: bytes))

@@ -36,14 +36,14 @@ public final class ServerState: @unchecked Sendable {
   /// Counts a committed batch (`source`: `file` or `udp`).
   func stored(_ batch: IngestBatch, source: String) {
     withLock {
-      metrics.add(batch.records)
+      metrics.add(batch.calls)
       var s = ingest[source] ?? IngestStats()
-      s.stored += Int64(batch.records.count)
+      s.stored += Int64(batch.calls.count)
       s.rejected += Int64(batch.rejects.count)
-      s.lines += Int64(batch.records.count + batch.rejects.count)
+      s.lines += Int64(batch.calls.count + batch.rejects.count)
       ingest[source] = s
     }
-    if !batch.records.isEmpty { dataArrived.signal() }
+    if !batch.calls.isEmpty { dataArrived.signal() }
   }
 
   func evaluated(_ e: Evaluation?, atMs: Int64, seconds: Double, lagMs: Int64) {

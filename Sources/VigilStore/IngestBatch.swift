@@ -63,16 +63,8 @@ public struct Checkpoint: Sendable, Equatable {
 public struct IngestBatch: Sendable {
   /// The source name stored with each call.
   public var source: String
-  public var records: [CallRecord] = []
-  /// Each call's rollup (an index in `rollupKeys`), so that writers map a call to its series
-  /// once per rollup rather than once per call.
-  public private(set) var recordSlots: [Int32] = []
-  /// Rollup keys and values, in first-seen order.
-  public private(set) var rollupKeys: [RollupKey] = []
-  public private(set) var rollupValues: [Rollup] = []
-  var rollupIndex: [RollupKey: Int] = [:]
-  /// The rollups used last, searched before the dictionary: lines of one bucket share a few series.
-  var recent: [Int] = []
+  /// The calls and their rollups.
+  public var calls: CallBatch
   public var rejects: [Reject] = []
   /// The position after this batch; committed in the same transaction as the rows.
   public var checkpoint: Checkpoint?
@@ -80,43 +72,16 @@ public struct IngestBatch: Sendable {
   /// A batch for `source`; `capacity` reserves room for that many calls (no regrowth while adding).
   public init(source: String, capacity: Int = 0) {
     self.source = source
-    if capacity > 0 {
-      records.reserveCapacity(capacity)
-      recordSlots.reserveCapacity(capacity)
-    }
+    calls = CallBatch(capacity: capacity)
   }
 
   /// Adds one call and counts it in its rollup.
-  public mutating func add(_ record: CallRecord) {
-    let bucket = RollupKey.bucket(of: record.timestampMs)
-    var slot = -1
-    for index in recent {
-      let key = rollupKeys[index]
-      if key.bucketMs == bucket, key.series.provider == record.provider, key.series.model == record.model,
-        key.series.app == (record.app ?? ""), key.series.env == (record.env ?? ""),
-        key.series.endpoint == (record.endpoint ?? "")
-      {
-        slot = index
-        break
-      }
-    }
-    if slot < 0 {
-      let key = RollupKey(bucketMs: bucket, series: record.series)
-      if let index = rollupIndex[key] {
-        slot = index
-      } else {
-        slot = rollupKeys.count
-        rollupIndex[key] = slot
-        rollupKeys.append(key)
-        rollupValues.append(Rollup())
-      }
-      if recent.count >= 16 { recent.removeLast() }
-      recent.insert(slot, at: 0)
-    }
-    rollupValues[slot].add(record)
-    records.append(record)
-    recordSlots.append(Int32(slot))
-  }
+  public mutating func add(_ record: CallRecord) { calls.add(record) }
 
-  public var isEmpty: Bool { records.isEmpty && rejects.isEmpty && checkpoint == nil }
+  /// The calls as records (tests and small batches; the store reads rows).
+  public var records: [CallRecord] { calls.records }
+  public var rollupKeys: [RollupKey] { calls.rollupKeys }
+  public var rollupValues: [Rollup] { calls.rollupValues }
+
+  public var isEmpty: Bool { calls.isEmpty && rejects.isEmpty && checkpoint == nil }
 }

@@ -19,7 +19,8 @@ extension Store {
   }
 
   func writeCalls(_ batch: IngestBatch) throws(StoreError) {
-    guard !batch.records.isEmpty else { return }
+    let calls = batch.calls
+    guard !calls.isEmpty else { return }
     let source = try sourceID(batch.source)
     let columns =
       "ts, series, status, latency_ms, attempt, max_attempts, exhausted, request_id, prompt_tokens, completion_tokens, detail"
@@ -31,52 +32,58 @@ extension Store {
           + Array(repeating: row, count: Self.rowsPerInsert).joined(separator: ", "))
       insertCall = try connection.prepare("INSERT INTO calls(\(columns)) VALUES \(row)")
     }
+    // Series ids per rollup slot: one lookup per series and bucket, not per call.
+    seriesOfSlots.removeAll(keepingCapacity: true)
+    for key in calls.rollupKeys { seriesOfSlots.append(try seriesID(key.series)) }
+    // The rare fields as JSON, for the calls that have any, in a buffer of their own.
     var minTs = Int64.max
     var maxTs = Int64.min
-    // Series ids per rollup slot: one lookup per series and bucket, not per call.
-    var slotSeries = [Int64](repeating: -1, count: batch.rollupKeys.count)
-    seriesOfRows.removeAll(keepingCapacity: true)
-    seriesOfRows.append(contentsOf: repeatElement(0, count: batch.records.count))
-    for k in 0..<batch.records.count {
-      let slot = Int(batch.recordSlots[k])
-      if slotSeries[slot] < 0 { slotSeries[slot] = try seriesID(batch.rollupKeys[slot].series) }
-      seriesOfRows[k] = slotSeries[slot]
-      let ts = batch.records[k].timestampMs
-      minTs = min(minTs, ts)
-      maxTs = max(maxTs, ts)
+    details.bytes.removeAll(keepingCapacity: true)
+    detailSpans.removeAll(keepingCapacity: true)
+    detailSpans.append(contentsOf: repeatElement(.null, count: calls.count))
+    calls.rows.withUnsafeBufferPointer { rows in
+      for k in 0..<rows.count {
+        minTs = min(minTs, rows[k].timestampMs)
+        maxTs = max(maxTs, rows[k].timestampMs)
+        if rows[k].hasDetail {
+          self.detailSpans[k] = self.details.append(Self.detail(of: rows[k], in: calls))
+        }
+      }
     }
     let firstID = (try connection.scalar("SELECT coalesce(max(id), 0) FROM calls") ?? 0) + 1
-    // The request ids and details, back to back in one buffer that outlives the inserts, so
-    // SQLite can take them without copying each one.
-    text.bytes.removeAll(keepingCapacity: true)
-    textSpans.removeAll(keepingCapacity: true)
-    textSpans.append(contentsOf: repeatElement(.null, count: batch.records.count * 2))
-    for k in 0..<batch.records.count {
-      if let id = batch.records[k].requestID { textSpans[2 * k] = text.append(id) }
-      if let d = Self.detail(of: batch.records[k]) { textSpans[2 * k + 1] = text.append(d) }
-    }
-    let (seriesOfRows, textSpans) = (self.seriesOfRows, self.textSpans)
-    try text.bytes.withUnsafeBufferPointer { arena throws(StoreError) in
-      try batch.records.withUnsafeBufferPointer { records throws(StoreError) in
-        var k = 0
-        let bulk = insertCalls!
-        while k + Self.rowsPerInsert <= records.count {
-          for j in 0..<Self.rowsPerInsert {
-            Self.bindCall(
-              records[k + j], series: seriesOfRows[k + j], id: textSpans[2 * (k + j)],
-              detail: textSpans[2 * (k + j) + 1], arena: arena, to: bulk, at: Int32(j * Self.callColumns + 1))
+    let (series, spans) = (self.seriesOfSlots, self.detailSpans)
+    try calls.text.withUnsafeBufferPointer { text throws(StoreError) in
+      try details.bytes.withUnsafeBufferPointer { detailText throws(StoreError) in
+        try calls.rows.withUnsafeBufferPointer { rows throws(StoreError) in
+          func bind(_ k: Int, to s: Statement, at i: Int32) {
+            let r = rows[k]
+            let f = r.flags
+            s.bind(i, r.timestampMs)
+            s.bind(i + 1, series[Int(r.slot)])
+            s.bind(i + 2, Int64(r.status))
+            s.bind(i + 3, f.contains(.latency) ? r.latencyMs : nil)
+            s.bind(i + 4, Int64(r.attempt))
+            s.bind(i + 5, r.maxAttempts > 0 ? Int64(r.maxAttempts) : nil)
+            s.bind(i + 6, f.contains(.exhausted) ? 1 : 0)
+            s.bind(i + 7, staticText: r.requestID.pointer(in: text), count: Int(r.requestID.count))
+            s.bind(i + 8, f.contains(.promptTokens) ? r.promptTokens : nil)
+            s.bind(i + 9, f.contains(.completionTokens) ? r.completionTokens : nil)
+            let d = spans[k]
+            s.bind(i + 10, staticText: d.pointer(in: detailText), count: Int(d.count))
           }
-          try bulk.run()
-          k += Self.rowsPerInsert
-        }
-        let single = insertCall!
-        while k < records.count {
-          Self.bindCall(
-            records[k], series: seriesOfRows[k], id: textSpans[2 * k], detail: textSpans[2 * k + 1],
-            arena: arena,
-            to: single, at: 1)
-          try single.run()
-          k += 1
+          var k = 0
+          let bulk = insertCalls!
+          while k + Self.rowsPerInsert <= rows.count {
+            for j in 0..<Self.rowsPerInsert { bind(k + j, to: bulk, at: Int32(j * Self.callColumns + 1)) }
+            try bulk.run()
+            k += Self.rowsPerInsert
+          }
+          let single = insertCall!
+          while k < rows.count {
+            bind(k, to: single, at: 1)
+            try single.run()
+            k += 1
+          }
         }
       }
     }
@@ -86,38 +93,18 @@ extension Store {
     try chunk.run()
   }
 
-  /// Binds one call's 11 columns starting at parameter `i`; its request id and detail are spans of
-  /// `arena`.
-  @inline(__always)
-  static func bindCall(
-    _ r: borrowing CallRecord, series: Int64, id: TextArena.Span, detail: TextArena.Span,
-    arena: UnsafeBufferPointer<UInt8>, to s: Statement, at i: Int32
-  ) {
-    s.bind(i, r.timestampMs)
-    s.bind(i + 1, series)
-    s.bind(i + 2, Int64(r.status))
-    s.bind(i + 3, r.latencyMs)
-    s.bind(i + 4, Int64(r.attempt))
-    s.bind(i + 5, r.maxAttempts.map(Int64.init))
-    s.bind(i + 6, r.retriesExhausted ? 1 : 0)
-    s.bind(i + 7, staticText: id.pointer(in: arena), count: Int(id.count))
-    s.bind(i + 8, r.promptTokens)
-    s.bind(i + 9, r.completionTokens)
-    s.bind(i + 10, staticText: detail.pointer(in: arena), count: Int(detail.count))
-  }
-
-  /// The rare fields as a JSON object, or nil when the call has none of them.
-  static func detail(of r: borrowing CallRecord) -> String? {
-    guard
-      r.errorType != nil || r.errorCode != nil || r.retryAfterS != nil || r.rateLimitRemainingRequests != nil
-        || r.rateLimitRemainingTokens != nil
-    else { return nil }
+  /// The rare fields of a call as a JSON object (the `detail` column).
+  static func detail(of r: CallRow, in calls: CallBatch) -> String {
     var parts: [String] = []
-    if let v = r.errorType { parts.append("\"error_type\":\(JSONText.quote(v))") }
-    if let v = r.errorCode { parts.append("\"error_code\":\(JSONText.quote(v))") }
-    if let v = r.retryAfterS { parts.append("\"retry_after_s\":\(JSONText.number(v))") }
-    if let v = r.rateLimitRemainingRequests { parts.append("\"ratelimit_remaining_requests\":\(v)") }
-    if let v = r.rateLimitRemainingTokens { parts.append("\"ratelimit_remaining_tokens\":\(v)") }
+    if let v = calls.string(r.errorType) { parts.append("\"error_type\":\(JSONText.quote(v))") }
+    if let v = calls.string(r.errorCode) { parts.append("\"error_code\":\(JSONText.quote(v))") }
+    if r.flags.contains(.retryAfter) { parts.append("\"retry_after_s\":\(JSONText.number(r.retryAfterS))") }
+    if r.flags.contains(.rateLimitRequests) {
+      parts.append("\"ratelimit_remaining_requests\":\(r.rateLimitRemainingRequests)")
+    }
+    if r.flags.contains(.rateLimitTokens) {
+      parts.append("\"ratelimit_remaining_tokens\":\(r.rateLimitRemainingTokens)")
+    }
     return "{" + parts.joined(separator: ",") + "}"
   }
 
@@ -245,29 +232,23 @@ extension Store {
   }
 }
 
-/// Strings back to back in one growing buffer, addressed by offset and length.
+/// Strings back to back in one growing buffer, addressed by span.
 struct TextArena {
   var bytes: [UInt8] = []
 
-  struct Span {
-    var offset: Int32
-    var count: Int32
-    static let null = Span(offset: -1, count: 0)
-
-    /// Where the span starts in `arena`; nil for a NULL value.
-    @inline(__always) func pointer(in arena: UnsafeBufferPointer<UInt8>) -> UnsafePointer<UInt8>? {
-      guard offset >= 0 else { return nil }
-      // An empty string at the end of the buffer still needs a valid address.
-      return count == 0 ? emptyText : arena.baseAddress! + Int(offset)
-    }
-  }
-
-  init(capacity: Int) { bytes.reserveCapacity(max(capacity, 1)) }
-
-  mutating func append(_ s: String) -> Span {
+  mutating func append(_ s: String) -> TextSpan {
     let offset = Int32(bytes.count)
     bytes.append(contentsOf: s.utf8)
-    return Span(offset: offset, count: Int32(bytes.count) - offset)
+    return TextSpan(offset: offset, count: Int32(bytes.count) - offset)
+  }
+}
+
+extension TextSpan {
+  /// Where the span starts in `arena`; nil for a NULL value.
+  @inline(__always) func pointer(in arena: UnsafeBufferPointer<UInt8>) -> UnsafePointer<UInt8>? {
+    guard !isNull else { return nil }
+    // An empty string at the end of the buffer still needs a valid address.
+    return count == 0 ? emptyText : arena.baseAddress! + Int(offset)
   }
 }
 

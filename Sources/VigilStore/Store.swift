@@ -31,9 +31,9 @@ public final class Store {
   var insertCall: Statement?
   /// Buffers of the insert path, kept between batches: fresh ones would be new memory (page faults)
   /// for every batch.
-  var seriesOfRows: [Int64] = []
-  var textSpans: [TextArena.Span] = []
-  var text = TextArena(capacity: 0)
+  var seriesOfSlots: [Int64] = []
+  var detailSpans: [TextSpan] = []
+  var details = TextArena()
   /// Rows per multi-row INSERT on the bulk path.
   static let rowsPerInsert = 32
   static let callColumns = 11

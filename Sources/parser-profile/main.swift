@@ -14,7 +14,7 @@ guard CommandLine.arguments.count == 2, let bytes = FileContents.read(CommandLin
 var t0 = timespec()
 clock_gettime(CLOCK_MONOTONIC, &t0)
 let parser = CallLogParser()
-var interner = StringInterner()
+var batch = CallBatch()
 var ok = 0
 var lines = 0
 bytes.withUnsafeBytes { all in
@@ -22,8 +22,9 @@ bytes.withUnsafeBytes { all in
   while start < all.count {
     var end = start
     while end < all.count && all[end] != 10 { end += 1 }
-    if (try? parser.parse(UnsafeRawBufferPointer(rebasing: all[start..<end]), interning: &interner)) != nil {
+    if (try? parser.parse(UnsafeRawBufferPointer(rebasing: all[start..<end]), into: &batch)) != nil {
       ok += 1
+      if batch.count >= 65536 { batch = CallBatch() }
     }
     lines += 1
     start = end + 1

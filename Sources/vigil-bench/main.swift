@@ -46,7 +46,7 @@ func seed(_ db: String, _ calls: Int, _ rate: Double) throws {
       CallRecord(
         timestampMs: start + Int64(Double(i) / rate * 1000), status: status, provider: p.0,
         model: p.1[Int(rng.next() % UInt64(p.1.count))], latencyMs: latency, retriesExhausted: u < 0.002))
-    if batch.records.count == 50_000 {
+    if batch.calls.count == 50_000 {
       try store.write(batch)
       batch = IngestBatch(source: "seed")
     }

@@ -185,18 +185,37 @@ import Testing
     #expect(throws: RejectReason.self) { try parser.parse(deep) }
   }
 
-  @Test func internedParsingGivesTheSameRecords() throws {
-    var interner = StringInterner()
-    for line in [
-      #"{"ts":1,"status":200,"provider":"openai","model":"gpt-4o"}"#,
+  @Test func aBatchHoldsWhatEachLineParsedAloneGivesAndAFailedLineLeavesNoTrace() throws {
+    let lines = [
+      #"{"ts":1,"status":200,"provider":"openai","model":"gpt-4o","request_id":"r-1"}"#,
       #"{"ts":2,"status":500,"provider":"openai","model":"claude-3-5-sonnet-20241022","app":"a"}"#,
-      #"{"ts":3,"status":429,"provider":"","model":"gpt-4o"}"#,
-    ] {
+      // Fails on its last field, after its request id was read.
+      #"{"ts":3,"status":200,"request_id":"half-way","prompt_tokens":"x"}"#,
+      #"{"ts":4,"status":429,"provider":"","model":"gpt-4o","error":{"code":"insufficient_quota"}}"#,
+      // The same series as the first line, one name written with escapes.
+      #"{"ts":5,"status":200,"provider":"openai","model":"gpt-4o","app":""}"#,
+      #"{"ts":6,"status":503,"retry_after_s":2.5,"ratelimit_remaining_requests":0,"error_type":"overloaded"}"#,
+    ]
+    var batch = CallBatch()
+    var alone: [CallRecord] = []
+    for line in lines {
       var copy = line
-      let interned = try copy.withUTF8 { buf throws(RejectReason) in
-        try parser.parse(UnsafeRawBufferPointer(buf), interning: &interner)
+      let before = (batch.count, batch.text.count)
+      let parsed = copy.withUTF8 { (try? parser.parse(UnsafeRawBufferPointer($0), into: &batch)) != nil }
+      if parsed {
+        alone.append(try parser.parse(line))
+      } else {
+        #expect(batch.count == before.0 && batch.text.count == before.1)
       }
-      #expect(interned == (try parser.parse(line)))
     }
+    #expect(batch.count == 5)
+    #expect(batch.records == alone)
+    #expect(batch.records[2].statusClass == .quota)
+    #expect(batch.records[3].app == "" && batch.records[0].app == nil)
+    // Lines 1 and 5 share a series (app "" is no app) and a bucket: one rollup of two calls.
+    #expect(batch.rows[0].slot == batch.rows[3].slot)
+    #expect(batch.rollupValues[Int(batch.rows[0].slot)].attempts == 2)
+    #expect(batch.rollupValues.reduce(0) { $0 + $1.attempts } == 5)
+    #expect(batch.records[4].retryAfterS == 2.5 && batch.records[4].rateLimitRemainingRequests == 0)
   }
 }

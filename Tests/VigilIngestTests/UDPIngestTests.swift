@@ -9,11 +9,10 @@ import VigilTestSupport
 @Suite struct UDPIngestTests {
   @Test func aDatagramsLinesAreRecordsOrRejectsWithTheirPlace() {
     var batch = IngestBatch(source: "udp:test")
-    var interner = StringInterner()
     let text = LogFile.line(1) + "\n\n" + #"{"ts":1,"status":"x"}"# + "\r\n" + LogFile.line(2)
     Array(text.utf8).withUnsafeBytes {
       UDPIngest.parse(
-        $0, sequence: 7, parser: CallLogParser(), interner: &interner, maxLineBytes: 1 << 20, into: &batch)
+        $0, sequence: 7, parser: CallLogParser(), maxLineBytes: 1 << 20, into: &batch)
     }
     #expect(batch.records.map(\.requestID) == ["r1", "r2"])
     #expect(batch.rejects.count == 1)
