@@ -89,6 +89,9 @@ public struct CallBatch: Sendable {
   /// Rollup keys and values, in first-seen order; a row's `slot` indexes them.
   public private(set) var rollupKeys: [RollupKey] = []
   public private(set) var rollupValues: [Rollup] = []
+  /// The earliest and latest event time among the rows.
+  public private(set) var minTimestampMs = Int64.max
+  public private(set) var maxTimestampMs = Int64.min
   var slotKeys: [SlotKey] = []
   var slotIndex: [SlotKey: Int32] = [:]
   /// The slots used last, searched before the dictionary: lines of one bucket share a few series.
@@ -171,6 +174,8 @@ public struct CallBatch: Sendable {
       recent.insert(slot, at: 0)
     }
     row.slot = slot
+    minTimestampMs = min(minTimestampMs, row.timestampMs)
+    maxTimestampMs = max(maxTimestampMs, row.timestampMs)
     rollupValues[Int(slot)].add(row)
     rows.append(row)
   }

@@ -2,22 +2,31 @@
 public enum JSONText {
   /// A JSON string literal for `s`, with the escapes RFC 8259 requires.
   public static func quote(_ s: String) -> String {
-    var out = "\""
+    var out: [UInt8] = []
     out.reserveCapacity(s.utf8.count + 2)
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where scalar.value < 0x20:
-        let hex = String(scalar.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-      default: out.unicodeScalars.append(scalar)
+    appendQuoted(s.utf8, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// Appends the JSON string literal of `utf8` (valid UTF-8) to `out`.
+  public static func appendQuoted(_ utf8: some Sequence<UInt8>, to out: inout [UInt8]) {
+    let hex: StaticString = "0123456789abcdef"
+    out.append(34)
+    for b in utf8 {
+      switch b {
+      case 34: out += [92, 34]
+      case 92: out += [92, 92]
+      case 10: out += [92, 110]
+      case 13: out += [92, 114]
+      case 9: out += [92, 116]
+      case 0..<0x20:
+        out += [92, 117, 48, 48]
+        out.append(hex.utf8Start[Int(b >> 4)])
+        out.append(hex.utf8Start[Int(b & 15)])
+      default: out.append(b)
       }
     }
-    return out + "\""
+    out.append(34)
   }
 
   /// A JSON number: integers without a fraction, others in Swift's shortest round-trip form.

@@ -68,6 +68,9 @@ public struct IngestBatch: Sendable {
   public var rejects: [Reject] = []
   /// The position after this batch; committed in the same transaction as the rows.
   public var checkpoint: Checkpoint?
+  /// The `detail` column of each call (JSON of its rare fields, or NULL), once encoded.
+  var detailSpans: [TextSpan] = []
+  var detailText: [UInt8] = []
 
   /// A batch for `source`; `capacity` reserves room for that many calls (no regrowth while adding).
   public init(source: String, capacity: Int = 0) {
@@ -84,4 +87,56 @@ public struct IngestBatch: Sendable {
   public var rollupValues: [Rollup] { calls.rollupValues }
 
   public var isEmpty: Bool { calls.isEmpty && rejects.isEmpty && checkpoint == nil }
+
+  /// Whether ``encodeDetails()`` ran after the last call was added.
+  var detailsEncoded: Bool { detailSpans.count == calls.count }
+
+  /// Encodes the `detail` column of the calls that carry rare fields (error type and code,
+  /// Retry-After, rate-limit headers). The store does it for a batch that comes without; parser
+  /// threads call it first, so that the thread that writes does not have to.
+  public mutating func encodeDetails() {
+    detailSpans.removeAll(keepingCapacity: true)
+    detailText.removeAll(keepingCapacity: true)
+    detailSpans.reserveCapacity(calls.count)
+    let calls = self.calls
+    calls.text.withUnsafeBytes { text in
+      for row in calls.rows {
+        guard row.hasDetail else {
+          detailSpans.append(.null)
+          continue
+        }
+        let start = detailText.count
+        var separator: UInt8 = 123  // {
+        func key(_ name: StaticString) {
+          detailText.append(separator)
+          separator = 44  // ,
+          detailText.append(34)
+          detailText.append(
+            contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+          detailText += [34, 58]
+        }
+        func string(_ name: StaticString, _ span: TextSpan) {
+          guard !span.isNull else { return }
+          key(name)
+          JSONText.appendQuoted(text[Int(span.offset)..<Int(span.offset + span.count)], to: &detailText)
+        }
+        string("error_type", row.errorType)
+        string("error_code", row.errorCode)
+        if row.flags.contains(.retryAfter) {
+          key("retry_after_s")
+          detailText += JSONText.number(row.retryAfterS).utf8
+        }
+        if row.flags.contains(.rateLimitRequests) {
+          key("ratelimit_remaining_requests")
+          detailText += String(row.rateLimitRemainingRequests).utf8
+        }
+        if row.flags.contains(.rateLimitTokens) {
+          key("ratelimit_remaining_tokens")
+          detailText += String(row.rateLimitRemainingTokens).utf8
+        }
+        detailText.append(125)  // }
+        detailSpans.append(TextSpan(offset: Int32(start), count: Int32(detailText.count - start)))
+      }
+    }
+  }
 }

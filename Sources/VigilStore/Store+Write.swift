@@ -26,7 +26,7 @@ extension Store {
       "ts, series, status, latency_ms, attempt, max_attempts, exhausted, request_id, prompt_tokens, completion_tokens, detail"
     let row = "(" + Array(repeating: "?", count: Self.callColumns).joined(separator: ", ") + ")"
     if insertCalls == nil {
-      // Many rows per statement: one VDBE program run per 32 calls instead of per call.
+      // Many rows per statement: one VDBE program run per `rowsPerInsert` calls instead of per call.
       insertCalls = try connection.prepare(
         "INSERT INTO calls(\(columns)) VALUES "
           + Array(repeating: row, count: Self.rowsPerInsert).joined(separator: ", "))
@@ -35,25 +35,12 @@ extension Store {
     // Series ids per rollup slot: one lookup per series and bucket, not per call.
     seriesOfSlots.removeAll(keepingCapacity: true)
     for key in calls.rollupKeys { seriesOfSlots.append(try seriesID(key.series)) }
-    // The rare fields as JSON, for the calls that have any, in a buffer of their own.
-    var minTs = Int64.max
-    var maxTs = Int64.min
-    details.bytes.removeAll(keepingCapacity: true)
-    detailSpans.removeAll(keepingCapacity: true)
-    detailSpans.append(contentsOf: repeatElement(.null, count: calls.count))
-    calls.rows.withUnsafeBufferPointer { rows in
-      for k in 0..<rows.count {
-        minTs = min(minTs, rows[k].timestampMs)
-        maxTs = max(maxTs, rows[k].timestampMs)
-        if rows[k].hasDetail {
-          self.detailSpans[k] = self.details.append(Self.detail(of: rows[k], in: calls))
-        }
-      }
-    }
+    var batch = batch
+    if !batch.detailsEncoded { batch.encodeDetails() }
     let firstID = (try connection.scalar("SELECT coalesce(max(id), 0) FROM calls") ?? 0) + 1
-    let (series, spans) = (self.seriesOfSlots, self.detailSpans)
+    let (series, spans) = (self.seriesOfSlots, batch.detailSpans)
     try calls.text.withUnsafeBufferPointer { text throws(StoreError) in
-      try details.bytes.withUnsafeBufferPointer { detailText throws(StoreError) in
+      try batch.detailText.withUnsafeBufferPointer { detailText throws(StoreError) in
         try calls.rows.withUnsafeBufferPointer { rows throws(StoreError) in
           func bind(_ k: Int, to s: Statement, at i: Int32) {
             let r = rows[k]
@@ -89,23 +76,11 @@ extension Store {
     }
     let chunk = try connection.prepare(
       "INSERT INTO chunks(first_call, last_call, min_ts, max_ts, source) VALUES (?, ?, ?, ?, ?)")
-    try chunk.bind([.int(firstID), .int(connection.lastInsertRowID), .int(minTs), .int(maxTs), .int(source)])
+    try chunk.bind([
+      .int(firstID), .int(connection.lastInsertRowID), .int(calls.minTimestampMs), .int(calls.maxTimestampMs),
+      .int(source),
+    ])
     try chunk.run()
-  }
-
-  /// The rare fields of a call as a JSON object (the `detail` column).
-  static func detail(of r: CallRow, in calls: CallBatch) -> String {
-    var parts: [String] = []
-    if let v = calls.string(r.errorType) { parts.append("\"error_type\":\(JSONText.quote(v))") }
-    if let v = calls.string(r.errorCode) { parts.append("\"error_code\":\(JSONText.quote(v))") }
-    if r.flags.contains(.retryAfter) { parts.append("\"retry_after_s\":\(JSONText.number(r.retryAfterS))") }
-    if r.flags.contains(.rateLimitRequests) {
-      parts.append("\"ratelimit_remaining_requests\":\(r.rateLimitRemainingRequests)")
-    }
-    if r.flags.contains(.rateLimitTokens) {
-      parts.append("\"ratelimit_remaining_tokens\":\(r.rateLimitRemainingTokens)")
-    }
-    return "{" + parts.joined(separator: ",") + "}"
   }
 
   func mergeRollups(keys: [RollupKey], values: [Rollup]) throws(StoreError) {
@@ -229,17 +204,6 @@ extension Store {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-  }
-}
-
-/// Strings back to back in one growing buffer, addressed by span.
-struct TextArena {
-  var bytes: [UInt8] = []
-
-  mutating func append(_ s: String) -> TextSpan {
-    let offset = Int32(bytes.count)
-    bytes.append(contentsOf: s.utf8)
-    return TextSpan(offset: offset, count: Int32(bytes.count) - offset)
   }
 }
 

@@ -32,8 +32,6 @@ public final class Store {
   /// Buffers of the insert path, kept between batches: fresh ones would be new memory (page faults)
   /// for every batch.
   var seriesOfSlots: [Int64] = []
-  var detailSpans: [TextSpan] = []
-  var details = TextArena()
   /// Rows per multi-row INSERT on the bulk path.
   static let rowsPerInsert = 32
   static let callColumns = 11

@@ -99,6 +99,46 @@ import VigilTestSupport
     #expect(row.text(3) == "app.log")
   }
 
+  @Test func everyFieldComesBackThroughTheCallLogViewWhetherDetailsWereEncodedEarlyOrNot() throws {
+    let record = CallRecord(
+      timestampMs: 1_000, status: 429, provider: "openai", model: "gpt-4o", latencyMs: 12.5, attempt: 2,
+      maxAttempts: 3, retriesExhausted: true, errorType: "rate\"limit\\ \n\t é", errorCode: "c\u{1}",
+      requestID: "req-1", retryAfterS: 0.25, rateLimitRemainingRequests: 0, rateLimitRemainingTokens: 123_456,
+      promptTokens: 10, completionTokens: 0, app: "a", env: "e", endpoint: "/v1/chat")
+    let plain = CallRecord(timestampMs: 2_000, status: 200, provider: "openai", model: "gpt-4o")
+    for encodeFirst in [false, true] {
+      let dir = TemporaryDirectory()
+      let store = try Store(path: dir.file("v.db"))
+      var batch = IngestBatch(source: "app.log")
+      batch.add(record)
+      batch.add(plain)
+      if encodeFirst { batch.encodeDetails() }
+      try store.write(batch)
+      let s = try store.connection.prepare(
+        """
+        SELECT v.ts, v.status, provider, model, app, env, endpoint, v.latency_ms, v.attempt, v.max_attempts,
+          retries_exhausted, error_type, error_code, v.request_id, retry_after_s, ratelimit_remaining_requests,
+          ratelimit_remaining_tokens, v.prompt_tokens, v.completion_tokens, c.detail IS NULL
+        FROM call_log v JOIN calls c USING (id) ORDER BY id
+        """)
+      #expect(try s.step())
+      let back = CallRecord(
+        timestampMs: s.int64(0), status: Int(s.int64(1)), provider: s.text(2)!, model: s.text(3)!,
+        latencyMs: s.double(7), attempt: Int(s.int64(8)), maxAttempts: Int(s.int64(9)),
+        retriesExhausted: s.int64(10) == 1, errorType: s.text(11), errorCode: s.text(12),
+        requestID: s.text(13),
+        retryAfterS: s.double(14), rateLimitRemainingRequests: s.int64(15),
+        rateLimitRemainingTokens: s.int64(16),
+        promptTokens: s.int64(17), completionTokens: s.int64(18), app: s.text(4), env: s.text(5),
+        endpoint: s.text(6))
+      #expect(back == record)
+      #expect(s.int64(19) == 0)
+      #expect(try s.step())
+      #expect(s.isNull(7) && s.isNull(9) && s.isNull(11) && s.isNull(14) && s.isNull(17) && s.int64(19) == 1)
+      #expect(s.text(4) == "" && s.int64(8) == 1 && s.int64(10) == 0)
+    }
+  }
+
   @Test func statusCodesAndRetryTokensAreKeptPerRollupAndMerge() throws {
     let dir = TemporaryDirectory()
     let store = try Store(path: dir.file("v.db"))
