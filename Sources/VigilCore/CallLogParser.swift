@@ -79,9 +79,14 @@ public struct CallLogParser: Sendable {
     let textBefore = batch.textCount
     do throws(RejectReason) {
       try withUnsafeMutablePointer(to: &batch) { pointer throws(RejectReason) in
-        var reader = Reader(
-          base: base.assumingMemoryBound(to: UInt8.self), count: line.count, keys: keys, batch: pointer)
-        try reader.parseRecord()
+        // Scalars are plain values: this memory needs no initialization and no cleanup.
+        try withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Reader.maxKeys) {
+          values throws(RejectReason) in
+          var reader = Reader(
+            base: base.assumingMemoryBound(to: UInt8.self), count: line.count, keys: keys, batch: pointer,
+            values: values.baseAddress!)
+          try reader.parseRecord()
+        }
       }
     } catch {
       batch.truncateText(to: textBefore)
@@ -230,6 +235,7 @@ final class KeyTable: @unchecked Sendable {
       firstByLength[length] = k
     }
     keyCount = fieldKeys.count
+    precondition(keyCount <= Reader.maxKeys, "one bit of Reader.present per key path")
     keys = .allocate(capacity: keyCount)
     keys.initialize(
       from: fieldKeys.enumerated().map { KeyInfo(field: $1.field, conversion: $1.conversion, index: $0) },
@@ -331,18 +337,23 @@ struct Reader {
   /// Scratch for unescaped strings and dotted key paths.
   var scratch: [UInt8] = []
 
-  /// Where the last value of each key path of `fieldKeys` starts (the last duplicate wins), or -1;
+  /// The last value of each key path of `fieldKeys` (the last duplicate wins), scanned once;
   /// fields are resolved from these at the end, so that a canonical name beats an alias in any
-  /// order. Values are validated on the way and scanned again only when chosen.
-  var slots = InlineArray<48, Int32>(repeating: -1)
-  /// Bit k set when `slots[k]` holds a value.
+  /// order. Only the entries whose bit is set in `present` are initialized.
+  let values: UnsafeMutablePointer<Scalar>
   var present: UInt64 = 0
+  /// Key paths `values` has room for.
+  static let maxKeys = 64
 
-  init(base: UnsafePointer<UInt8>, count: Int, keys: KeyPointers, batch: UnsafeMutablePointer<CallBatch>) {
+  init(
+    base: UnsafePointer<UInt8>, count: Int, keys: KeyPointers, batch: UnsafeMutablePointer<CallBatch>,
+    values: UnsafeMutablePointer<Scalar>
+  ) {
     p = base
     n = count
     self.keys = keys
     self.batch = batch
+    self.values = values
   }
 
   // MARK: Errors
@@ -791,9 +802,15 @@ struct Reader {
         var sub = Array(UnsafeBufferPointer(start: p + ks, count: ke - ks))
         try parseObject(prefix: &sub, depth: depth + 1)
       } else if let fieldIndex {
-        slots[fieldIndex] = Int32(i)
+        let value: Scalar
+        if i < n, p[i] == 123 || p[i] == 91 {
+          value = p[i] == 123 ? .object : .array
+          try skipValue(depth: depth + 1)
+        } else {
+          value = try scanScalar()
+        }
+        (values + fieldIndex).initialize(to: value)
         present |= 1 << UInt64(fieldIndex)
-        try skipValue(depth: depth + 1)
       } else if !nested {
         try skipValue(depth: depth + 1)
       }
@@ -927,7 +944,7 @@ struct Reader {
     }
   }
 
-  /// Resolves every field from `slots`: the first alias (in priority order) that is present and
+  /// Resolves every field from `values`: the first alias (in priority order) that is present and
   /// not null; `fieldKeys` lists each field's aliases together, canonical first.
   mutating func finish() throws(RejectReason) {
     var record = Draft()
@@ -943,10 +960,10 @@ struct Reader {
       let key = keys.keys[k]
       let bit = UInt32(1) << UInt32(key.field.rawValue)
       // null counts as absent: the next alias may hold the value.
-      guard decided & bit == 0, p[Int(slots[k])] != 110 else { continue }
+      let value = values[k]
+      if case .null = value { continue }
+      guard decided & bit == 0 else { continue }
       decided |= bit
-      i = Int(slots[k])
-      let value = try scanScalar()
       try convert(key, value, into: &record)
       if key.field == .ts { seenTs = true }
       if key.field == .status { seenStatus = true }
