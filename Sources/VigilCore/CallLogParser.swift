@@ -79,8 +79,10 @@ public struct CallLogParser: Sendable {
     let textBefore = batch.textCount
     do throws(RejectReason) {
       try withUnsafeMutablePointer(to: &batch) { pointer throws(RejectReason) in
-        // Scalars are plain values: this memory needs no initialization and no cleanup.
-        try withUnsafeTemporaryAllocation(of: Scalar.self, capacity: Reader.maxKeys) {
+        // Scalars are plain values: this memory needs no initialization and no cleanup. It is on
+        // the stack while it takes at most 1 KiB (42 keys of 24 bytes); beyond that Swift asks the
+        // thread for its stack bounds first, which costs an allocation per line.
+        try withUnsafeTemporaryAllocation(of: Scalar.self, capacity: keys.keyCount) {
           values throws(RejectReason) in
           var reader = Reader(
             base: base.assumingMemoryBound(to: UInt8.self), count: line.count, keys: keys, batch: pointer,

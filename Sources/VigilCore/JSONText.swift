@@ -2,14 +2,15 @@
 public enum JSONText {
   /// A JSON string literal for `s`, with the escapes RFC 8259 requires.
   public static func quote(_ s: String) -> String {
+    var s = s
     var out: [UInt8] = []
     out.reserveCapacity(s.utf8.count + 2)
-    appendQuoted(s.utf8, to: &out)
+    s.withUTF8 { appendQuoted(UnsafeRawBufferPointer($0), to: &out) }
     return String(decoding: out, as: UTF8.self)
   }
 
   /// Appends the JSON string literal of `utf8` (valid UTF-8) to `out`.
-  public static func appendQuoted(_ utf8: some Sequence<UInt8>, to out: inout [UInt8]) {
+  public static func appendQuoted(_ utf8: UnsafeRawBufferPointer, to out: inout [UInt8]) {
     let hex: StaticString = "0123456789abcdef"
     out.append(34)
     for b in utf8 {

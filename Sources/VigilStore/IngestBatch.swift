@@ -118,7 +118,9 @@ public struct IngestBatch: Sendable {
         func string(_ name: StaticString, _ span: TextSpan) {
           guard !span.isNull else { return }
           key(name)
-          JSONText.appendQuoted(text[Int(span.offset)..<Int(span.offset + span.count)], to: &detailText)
+          JSONText.appendQuoted(
+            UnsafeRawBufferPointer(rebasing: text[Int(span.offset)..<Int(span.offset + span.count)]),
+            to: &detailText)
         }
         string("error_type", row.errorType)
         string("error_code", row.errorCode)
