@@ -10,6 +10,7 @@ extension Store {
   /// and the checkpoint. Either all of it is committed or none of it, so a crash between batches
   /// neither loses nor duplicates a line.
   public func write(_ batch: IngestBatch, nowMs: Int64 = Store.wallClockMs()) throws(StoreError) {
+    beforeWrite?()
     try connection.transaction { () throws(StoreError) in
       try writeCalls(batch)
       try mergeRollups(keys: batch.rollupKeys, values: batch.rollupValues)

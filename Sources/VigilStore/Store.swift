@@ -32,9 +32,15 @@ public final class Store {
   /// Buffers of the insert path, kept between batches: fresh ones would be new memory (page faults)
   /// for every batch.
   var seriesOfSlots: [Int64] = []
+  /// Runs before each ``write(_:nowMs:)``; a ``BackgroundCheckpointer`` waits here at times.
+  var beforeWrite: (() -> Void)?
   /// Rows per multi-row INSERT on the bulk path.
   static let rowsPerInsert = 32
   static let callColumns = 11
+
+  /// WAL pages after which a commit checkpoints: every ~64 MB rather than every 4 MB, for fewer
+  /// stalls in bulk imports (which checkpoint on another thread: ``BackgroundCheckpointer``).
+  public static let autoCheckpointPages: Int32 = 4000
 
   /// The schema version this build writes; `PRAGMA user_version` holds the database's.
   public static var schemaVersion: Int { migrations.count }
@@ -48,8 +54,7 @@ public final class Store {
     // Larger pages make bulk inserts cheaper; this only takes effect on a new, empty database.
     try connection.execute("PRAGMA page_size=16384")
     try enableWAL(busyTimeoutMs: busyTimeoutMs)
-    // Checkpoint the WAL every ~64 MB rather than every 4 MB: fewer stalls in bulk imports.
-    try connection.execute("PRAGMA wal_autocheckpoint=4000")
+    try connection.execute("PRAGMA wal_autocheckpoint=\(Self.autoCheckpointPages)")
     try connection.execute(
       "PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384; PRAGMA foreign_keys=OFF"
     )
