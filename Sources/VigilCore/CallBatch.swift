@@ -112,6 +112,9 @@ public struct CallBatch: Sendable {
     }
   }
 
+  /// The longest line the parser takes into a batch (1 GiB): text spans are 32-bit.
+  public static let maxLineBytes = 1 << 30
+
   public var count: Int { rows.count }
   public var isEmpty: Bool { rows.isEmpty }
 

@@ -76,6 +76,10 @@ public struct CallLogParser: Sendable {
     guard let base = line.baseAddress, line.count > 0 else {
       throw RejectReason(.syntax, "empty line")
     }
+    // A batch addresses its text with 32-bit offsets; ingestion's own limit is far lower.
+    guard line.count <= CallBatch.maxLineBytes else {
+      throw RejectReason(.tooLong, "line of \(line.count) bytes is longer than \(CallBatch.maxLineBytes)")
+    }
     let textBefore = batch.textCount
     do throws(RejectReason) {
       try withUnsafeMutablePointer(to: &batch) { pointer throws(RejectReason) in

@@ -235,7 +235,7 @@ public final class Follower {
       grew = true
       file.processor.stats.bytes += Int64(n)
       file.feedChunk(n)
-      if file.processor.batch.calls.count + file.processor.batch.rejects.count >= options.ingest.batchLines {
+      if file.processor.batch.isFull(lines: options.ingest.batchLines) {
         try commit(file, &stats)
       }
     }

@@ -147,7 +147,7 @@ extension Importer {
       position += Int64(n)
       processor.stats.bytes += Int64(n)
       splitter.feed(UnsafeRawBufferPointer(rebasing: buffer[..<n])) { processor.handle($0) }
-      if processor.batch.calls.count + processor.batch.rejects.count >= options.batchLines {
+      if processor.batch.isFull(lines: options.batchLines) {
         guard send(last: false) else { return false }
       }
     }

@@ -197,7 +197,7 @@ public final class Importer {
         if n == 0 { break }
         processor.stats.bytes += Int64(n)
         splitter.feed(UnsafeRawBufferPointer(rebasing: buffer[..<n])) { processor.handle($0) }
-        if processor.batch.calls.count + processor.batch.rejects.count >= options.batchLines {
+        if processor.batch.isFull(lines: options.batchLines) {
           guard send() else { return }
         }
       }

@@ -179,7 +179,7 @@ public final class UDPIngest: @unchecked Sendable {
             datagram, sequence: sequence, parser: parser, maxLineBytes: maxLineBytes,
             into: &batch)
         }
-        if batch.calls.count >= maxBatchRecords { commit() }
+        if batch.isFull(lines: maxBatchRecords) { commit() }
       }
       if pending > 0 || !batch.isEmpty { commit() }
     }

@@ -88,6 +88,16 @@ public struct IngestBatch: Sendable {
 
   public var isEmpty: Bool { calls.isEmpty && rejects.isEmpty && checkpoint == nil }
 
+  /// Text a batch may gather before it is written, whatever its line count: spans of the text
+  /// are 32-bit, and a batch is held in memory whole.
+  public static let maxTextBytes = 256 << 20
+
+  /// Whether the batch should be written now: it holds `lines` lines (calls and rejects), or
+  /// ``maxTextBytes`` of text.
+  public func isFull(lines: Int) -> Bool {
+    calls.count + rejects.count >= lines || calls.text.count >= Self.maxTextBytes
+  }
+
   /// Whether ``encodeDetails()`` ran after the last call was added.
   var detailsEncoded: Bool { detailSpans.count == calls.count }
 

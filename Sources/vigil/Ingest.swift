@@ -1,4 +1,5 @@
 import ArgumentParser
+import VigilCore
 import VigilIngest
 import VigilStore
 
@@ -42,7 +43,9 @@ struct Ingest: ParsableCommand {
 
   func validate() throws {
     guard !inputs.isEmpty else { throw ValidationError("name at least one FILE, or - for standard input") }
-    guard maxLineBytes >= 1024 else { throw ValidationError("--max-line-bytes must be at least 1024") }
+    guard maxLineBytes >= 1024, maxLineBytes <= CallBatch.maxLineBytes else {
+      throw ValidationError("--max-line-bytes must be between 1024 and \(CallBatch.maxLineBytes) (1 GiB)")
+    }
     guard pollInterval >= 10 else { throw ValidationError("--poll-interval must be at least 10 ms") }
     if follow && dryRun {
       throw ValidationError("--dry-run reads files once; it cannot be used with --follow")

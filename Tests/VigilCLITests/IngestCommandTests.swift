@@ -135,6 +135,11 @@ import VigilTestSupport
     let (status, _, err) = try VigilProcess.run(["ingest", "--follow", "-"])
     #expect(status != 0)
     #expect(err.contains("--follow watches files; it cannot follow stdin"))
+    for bytes in ["512", "2147483648"] {
+      let (status, _, err) = try VigilProcess.run(["ingest", "--max-line-bytes", bytes, "-"], stdin: "")
+      #expect(status != 0)
+      #expect(err.contains("--max-line-bytes must be between 1024 and 1073741824 (1 GiB)"))
+    }
   }
 }
 

@@ -139,6 +139,26 @@ import VigilTestSupport
     }
   }
 
+  @Test func aBatchIsFullAtItsLineCountOrItsTextLimitWhicheverComesFirst() {
+    var batch = IngestBatch(source: "a")
+    #expect(!batch.isFull(lines: 2))
+    batch.add(call(1_000, 200))
+    batch.rejects.append(
+      Reject(source: "a", offset: 0, lineNumber: 2, reason: RejectReason(.syntax, "bad"), line: "{"))
+    #expect(batch.isFull(lines: 2) && !batch.isFull(lines: 3))
+    // Few lines, but long request ids: full by text, so that 32-bit text offsets never overflow.
+    var long = IngestBatch(source: "a")
+    let id = String(repeating: "x", count: IngestBatch.maxTextBytes / 4)
+    for k in 0..<4 {
+      #expect(!long.isFull(lines: 1_000))
+      var r = call(Int64(k), 200)
+      r.requestID = id
+      long.add(r)
+    }
+    #expect(long.isFull(lines: 1_000))
+    #expect(long.records.last?.requestID?.count == id.count)
+  }
+
   @Test func statusCodesAndRetryTokensAreKeptPerRollupAndMerge() throws {
     let dir = TemporaryDirectory()
     let store = try Store(path: dir.file("v.db"))
