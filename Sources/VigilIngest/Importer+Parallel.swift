@@ -44,9 +44,7 @@ extension Importer {
           options: options, queue: queues[w])
       }
     }
-    // This thread writes and everything waits for it; WAL checkpoints go to another one.
-    let checkpointer =
-      options.dryRun ? nil : (store as? Store).flatMap { try? BackgroundCheckpointer(store: $0) }
+    let checkpointer = backgroundCheckpointer()
     defer {
       for q in queues { q.close() }
       for t in threads { t.join() }

@@ -128,6 +128,13 @@ public final class Importer {
     return result
   }
 
+  /// The thread that writes is the one everything waits for: WAL checkpoints go to another one
+  /// (none for a dry run or a sink that is not a database).
+  func backgroundCheckpointer() -> BackgroundCheckpointer? {
+    guard !options.dryRun, let database = store as? Store else { return nil }
+    return try? BackgroundCheckpointer(store: database)
+  }
+
   /// A batch, or the end of the producer's work.
   enum Message: Sendable {
     case batch(IngestBatch, IngestStats, position: Int64)
@@ -147,7 +154,11 @@ public final class Importer {
         source: source.value, name: name, identity: identity, finalLine: finalLine, options: options,
         queue: queue)
     }
-    defer { worker.join() }
+    let checkpointer = backgroundCheckpointer()
+    defer {
+      worker.join()
+      checkpointer?.stop()
+    }
     var total = IngestStats()
     while let message = queue.take() {
       switch message {
