@@ -161,3 +161,69 @@ func openSource(path: String) throws(IngestError) -> (any ByteSource, FileStat) 
   if path.hasSuffix(".gz") { return (try GzipFileSource(fd: fd, path: path), st) }
   return (PlainFileSource(fd: fd, path: path), st)
 }
+
+/// Reads another source ahead on a thread of its own, so that work the source does per byte
+/// (inflating a `.gz`) runs beside the parsing of what it produced. Takes over reading `source`:
+/// seek it first. ``close()`` stops the thread; the source's owner still closes the source.
+final class ReadAheadSource: ByteSource {
+  let source: any ByteSource
+  private let chunks = BlockingQueue<Result<[UInt8], IngestError>>(capacity: 4)
+  private var current: [UInt8] = []
+  private var used = 0
+  private var ended = false
+  private var thread: WorkerThread?
+
+  init(_ source: any ByteSource, chunkBytes: Int = 1 << 20) {
+    self.source = source
+    let chunks = self.chunks
+    let reading = SendableSource(source)
+    thread = WorkerThread {
+      while true {
+        var failure: IngestError?
+        let chunk = [UInt8](unsafeUninitializedCapacity: chunkBytes) { buffer, count in
+          do throws(IngestError) {
+            count = try reading.value.read(into: UnsafeMutableRawBufferPointer(buffer))
+          } catch {
+            failure = error
+            count = 0
+          }
+        }
+        if let failure {
+          _ = chunks.put(.failure(failure))
+          break
+        }
+        // An empty chunk is the end; a closed queue means the reader gave up.
+        guard chunks.put(.success(chunk)), !chunk.isEmpty else { break }
+      }
+    }
+  }
+
+  func read(into buffer: UnsafeMutableRawBufferPointer) throws(IngestError) -> Int {
+    while used == current.count {
+      guard !ended, let next = chunks.take() else { return 0 }
+      switch next {
+      case .success(let chunk):
+        if chunk.isEmpty { ended = true }
+        current = chunk
+        used = 0
+      case .failure(let error):
+        ended = true
+        throw error
+      }
+    }
+    let n = min(buffer.count, current.count - used)
+    current.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + used, byteCount: n) }
+    used += n
+    return n
+  }
+
+  func seek(to offset: Int64) throws(IngestError) -> Int64 {
+    throw IngestError("a read-ahead source cannot seek")
+  }
+
+  func close() {
+    chunks.close()
+    thread?.join()
+    thread = nil
+  }
+}

@@ -103,8 +103,11 @@ public final class Importer {
         notes: &result.notes)
       return result
     }
+    // Inflating costs about as much as parsing: a thread of its own for it.
+    let ahead = ReadAheadSource(source)
+    defer { ahead.close() }
     result.stats = try run(
-      source: SendableSource(source), name: path, identity: identity, finalLine: .storeIfValid,
+      source: SendableSource(ahead), name: path, identity: identity, finalLine: .storeIfValid,
       progress: progress.map { report in
         { report(IngestProgress(source: path, stats: $0, position: $1, total: total)) }
       },
