@@ -267,4 +267,26 @@ import Testing
     #expect(counts["accepted", default: 0] > 1000)
     #expect(counts["rejected", default: 0] > 3000)
   }
+
+  /// The ingest path parses every line into one batch: a line that fails half-way (after its
+  /// request id or a dimension was taken) must leave nothing behind for the lines after it.
+  @Test func oneBatchOfManyLinesHoldsExactlyWhatEachLineAloneGives() {
+    var rng = SplitMix(seed: 7)
+    let parser = CallLogParser()
+    var batch = CallBatch()
+    var alone: [CallRecord] = []
+    var failed = 0
+    for _ in 0..<3000 {
+      let generated = Array(Self.generate(&rng).utf8)
+      for line in [generated, Self.mutate(generated, &rng)] {
+        let single = line.withUnsafeBytes { b in try? parser.parse(b) }
+        let added = line.withUnsafeBytes { b in (try? parser.parse(b, into: &batch)) != nil }
+        #expect(added == (single != nil))
+        if let single { alone.append(single) } else { failed += 1 }
+      }
+    }
+    #expect(failed > 1000 && alone.count > 500, "failed \(failed), stored \(alone.count)")
+    #expect(batch.records == alone)
+    #expect(batch.rollupValues.reduce(0) { $0 + $1.attempts } == Int64(alone.count))
+  }
 }
