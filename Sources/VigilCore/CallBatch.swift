@@ -292,8 +292,11 @@ struct Dimensions: Sendable {
   @inline(__always) func equal(_ id: Int, _ value: UnsafeRawBufferPointer) -> Bool {
     let r = ranges[id]
     guard Int(r.count) == value.count else { return false }
-    return bytes.withUnsafeBytes { stored in
-      value.count == 0 || memcmp(stored.baseAddress! + Int(r.offset), value.baseAddress!, value.count) == 0
+    return bytes.withUnsafeBufferPointer { stored in
+      value.count == 0
+        || sameBytes(
+          stored.baseAddress! + Int(r.offset), value.baseAddress!.assumingMemoryBound(to: UInt8.self),
+          value.count)
     }
   }
 

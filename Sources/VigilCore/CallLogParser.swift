@@ -297,18 +297,44 @@ struct KeyPointers: @unchecked Sendable {
     while k < end {
       let e = entries[k]
       let q = bytes + e.offset
-      // Most candidates differ in their first or last byte: test those before the loop.
+      // Most candidates differ in their first or last byte: test those before the whole key.
       guard q[0] == first, q[n - 1] == last else {
         k += 1
         continue
       }
-      var j = 1
-      while j < n && q[j] == p[j] { j += 1 }
-      if j == n { return e.index }
+      if sameBytes(p, q, n) { return e.index }
       k += 1
     }
     return nil
   }
+}
+
+/// Whether `n` bytes at `a` and `b` are equal, a word at a time: the last word overlaps the one
+/// before it rather than going byte by byte. For the short keys and names of call logs this is
+/// several times cheaper than a call to `memcmp`.
+@inline(__always) func sameBytes(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+  let x = UnsafeRawPointer(a)
+  let y = UnsafeRawPointer(b)
+  if n >= 8 {
+    var j = 0
+    while j + 8 < n {
+      if x.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+        != y.loadUnaligned(fromByteOffset: j, as: UInt64.self)
+      {
+        return false
+      }
+      j += 8
+    }
+    return x.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+      == y.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+  }
+  if n >= 4 {
+    return x.loadUnaligned(as: UInt32.self) == y.loadUnaligned(as: UInt32.self)
+      && x.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+        == y.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+  }
+  for j in 0..<n where a[j] != b[j] { return false }
+  return true
 }
 
 /// A JSON value as far as the record needs it.
@@ -374,7 +400,8 @@ struct Reader {
   @inline(__always) mutating func skipWhitespace() {
     while i < n {
       let c = p[i]
-      guard c == 32 || c == 9 || c == 13 || c == 10 else { return }
+      // Most of the time the next byte is a token: one comparison says so.
+      guard c <= 32, c == 32 || c == 9 || c == 13 || c == 10 else { return }
       i += 1
     }
   }

@@ -20,8 +20,8 @@ var lines = 0
 bytes.withUnsafeBytes { all in
   var start = 0
   while start < all.count {
-    var end = start
-    while end < all.count && all[end] != 10 { end += 1 }
+    let newline = memchr(all.baseAddress! + start, 10, all.count - start)
+    let end = newline.map { all.baseAddress!.distance(to: UnsafeRawPointer($0)) } ?? all.count
     if (try? parser.parse(UnsafeRawBufferPointer(rebasing: all[start..<end]), into: &batch)) != nil {
       ok += 1
       if batch.count >= 65536 { batch = CallBatch() }

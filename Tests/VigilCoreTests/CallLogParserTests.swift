@@ -218,4 +218,22 @@ import Testing
     #expect(batch.rollupValues.reduce(0) { $0 + $1.attempts } == 5)
     #expect(batch.records[4].retryAfterS == 2.5 && batch.records[4].rateLimitRemainingRequests == 0)
   }
+
+  @Test func byteComparisonAgreesWithArraysAtEveryLengthAndEveryDifferingPosition() {
+    for n in 0...40 {
+      let a = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+      #expect(
+        a.withUnsafeBufferPointer { x in
+          a.withUnsafeBufferPointer { y in sameBytes(x.baseAddress!, y.baseAddress!, n) }
+        })
+      for k in 0..<n {
+        var b = a
+        b[k] ^= 0x20
+        let same = a.withUnsafeBufferPointer { x in
+          b.withUnsafeBufferPointer { y in sameBytes(x.baseAddress!, y.baseAddress!, n) }
+        }
+        #expect(!same, "length \(n), differing at \(k)")
+      }
+    }
+  }
 }
