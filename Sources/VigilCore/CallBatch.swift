@@ -142,8 +142,6 @@ public struct CallBatch: Sendable {
     if text.count > count { text.removeSubrange(count...) }
   }
 
-  var textCount: Int { text.count }
-
   /// Adds a row whose series is given by dimension ids, counting it in its rollup.
   mutating func add(
     _ row: CallRow, provider: Int32, model: Int32, app: Int32, env: Int32, endpoint: Int32

@@ -80,7 +80,7 @@ public struct CallLogParser: Sendable {
     guard line.count <= CallBatch.maxLineBytes else {
       throw RejectReason(.tooLong, "line of \(line.count) bytes is longer than \(CallBatch.maxLineBytes)")
     }
-    let textBefore = batch.textCount
+    let textBefore = batch.text.count
     do throws(RejectReason) {
       try withUnsafeMutablePointer(to: &batch) { pointer throws(RejectReason) in
         // Scalars are plain values: this memory needs no initialization and no cleanup. It is on

@@ -31,12 +31,6 @@ public struct CallMetrics: Sendable {
 
   public init() {}
 
-  public mutating func add(_ records: [CallRecord]) {
-    var batch = CallBatch()
-    for r in records { batch.add(r) }
-    add(batch)
-  }
-
   /// Counts the calls of a batch, one series lookup per rollup slot.
   public mutating func add(_ batch: CallBatch) {
     var slots = [Series](repeating: Series(), count: batch.rollupKeys.count)

@@ -12,34 +12,35 @@ extension Store {
   public func write(_ batch: IngestBatch, nowMs: Int64 = Store.wallClockMs()) throws(StoreError) {
     beforeWrite?()
     try connection.transaction { () throws(StoreError) in
-      try writeCalls(batch)
-      try mergeRollups(keys: batch.rollupKeys, values: batch.rollupValues)
+      // Series ids per rollup slot: one lookup per series and bucket, for calls and rollups alike.
+      var series: [Int64] = []
+      series.reserveCapacity(batch.calls.rollupKeys.count)
+      for key in batch.calls.rollupKeys { series.append(try seriesID(key.series)) }
+      try writeCalls(batch, seriesOfSlots: series)
+      try mergeRollups(keys: batch.calls.rollupKeys, values: batch.calls.rollupValues, seriesOfSlots: series)
       try writeRejects(batch.rejects, nowMs: nowMs)
       if let checkpoint = batch.checkpoint { try saveCheckpoint(checkpoint, nowMs: nowMs) }
     }
   }
 
-  func writeCalls(_ batch: IngestBatch) throws(StoreError) {
+  func writeCalls(_ batch: IngestBatch, seriesOfSlots series: [Int64]) throws(StoreError) {
+    guard !batch.calls.isEmpty else { return }
+    var batch = batch
+    if !batch.detailsEncoded { batch.encodeDetails() }
     let calls = batch.calls
-    guard !calls.isEmpty else { return }
     let source = try sourceID(batch.source)
-    let columns =
-      "ts, series, status, latency_ms, attempt, max_attempts, exhausted, request_id, prompt_tokens, completion_tokens, detail"
-    let row = "(" + Array(repeating: "?", count: Self.callColumns).joined(separator: ", ") + ")"
     if insertCalls == nil {
+      let columns =
+        "ts, series, status, latency_ms, attempt, max_attempts, exhausted, request_id, prompt_tokens, completion_tokens, detail"
+      let row = "(" + Array(repeating: "?", count: Self.callColumns).joined(separator: ", ") + ")"
       // Many rows per statement: one VDBE program run per `rowsPerInsert` calls instead of per call.
       insertCalls = try connection.prepare(
         "INSERT INTO calls(\(columns)) VALUES "
           + Array(repeating: row, count: Self.rowsPerInsert).joined(separator: ", "))
       insertCall = try connection.prepare("INSERT INTO calls(\(columns)) VALUES \(row)")
     }
-    // Series ids per rollup slot: one lookup per series and bucket, not per call.
-    seriesOfSlots.removeAll(keepingCapacity: true)
-    for key in calls.rollupKeys { seriesOfSlots.append(try seriesID(key.series)) }
-    var batch = batch
-    if !batch.detailsEncoded { batch.encodeDetails() }
     let firstID = (try connection.scalar("SELECT coalesce(max(id), 0) FROM calls") ?? 0) + 1
-    let (series, spans) = (self.seriesOfSlots, batch.detailSpans)
+    let spans = batch.detailSpans
     try calls.text.withUnsafeBufferPointer { text throws(StoreError) in
       try batch.detailText.withUnsafeBufferPointer { detailText throws(StoreError) in
         try calls.rows.withUnsafeBufferPointer { rows throws(StoreError) in
@@ -84,7 +85,7 @@ extension Store {
     try chunk.run()
   }
 
-  func mergeRollups(keys: [RollupKey], values: [Rollup]) throws(StoreError) {
+  func mergeRollups(keys: [RollupKey], values: [Rollup], seriesOfSlots: [Int64]) throws(StoreError) {
     guard !keys.isEmpty else { return }
     let select = try connection.prepare(
       "SELECT \(Self.rollupColumns) FROM rollups WHERE bucket = ? AND series = ?")
@@ -93,9 +94,9 @@ extension Store {
       INSERT OR REPLACE INTO rollups(bucket, series, \(Self.rollupColumns))
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """)
-    for (key, fresh) in zip(keys, values) {
-      let series = try seriesID(key.series)
-      var merged = fresh
+    for (slot, key) in keys.enumerated() {
+      let series = seriesOfSlots[slot]
+      var merged = values[slot]
       select.bind(1, key.bucketMs)
       select.bind(2, series)
       if try select.step() { merged.merge(Self.readRollup(select, from: 0, codes: true)) }

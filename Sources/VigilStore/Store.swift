@@ -29,9 +29,6 @@ public final class Store {
   /// Series by id, for reading rollups.
   var seriesNames: [Int64: SeriesKey] = [:]
   var insertCall: Statement?
-  /// Buffers of the insert path, kept between batches: fresh ones would be new memory (page faults)
-  /// for every batch.
-  var seriesOfSlots: [Int64] = []
   /// Runs before each ``write(_:nowMs:)``; a ``BackgroundCheckpointer`` waits here at times.
   var beforeWrite: (() -> Void)?
   /// Rows per multi-row INSERT on the bulk path.

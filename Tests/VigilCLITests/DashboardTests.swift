@@ -38,12 +38,7 @@ import VigilTestSupport
   @Test func theDashboardShowsTheFiringAlertWithNoConsoleMessage() async throws {
     let dir = TemporaryDirectory()
     ServeTests.rules(dir.file("alerts.yaml"))
-    let serve = try ServeProcess(
-      [
-        "--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml"), "--udp", "127.0.0.1:0", "--http",
-        "127.0.0.1:0",
-      ],
-      in: dir)
+    let serve = try ServeProcess(loopbackIn: dir)
     #expect(serve.waitUntilListening(), "\(serve.log)")
     // An incident on a provider whose name is markup, and healthy traffic elsewhere.
     let sender = UDPSender(port: serve.udpPort)

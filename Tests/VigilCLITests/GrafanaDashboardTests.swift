@@ -43,11 +43,7 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     // What /metrics serves, from a real scrape.
     ServeTests.rules(dir.file("alerts.yaml"))
-    let serve = try ServeProcess(
-      [
-        "--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml"), "--udp", "127.0.0.1:0", "--http",
-        "127.0.0.1:0",
-      ], in: dir)
+    let serve = try ServeProcess(loopbackIn: dir)
     #expect(serve.waitUntilListening(), "\(serve.log)")
     let scrape = try await serve.get("/metrics").body
     _ = serve.terminate()

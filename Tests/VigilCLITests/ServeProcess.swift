@@ -25,6 +25,16 @@ final class ServeProcess {
     try process.run()
   }
 
+  /// `vigil serve` on `dir`'s `v.db` and `alerts.yaml`, with UDP on 127.0.0.1, HTTP at `http`,
+  /// and `extra` arguments.
+  convenience init(loopbackIn dir: TemporaryDirectory, http: String = "127.0.0.1:0", _ extra: [String] = [])
+    throws
+  {
+    try self.init(
+      ["--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml"), "--udp", "127.0.0.1:0", "--http", http]
+        + extra, in: dir)
+  }
+
   var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
   var output: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
 

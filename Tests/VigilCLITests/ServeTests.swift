@@ -42,12 +42,7 @@ import VigilTestSupport
     let hook = try await RecordingHTTPServer()
     defer { Task { await hook.close() } }
     Self.rules(dir.file("alerts.yaml"), hook: hook.url())
-    let serve = try ServeProcess(
-      [
-        "--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml"), "--udp", "127.0.0.1:0", "--http",
-        "127.0.0.1:0",
-        "--follow", dir.file("logs/*.jsonl"),
-      ], in: dir)
+    let serve = try ServeProcess(loopbackIn: dir, ["--follow", dir.file("logs/*.jsonl")])
     try FileManager.default.createDirectory(atPath: dir.file("logs"), withIntermediateDirectories: true)
     #expect(serve.waitUntilListening(), "\(serve.log)")
     // Tailed: anthropic, healthy. UDP: openai, 3 calls in 5 a 500, five records per datagram.
@@ -121,10 +116,7 @@ import VigilTestSupport
   @Test func sigtermMidLoadStoresEveryRecordThatWasSent() async throws {
     let dir = TemporaryDirectory()
     Self.rules(dir.file("alerts.yaml"))
-    let serve = try ServeProcess(
-      [
-        "--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml"), "--udp", "127.0.0.1:0", "--http", "off",
-      ], in: dir)
+    let serve = try ServeProcess(loopbackIn: dir, http: "off")
     #expect(serve.waitUntilListening(http: false), "\(serve.log)")
     let sender = UDPSender(port: serve.udpPort)
     var sent = 0
