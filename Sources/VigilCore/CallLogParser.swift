@@ -46,6 +46,11 @@ public struct RejectReason: Error, Sendable, Equatable, CustomStringConvertible 
 public struct CallLogParser: Sendable {
   /// Objects and arrays nested deeper than this are rejected (JSONSerialization's own limit is 512).
   public static let maxDepth = 512
+  /// The most tokens one call may report (2^40, about 1.1 trillion): more is a forged or broken
+  /// line, rejected, and sums of this many calls' tokens stay within 64 bits.
+  public static let maxTokens: Int64 = 1 << 40
+  /// The longest latency one call may report: a week, in milliseconds.
+  public static let maxLatencyMs: Double = 604_800_000
   let keys: KeyPointers
 
   public init() { keys = KeyPointers(KeyTable.shared) }
@@ -880,6 +885,17 @@ struct Reader {
     }
   }
 
+  /// A token count: an integer from 0 to ``CallLogParser/maxTokens``, so that sums of many stay
+  /// far from overflowing.
+  func tokens(_ key: KeyInfo, _ value: Scalar) throws(RejectReason) -> Int64 {
+    let v = try integer(key, value)
+    guard v >= 0 else { throw outOfRange(key, "must not be negative") }
+    guard v <= CallLogParser.maxTokens else {
+      throw outOfRange(key, "\(v) is more tokens than any call uses (at most \(CallLogParser.maxTokens))")
+    }
+    return v
+  }
+
   func number(_ key: KeyInfo, _ value: Scalar) throws(RejectReason) -> Double {
     switch value {
     case .integer(let v): return Double(v)
@@ -922,6 +938,9 @@ struct Reader {
       var d = try number(key, value)
       if key.conversion == .secondsToMs { d *= 1000 }
       guard d >= 0 else { throw outOfRange(key, "must not be negative") }
+      guard d <= CallLogParser.maxLatencyMs else {
+        throw outOfRange(key, "\(formatPlain(d)) ms is longer than any call can take (a week)")
+      }
       CallRow.put(d, &r.row.latencyMs, .latency, &r.row.flags)
     case .attempt, .maxAttempts:
       var v = try integer(key, value)
@@ -940,9 +959,9 @@ struct Reader {
         try integer(key, value), &r.row.rateLimitRemainingRequests, .rateLimitRequests, &r.row.flags)
     case .rlTokens:
       CallRow.put(try integer(key, value), &r.row.rateLimitRemainingTokens, .rateLimitTokens, &r.row.flags)
-    case .promptTokens: CallRow.put(try integer(key, value), &r.row.promptTokens, .promptTokens, &r.row.flags)
+    case .promptTokens: CallRow.put(try tokens(key, value), &r.row.promptTokens, .promptTokens, &r.row.flags)
     case .completionTokens:
-      CallRow.put(try integer(key, value), &r.row.completionTokens, .completionTokens, &r.row.flags)
+      CallRow.put(try tokens(key, value), &r.row.completionTokens, .completionTokens, &r.row.flags)
     case .provider, .model, .errorType, .errorCode, .requestID, .app, .env, .endpoint:
       guard case .string(let s, let e, let esc) = value else {
         throw wrongType(key, value, expected: "a string")

@@ -41,8 +41,8 @@ public struct CallMetrics: Sendable {
       current.attempts[CodeKey(status: status, statusClass: statusClass), default: 0] += 1
       if r.attempt == 1 { current.requests += 1 }
       if r.flags.contains(.exhausted) { current.exhausted += 1 }
-      current.promptTokens += r.promptTokens
-      current.completionTokens += r.completionTokens
+      current.promptTokens.addSaturating(r.promptTokens)
+      current.completionTokens.addSaturating(r.completionTokens)
       if r.flags.contains(.latency) {
         let s = r.latencyMs / 1000
         var i = 0
@@ -64,8 +64,8 @@ extension CallMetrics.Series {
     for (k, v) in other.attempts { attempts[k, default: 0] += v }
     requests += other.requests
     exhausted += other.exhausted
-    promptTokens += other.promptTokens
-    completionTokens += other.completionTokens
+    promptTokens.addSaturating(other.promptTokens)
+    completionTokens.addSaturating(other.completionTokens)
     for i in latencyBuckets.indices { latencyBuckets[i] += other.latencyBuckets[i] }
     latencySumSeconds += other.latencySumSeconds
     latencyCount += other.latencyCount

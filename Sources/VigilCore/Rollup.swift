@@ -65,30 +65,31 @@ public struct Rollup: Sendable {
       latency.record(l)
       latencySumMs += l
     }
-    let tokens = prompt + completion
-    promptTokens += prompt
-    completionTokens += completion
-    if isError { failedTokens += tokens }
-    if attempt > 1 { retryTokens += tokens }
+    // Token counts are input: sums saturate rather than trap (the parser bounds each value).
+    let tokens = prompt.saturatingAdding(completion)
+    promptTokens.addSaturating(prompt)
+    completionTokens.addSaturating(completion)
+    if isError { failedTokens.addSaturating(tokens) }
+    if attempt > 1 { retryTokens.addSaturating(tokens) }
     codes.add(status)
   }
 
   /// Adds every count of `other`; the latency histogram only if `latency`.
   public mutating func merge(_ other: Rollup, latency withLatency: Bool = true) {
-    attempts += other.attempts
-    requests += other.requests
-    errors += other.errors
-    status429 += other.status429
-    status5xx += other.status5xx
-    auth += other.auth
-    for i in 0..<6 { classes[i] += other.classes[i] }
-    exhausted += other.exhausted
+    attempts.addSaturating(other.attempts)
+    requests.addSaturating(other.requests)
+    errors.addSaturating(other.errors)
+    status429.addSaturating(other.status429)
+    status5xx.addSaturating(other.status5xx)
+    auth.addSaturating(other.auth)
+    for i in 0..<6 { classes[i].addSaturating(other.classes[i]) }
+    exhausted.addSaturating(other.exhausted)
     if withLatency { latency.merge(other.latency) }
     latencySumMs += other.latencySumMs
-    promptTokens += other.promptTokens
-    completionTokens += other.completionTokens
-    failedTokens += other.failedTokens
-    retryTokens += other.retryTokens
+    promptTokens.addSaturating(other.promptTokens)
+    completionTokens.addSaturating(other.completionTokens)
+    failedTokens.addSaturating(other.failedTokens)
+    retryTokens.addSaturating(other.retryTokens)
     if !other.codes.isEmpty { codes.merge(other.codes) }
   }
 
@@ -152,7 +153,7 @@ public struct StatusCounts: Sendable, Equatable {
 
   @inline(__always) public mutating func add(_ status: Int, _ n: Int64 = 1) {
     for i in statuses.indices where statuses[i] == status {
-      counts[i] += n
+      counts[i].addSaturating(n)
       return
     }
     statuses.append(status)

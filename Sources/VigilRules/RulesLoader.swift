@@ -678,12 +678,12 @@ public struct RulesLoader {
       return v
     }
     if metric.isLatency {
-      if let v = Double(text), v >= 0 { return v }
+      if let v = Double(text), v >= 0, v.isFinite { return v }
       if let ms = DurationText.parseMs(text) { return Double(ms) }
       fail(node, "rule '\(rule)': latency threshold '\(text)' is not milliseconds or a duration such as 30s")
       return nil
     }
-    guard let v = Double(text), v >= 0 else {
+    guard let v = Double(text), v >= 0, v.isFinite else {
       fail(node, "rule '\(rule)': threshold '\(text)' for a count must be a number of 0 or more")
       return nil
     }
@@ -731,7 +731,7 @@ public struct RulesLoader {
     guard let text = node.scalar?.string, let ms = DurationText.parseMs(text) else {
       let text = node.scalar?.string ?? "?"
       let sign = text.hasPrefix("-") ? " (durations cannot be negative)" : ""
-      fail(node, "'\(text)' is not a duration such as 30s, 5m or 1h\(sign)")
+      fail(node, (DurationText.problem(text) ?? "'\(text)' is not a duration") + sign)
       return nil
     }
     if positive && ms == 0 {

@@ -26,9 +26,29 @@ struct RulesOptions: ParsableArguments {
   var rules = "alerts.yaml"
 }
 
-/// Parses an RFC 3339 time or a Unix time in seconds.
+/// Parses an RFC 3339 time or a Unix time in seconds (up to the end of year 9999).
 func parseTime(_ text: String) -> Int64? {
   if let ms = Timestamp.parseRFC3339(text) { return ms }
-  if let s = Double(text), s >= 0 { return Int64(s * 1000) }
-  return nil
+  guard let s = Double(text), s >= 0, s * 1000 <= Double(Timestamp.maxMs) else { return nil }
+  return Int64(s * 1000)
+}
+
+/// Checks a duration option (`--since 24h`): one clear error when it is not a duration, is too
+/// long, or (with `positive`) is zero.
+@discardableResult
+func validateDuration(_ option: String, _ text: String, positive: Bool = true, example: String) throws
+  -> Int64
+{
+  do {
+    let ms = try DurationText.parse(text)
+    guard !positive || ms > 0 else {
+      throw ValidationError("\(option) '\(text)' must be more than 0, such as \(example)")
+    }
+    return ms
+  } catch let problem as DurationText.Problem {
+    throw ValidationError(
+      problem == .tooLong
+        ? "\(option) '\(text)' is longer than the longest duration accepted (36500d)"
+        : "\(option) '\(text)' is not a duration such as \(example)")
+  }
 }

@@ -29,9 +29,7 @@ struct Backtest: ParsableCommand {
 
   func validate() throws {
     guard !files.isEmpty else { throw ValidationError("name at least one call-log file") }
-    if let step, (DurationText.parseMs(step) ?? 0) <= 0 {
-      throw ValidationError("--step '\(step)' is not a positive duration such as 15s")
-    }
+    if let step { try validateDuration("--step", step, example: "15s") }
   }
 
   struct RuleSummary {

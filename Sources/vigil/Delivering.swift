@@ -70,9 +70,7 @@ struct DeliveryOptions: ParsableArguments {
   var sendTimeout = "20s"
 
   func validate() throws {
-    if DurationText.parseMs(sendTimeout) == nil {
-      throw ValidationError("--send-timeout '\(sendTimeout)' is not a duration such as 20s")
-    }
+    try validateDuration("--send-timeout", sendTimeout, positive: false, example: "20s")
   }
 
   var waitMs: Int64 { DurationText.parseMs(sendTimeout) ?? 20_000 }

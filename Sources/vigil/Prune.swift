@@ -23,12 +23,8 @@ struct Prune: ParsableCommand {
   var now: String?
 
   func validate() throws {
-    guard let rawMs = DurationText.parseMs(raw), rawMs > 0 else {
-      throw ValidationError("--raw '\(raw)' is not a duration such as 7d or 36h")
-    }
-    guard let rollupMs = DurationText.parseMs(rollups), rollupMs > 0 else {
-      throw ValidationError("--rollups '\(rollups)' is not a duration such as 90d")
-    }
+    let rawMs = try validateDuration("--raw", raw, example: "7d or 36h")
+    let rollupMs = try validateDuration("--rollups", rollups, example: "90d")
     guard rollupMs >= rawMs else { throw ValidationError("--rollups must be at least as long as --raw") }
     if let now, Timestamp.parseRFC3339(now) == nil {
       throw ValidationError("--now '\(now)' is not an RFC 3339 time")

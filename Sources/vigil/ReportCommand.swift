@@ -45,9 +45,7 @@ struct ReportCommand: AsyncParsableCommand {
 
   func validate() throws {
     if since != nil && from != nil { throw ValidationError("give --since or --from, not both") }
-    if let since, (DurationText.parseMs(since) ?? 0) <= 0 {
-      throw ValidationError("--since '\(since)' is not a duration such as 24h")
-    }
+    if let since { try validateDuration("--since", since, example: "24h") }
     for (name, value) in [("--from", from), ("--to", to)] {
       if let value, parseTime(value) == nil { throw ValidationError("\(name) '\(value)' is not a time") }
     }

@@ -47,9 +47,7 @@ struct SilenceAdd: ParsableCommand {
       do { _ = try LabelMatcher.parse(m) } catch { throw ValidationError(error.description) }
     }
     guard (duration == nil) != (until == nil) else { throw ValidationError("give --duration or --until") }
-    if let duration, (DurationText.parseMs(duration) ?? 0) <= 0 {
-      throw ValidationError("--duration '\(duration)' is not a positive duration such as 2h")
-    }
+    if let duration { try validateDuration("--duration", duration, example: "2h") }
     for (name, value) in [("--until", until), ("--start", start)] {
       if let value, parseTime(value) == nil { throw ValidationError("\(name) '\(value)' is not a time") }
     }

@@ -102,7 +102,7 @@ import Testing
     #expect(try parser.parse(#"{"ts":1,"status":200,"latency_ms":1.5E+3}"#).latencyMs == 1500)
     #expect(try parser.parse(#"{"ts":1,"status":200,"latency_ms":0.1}"#).latencyMs == 0.1)
     #expect(
-      try parser.parse(#"{"ts":1,"status":200,"latency_ms":123456789012345678901234567890}"#).latencyMs
+      try parser.parse(#"{"ts":1,"status":200,"retry_after_s":123456789012345678901234567890}"#).retryAfterS
         == 1.2345678901234568e29)
     #expect(try parser.parse(#"{"ts":1,"status":200,"prompt_tokens":-0}"#).promptTokens == 0)
     #expect(throws: RejectReason.self) { try parser.parse(#"{"ts":1,"status":200.5}"#) }
@@ -144,6 +144,11 @@ import Testing
     (#"{"ts":1,"status":200,"attempt":0}"#, .badValue),
     (#"{"ts":1,"status":200,"retries_exhausted":"yes"}"#, .badValue),
     (#"{"ts":1,"status":200,"provider":{"name":"x"}}"#, .badValue),
+    (#"{"ts":1,"status":200,"prompt_tokens":9000000000000000000}"#, .badValue),
+    (#"{"ts":1,"status":200,"completion_tokens":-5}"#, .badValue),
+    (#"{"ts":1,"status":200,"prompt_tokens":1e19}"#, .badValue),
+    (#"{"ts":1,"status":200,"latency_s":1e306}"#, .badValue),
+    (#"{"ts":1,"status":200,"latency_ms":604800001}"#, .badValue),
     (#"{"ts":1,"status":200,"model":"\ud800"}"#, .syntax),
     (#"{"ts":1,"status":200,"model":"\x"}"#, .syntax),
     ("{\"ts\":1,\"status\":200,\"model\":\"a\u{1}\"}", .syntax),

@@ -91,7 +91,7 @@ import Testing
       case "latency":
         guard var d = number(v) else { return .reject(.badValue) }
         if alias.hasSuffix("_s") { d *= 1000 }
-        guard d >= 0 else { return .reject(.badValue) }
+        guard d >= 0, d <= 604_800_000 else { return .reject(.badValue) }
         r.latencyMs = d
       case "attempt", "max_attempts":
         guard var n = integer(v) else { return .reject(.badValue) }
@@ -105,7 +105,7 @@ import Testing
         guard let d = number(v), d >= 0 else { return .reject(.badValue) }
         r.retryAfterS = d
       case "prompt_tokens", "completion_tokens":
-        guard let n = integer(v) else { return .reject(.badValue) }
+        guard let n = integer(v), n >= 0, n <= 1 << 40 else { return .reject(.badValue) }
         if field == "prompt_tokens" { r.promptTokens = n } else { r.completionTokens = n }
       default:
         guard let s = v as? String else { return .reject(.badValue) }
