@@ -109,6 +109,10 @@ let package = Package(
       name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore", "VigilStore", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
+      name: "VigilServerTests",
+      dependencies: ["VigilServer", "VigilCore", "VigilStore", "VigilTestSupport", "VigilTestPeers"],
+      swiftSettings: swiftSettings),
+    .testTarget(
       name: "VigilCLITests",
       dependencies: ["VigilStore", "VigilCore", "vigil", "VigilTestSupport", "VigilTestPeers"],
       swiftSettings: swiftSettings),

@@ -140,7 +140,7 @@ public struct DeliveryPolicy: Sendable, Equatable {
 
   /// The wait before the attempt after `attempts` failed ones: uniform in
   /// `[0, min(cap, initial * 2^(attempts-1))]` ("full jitter"), and never shorter than the
-  /// receiver's `Retry-After`, which is honoured up to an hour.
+  /// receiver's `Retry-After`, which is honoured up to the cap (`max_backoff`).
   public func backoffMs(
     afterAttempts attempts: Int, retryAfterMs: Int64?, using random: inout some RandomNumberGenerator
   ) -> Int64 {
@@ -149,7 +149,7 @@ public struct DeliveryPolicy: Sendable, Equatable {
     let bound = max(ceiling, 0)
     let jittered = bound == 0 ? 0 : Int64.random(in: 0...bound, using: &random)
     guard let retryAfterMs else { return jittered }
-    return max(jittered, min(retryAfterMs, 3_600_000))
+    return max(jittered, min(max(retryAfterMs, 0), max(maxBackoffMs, 0)))
   }
 }
 

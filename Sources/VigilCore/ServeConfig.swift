@@ -17,6 +17,8 @@ public struct ServeConfig: Sendable, Equatable {
   public var http: HostPort? = HostPort(host: "127.0.0.1", port: 9516)
   /// The environment variable holding the bearer token HTTP clients must send (all but health checks).
   public var httpTokenEnv: String?
+  /// An HTTP connection with no request for this long is closed.
+  public var httpIdleTimeoutMs: Int64 = 60_000
   /// Retention, applied every `retentionEveryMs`.
   public var retainRawMs: Int64 = 7 * 86_400_000
   public var retainRollupsMs: Int64 = 90 * 86_400_000

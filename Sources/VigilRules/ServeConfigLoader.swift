@@ -5,7 +5,7 @@ extension RulesLoader {
   static let serveKeys = ["db", "rules", "follow", "udp", "http", "retention", "log_level"]
   static let followKeys = ["paths", "start_at", "poll_interval", "max_line_bytes"]
   static let udpKeys = ["listen", "receive_buffer"]
-  static let httpKeys = ["listen", "token_env"]
+  static let httpKeys = ["listen", "token_env", "idle_timeout"]
   static let retentionKeys = ["raw", "rollups", "delivered_messages", "every"]
   static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -49,7 +49,7 @@ extension RulesLoader {
         }
       }
       if let p = e["poll_interval"], let ms = duration(p, positive: true) { c.pollIntervalMs = ms }
-      if let m = e["max_line_bytes"], let v = byteSize(m) { c.maxLineBytes = v }
+      if let m = e["max_line_bytes"], let v = byteSize(m, max: CallBatch.maxLineBytes) { c.maxLineBytes = v }
     }
     if let n = top["udp"] { c.udp = listener(n, keys: Self.udpKeys, what: "udp", into: &c) }
     if let n = top["http"] { c.http = listener(n, keys: Self.httpKeys, what: "http", into: &c) }
@@ -79,15 +79,18 @@ extension RulesLoader {
         fail(l, "\(what).listen must be host:port, e.g. 127.0.0.1:9515")
       }
     }
-    if let b = e["receive_buffer"], let v = byteSize(b) { c.udpReceiveBufferBytes = v }
+    if let b = e["receive_buffer"], let v = byteSize(b, max: 1 << 30) { c.udpReceiveBufferBytes = v }
+    if let t = e["idle_timeout"], let ms = duration(t, positive: true) {
+      if ms < 1000 { fail(t, "idle_timeout must be at least 1s") } else { c.httpIdleTimeoutMs = ms }
+    }
     if let t = e["token_env"], let v = string(t) {
       if isEnvName(v) { c.httpTokenEnv = v } else { fail(t, "token_env must name an environment variable") }
     }
     return address
   }
 
-  /// `8MiB`, `512KiB`, `1048576`.
-  mutating func byteSize(_ n: Node) -> Int? {
+  /// `8MiB`, `512KiB`, `1048576`, at most `max` bytes.
+  mutating func byteSize(_ n: Node, max: Int) -> Int? {
     guard let text = n.scalar?.string else {
       fail(n, "expected a size such as 8MiB")
       return nil
@@ -96,11 +99,21 @@ extension RulesLoader {
       ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("GB", 1_000_000_000), ("MB", 1_000_000),
       ("KB", 1000), ("B", 1),
     ]
+    var parsed: (value: Int, factor: Int)?
     for (suffix, factor) in units where text.hasSuffix(suffix) {
-      if let v = Int(text.dropLast(suffix.count).trimmingCharacters(" ")), v > 0 { return v * factor }
+      if let v = Int(text.dropLast(suffix.count).trimmingCharacters(" ")), v > 0 { parsed = (v, factor) }
+      break
     }
-    if let v = Int(text), v > 0 { return v }
-    fail(n, "'\(text)' is not a size such as 8MiB or 1048576")
-    return nil
+    if parsed == nil, let v = Int(text), v > 0 { parsed = (v, 1) }
+    guard let parsed else {
+      fail(n, "'\(text)' is not a size such as 8MiB or 1048576")
+      return nil
+    }
+    let (bytes, overflow) = parsed.value.multipliedReportingOverflow(by: parsed.factor)
+    guard !overflow, bytes <= max else {
+      fail(n, "'\(text)' is more than the largest size allowed here (\(max) bytes)")
+      return nil
+    }
+    return bytes
   }
 }

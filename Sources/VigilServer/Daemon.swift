@@ -39,6 +39,9 @@ public enum Daemon {
         state: state, rules: rules, db: try ReadStore(path: config.db), token: token)
       let app = Application(
         router: routes,
+        // A connection idle this long is closed: a client that opens connections and sends
+        // nothing cannot hold them (and their file descriptors) forever.
+        server: .http1(configuration: .init(idleTimeout: .milliseconds(config.httpIdleTimeoutMs))),
         configuration: .init(address: .hostname(http.host, port: http.port), serverName: "vigil"),
         onServerRunning: { channel in
           let port = channel.localAddress?.port ?? http.port

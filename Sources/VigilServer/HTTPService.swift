@@ -48,6 +48,25 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
   }
 }
 
+/// Headers every response carries: no content sniffing, no framing by other sites, no referrer
+/// sent from the dashboard's links. Errors (a 400 for a bad parameter) carry them too.
+struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+    async throws -> Response
+  {
+    var response: Response
+    do {
+      response = try await next(request, context)
+    } catch let error as any HTTPResponseError {
+      response = try error.response(from: request, context: context)
+    }
+    response.headers[.xContentTypeOptions] = "nosniff"
+    response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+    response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+    return response
+  }
+}
+
 /// The HTTP endpoints of `vigil serve`.
 enum HTTPRoutes {
   static func text(_ s: String, type: String = "text/plain; charset=utf-8", status: HTTPResponse.Status = .ok)
@@ -61,14 +80,34 @@ enum HTTPRoutes {
 
   static func json(_ v: JSONValue) -> Response { text(v.text + "\n", type: "application/json") }
 
+  /// The longest window the dashboard and `/api/providers` read.
+  static let maxWindowMs: Int64 = 31 * 86_400_000
+
+  /// Runs a query check; a bad parameter is a 400 with its message.
+  static func checked<T>(_ body: () throws(QueryError) -> T) throws(HTTPError) -> T {
+    do {
+      return try body()
+    } catch {
+      throw HTTPError(.badRequest, message: error.message)
+    }
+  }
+
   static func router(state: ServerState, rules: RuleSet, db: ReadStore, token: String?)
     -> Hummingbird.Router<BasicRequestContext>
   {
     let router = Hummingbird.Router()
+    router.add(middleware: SecurityHeadersMiddleware())
     if let token { router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8))) }
-    router.get("/healthz") { _, _ in text("ok\n") }
-    router.get("/readyz") { _, _ in
+    let ready: @Sendable () -> Response = {
       state.isReady ? text("ready\n") : text("not ready: no evaluation yet\n", status: .serviceUnavailable)
+    }
+    router.get("/healthz") { _, _ in text("ok\n") }
+    router.get("/readyz") { _, _ in ready() }
+    // Load balancers and uptime checkers often probe with HEAD: the status without the body.
+    router.head("/healthz") { _, _ in Response(status: .ok, headers: text("").headers) }
+    router.head("/readyz") { _, _ in
+      let r = ready()
+      return Response(status: r.status, headers: r.headers)
     }
     router.get("/metrics") { _, _ in
       let outbox = (try? db.read { try $0.outboxCounts() }) ?? [:]
@@ -77,32 +116,46 @@ enum HTTPRoutes {
     }
     router.get("/api/alerts") { _, _ in json(API.alerts(state: state, rules: rules)) }
     router.get("/api/transitions") { request, _ in
-      let since =
-        request.uri.queryParameters["since"].flatMap { DurationText.parseMs(String($0)) } ?? 86_400_000
-      let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 100
+      let query = QueryParameters(request)
+      let since = try checked { () throws(QueryError) in
+        try query.duration("since", default: 86_400_000, max: DurationText.maxMs)
+      }
+      let limit = try checked { () throws(QueryError) in
+        try query.count("limit", default: 100, range: 1...10_000)
+      }
       return json(try db.read { try API.transitions($0, sinceMs: since, limit: limit) })
     }
     router.get("/api/providers") { request, _ in
-      let window =
-        request.uri.queryParameters["window"].flatMap { DurationText.parseMs(String($0)) } ?? 300_000
+      let query = QueryParameters(request)
+      let window = try checked { () throws(QueryError) in
+        try query.duration("window", default: 300_000, max: maxWindowMs)
+      }
       return json(try db.read { try API.providers($0, windowMs: window) })
     }
     router.get("/api/rejects") { request, _ in
-      let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 50
-      return json(try db.read { try API.rejects($0, limit: min(limit, 1000)) })
+      let query = QueryParameters(request)
+      let limit = try checked { () throws(QueryError) in
+        try query.count("limit", default: 50, range: 1...1000)
+      }
+      return json(try db.read { try API.rejects($0, limit: limit) })
     }
     router.get("/api/ingest") { _, _ in json(API.ingest(state: state)) }
     router.get("/") { request, _ in
-      let window =
-        request.uri.queryParameters["window"].flatMap { DurationText.parseMs(String($0)) } ?? 3_600_000
+      let query = QueryParameters(request)
+      let window = try checked { () throws(QueryError) in
+        try query.duration("window", default: 3_600_000, max: maxWindowMs)
+      }
       let now = Store.wallClockMs()
       let report = try db.read {
-        try Report.build(
-          store: $0, rules: rules, fromMs: now - min(window, 31 * 86_400_000), toMs: now, nowMs: now)
+        try Report.build(store: $0, rules: rules, fromMs: now - window, toMs: now, nowMs: now)
       }
       let page = report.html(
         live: API.liveAlerts(state: state, rules: rules), refreshSeconds: 30, title: "Vigil")
-      return text(page, type: "text/html; charset=utf-8")
+      var response = text(page, type: "text/html; charset=utf-8")
+      // The page is self-contained: inline CSS and SVG, no script, nothing fetched.
+      response.headers[.contentSecurityPolicy] =
+        "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; form-action 'self'"
+      return response
     }
     return router
   }

@@ -46,7 +46,9 @@ struct Ingest: ParsableCommand {
     guard maxLineBytes >= 1024, maxLineBytes <= CallBatch.maxLineBytes else {
       throw ValidationError("--max-line-bytes must be between 1024 and \(CallBatch.maxLineBytes) (1 GiB)")
     }
-    guard pollInterval >= 10 else { throw ValidationError("--poll-interval must be at least 10 ms") }
+    guard pollInterval >= 10, pollInterval <= 60_000 else {
+      throw ValidationError("--poll-interval must be between 10 and 60000 ms")
+    }
     if follow && dryRun {
       throw ValidationError("--dry-run reads files once; it cannot be used with --follow")
     }

@@ -37,6 +37,39 @@ import VigilTestSupport
       #"{"ts":\#(now),"status":\#(status),"provider":"\#(provider)","model":"m","latency_ms":\#(100 + n % 900),"request_id":"\#(provider)-\#(n)"}"#
   }
 
+  @Test func hostileDatagramsAndRequestsGetARejectOr400AndTheDaemonStaysUp() async throws {
+    let dir = TemporaryDirectory()
+    Self.rules(dir.file("alerts.yaml"))
+    let serve = try ServeProcess(loopbackIn: dir)
+    #expect(serve.waitUntilListening(), "\(serve.log)")
+    // Two records whose token sum overflows 64 bits, then a good one: one datagram.
+    let hostile = #"{"ts":1795613524,"status":200,"prompt_tokens":9000000000000000000}"#
+    UDPSender(port: serve.udpPort).send(
+      [hostile, hostile, Self.record("openai", status: 200, 1)].joined(separator: "\n"))
+    for path in [
+      "/api/transitions?limit=-1", "/api/transitions?limit=abc", "/api/transitions?since=999999999999w",
+      "/api/providers?window=99999999999d", "/api/rejects?limit=0", "/?window=soon", "/?window=0s",
+    ] {
+      let reply = try await serve.get(path)
+      #expect(reply.status == 400, "\(path): \(reply.status) \(reply.body)")
+      #expect(reply.header("X-Content-Type-Options") == "nosniff")
+    }
+    let limit = try await serve.get("/api/transitions?limit=-1")
+    #expect(limit.body.contains("limit=-1: a whole number from 1 to 10000"), "\(limit.body)")
+    #expect(VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) == 1 })
+    let rejects = try await serve.get("/api/rejects?limit=5")
+    #expect(rejects.body.contains("more tokens than any call uses"))
+    // Still up; health checks answer HEAD too; the dashboard forbids scripts and framing.
+    let head = try await HTTPGet.head(serve.url("/healthz"))
+    #expect(head.status == 200 && head.body.isEmpty)
+    let page = try await serve.get("/")
+    #expect(page.status == 200)
+    #expect(page.header("Content-Security-Policy")?.contains("default-src 'none'") == true)
+    #expect(page.header("X-Frame-Options") == "DENY")
+    #expect(serve.process.isRunning)
+    #expect(serve.terminate() == 0)
+  }
+
   @Test func udpAndTailedLinesInAnAlertOutAtAWebhookAndMetricsThatPromtoolAccepts() async throws {
     let dir = TemporaryDirectory()
     let hook = try await RecordingHTTPServer()

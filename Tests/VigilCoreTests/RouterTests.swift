@@ -241,10 +241,12 @@ import VigilCore
     }
   }
 
-  @Test func retryAfterIsHonouredAsAFloorUpToAnHour() {
+  @Test func retryAfterIsHonouredAsAFloorUpToTheLongestBackoff() {
     let policy = DeliveryPolicy()
     var random = SeededRandom(seed: 1)
     #expect(policy.backoffMs(afterAttempts: 1, retryAfterMs: 7000, using: &random) >= 7000)
-    #expect(policy.backoffMs(afterAttempts: 1, retryAfterMs: 86_400_000, using: &random) == 3_600_000)
+    #expect(policy.backoffMs(afterAttempts: 1, retryAfterMs: 86_400_000, using: &random) == 300_000)
+    #expect(policy.backoffMs(afterAttempts: 1, retryAfterMs: .max, using: &random) == 300_000)
+    #expect(policy.backoffMs(afterAttempts: 1, retryAfterMs: -5, using: &random) <= 1000)
   }
 }

@@ -2,10 +2,11 @@ import AsyncHTTPClient
 import Foundation
 import Testing
 import VigilCore
-import VigilNotify
 import VigilStore
 import VigilTestPeers
 import VigilTestSupport
+
+@testable import VigilNotify
 
 /// Delivery through the outbox to a real HTTP server on 127.0.0.1, with time passed in.
 @Suite(.serialized) struct DeliveryTests {
@@ -142,6 +143,31 @@ import VigilTestSupport
     _ = try await f.sender().deliverDue(nowMs: Self.now)
     let e = try f.entries()[0]
     #expect(e.state == .pending && e.nextAttemptMs >= Self.now + 7000 && e.nextAttemptMs <= Self.now + 8000)
+  }
+
+  @Test(arguments: ["9223372036854775807", "99999999999999999999999999", "Fri, 31 Dec 9999 23:59:59 GMT"])
+  func aRetryAfterBeyondAnyReasonIsHeldToTheLongestBackoff(retryAfter: String) async throws {
+    let server = try await RecordingHTTPServer()
+    defer { Task { await server.close() } }
+    server.reply(.status(503, headers: [("Retry-After", retryAfter)]))
+    let f = try Fixture([Self.webhook("hook", .literal(server.url()))])
+    try f.enqueue("hook")
+    let report = try await f.sender().deliverDue(nowMs: Self.now)
+    #expect(report.retried == 1)
+    let e = try f.entries()[0]
+    // The default policy's longest backoff is 5 minutes.
+    #expect(e.state == .pending && e.nextAttemptMs == Self.now + 300_000, "\(e.nextAttemptMs - Self.now)")
+    // And the next round delivers it.
+    #expect(try await f.sender().deliverDue(nowMs: e.nextAttemptMs).delivered == 1)
+  }
+
+  @Test(
+    arguments: [
+      ("7", 7000), ("0", 0), ("  12 ", 12_000), ("-5", nil), ("1e3", nil), ("soon", nil), ("", nil),
+      ("99999999999999999999999999", 365 * 86_400_000),
+    ] as [(String, Int64?)])
+  func retryAfterValues(text: String, ms: Int64?) {
+    #expect(RetryAfter.parse(text, nowMs: Self.now) == ms)
   }
 
   @Test func aClientErrorIsADeadLetterAtOnceAndRetryRevivesIt() async throws {

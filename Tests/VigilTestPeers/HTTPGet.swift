@@ -1,8 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
-/// GET requests to a local server, for tests: status, body and headers.
+/// Requests to a local server, for tests: status, body and headers.
 public enum HTTPGet {
   public struct Reply: Sendable {
     public var status: Int
@@ -19,7 +20,18 @@ public enum HTTPGet {
   }
 
   public static func get(_ url: String, headers: [(String, String)] = []) async throws -> Reply {
+    try await request(url, method: .GET, headers: headers)
+  }
+
+  public static func head(_ url: String) async throws -> Reply { try await request(url, method: .HEAD) }
+
+  /// Any method, with an optional body.
+  public static func request(
+    _ url: String, method: HTTPMethod, headers: [(String, String)] = [], body: [UInt8]? = nil
+  ) async throws -> Reply {
     var request = HTTPClientRequest(url: url)
+    request.method = method
+    if let body { request.body = .bytes(body) }
     for (k, v) in headers { request.headers.add(name: k, value: v) }
     let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
     let body = try await response.body.collect(upTo: 32 << 20)

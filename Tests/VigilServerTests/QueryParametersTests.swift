@@ -1,0 +1,39 @@
+import Testing
+
+@testable import VigilServer
+
+@Suite struct QueryParametersTests {
+  @Test(
+    arguments: [
+      ("5m", 300_000), ("24h", 86_400_000), ("1h30m", 5_400_000),
+    ] as [(String, Int64)])
+  func durationsWithinTheirLimitAreRead(text: String, ms: Int64) throws {
+    #expect(try QueryParameters(["window": text]).duration("window", default: 1, max: 86_400_000) == ms)
+  }
+
+  @Test(arguments: ["", "0", "0s", "-5m", "soon", "999999999999w", "99999999999d", "25h", "5 m"])
+  func badDurationsAreRefusedWithTheParameterNamed(text: String) {
+    #expect(throws: QueryError.self) {
+      try QueryParameters(["window": text]).duration("window", default: 1, max: 86_400_000)
+    }
+    do {
+      _ = try QueryParameters(["window": text]).duration("window", default: 1, max: 86_400_000)
+    } catch {
+      #expect(error.message.hasPrefix("window=\(text): "))
+    }
+  }
+
+  @Test(arguments: ["-1", "0", "10001", "abc", "1.5", "99999999999999999999999", ""])
+  func badCountsAreRefused(text: String) {
+    #expect(throws: QueryError.self) {
+      try QueryParameters(["limit": text]).count("limit", default: 5, range: 1...10_000)
+    }
+  }
+
+  @Test func absentParametersTakeTheirDefault() throws {
+    let q = QueryParameters([:])
+    #expect(try q.count("limit", default: 50, range: 1...1000) == 50)
+    #expect(try q.duration("since", default: 60_000, max: 120_000) == 60_000)
+    #expect(try QueryParameters(["limit": "1000"]).count("limit", default: 5, range: 1...1000) == 1000)
+  }
+}
