@@ -16,7 +16,8 @@ import VigilStore
 /// delivery (pending messages stay in the outbox), then the HTTP server.
 public enum Daemon {
   public static func run(
-    config: ServeConfig, rules: RuleSet, environment: [String: String], logger: Logger
+    config: ServeConfig, rules: RuleSet, environment: [String: String], logger: Logger,
+    clock: some DaemonClock = WallClock()
   ) async throws {
     // Create or migrate the database once, before the services open connections of their own.
     _ = try Store(path: config.db)
@@ -52,14 +53,15 @@ public enum Daemon {
     }
     services.append(
       .init(
-        service: DeliveryService(config: config, rules: rules, state: state, logger: logger),
+        service: DeliveryService(config: config, rules: rules, state: state, logger: logger, clock: clock),
         serviceName: "delivery"))
     services.append(
       .init(
-        service: EvaluationService(config: config, rules: rules, state: state, logger: logger),
+        service: EvaluationService(config: config, rules: rules, state: state, logger: logger, clock: clock),
         serviceName: "evaluation"))
     services.append(
-      .init(service: RetentionService(config: config, logger: logger), serviceName: "retention"))
+      .init(service: RetentionService(config: config, logger: logger, clock: clock), serviceName: "retention")
+    )
     if let address = config.udp {
       if !address.isLoopback { logger.warning("udp listens on \(address): other hosts can send calls") }
       let udp = try UDPIngest(

@@ -1,5 +1,6 @@
 import Foundation
 import ServiceLifecycle
+import Synchronization
 import VigilCore
 import VigilIngest
 import VigilNotify
@@ -69,33 +70,90 @@ public final class ServerState: @unchecked Sendable {
   public var isReady: Bool { withLock { evaluations > 0 } }
 }
 
-/// A signal one task sends and another waits for, with a timeout; signals sent while nobody
-/// waits are kept (one is enough).
+/// A signal one task sends and another waits for, with a deadline. A signal sent while nobody
+/// waits is kept (one is enough). Waiting is cancellable and leaves the signal usable: a wait that
+/// times out or is cancelled changes nothing for the next one.
 final class Wakeup: Sendable {
-  let stream: AsyncStream<Void>
-  let continuation: AsyncStream<Void>.Continuation
-
-  init() {
-    (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+  struct State {
+    var pending = false
+    /// The waiting task; resumed with `true` by a signal, `false` by its cancellation.
+    var waiter: CheckedContinuation<Bool, Never>?
+    /// Bumped per wait, so that a late cancellation cannot resume a later waiter.
+    var generation: UInt64 = 0
+    var cancelled: UInt64?
   }
 
-  func signal() { continuation.yield() }
+  let state = Mutex(State())
 
-  /// Waits for a signal, `timeout`, or graceful shutdown, whichever comes first. Only one task
-  /// may wait at a time.
-  func wait(upTo timeout: Duration) async {
-    await cancelWhenGracefulShutdown { await self.waitOrTimeout(timeout) }
-  }
+  init() {}
 
-  func waitOrTimeout(_ timeout: Duration) async {
-    await withTaskGroup(of: Void.self) { group in
-      group.addTask { try? await Task.sleep(for: timeout) }
-      group.addTask {
-        var iterator = self.stream.makeAsyncIterator()
-        _ = await iterator.next()
+  func signal() {
+    let waiter = state.withLock { s -> CheckedContinuation<Bool, Never>? in
+      guard let w = s.waiter else {
+        s.pending = true
+        return nil
       }
-      await group.next()
-      group.cancelAll()
+      s.waiter = nil
+      return w
+    }
+    waiter?.resume(returning: true)
+  }
+
+  /// Waits for a signal until `deadlineMs` on `clock`, or until graceful shutdown. Returns whether
+  /// a signal came. Only one task may wait at a time.
+  func wait(untilMs deadlineMs: Int64, clock: some DaemonClock) async -> Bool {
+    if state.withLock({ s in
+      defer { s.pending = false }
+      return s.pending
+    }) {
+      return true
+    }
+    return await cancelWhenGracefulShutdown {
+      await withTaskGroup(of: Bool.self) { group in
+        group.addTask {
+          try? await clock.sleep(untilMs: deadlineMs)
+          return false
+        }
+        group.addTask { await self.waitForSignal() }
+        var signalled = await group.next() ?? false
+        group.cancelAll()
+        // A signal that came as the deadline passed is not lost.
+        for await s in group { signalled = signalled || s }
+        return signalled
+      }
+    }
+  }
+
+  /// Waits for a signal: `true` when one came, `false` when the task was cancelled first.
+  func waitForSignal() async -> Bool {
+    let generation = state.withLock { s -> UInt64 in
+      s.generation += 1
+      return s.generation
+    }
+    return await withTaskCancellationHandler {
+      await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+        let now = state.withLock { s -> Bool? in
+          if s.cancelled == generation { return false }
+          if s.pending {
+            s.pending = false
+            return true
+          }
+          s.waiter = c
+          return nil
+        }
+        if let now { c.resume(returning: now) }
+      }
+    } onCancel: {
+      let waiter = state.withLock { s -> CheckedContinuation<Bool, Never>? in
+        guard s.generation == generation else { return nil }
+        guard let w = s.waiter else {
+          s.cancelled = generation
+          return nil
+        }
+        s.waiter = nil
+        return w
+      }
+      waiter?.resume(returning: false)
     }
   }
 }
