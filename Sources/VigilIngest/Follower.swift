@@ -67,6 +67,11 @@ public final class Follower {
   /// The paths being read now.
   public var watchedPaths: [String] { files.values.filter { $0.state == .reading }.map(\.path).sorted() }
 
+  /// Lines read but not yet stored, because a write failed (the database locked, or its disk
+  /// full). They are held, with their checkpoint, and written first at the next poll; no file is
+  /// read further, and no checkpoint moves, until they are stored.
+  public var heldLines: Int64 { files.values.reduce(0) { $0 + ($1.unsent?.stats.lines ?? 0) } }
+
   /// One round: find files, notice rotation and truncation, read what is new, store it.
   @discardableResult
   public func poll() throws -> IngestStats {
@@ -123,20 +128,25 @@ public final class Follower {
     }
   }
 
-  /// Rotated and compressed files are complete: read them once, from their checkpoint.
+  /// Rotated and compressed files are complete: read them once, from their checkpoint. A write
+  /// that fails leaves the file to be read again at the next poll, from the checkpoint it reached.
   func readGzip(_ path: String, _ key: GzipKey, _ stats: inout IngestStats) throws {
     guard !gzipSeen.contains(key) else { return }
-    gzipSeen.insert(key)
     do {
       let result = try Importer(store: store, options: options.ingest).ingest(path: path)
+      gzipSeen.insert(key)
       stats.add(result.stats)
       if result.stats.lines > 0 {
         events.append("\(path): read \(result.stats.lines) lines from the compressed file")
       }
+    } catch let error as IngestInterrupted {
+      stats.add(error.stored)
+      throw error.cause
     } catch let error as StoreError {
       throw error
     } catch {
       // A damaged archive stops nothing else: what it held before the damage is stored.
+      gzipSeen.insert(key)
       events.append("\(path): \(error)")
     }
   }
@@ -212,9 +222,17 @@ public final class Follower {
     }
   }
 
-  /// Reads the copy of a truncated file from where the original was read to the copy's end.
+  /// Reads the copy of a truncated file from where the original was read to the copy's end. The
+  /// stored checkpoint of their common identity wins when it is further on: a compressed copy of
+  /// the same lines (logrotate's `compress` without `delaycompress`) may have been read already.
   func drain(_ copy: WatchedFile, from original: WatchedFile, _ stats: inout IngestStats) throws {
-    copy.begin(at: original.splitter.lineBoundary, lineNumber: original.processor.lineNumber)
+    var start = (offset: original.splitter.lineBoundary, line: original.processor.lineNumber)
+    if let fingerprint = copy.fingerprint, let saved = try store.checkpoint(fingerprint: fingerprint),
+      saved.offset > start.offset
+    {
+      start = (saved.offset, saved.lineNumber)
+    }
+    copy.begin(at: start.offset, lineNumber: start.line)
     copy.state = .reading
     copy.shadowOf = nil
     try read(copy, &stats)
@@ -224,6 +242,8 @@ public final class Follower {
   // MARK: Reading
 
   func read(_ file: WatchedFile, _ stats: inout IngestStats) throws {
+    // Lines held from a failed write go first; nothing more is read until they are stored.
+    try commitHeld(file, &stats)
     var grew = false
     while true {
       let n = file.readChunk()
@@ -243,15 +263,26 @@ public final class Follower {
     try commit(file, &stats)
   }
 
+  /// Stores what was read since the last commit, with the checkpoint after it. When the write
+  /// fails, the batch is held (its lines are not read again) and the error is thrown.
   func commit(_ file: WatchedFile, _ stats: inout IngestStats) throws {
+    try commitHeld(file, &stats)
     let checkpoint = file.checkpoint()
     guard !file.processor.batch.isEmpty || checkpoint.offset != file.committedOffset else { return }
     var batch = file.processor.takeBatch()
     batch.checkpoint = checkpoint
-    try store.write(batch)
-    file.committedOffset = checkpoint.offset
-    stats.add(file.processor.stats)
+    file.unsent = HeldBatch(batch: batch, stats: file.processor.stats)
     file.processor.stats = IngestStats()
+    try commitHeld(file, &stats)
+  }
+
+  /// Writes the file's held batch, if any; it stays held when the write fails.
+  func commitHeld(_ file: WatchedFile, _ stats: inout IngestStats) throws {
+    guard let held = file.unsent else { return }
+    try store.write(held.batch)
+    file.unsent = nil
+    file.committedOffset = held.batch.checkpoint?.offset ?? file.committedOffset
+    stats.add(held.stats)
   }
 
   /// Closes files that are no longer matched and have stopped growing; their last line, if it
@@ -260,8 +291,9 @@ public final class Follower {
     for (key, file) in files where !file.matched {
       let gone = file.state != .reading || file.idlePolls >= options.idlePollsBeforeClose
       guard gone else { continue }
-      if file.state == .reading && file.splitter.hasPartial {
-        file.splitter.flush { file.processor.handleFinal($0) }
+      if file.state == .reading {
+        if file.splitter.hasPartial { file.splitter.flush { file.processor.handleFinal($0) } }
+        // Also writes a batch held from a failed write: a file is never closed with lines unstored.
         try commit(file, &stats)
       }
       close(file.fd)
@@ -293,6 +325,8 @@ final class WatchedFile {
   var splitter: LineSplitter
   var processor: LineProcessor
   var committedOffset: Int64 = 0
+  /// A batch whose write failed, waiting to be written again.
+  var unsent: HeldBatch?
   let buffer: UnsafeMutableRawBufferPointer
   let maxLineBytes: Int
 
@@ -343,6 +377,7 @@ final class WatchedFile {
     splitter = LineSplitter(maxLineBytes: maxLineBytes, startOffset: offset)
     processor = LineProcessor(source: path, lineNumber: lineNumber)
     committedOffset = offset
+    unsent = nil
   }
 
   /// Reads the next bytes after what was read; 0 at the end for now, -1 on error.
@@ -364,4 +399,10 @@ final class WatchedFile {
       offset: splitter.lineBoundary,
       lineNumber: processor.lineNumber)
   }
+}
+
+/// A batch read but not yet stored, with what its lines counted.
+struct HeldBatch {
+  var batch: IngestBatch
+  var stats: IngestStats
 }

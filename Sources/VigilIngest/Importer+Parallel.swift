@@ -69,7 +69,9 @@ extension Importer {
         checkpoint.offset = message.end
         checkpoint.lineNumber = lines
         batch.checkpoint = checkpoint
-        if !options.dryRun { try store.write(batch) }
+        if !options.dryRun {
+          do { try store.write(batch) } catch { throw IngestInterrupted(stored: total, cause: error) }
+        }
         total.add(message.stats)
         progress?(total, message.end)
         if message.last { break }

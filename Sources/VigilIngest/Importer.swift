@@ -38,6 +38,15 @@ public struct FileIngestResult: Sendable {
   public var notes: [String] = []
 }
 
+/// An import stopped by a failed write (the database locked, or its disk full) after storing
+/// some batches: what was stored before, and why it stopped. What was stored is committed with
+/// its checkpoint, so the next run resumes after it.
+public struct IngestInterrupted: Error, CustomStringConvertible {
+  public var stored: IngestStats
+  public var cause: any Error
+  public var description: String { "\(cause)" }
+}
+
 /// Where imported batches go: the database, or (for backtests) rollups in memory.
 public protocol IngestSink: AnyObject {
   /// The checkpoint of a file identity, if one is kept.
@@ -170,7 +179,7 @@ public final class Importer {
           if !options.dryRun { try store.write(batch) }
         } catch {
           queue.close()
-          throw error
+          throw IngestInterrupted(stored: total, cause: error)
         }
         total.add(stats)
         progress?(total, position)

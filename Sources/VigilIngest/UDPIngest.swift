@@ -23,6 +23,8 @@ public final class UDPCounters: Sendable {
   public let rejected = Atomic<Int64>(0)
   /// Datagrams received but not yet committed.
   public let backlog = Atomic<Int64>(0)
+  /// Writes that failed and were retried (the database locked or its disk full).
+  public let writeFailures = Atomic<Int64>(0)
 
   public init() {}
 }
@@ -150,6 +152,7 @@ public final class UDPIngest: @unchecked Sendable {
             try sink.write(batch)
             break
           } catch {
+            counters.writeFailures.add(1, ordering: .relaxed)
             warn("\(source): storing \(batch.calls.count) records failed (\(error)); retrying")
             usleep(delay)
             delay = min(delay * 2, 1_000_000)

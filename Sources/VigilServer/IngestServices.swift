@@ -30,19 +30,18 @@ struct FollowService: Service {
           store: MeteredSink(store: store, state: state, source: "file"), patterns: config.follow,
           options: options)
         logger.info("following \(config.follow.joined(separator: " "))")
-        while !stop.isSet {
-          do {
-            try follower.poll()
-          } catch {
-            logger.error("follow: \(error)")
-          }
-          for event in follower.takeEvents() { logger.info("follow: \(event)") }
-          var waited: Int64 = 0
-          while waited < config.pollIntervalMs && !stop.isSet {
-            usleep(10_000)
-            waited += 10
-          }
-        }
+        FollowLoop(pollIntervalMs: config.pollIntervalMs).run(
+          follower, wait: { FollowLoop.sleep($0, unless: { stop.isSet }) },
+          report: { report in
+            switch report {
+            case .stored: state.held(lines: 0, source: "file")
+            case .event: logger.info("follow: \(report.message ?? "")")
+            case .failed(_, let held, _, _):
+              state.writeFailed(source: "file", heldLines: held)
+              logger.error("follow: \(report.message ?? "")")
+            case .recovered: logger.notice("follow: \(report.message ?? "")")
+            }
+          })
         logger.info("follow: stopped")
       }
     } onGracefulShutdown: {

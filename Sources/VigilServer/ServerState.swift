@@ -20,6 +20,9 @@ public final class ServerState: @unchecked Sendable {
   var lastLagMs: Int64 = 0
   var deliveries: [String: [String: Int64]] = [:]
   var udp: UDPCounters?
+  /// Failed writes of ingested lines, per source (`file`, `udp`), and lines held because of them.
+  var writeFailures: [String: Int64] = [:]
+  var heldLinesBySource: [String: Int64] = [:]
   let startedMs = Store.wallClockMs()
   /// Woken when calls are stored (the evaluation loop evaluates soon after), and when messages
   /// are queued (the delivery loop sends them).
@@ -45,6 +48,19 @@ public final class ServerState: @unchecked Sendable {
       ingest[source] = s
     }
     if !batch.calls.isEmpty { dataArrived.signal() }
+  }
+
+  /// A write of ingested lines failed; `heldLines` wait to be stored.
+  func writeFailed(source: String, heldLines: Int64) {
+    withLock {
+      writeFailures[source, default: 0] += 1
+      heldLinesBySource[source] = heldLines
+    }
+  }
+
+  /// Lines read from `source` and not yet stored (0 once writes work).
+  func held(lines: Int64, source: String) {
+    withLock { if heldLinesBySource[source] != nil { heldLinesBySource[source] = lines } }
   }
 
   func evaluated(_ e: Evaluation?, atMs: Int64, seconds: Double, lagMs: Int64) {

@@ -95,9 +95,15 @@ struct Ingest: ParsableCommand {
         }
       } catch {
         meter.finish()
-        Console.error("\(error)")
+        var cause = error
+        if let interrupted = error as? IngestInterrupted {
+          // What was stored before the failure is committed and counts.
+          total.add(interrupted.stored)
+          cause = interrupted.cause
+        }
+        Console.error("\(cause)")
         failed = true
-        if let storeError = error as? StoreError, storeError.isBusy { break }
+        if let storeError = cause as? StoreError, storeError.isBusy { break }
       }
     }
     let seconds = max(Console.monotonicSeconds() - started, 1e-9)
@@ -115,18 +121,12 @@ struct Ingest: ParsableCommand {
     let follower = Follower(store: database, patterns: inputs, options: followOptions)
     Signals.install()
     Console.info("vigil: following \(inputs.joined(separator: " ")) (Ctrl-C to stop)")
-    var total = IngestStats()
-    while !Signals.stopRequested {
-      do {
-        let stats = try follower.poll()
-        total.add(stats)
-        for event in follower.takeEvents() { Console.info("vigil: \(event)") }
-      } catch {
-        Console.error("\(error)")
-        throw ExitCode(2)
-      }
-      usleep(UInt32(pollInterval) * 1000)
-    }
+    let total = FollowLoop(pollIntervalMs: Int64(pollInterval)).run(
+      follower, wait: { FollowLoop.sleep($0, unless: { Signals.stopRequested }) },
+      report: { report in
+        guard let message = report.message else { return }
+        if case .failed = report { Console.error(message) } else { Console.info("vigil: \(message)") }
+      })
     Console.info("vigil: stopped: \(total.lines) lines, \(total.stored) stored, \(total.rejected) rejected")
   }
 }

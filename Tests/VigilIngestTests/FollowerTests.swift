@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VigilCore
 import VigilStore
@@ -176,6 +177,55 @@ import VigilTestSupport
     try follower.poll()
     try follower.poll()
     #expect(try counts(store) == (12, 12))
+  }
+
+  @Test func aFailedWriteHoldsItsLinesAndNoCheckpointMovesPastThem() throws {
+    let dir = TemporaryDirectory()
+    let log = dir.file("app.log")
+    let db = dir.file("v.db")
+    let store = try Store(path: db, busyTimeoutMs: 20)
+    let options = FollowOptions()
+    let follower = Follower(store: store, patterns: [log], options: options)
+    LogFile.write(log, LogFile.lines(0..<10))
+    try follower.poll()
+    // Another process holds the write lock longer than our busy timeout.
+    let other = try Store(path: db)
+    try other.connection.execute("BEGIN IMMEDIATE")
+    LogFile.append(log, LogFile.lines(10..<250))
+    #expect(throws: StoreError.self) { try follower.poll() }
+    #expect(follower.heldLines == 240)
+    LogFile.append(log, LogFile.lines(250..<300))
+    #expect(throws: StoreError.self) { try follower.poll() }
+    #expect(follower.heldLines == 240, "nothing more is read while a batch is held")
+    try other.connection.execute("COMMIT")
+    try follower.poll()
+    #expect(follower.heldLines == 0)
+    #expect(try counts(store) == (300, 300))
+    let size = try #require(try FileManager.default.attributesOfItem(atPath: log)[.size] as? Int)
+    #expect(try store.connection.scalar("SELECT offset FROM checkpoints") == Int64(size))
+    // A new follower (a restart) has nothing left to read.
+    let again = Follower(store: try Store(path: db), patterns: [log], options: options)
+    try again.poll()
+    #expect(try counts(store) == (300, 300))
+  }
+
+  @Test func aFileClosedWhileItsBatchIsHeldIsNotClosedUntilStored() throws {
+    let dir = TemporaryDirectory()
+    let log = dir.file("app.log")
+    let db = dir.file("v.db")
+    let store = try Store(path: db, busyTimeoutMs: 20)
+    let follower = Follower(store: store, patterns: [log])
+    LogFile.write(log, LogFile.lines(0..<10))
+    try follower.poll()
+    let other = try Store(path: db)
+    try other.connection.execute("BEGIN IMMEDIATE")
+    LogFile.append(log, LogFile.lines(10..<20))
+    LogFile.shell("mv '\(log)' '\(log).1'")
+    for _ in 0..<4 { #expect(throws: StoreError.self) { try follower.poll() } }
+    try other.connection.execute("COMMIT")
+    for _ in 0..<4 { try follower.poll() }
+    #expect(try counts(store) == (20, 20))
+    #expect(follower.watchedPaths.isEmpty)
   }
 
   @Test func overlongLinesAreRejectedWithoutBufferingThem() throws {
