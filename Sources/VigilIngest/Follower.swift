@@ -132,6 +132,19 @@ public final class Follower {
   /// that fails leaves the file to be read again at the next poll, from the checkpoint it reached.
   func readGzip(_ path: String, _ key: GzipKey, _ stats: inout IngestStats) throws {
     guard !gzipSeen.contains(key) else { return }
+    // logrotate's `compress` without `delaycompress`: the file it compressed may still be open
+    // here (renamed, or a copy), and not yet read to its end. The open file holds every line the
+    // archive does, and those written after: it is read to its end, and the archive is skipped.
+    // Not so an original that copytruncate emptied: then the archive holds its tail.
+    if let fingerprint = try? Fingerprint.of(path: path, acceptPartial: true),
+      let open = files.values.first(where: {
+        $0.fingerprint == fingerprint && $0.stillSameContent() && ($0.size() ?? 0) >= $0.splitter.offset
+      })
+    {
+      gzipSeen.insert(key)
+      events.append("\(path): a compressed copy of \(open.path), which is read instead")
+      return
+    }
     do {
       let result = try Importer(store: store, options: options.ingest).ingest(path: path)
       gzipSeen.insert(key)
@@ -232,6 +245,10 @@ public final class Follower {
     {
       start = (saved.offset, saved.lineNumber)
     }
+    // The original may have been read past the copy's end: lines written after logrotate copied
+    // and before it truncated, which only the original held. Then the copy has nothing new, and
+    // it must not look truncated (its read position past its end) and be read again from byte 0.
+    if let size = copy.size(), start.offset > size { start.offset = size }
     copy.begin(at: start.offset, lineNumber: start.line)
     copy.state = .reading
     copy.shadowOf = nil
@@ -252,6 +269,11 @@ public final class Follower {
         break
       }
       if n == 0 { break }
+      // The file may have been truncated and written anew while it was read (copytruncate under
+      // load): then these bytes may be the new content, at the old offset. They are dropped; the
+      // next round sees the truncation and reads the new content from its start, and the old
+      // content's tail from the copy.
+      guard file.stillSameContent() else { break }
       grew = true
       file.processor.stats.bytes += Int64(n)
       file.feedChunk(n)
@@ -355,6 +377,13 @@ final class WatchedFile {
     guard n > 0 else { return nil }
     return Fingerprint.of(
       prefix: UnsafeRawBufferPointer(rebasing: prefix[..<n]), acceptPartial: acceptPartial)
+  }
+
+  /// Whether the file still begins with the line it was identified by: false once it has been
+  /// truncated (and perhaps written again) since.
+  func stillSameContent() -> Bool {
+    guard let fingerprint else { return true }
+    return readFingerprint(acceptPartial: true) == fingerprint
   }
 
   /// The offset just after the last newline before `size`, so that starting at the end never

@@ -7,15 +7,22 @@ import VigilTestSupport
 @Suite(.serialized) struct FullDiskTests {
   /// Runs `script` with bash in a new user and mount namespace, where `$FULL` is a tmpfs of
   /// `megabytes` and `$VIGIL` the executable; returns its status and output.
-  static func inSmallDisk(_ dir: TemporaryDirectory, megabytes: Int = 8, _ script: String) throws -> (
+  static func inSmallDisk(_ dir: TemporaryDirectory, megabytes: Int = 8, _ script: String) async throws -> (
+    Int32, String
+  ) {
+    try await onThread { [path = dir.path, full = dir.file("full")] in try run(path, full, megabytes, script)
+    }
+  }
+
+  static func run(_ path: String, _ full: String, _ megabytes: Int, _ script: String) throws -> (
     Int32, String
   ) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
     process.arguments = [
       "-rm", "bash", "-c",
-      "set -u; FULL='\(dir.file("full"))'; VIGIL='\(VigilProcess.executable)'; mkdir -p \"$FULL\" && "
-        + "mount -t tmpfs -o size=\(megabytes)m tmpfs \"$FULL\" && cd '\(dir.path)' && " + script,
+      "set -u; FULL='\(full)'; VIGIL='\(VigilProcess.executable)'; mkdir -p \"$FULL\" && "
+        + "mount -t tmpfs -o size=\(megabytes)m tmpfs \"$FULL\" && cd '\(path)' && " + script,
     ]
     let out = Pipe()
     process.standardOutput = out
@@ -32,10 +39,10 @@ import VigilTestSupport
     }
   }
 
-  @Test func anImportOnAFullDiskSaysHowManyLinesItStored() throws {
+  @Test func anImportOnAFullDiskSaysHowManyLinesItStored() async throws {
     let dir = TemporaryDirectory()
     LogFile.write(dir.file("app.log"), LogFile.lines(0..<150_000))
-    let (status, out) = try Self.inSmallDisk(
+    let (status, out) = try await Self.inSmallDisk(
       dir, megabytes: 3,
       """
       "$VIGIL" ingest --no-progress --db "$FULL/v.db" app.log; echo "status=$?"
@@ -50,10 +57,10 @@ import VigilTestSupport
     #expect(out.contains(": \(rows) stored"), "the summary counts what was stored: \(out)")
   }
 
-  @Test func aFollowerOnAFullDiskHoldsItsLinesUntilThereIsRoomAndLosesNone() throws {
+  @Test func aFollowerOnAFullDiskHoldsItsLinesUntilThereIsRoomAndLosesNone() async throws {
     let dir = TemporaryDirectory()
     LogFile.write(dir.file("app.log"), LogFile.lines(0..<60_000))
-    let (status, out) = try Self.inSmallDisk(
+    let (status, out) = try await Self.inSmallDisk(
       dir,
       """
       dd if=/dev/zero of="$FULL/filler" bs=1M count=6 2>/dev/null

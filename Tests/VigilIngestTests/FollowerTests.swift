@@ -113,6 +113,58 @@ import VigilTestSupport
     #expect(try counts(store) == (15, 15))
   }
 
+  @Test func copytruncateAfterLinesTheCopyMissedReadsNothingTwice() throws {
+    let dir = TemporaryDirectory()
+    let log = dir.file("app.log")
+    let store = try Store(path: dir.file("v.db"))
+    let follower = Follower(store: store, patterns: [dir.file("app.log*")])
+    LogFile.write(log, LogFile.lines(0..<10))
+    try follower.poll()
+    // logrotate copies; the application writes more before the truncation, and we read it from
+    // the original: it is past the copy's end.
+    LogFile.shell("cp '\(log)' '\(log).1'")
+    LogFile.append(log, LogFile.lines(10..<13))
+    try follower.poll()
+    LogFile.shell("truncate -s 0 '\(log)'")
+    LogFile.append(log, LogFile.lines(13..<16))
+    for _ in 0..<3 { try follower.poll() }
+    #expect(try counts(store) == (16, 16))
+  }
+
+  @Test func compressWithoutDelaycompressReadsTheOpenFileNotTheArchive() throws {
+    let dir = TemporaryDirectory()
+    let log = dir.file("app.log")
+    let store = try Store(path: dir.file("v.db"))
+    let follower = Follower(store: store, patterns: [dir.file("app.log*")])
+    LogFile.write(log, LogFile.lines(0..<10))
+    try follower.poll()
+    // Renamed, written to before the application reopens, compressed and removed, all between
+    // two polls: the renamed file is still open here, its tail unread.
+    LogFile.shell("mv '\(log)' '\(log).1'")
+    LogFile.append(log + ".1", LogFile.lines(10..<12))
+    LogFile.write(log, LogFile.lines(12..<14))
+    LogFile.shell("gzip '\(log).1'")
+    for _ in 0..<4 { try follower.poll() }
+    #expect(try counts(store) == (14, 14))
+    #expect(follower.takeEvents().contains { $0.contains("a compressed copy of") })
+  }
+
+  @Test func copytruncateWithCompressReadsTheTailFromTheArchive() throws {
+    let dir = TemporaryDirectory()
+    let log = dir.file("app.log")
+    let store = try Store(path: dir.file("v.db"))
+    let follower = Follower(store: store, patterns: [dir.file("app.log*")])
+    LogFile.write(log, LogFile.lines(0..<10))
+    try follower.poll()
+    // Copied, truncated, the copy compressed and removed, all between two polls: the lines
+    // written since the last poll are only in the archive.
+    LogFile.append(log, LogFile.lines(10..<13))
+    LogFile.shell("cp '\(log)' '\(log).1' && truncate -s 0 '\(log)' && gzip '\(log).1'")
+    LogFile.append(log, LogFile.lines(13..<15))
+    for _ in 0..<3 { try follower.poll() }
+    #expect(try counts(store) == (15, 15))
+  }
+
   @Test func truncationWithoutAWatchedCopyStartsOver() throws {
     let dir = TemporaryDirectory()
     let log = dir.file("app.log")

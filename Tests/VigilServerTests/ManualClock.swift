@@ -69,7 +69,7 @@ final class ManualClock: DaemonClock {
 
   /// Waits (on real time, briefly) until some task sleeps on this clock, in a sleep begun after
   /// the first `after` ones; false after `seconds`.
-  func waitForSleeper(after: UInt64 = 0, seconds: Double = 10) async -> Bool {
+  func waitForSleeper(after: UInt64 = 0, seconds: Double = 60) async -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
       if state.withLock({ $0.sleepers.contains { $0.id > after } }) { return true }
