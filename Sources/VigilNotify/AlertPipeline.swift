@@ -20,6 +20,8 @@ public struct AlertPipeline: Sendable {
     public var evaluation: Evaluation?
     public var transitions: [AlertTransition] = []
     public var notifications: [AlertNotification] = []
+    /// Nothing was recorded: the time asked for was not after the last evaluation.
+    public var readOnly = false
   }
 
   /// The alert of an announced transition, with values formatted as its rule's metric reads.
@@ -31,8 +33,83 @@ public struct AlertPipeline: Sendable {
   /// Evaluates at each of `steps` (ascending), flushing the router after each; `endOfRun` ends
   /// the group wait of new groups at the last step (a cron run has seen all it will see).
   /// `nowMs` stamps queued messages (wall-clock time, which delivery runs on).
+  ///
+  /// All of it happens under the database's write lock, from reading the alert states to saving
+  /// them: a second run (an overlapping cron job, or `check` beside `serve`) waits, then goes on
+  /// from the first's states. Steps at or before the last evaluation are skipped: the stored
+  /// cursor never moves backwards, so no incident is announced twice.
   @discardableResult
   public func run(store: Store, steps: [Int64], nowMs: Int64, endOfRun: Bool) throws -> Outcome {
+    try store.connection.transaction { () throws(StoreError) -> Outcome in
+      let last = try store.lastEvaluationMs()
+      return try evaluate(
+        store: store, steps: steps.filter { $0 > (last ?? .min) }, nowMs: nowMs, endOfRun: endOfRun)
+    }
+  }
+
+  /// The cron run: evaluates at every evaluation interval since the last evaluation, up to
+  /// `atMs` (at most `horizonMs` back; a first run looks back the whole horizon, so it reaches the
+  /// states a backtest of that stretch would). `for` is then measured on the data, not on how
+  /// often cron runs. Reads the last evaluation under the write lock (see ``run(store:steps:nowMs:endOfRun:)``).
+  ///
+  /// When `atMs` is not after the last evaluation (a clock stepped back, a re-run for an earlier
+  /// time), nothing is evaluated, recorded or sent: the outcome has `readOnly` set and the values
+  /// at `atMs` with the stored states.
+  @discardableResult
+  public func catchUp(
+    store: Store, atMs: Int64, horizonMs: Int64 = 3_600_000, nowMs: Int64, endOfRun: Bool = true
+  )
+    throws -> Outcome
+  {
+    try store.connection.transaction { () throws(StoreError) -> Outcome in
+      let last = try store.lastEvaluationMs()
+      let steps = Self.catchUpSteps(
+        lastMs: last, atMs: atMs, intervalMs: rules.evaluationIntervalMs, horizonMs: horizonMs)
+      guard !steps.isEmpty else {
+        var outcome = Outcome()
+        outcome.readOnly = true
+        do {
+          outcome.evaluation = try Evaluator.evaluate(
+            rules, source: store, atMs: atMs, previous: try store.alertStates())
+        } catch let error as StoreError {
+          throw error
+        } catch {
+          throw StoreError("evaluating at \(Timestamp.formatRFC3339(atMs)): \(error)")
+        }
+        return outcome
+      }
+      return try evaluate(store: store, steps: steps, nowMs: nowMs, endOfRun: endOfRun)
+    }
+  }
+
+  /// The steps of a catch-up: `atMs`, and before it every `intervalMs` back to just after
+  /// `lastMs` (or `horizonMs` back when there is no last evaluation or it is older). None when
+  /// `atMs` is not after `lastMs`.
+  public static func catchUpSteps(lastMs: Int64?, atMs: Int64, intervalMs: Int64, horizonMs: Int64) -> [Int64]
+  {
+    if let lastMs, atMs <= lastMs { return [] }
+    let from = max(lastMs.map { $0 + intervalMs } ?? (atMs - horizonMs), atMs - horizonMs)
+    var steps: [Int64] = []
+    var t = atMs
+    while t >= from {
+      steps.append(t)
+      t -= intervalMs
+    }
+    if steps.isEmpty { steps = [atMs] }
+    return steps.reversed()
+  }
+
+  func evaluate(store: Store, steps: [Int64], nowMs: Int64, endOfRun: Bool) throws(StoreError) -> Outcome {
+    do {
+      return try evaluateUnchecked(store: store, steps: steps, nowMs: nowMs, endOfRun: endOfRun)
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw StoreError("evaluating the rules: \(error)")
+    }
+  }
+
+  func evaluateUnchecked(store: Store, steps: [Int64], nowMs: Int64, endOfRun: Bool) throws -> Outcome {
     var states = try store.alertStates()
     var router = Router(receivers: rules.receivers, groups: try store.notifyGroups())
     let silences = try store.silences()
@@ -67,14 +144,24 @@ public struct AlertPipeline: Sendable {
   /// Routes and queues without evaluating: the router's groups that are due at `atMs` (group
   /// waits that ended between evaluations).
   public func flushDue(store: Store, atMs: Int64, nowMs: Int64) throws -> [AlertNotification] {
-    var router = Router(receivers: rules.receivers, groups: try store.notifyGroups())
-    guard let next = router.nextFlushMs, next <= atMs else { return [] }
-    let notifications = router.flush(atMs: atMs, silences: try store.silences())
-    let renderer = MessageRenderer(externalURL: rules.externalURL, nowMs: nowMs)
-    let messages = try notifications.compactMap { n in
-      try rules.receiver(named: n.receiver).map { try renderer.render(n, for: $0) }
+    // Cheap check first, without the lock: most of the time nothing is due.
+    guard let due = try nextFlushMs(store: store), due <= atMs else { return [] }
+    return try store.connection.transaction { () throws(StoreError) -> [AlertNotification] in
+      do {
+        var router = Router(receivers: rules.receivers, groups: try store.notifyGroups())
+        guard let next = router.nextFlushMs, next <= atMs else { return [] }
+        let notifications = router.flush(atMs: atMs, silences: try store.silences())
+        let renderer = MessageRenderer(externalURL: rules.externalURL, nowMs: nowMs)
+        let messages = try notifications.compactMap { n in
+          try rules.receiver(named: n.receiver).map { try renderer.render(n, for: $0) }
+        }
+        try store.saveNotifications(groups: Array(router.groups.values), messages: messages, nowMs: nowMs)
+        return notifications
+      } catch let error as StoreError {
+        throw error
+      } catch {
+        throw StoreError("routing notifications: \(error)")
+      }
     }
-    try store.saveNotifications(groups: Array(router.groups.values), messages: messages, nowMs: nowMs)
-    return notifications
   }
 }

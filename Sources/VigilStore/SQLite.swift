@@ -80,8 +80,14 @@ public final class SQLiteConnection {
   /// The rowid of the last insert.
   public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
-  /// Runs `body` in a transaction (`BEGIN IMMEDIATE`, so a locked database fails at once, before work).
+  /// Whether a transaction is open on this connection.
+  public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+  /// Runs `body` in a transaction (`BEGIN IMMEDIATE`: the write lock is taken first, waiting up to
+  /// the busy timeout, so that what `body` reads cannot change before it writes). Within a
+  /// transaction already open, `body` simply runs as part of it.
   public func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    if inTransaction { return try body() }
     try execute("BEGIN IMMEDIATE")
     do {
       let result = try body()

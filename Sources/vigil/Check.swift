@@ -53,20 +53,15 @@ struct Check: AsyncParsableCommand {
         let result = try importer.ingest(path: file)
         for note in result.notes { Console.info("vigil: \(note)") }
       }
-      // Catch up: evaluate at every interval since the last run (at most an hour back; the first
-      // run looks back the full hour), so that `for` is measured on the data, not on how often
-      // cron runs, and a first run reaches the same states as a backtest of that hour.
-      let interval = rules.evaluationIntervalMs
-      let horizon: Int64 = 3_600_000
-      var from = try database.lastEvaluationMs().map { $0 + interval } ?? (nowMs - horizon)
-      from = max(from, nowMs - horizon)
-      var steps: [Int64] = [nowMs]
-      while let earliest = steps.first, earliest - interval >= from {
-        steps.insert(earliest - interval, at: 0)
+      // Catch up on every interval since the last run, under the write lock (see AlertPipeline).
+      let outcome = try AlertPipeline(rules: rules).catchUp(
+        store: database, atMs: nowMs, nowMs: Store.wallClockMs())
+      if outcome.readOnly {
+        Console.info(
+          "vigil: \(Timestamp.formatRFC3339(nowMs)) is not after the last evaluation; nothing recorded or sent"
+        )
       }
-      evaluation = try AlertPipeline(rules: rules).run(
-        store: database, steps: steps, nowMs: Store.wallClockMs(), endOfRun: true
-      ).evaluation
+      evaluation = outcome.evaluation
       try await Delivering.run(
         db: store.db, busyTimeout: store.busyTimeout, rules: rules, waitMs: delivery.waitMs
       )

@@ -51,6 +51,46 @@ import VigilTestSupport
     #expect(try store.transitions().filter { $0.kind == "firing" }.count == 2)
   }
 
+  @Test func aCheckForAnEarlierTimeNeverReannouncesAnIncident() throws {
+    let dir = TemporaryDirectory()
+    let db = dir.file("v.db")
+    let log = dir.file("app.log")
+    writeIncident(log)
+    let base = ["check", "--db", db, "--rules", "alerts.yaml", "--quiet"]
+    var (status, out, err) = try VigilProcess.run(base + ["--at", "2026-11-25T10:29:00Z", log])
+    #expect(status == 0, "\(err)")
+    #expect(out.contains("FIRING ServerErrors{provider=openai}") && out.contains("RESOLVED ServerErrors"))
+    // A manual re-run for the middle of the incident (or a clock stepped back): read-only.
+    (status, out, err) = try VigilProcess.run(base + ["--at", "2026-11-25T10:12:00Z"])
+    #expect(status == 0, "\(err)")
+    #expect(out.isEmpty, "\(out)")
+    #expect(err.contains("is not after the last evaluation; nothing recorded or sent"))
+    // The next run goes on from 10:29: nothing is announced a second time.
+    (status, out, _) = try VigilProcess.run(base + ["--at", "2026-11-25T10:30:00Z"])
+    #expect(status == 0)
+    #expect(out.isEmpty, "\(out)")
+    let store = try Store(path: db)
+    #expect(try store.transitions().filter { $0.kind == "firing" }.count == 2)
+    #expect(try store.lastEvaluationMs() == 1_795_602_600_000)
+  }
+
+  @Test func twoChecksStartedTogetherAnnounceEveryAlertOnce() async throws {
+    let dir = TemporaryDirectory()
+    let db = dir.file("v.db")
+    let log = dir.file("app.log")
+    writeIncident(log)
+    let (ingested, _, ingestErr) = try VigilProcess.run(["ingest", "--no-progress", "--db", db, log])
+    #expect(ingested == 0, "\(ingestErr)")
+    let args = ["check", "--db", db, "--rules", "alerts.yaml", "--quiet", "--at", "2026-11-25T10:29:00Z"]
+    async let a = onThread { try VigilProcess.run(args) }
+    async let b = onThread { try VigilProcess.run(args) }
+    let (first, second) = try await (a, b)
+    let announced = (first.1 + second.1).split(separator: "\n").filter { $0.contains("FIRING") }
+    #expect(announced.count == 2, "\(first.1)\n---\n\(second.1)\n\(first.2)\(second.2)")
+    let store = try Store(path: db)
+    #expect(try store.transitions().filter { $0.kind == "firing" }.count == 2)
+  }
+
   @Test func aFirstCheckReachesTheSameFiringTimeAsABacktest() throws {
     let dir = TemporaryDirectory()
     let log = dir.file("app.log")
