@@ -13,6 +13,17 @@ public struct DeliveryReport: Sendable, Equatable {
   public var byReceiver: [String: [String: Int64]] = [:]
 
   public init() {}
+
+  /// Adds another round's counts and problems.
+  public mutating func add(_ other: DeliveryReport) {
+    delivered += other.delivered
+    retried += other.retried
+    dead += other.dead
+    problems += other.problems
+    for (receiver, outcomes) in other.byReceiver {
+      for (outcome, n) in outcomes { byReceiver[receiver, default: [:]][outcome, default: 0] += n }
+    }
+  }
 }
 
 /// Takes messages out of the outbox and delivers them: receivers in parallel, each receiver's
@@ -61,6 +72,9 @@ public actor OutboxSender {
 
   /// Attempts every message due at `nowMs` once; with `only`, the messages of those receivers.
   /// A message to a receiver that is no longer configured is a dead letter.
+  ///
+  /// Each outcome is recorded as soon as its attempt ends, receiver by receiver: a slow receiver
+  /// delays nobody else's bookkeeping, and a crash after a delivery never sends it again.
   public func deliverDue(nowMs: Int64, only: Set<String>? = nil) async throws -> DeliveryReport {
     let due = try store.dueMessages(atMs: nowMs, limit: 1000)
     var queues: [String: [OutboxEntry]] = [:]
@@ -69,53 +83,62 @@ public actor OutboxSender {
     }
     let receivers = self.receivers
     let transport = self.transport
-    let outcomes = await withTaskGroup(of: [(OutboxEntry, DeliveryOutcome)].self) { group in
+    return try await withThrowingTaskGroup(of: DeliveryReport.self) { group in
       for (name, entries) in queues {
         group.addTask {
-          var done: [(OutboxEntry, DeliveryOutcome)] = []
+          var report = DeliveryReport()
           for entry in entries {
-            guard let receiver = receivers[name] else {
-              done.append((entry, .failed("receiver '\(name)' is no longer configured")))
-              continue
+            let outcome: DeliveryOutcome
+            if let receiver = receivers[name] {
+              outcome = await transport.send(entry, to: receiver, nowMs: nowMs)
+            } else {
+              outcome = .failed("receiver '\(name)' is no longer configured")
             }
-            let outcome = await transport.send(entry, to: receiver, nowMs: nowMs)
-            done.append((entry, outcome))
+            report.add(try await self.record(entry, outcome, nowMs: nowMs))
             if case .retry = outcome { break }  // keep this receiver's order: the rest wait
           }
-          return done
+          return report
         }
       }
-      var all: [(OutboxEntry, DeliveryOutcome)] = []
-      for await part in group { all += part }
-      return all
+      var total = DeliveryReport()
+      for try await part in group { total.add(part) }
+      // In outbox order, whichever receiver finished first.
+      total.problems.sort { Self.id(of: $0) < Self.id(of: $1) }
+      return total
     }
+  }
+
+  /// The outbox id a problem line starts with (`#12 to ...`).
+  static func id(of problem: String) -> Int64 { Int64(problem.dropFirst().prefix { $0.isNumber }) ?? 0 }
+
+  /// Records the outcome of one attempt in the outbox and says what it was.
+  func record(_ entry: OutboxEntry, _ outcome: DeliveryOutcome, nowMs: Int64) throws -> DeliveryReport {
     var report = DeliveryReport()
-    for (entry, outcome) in outcomes.sorted(by: { $0.0.id < $1.0.id }) {
-      let attempts = entry.attempts + 1
-      switch outcome {
-      case .delivered:
-        try store.recordAttempt(
-          id: entry.id, state: .delivered, attempts: attempts, nextAttemptMs: nowMs, error: nil, atMs: nowMs)
-        report.delivered += 1
-        report.byReceiver[entry.message.receiver, default: [:]]["delivered", default: 0] += 1
-      case .retry(let reason, let retryAfterMs):
-        let last = attempts >= policy.maxAttempts
-        let delay = policy.backoffMs(afterAttempts: attempts, retryAfterMs: retryAfterMs, using: &random)
-        try store.recordAttempt(
-          id: entry.id, state: last ? .dead : .pending, attempts: attempts, nextAttemptMs: nowMs + delay,
-          error: reason, atMs: nowMs)
-        if last { report.dead += 1 } else { report.retried += 1 }
-        report.byReceiver[entry.message.receiver, default: [:]][last ? "dead" : "retry", default: 0] += 1
-        report.problems.append(
-          "#\(entry.id) to \(entry.message.receiver): \(reason) (attempt \(attempts) of \(policy.maxAttempts)\(last ? ", giving up" : ", next in \(DurationText.format(delay))"))"
-        )
-      case .failed(let reason):
-        try store.recordAttempt(
-          id: entry.id, state: .dead, attempts: attempts, nextAttemptMs: nowMs, error: reason, atMs: nowMs)
-        report.dead += 1
-        report.byReceiver[entry.message.receiver, default: [:]]["dead", default: 0] += 1
-        report.problems.append("#\(entry.id) to \(entry.message.receiver): \(reason) (not retried)")
-      }
+    let attempts = entry.attempts + 1
+    let receiver = entry.message.receiver
+    switch outcome {
+    case .delivered:
+      try store.recordAttempt(
+        id: entry.id, state: .delivered, attempts: attempts, nextAttemptMs: nowMs, error: nil, atMs: nowMs)
+      report.delivered += 1
+      report.byReceiver[receiver, default: [:]]["delivered", default: 0] += 1
+    case .retry(let reason, let retryAfterMs):
+      let last = attempts >= policy.maxAttempts
+      let delay = policy.backoffMs(afterAttempts: attempts, retryAfterMs: retryAfterMs, using: &random)
+      try store.recordAttempt(
+        id: entry.id, state: last ? .dead : .pending, attempts: attempts, nextAttemptMs: nowMs + delay,
+        error: reason, atMs: nowMs)
+      if last { report.dead += 1 } else { report.retried += 1 }
+      report.byReceiver[receiver, default: [:]][last ? "dead" : "retry", default: 0] += 1
+      report.problems.append(
+        "#\(entry.id) to \(receiver): \(reason) (attempt \(attempts) of \(policy.maxAttempts)\(last ? ", giving up" : ", next in \(DurationText.format(delay))"))"
+      )
+    case .failed(let reason):
+      try store.recordAttempt(
+        id: entry.id, state: .dead, attempts: attempts, nextAttemptMs: nowMs, error: reason, atMs: nowMs)
+      report.dead += 1
+      report.byReceiver[receiver, default: [:]]["dead", default: 0] += 1
+      report.problems.append("#\(entry.id) to \(receiver): \(reason) (not retried)")
     }
     return report
   }

@@ -28,10 +28,7 @@ enum Delivering {
       let deadline = Store.wallClockMs() + waitMs
       while true {
         let report = try await sender.deliverDue(nowMs: Store.wallClockMs(), only: only)
-        total.delivered += report.delivered
-        total.retried += report.retried
-        total.dead += report.dead
-        total.problems += report.problems
+        total.add(report)
         for p in report.problems { Console.error("delivery \(p)") }
         guard let next = try await sender.nextDueMs(), next <= deadline else { break }
         let wait = next - Store.wallClockMs()

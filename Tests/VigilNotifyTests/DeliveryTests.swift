@@ -170,6 +170,41 @@ import VigilTestSupport
     #expect(RetryAfter.parse(text, nowMs: Self.now) == ms)
   }
 
+  @Test func eachDeliveryIsRecordedAsItCompletesNotWhenTheSlowestReceiverIsDone() async throws {
+    let fast = try await RecordingHTTPServer()
+    let slow = try await RecordingHTTPServer()
+    defer {
+      Task {
+        await fast.close()
+        await slow.close()
+      }
+    }
+    slow.reply(.hang)
+    var slowHook = Self.webhook("slow", .literal(slow.url()))
+    if case .webhook(var w) = slowHook.kind {
+      w.timeoutMs = 3000
+      slowHook.kind = .webhook(w)
+    }
+    let f = try Fixture([Self.webhook("fast", .literal(fast.url())), slowHook])
+    try f.enqueue("fast")
+    try f.enqueue("slow")
+    let sender = try f.sender()
+    let round = Task { try await sender.deliverDue(nowMs: Self.now) }
+    // While the slow receiver still hangs, the fast one's delivery is already on record: a crash
+    // now would not send it again.
+    let reader = try Store(path: f.dir.file("v.db"))
+    var recorded = false
+    for _ in 0..<200 where !recorded {
+      recorded = try reader.outbox(states: [.delivered]).contains { $0.message.receiver == "fast" }
+      if !recorded { try await Task.sleep(for: .milliseconds(10)) }
+    }
+    #expect(recorded)
+    #expect(try reader.outbox(states: [.pending]).map(\.message.receiver) == ["slow"])
+    let report = try await round.value
+    #expect(report.delivered == 1 && report.retried == 1)
+    #expect(report.byReceiver["slow"]?["retry"] == 1)
+  }
+
   @Test func aClientErrorIsADeadLetterAtOnceAndRetryRevivesIt() async throws {
     let server = try await RecordingHTTPServer()
     defer { Task { await server.close() } }
