@@ -26,6 +26,7 @@ public enum AlertLine {
     if a.status == .resolved, let end = a.endsAtMs {
       text += " after \(DurationText.format(max(0, end - a.startsAtMs) / 1000 * 1000))"
     }
-    return text + (a.status == .firing ? ": \(a.annotations["summary"] ?? "")" : "")
+    // Labels and summaries come from input (a model name is any string): one line, always.
+    return TerminalText.escape(text + (a.status == .firing ? ": \(a.annotations["summary"] ?? "")" : ""))
   }
 }

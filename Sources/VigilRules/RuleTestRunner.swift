@@ -54,8 +54,11 @@ public enum RuleTestRunner {
   }
 
   public static func run(path: String) throws -> Outcome {
-    guard let text = readTextFile(path) else {
-      throw RulesErrors(errors: [RulesError(file: path, line: 0, column: 0, message: "cannot read the file")])
+    let text: String
+    switch readTextFile(path) {
+    case .success(let t): text = t
+    case .failure(let problem):
+      throw RulesErrors(errors: [RulesError(file: path, line: 0, column: 0, message: problem.description)])
     }
     var parser = TestFileParser(file: path)
     let (ruleFiles, cases) = parser.parse(text)

@@ -11,8 +11,11 @@ extension RulesLoader {
 
   /// Reads `vigil serve`'s config file; every error with its line and column.
   public static func loadServeConfig(path: String) throws(RulesErrors) -> ServeConfig {
-    guard let text = readTextFile(path) else {
-      throw RulesErrors(errors: [RulesError(file: path, line: 0, column: 0, message: "cannot read the file")])
+    let text: String
+    switch readTextFile(path) {
+    case .success(let t): text = t
+    case .failure(let problem):
+      throw RulesErrors(errors: [RulesError(file: path, line: 0, column: 0, message: problem.description)])
     }
     return try loadServeConfig(yaml: text, file: path)
   }

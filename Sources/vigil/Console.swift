@@ -1,4 +1,5 @@
 import ArgumentParser
+import VigilCore
 
 #if canImport(Glibc)
   import Glibc
@@ -6,12 +7,14 @@ import ArgumentParser
 
 /// Writing to stderr and stdout without Foundation, and the one-line failure every command ends with.
 enum Console {
+  /// One line, whatever the message holds (a path, a reason quoting input): control characters
+  /// are escaped.
   static func error(_ message: String) {
-    writeErr("vigil: \(message)\n")
+    writeErr("vigil: \(TerminalText.escape(message))\n")
   }
 
   static func info(_ message: String) {
-    writeErr("\(message)\n")
+    writeErr("\(TerminalText.escape(message))\n")
   }
 
   /// Writes to file descriptor 2 directly (stdio's `stderr` is shared mutable state to Swift 6).

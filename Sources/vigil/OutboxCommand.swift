@@ -71,7 +71,9 @@ struct OutboxShow: ParsableCommand {
         Console.error("no message #\(id) in the outbox")
         throw ExitCode(1)
       }
-      print("# \(e.message.receiver) \(e.state.rawValue) \(e.message.contentType): \(e.message.title)")
+      print(
+        TerminalText.escape(
+          "# \(e.message.receiver) \(e.state.rawValue) \(e.message.contentType): \(e.message.title)"))
       print(String(decoding: e.message.body, as: UTF8.self))
     }
   }

@@ -18,8 +18,8 @@ struct Rejects: ParsableCommand {
       let total = try database.rejectCount()
       for r in rejects {
         let position = r.lineNumber.map { "line \($0), " } ?? ""
-        print("\(r.source): \(position)byte \(r.offset): \(r.reason)")
-        print("    \(r.line.prefix(200))")
+        print(TerminalText.escape("\(r.source): \(position)byte \(r.offset): \(r.reason)"))
+        print("    " + TerminalText.escape(String(r.line.prefix(200))))
       }
       print("\(total) rejects stored\(total > rejects.count ? " (newest \(rejects.count) shown)" : "")")
     } catch {

@@ -76,7 +76,7 @@ struct Serve: AsyncParsableCommand {
     if let logLevel { settings.logLevel = logLevel }
     let level = Logger.Level(rawValue: settings.logLevel) ?? .info
     LoggingSystem.bootstrap { label in
-      var handler = StreamLogHandler.standardError(label: label)
+      var handler = OneLineLogHandler(StreamLogHandler.standardError(label: label))
       handler.logLevel = level
       return handler
     }

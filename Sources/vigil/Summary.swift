@@ -64,7 +64,10 @@ struct Summary: ParsableCommand {
 
 /// Plain text tables, columns padded to their widest cell.
 enum Table {
+  /// Columns aligned; every cell on one line (control characters in labels, titles and errors
+  /// are escaped).
   static func render(_ rows: [[String]]) -> String {
+    let rows = rows.map { $0.map(TerminalText.escape) }
     guard let first = rows.first else { return "" }
     var widths = [Int](repeating: 0, count: first.count)
     for row in rows { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }

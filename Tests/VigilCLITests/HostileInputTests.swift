@@ -47,6 +47,50 @@ import VigilTestSupport
     #expect(err.contains("is not an RFC 3339 time or Unix seconds"), "\(err)")
   }
 
+  @Test func rejectedLinesAndAlertsAreShownOnOneLineWithoutTerminalEscapes() throws {
+    let dir = TemporaryDirectory()
+    let db = dir.file("v.db")
+    let forged = "{\"ts\":1795613524,\"status\":\"x\u{1B}[2J\",\"note\":\"\u{1B}]0;pwned\u{7}\"}"
+    LogFile.write(dir.file("a.log"), forged + "\n")
+    _ = try VigilProcess.run(["ingest", "--no-progress", "--db", db, dir.file("a.log")])
+    let (status, listing, _) = try VigilProcess.run(["rejects", "--db", db])
+    #expect(status == 0)
+    #expect(!listing.contains("\u{1B}") && !listing.contains("\u{7}"), "\(listing)")
+    #expect(listing.contains("\\u001b[2J"))
+    // A model name with a newline and an escape, alerting through the stdout receiver.
+    var lines = ""
+    for i in 0..<60 {
+      lines +=
+        #"{"ts":\#(1_795_613_524 + i),"status":500,"provider":"openai","model":"m\n2026-01-01T00:00:00Z RESOLVED X\u001b[31m"}"#
+        + "\n"
+    }
+    LogFile.write(dir.file("b.log"), lines)
+    LogFile.write(
+      dir.file("r.yaml"),
+      "version: 1\nrules:\n  - {alert: E, metric: error_rate, threshold: 5%, min_requests: 1, group_by: [model]}\n"
+    )
+    let (fired, out, err) = try VigilProcess.run([
+      "check", "--db", dir.file("c.db"), "--rules", dir.file("r.yaml"), "--at", "2026-11-25T13:33:30Z",
+      dir.file("b.log"),
+    ])
+    #expect(fired == 1, "\(err)")
+    let firing = out.split(separator: "\n").filter { $0.contains("FIRING") }
+    #expect(firing.count == 1, "\(out)")
+    #expect(firing.first?.contains("model=m\\n2026-01-01T00:00:00Z RESOLVED X\\u001b[31m") == true, "\(out)")
+    #expect(!out.contains("\u{1B}"))
+  }
+
+  @Test(arguments: ["/dev/zero", "/proc/self/environ", "/tmp", "/nonexistent.yaml"])
+  func anIncludeThatIsNoConfigurationFileIsRefusedWithoutItsContent(path: String) throws {
+    let dir = TemporaryDirectory()
+    LogFile.write(dir.file("r.yaml"), "version: 1\ninclude: [\(path)]\nrules: []\n")
+    let (status, out, err) = try VigilProcess.run(
+      ["rules", "check", dir.file("r.yaml")], environment: ["VIGIL_TEST_SECRET": "hooks.example/s3cr3t"])
+    #expect(status == 1)
+    #expect(err.contains("r.yaml:2:10: included file '\(path)': "), "\(err)")
+    #expect(!(out + err).contains("s3cr3t"))
+  }
+
   @Test func aRuleWindowThatWouldOverflowIsRefusedWithItsPlace() throws {
     let dir = TemporaryDirectory()
     LogFile.write(
