@@ -1,9 +1,5 @@
 import VigilCore
 
-#if canImport(Glibc)
-  import Glibc
-#endif
-
 /// Runs a ``Follower`` round after round: the driver of `vigil ingest --follow` and of the
 /// follow service of `vigil serve`.
 ///
@@ -39,17 +35,6 @@ public struct FollowLoop: Sendable {
       case .recovered(let failures): "storing works again after \(failures) failed attempts"
       }
     }
-  }
-
-  /// Sleeps `ms` in steps of 10 ms, ending early when `stop` says so; returns whether to go on.
-  /// The `wait` of a loop stopped by a flag or a signal.
-  public static func sleep(_ ms: Int64, unless stop: () -> Bool) -> Bool {
-    var waited: Int64 = 0
-    while waited < ms && !stop() {
-      usleep(10_000)
-      waited += 10
-    }
-    return !stop()
   }
 
   /// The wait after `failures` failed rounds in a row (0: the poll interval).

@@ -129,26 +129,3 @@ public enum Signature {
     return mac.map { String(format: "%02x", $0) }.joined()
   }
 }
-
-/// `Retry-After`: seconds, or an HTTP date. The answer is held to a year, so that no value a
-/// receiver sends can overflow the arithmetic of when to try again (the delivery policy then
-/// caps it at its longest backoff).
-enum RetryAfter {
-  static let maxMs: Int64 = 365 * 86_400_000
-
-  static func parse(_ value: String, nowMs: Int64) -> Int64? {
-    let v = value.trimmingCharacters(in: .whitespaces)
-    if !v.isEmpty, v.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
-      // Digits only: seconds, however many of them.
-      guard let seconds = Int64(v), seconds <= maxMs / 1000 else { return maxMs }
-      return seconds * 1000
-    }
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "GMT")
-    f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-    guard let date = f.date(from: v) else { return nil }
-    let ms = date.timeIntervalSince1970 * 1000 - Double(nowMs)
-    return ms.isFinite ? Int64(min(max(0, ms), Double(maxMs))) : nil
-  }
-}

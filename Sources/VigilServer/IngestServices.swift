@@ -18,7 +18,7 @@ struct FollowService: Service {
   let logger: Logger
 
   func run() async throws {
-    let stop = StopFlag()
+    let stop = StopSignal()
     let (config, state, logger) = (self.config, self.state, self.logger)
     try await withGracefulShutdownHandler {
       try await onThread("vigil-follow") {
@@ -31,7 +31,7 @@ struct FollowService: Service {
           options: options)
         logger.info("following \(config.follow.joined(separator: " "))")
         FollowLoop(pollIntervalMs: config.pollIntervalMs).run(
-          follower, wait: { FollowLoop.sleep($0, unless: { stop.isSet }) },
+          follower, wait: { stop.sleep(ms: $0) },
           report: { report in
             switch report {
             case .stored: state.held(lines: 0, source: "file")

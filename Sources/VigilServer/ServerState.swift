@@ -207,21 +207,3 @@ func onThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws
     thread.start()
   }
 }
-
-/// A flag set once, from any thread.
-final class StopFlag: @unchecked Sendable {
-  let lock = NSLock()
-  var set = false
-
-  func stop() {
-    lock.lock()
-    set = true
-    lock.unlock()
-  }
-
-  var isSet: Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    return set
-  }
-}

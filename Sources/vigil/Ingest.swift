@@ -119,10 +119,10 @@ struct Ingest: ParsableCommand {
     followOptions.ingest = options
     followOptions.startAt = startAt
     let follower = Follower(store: database, patterns: inputs, options: followOptions)
-    Signals.install()
+    let stop = Signals.install()
     Console.info("vigil: following \(inputs.joined(separator: " ")) (Ctrl-C to stop)")
     let total = FollowLoop(pollIntervalMs: Int64(pollInterval)).run(
-      follower, wait: { FollowLoop.sleep($0, unless: { Signals.stopRequested }) },
+      follower, wait: { stop.sleep(ms: $0) },
       report: { report in
         guard let message = report.message else { return }
         if case .failed = report { Console.error(message) } else { Console.info("vigil: \(message)") }

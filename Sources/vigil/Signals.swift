@@ -1,23 +1,32 @@
-import Synchronization
+import Dispatch
+import VigilIngest
 
 #if canImport(Glibc)
   import Glibc
 #endif
 
-/// SIGINT/SIGTERM as a flag that loops check between rounds, so the round in progress commits.
+/// SIGINT and SIGTERM as a stop request that loops see between rounds (so the round in progress
+/// commits), and at once while they sleep. The signals are taken by dispatch sources, not a
+/// handler, so that nothing runs in signal context.
 enum Signals {
-  static let stop = Atomic<Bool>(false)
+  nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
 
-  static var stopRequested: Bool { stop.load(ordering: .relaxed) }
-
-  static func install() {
-    signal(SIGINT) { _ in Signals.stop.store(true, ordering: .relaxed) }
-    signal(SIGTERM) { _ in Signals.stop.store(true, ordering: .relaxed) }
+  /// Starts listening for SIGINT and SIGTERM; call once, from the main thread.
+  static func install() -> StopSignal {
+    let stop = StopSignal()
+    for number in [SIGINT, SIGTERM] {
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler { stop.stop() }
+      source.resume()
+      sources.append(source)
+    }
     // A parent may have started us with these blocked (the mask is inherited); take them back.
     var set = sigset_t()
     sigemptyset(&set)
     sigaddset(&set, SIGINT)
     sigaddset(&set, SIGTERM)
     pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    return stop
   }
 }

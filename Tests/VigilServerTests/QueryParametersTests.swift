@@ -1,4 +1,5 @@
 import Testing
+import VigilCore
 
 @testable import VigilServer
 
@@ -35,5 +36,21 @@ import Testing
     #expect(try q.count("limit", default: 50, range: 1...1000) == 50)
     #expect(try q.duration("since", default: 60_000, max: 120_000) == 60_000)
     #expect(try QueryParameters(["limit": "1000"]).count("limit", default: 5, range: 1...1000) == 1000)
+  }
+}
+
+@Suite struct QueryParametersFuzzTests {
+  @Test func anyParameterTextIsReadOrRefused() {
+    var r = SeededRandom(seed: 31)
+    let alphabet = Array("0123456789-+smhdw .eE%abc".unicodeScalars)
+    for _ in 0..<20_000 {
+      var text = ""
+      for _ in 0..<Int(r.next() % 24) { text.unicodeScalars.append(alphabet.randomElement(using: &r)!) }
+      let q = QueryParameters(["window": text, "limit": text])
+      if let ms = try? q.duration("window", default: 1, max: 31 * 86_400_000) {
+        #expect(ms > 0 && ms <= 31 * 86_400_000)
+      }
+      if let n = try? q.count("limit", default: 1, range: 1...10_000) { #expect(n >= 1 && n <= 10_000) }
+    }
   }
 }
