@@ -110,7 +110,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilServerTests",
-      dependencies: ["VigilServer", "VigilCore", "VigilStore", "VigilTestSupport", "VigilTestPeers"],
+      dependencies: ["VigilServer", "VigilCore", "VigilStore", "VigilRules", "VigilTestSupport", "VigilTestPeers"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilCLITests",

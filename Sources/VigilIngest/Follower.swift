@@ -136,7 +136,7 @@ public final class Follower {
     // here (renamed, or a copy), and not yet read to its end. The open file holds every line the
     // archive does, and those written after: it is read to its end, and the archive is skipped.
     // Not so an original that copytruncate emptied: then the archive holds its tail.
-    if let fingerprint = try? Fingerprint.of(path: path, acceptPartial: true),
+    if let fingerprint = try? FileFingerprint.of(path: path, acceptPartial: true),
       let open = files.values.first(where: {
         $0.fingerprint == fingerprint && $0.stillSameContent() && ($0.size() ?? 0) >= $0.splitter.offset
       })
@@ -371,11 +371,11 @@ final class WatchedFile {
   }
 
   func readFingerprint(acceptPartial: Bool) -> String? {
-    let prefix = UnsafeMutableRawBufferPointer.allocate(byteCount: Fingerprint.maxBytes, alignment: 8)
+    let prefix = UnsafeMutableRawBufferPointer.allocate(byteCount: FileFingerprint.maxBytes, alignment: 8)
     defer { prefix.deallocate() }
     let n = pread(fd, prefix.baseAddress, prefix.count, 0)
     guard n > 0 else { return nil }
-    return Fingerprint.of(
+    return FileFingerprint.of(
       prefix: UnsafeRawBufferPointer(rebasing: prefix[..<n]), acceptPartial: acceptPartial)
   }
 

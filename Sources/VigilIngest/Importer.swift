@@ -76,7 +76,7 @@ public final class Importer {
   /// next run (the writer may still be writing it) and a note says so.
   public func ingest(path: String, progress: ((IngestProgress) -> Void)? = nil) throws -> FileIngestResult {
     var result = FileIngestResult(source: path)
-    guard let fingerprint = try Fingerprint.of(path: path, acceptPartial: true) else {
+    guard let fingerprint = try FileFingerprint.of(path: path, acceptPartial: true) else {
       result.notes.append("\(path): empty, nothing to read")
       return result
     }

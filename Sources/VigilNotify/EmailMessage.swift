@@ -12,7 +12,7 @@ public struct EmailMessage {
   init(notification n: AlertNotification, receiver: EmailReceiver, externalURL: String, dateMs: Int64) {
     self.init(
       subject: n.title, text: Self.plain(n, externalURL), html: Self.html(n, externalURL), receiver: receiver,
-      dateMs: dateMs, id: Fingerprint.of(["group": n.groupKey, "receiver": n.receiver]) + ".\(n.atMs)",
+      dateMs: dateMs, id: LabelFingerprint.of(["group": n.groupKey, "receiver": n.receiver]) + ".\(n.atMs)",
       extraHeaders: [("X-Vigil-Status", n.status.rawValue), ("X-Vigil-Group", n.groupKey)])
   }
 
@@ -21,7 +21,7 @@ public struct EmailMessage {
     subject: String, text: String, html: String, receiver: EmailReceiver, dateMs: Int64, id: String,
     extraHeaders: [(String, String)] = []
   ) {
-    let boundary = "vigil-" + Fingerprint.of(["id": id])
+    let boundary = "vigil-" + LabelFingerprint.of(["id": id])
     var headers: [(String, String)] = [
       ("From", Self.sanitize(receiver.from)),
       ("To", receiver.to.map(Self.sanitize).joined(separator: ", ")),
@@ -53,7 +53,7 @@ public struct EmailMessage {
     guard case .email(let e) = receiver.kind else { return nil }
     let message = EmailMessage(
       subject: subject, text: text, html: html, receiver: e, dateMs: dateMs,
-      id: "report." + Fingerprint.of(["subject": subject, "at": String(dateMs)]))
+      id: "report." + LabelFingerprint.of(["subject": subject, "at": String(dateMs)]))
     return OutboxMessage(
       receiver: receiver.name, groupKey: "report", status: .resolved, alertCount: 0, title: subject,
       contentType: "message/rfc822", body: Array(message.text.utf8))

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import VigilCore
+import VigilRules
 import VigilNotify
 import VigilStore
 

@@ -3,6 +3,7 @@ import Hummingbird
 public import Logging
 import ServiceLifecycle
 public import VigilCore
+public import VigilRules
 import VigilIngest
 import VigilStore
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import VigilCore
+import VigilRules
 import VigilIngest
 import VigilStore
 

@@ -1,6 +1,7 @@
 import Logging
 import Testing
 import VigilCore
+import VigilRules
 import VigilStore
 import VigilTestSupport
 

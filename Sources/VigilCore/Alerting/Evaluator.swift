@@ -1,0 +1,203 @@
+/// The rolling-window evaluator: a pure function of (rules, stored data, evaluation time, previous
+/// states). Live mode calls it with the clock's now, `check` once, backtests and rule tests with
+/// each step of event time: one implementation for all.
+public enum Evaluator {
+  public static func evaluate(
+    _ set: RuleSet, source: any RollupSource, atMs: Int64, previous: [AlertKey: AlertState]
+  ) throws -> Evaluation {
+    var states = previous
+    var transitions: [AlertTransition] = []
+    var groups: [GroupResult] = []
+    // One read for every rule: the longest window, by bucket; each rule merges its own part.
+    let to = atMs - set.evaluationDelayMs
+    let earliest = set.rules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
+    let fetched = try source.rollupRows(fromMs: earliest, toMs: to, latency: false)
+    let latencyStarts = Set(
+      set.rules.filter { $0.metric.isLatency }.map { RollupKey.bucket(of: to - $0.windowMs) })
+    let latencies = try source.latencyWindows(starts: Array(latencyStarts), toMs: to)
+    var before: [RollupRow]?
+    // Series by index and rows as (bucket, series index), so that each rule's window is a pass
+    // over an array with no hashing.
+    var seriesList: [SeriesKey] = []
+    var seriesIndex: [SeriesKey: Int] = [:]
+    var rows: [(bucket: Int64, series: Int, rollup: Rollup)] = []
+    rows.reserveCapacity(fetched.count)
+    for row in fetched {
+      let i =
+        seriesIndex[row.series]
+        ?? {
+          seriesList.append(row.series)
+          seriesIndex[row.series] = seriesList.count - 1
+          return seriesList.count - 1
+        }()
+      rows.append((row.bucketMs, i, row.rollup))
+    }
+    for rule in set.rules {
+      let from = RollupKey.bucket(of: to - rule.windowMs)
+      // Each series' group (or -1 when the rule's filters leave it out), then one pass over the
+      // rows adds each into its group: no per-rule dictionaries of series.
+      var groupOfSeries = [Int](repeating: -1, count: seriesList.count)
+      var groupNames: [String] = []
+      var groupLabels: [[String: String]] = []
+      var groupIndex: [String: Int] = [:]
+      for (i, series) in seriesList.enumerated() where rule.matches(series) {
+        let (group, labels) = groupOf(series, rule)
+        if let g = groupIndex[group] {
+          groupOfSeries[i] = g
+        } else {
+          groupIndex[group] = groupNames.count
+          groupOfSeries[i] = groupNames.count
+          groupNames.append(group)
+          groupLabels.append(labels)
+        }
+      }
+      var sums = [Rollup](repeating: Rollup(), count: groupNames.count)
+      var seen = [Bool](repeating: false, count: groupNames.count)
+      for row in rows where row.bucket >= from {
+        let g = groupOfSeries[row.series]
+        guard g >= 0 else { continue }
+        sums[g].merge(row.rollup, latency: false)
+        seen[g] = true
+      }
+      if rule.metric.isLatency, let histograms = latencies[from] {
+        for (i, series) in seriesList.enumerated() where groupOfSeries[i] >= 0 {
+          if let h = histograms[series] { sums[groupOfSeries[i]].latency.merge(h) }
+        }
+      }
+      var merged: [String: (labels: [String: String], rollup: Rollup)] = [:]
+      for g in groupNames.indices where seen[g] { merged[groupNames[g]] = (groupLabels[g], sums[g]) }
+      if rule.groupBy.isEmpty && merged.isEmpty { merged[""] = ([:], Rollup()) }
+      // "Traffic stopped" needs the groups that had traffic just before, at zero now.
+      if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) {
+        if before == nil {
+          before = try source.rollupRows(
+            fromMs: RollupKey.bucket(of: earliest - set.rules.map(\.windowMs).max()!), toMs: earliest,
+            latency: false)
+        }
+        var earlier: Set<SeriesKey> = []
+        for row in fetched + before!
+        where row.bucketMs >= RollupKey.bucket(of: from - rule.windowMs) && row.bucketMs < from {
+          earlier.insert(row.series)
+        }
+        for series in earlier where rule.matches(series) {
+          let (group, labels) = groupOf(series, rule)
+          if merged[group] == nil { merged[group] = (labels, Rollup()) }
+        }
+      }
+      // Alerts that are active but whose group has no data now are evaluated as "no value".
+      for (key, state) in previous
+      where key.rule == rule.name && state.phase != .inactive && merged[key.group] == nil {
+        merged[key.group] = (state.groupLabels, Rollup())
+      }
+      for (group, entry) in merged.sorted(by: { $0.key < $1.key }) {
+        let key = AlertKey(rule: rule.name, group: group)
+        var value = rule.metric.value(of: entry.rollup)
+        if !rule.metric.isCount && entry.rollup.attempts < rule.minRequests { value = nil }
+        var state = states[key] ?? AlertState()
+        state.groupLabels = entry.labels
+        let before = state
+        let kind = step(&state, rule: rule, value: value, atMs: atMs)
+        state.lastValue = value
+        state.lastEvaluationMs = atMs
+        if let kind {
+          transitions.append(
+            transition(
+              kind, key: key, rule: rule, value: value, labels: entry.labels, atMs: atMs,
+              firedAtMs: before.firedAtMs))
+        }
+        if state.phase == .inactive && state.activeSinceMs == nil {
+          states[key] = nil  // nothing to remember
+        } else {
+          states[key] = state
+        }
+        groups.append(
+          GroupResult(
+            key: key, labels: allLabels(rule, entry.labels), value: value, attempts: entry.rollup.attempts,
+            phase: state.phase))
+      }
+    }
+    // Rules that no longer exist leave no state behind.
+    let names = Set(set.rules.map(\.name))
+    for key in states.keys where !names.contains(key.rule) { states[key] = nil }
+    return Evaluation(states: states, transitions: transitions, groups: groups)
+  }
+
+  static func groupOf(_ series: SeriesKey, _ rule: AlertRule) -> (String, [String: String]) {
+    var labels: [String: String] = [:]
+    var parts: [String] = []
+    for d in rule.groupBy {
+      let v = d.value(of: series)
+      labels[d.rawValue] = v
+      parts.append("\(d.rawValue)=\(v)")
+    }
+    return (parts.joined(separator: ","), labels)
+  }
+
+  /// The state machine: inactive → pending → firing → (resolved) inactive. Returns the transition.
+  public static func step(_ s: inout AlertState, rule: AlertRule, value: Double?, atMs: Int64)
+    -> AlertTransition.Kind?
+  {
+    let active = value.map { rule.comparison.holds($0, rule.threshold) } ?? false
+    switch s.phase {
+    case .inactive:
+      guard active else {
+        s.activeSinceMs = nil
+        return nil
+      }
+      s.activeSinceMs = atMs
+      if rule.forMs == 0 {
+        s.phase = .firing
+        s.firedAtMs = atMs
+        return .firing
+      }
+      s.phase = .pending
+      return .pending
+    case .pending:
+      guard active else {
+        s.phase = .inactive
+        s.activeSinceMs = nil
+        return .cancelled
+      }
+      if atMs - (s.activeSinceMs ?? atMs) >= rule.forMs {
+        s.phase = .firing
+        s.firedAtMs = atMs
+        return .firing
+      }
+      return nil
+    case .firing:
+      let stillFiring = value.map { rule.comparison.holds($0, rule.effectiveResolveThreshold) } ?? false
+      if stillFiring {
+        s.resolvingSinceMs = nil
+        return nil
+      }
+      let since = s.resolvingSinceMs ?? atMs
+      s.resolvingSinceMs = since
+      guard atMs - since >= rule.keepFiringForMs else { return nil }
+      s = AlertState()
+      return .resolved
+    }
+  }
+
+  static func allLabels(_ rule: AlertRule, _ group: [String: String]) -> [String: String] {
+    var labels = rule.labels
+    for (d, values) in rule.filters where values.count == 1 { labels[d.rawValue] = values[0] }
+    labels.merge(group) { _, g in g }
+    labels["alertname"] = rule.name
+    labels["severity"] = rule.severity
+    return labels
+  }
+
+  static func transition(
+    _ kind: AlertTransition.Kind, key: AlertKey, rule: AlertRule, value: Double?,
+    labels group: [String: String],
+    atMs: Int64, firedAtMs: Int64?
+  ) -> AlertTransition {
+    let labels = allLabels(rule, group)
+    let context = TemplateContext(rule: rule, value: value, labels: labels)
+    return AlertTransition(
+      atMs: atMs, key: key, kind: kind, metric: rule.metric.name, value: value, threshold: rule.threshold,
+      labels: labels, summary: Template.render(rule.summary, context),
+      description: Template.render(rule.description, context),
+      receivers: rule.receivers, firedAtMs: kind == .resolved ? firedAtMs : nil)
+  }
+}

@@ -1,0 +1,173 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Calls on their way to the store, with their rollups: what one transaction writes.
+///
+/// Rows refer to their series by rollup slot and to their text (request ids, error types and
+/// codes) by span of `text`, one buffer for the batch. Dimension values (provider, model, app,
+/// env, endpoint) are interned per batch, so that a million lines of a few series make a few
+/// strings. Rollups are counted as calls are added.
+public struct CallBatch: Sendable {
+  public private(set) var rows: [CallRow] = []
+  /// Every row's text, back to back.
+  public private(set) var text: [UInt8] = []
+  /// Rollup keys and values, in first-seen order; a row's `slot` indexes them.
+  public private(set) var rollupKeys: [RollupKey] = []
+  public private(set) var rollupValues: [Rollup] = []
+  /// The earliest and latest event time among the rows.
+  public private(set) var minTimestampMs = Int64.max
+  public private(set) var maxTimestampMs = Int64.min
+  var slotKeys: [SlotKey] = []
+  var slotIndex: [SlotKey: Int32] = [:]
+  /// The slots used last, searched before the dictionary: lines of one bucket share a few series.
+  var recent: [Int32] = []
+  var dimensions = Dimensions()
+
+  /// A rollup's identity by interned dimension ids: cheap to hash and compare.
+  struct SlotKey: Hashable {
+    var bucketMs: Int64
+    var provider: Int32, model: Int32, app: Int32, env: Int32, endpoint: Int32
+  }
+
+  /// `capacity` reserves room for that many calls, so that adding never regrows the rows.
+  public init(capacity: Int = 0) {
+    if capacity > 0 {
+      rows.reserveCapacity(capacity)
+      text.reserveCapacity(capacity * 24)
+    }
+  }
+
+  /// The longest line the parser takes into a batch (1 GiB): text spans are 32-bit.
+  public static let maxLineBytes = 1 << 30
+
+  public var count: Int { rows.count }
+  public var isEmpty: Bool { rows.isEmpty }
+
+  // MARK: Adding
+
+  /// The id of a dimension value, interned for this batch.
+  @inline(__always) mutating func intern(_ bytes: UnsafeRawBufferPointer) -> Int32 {
+    dimensions.id(of: bytes)
+  }
+
+  /// Appends text and returns its span.
+  @inline(__always) mutating func appendText(_ bytes: UnsafeRawBufferPointer) -> TextSpan {
+    let offset = Int32(text.count)
+    text.append(contentsOf: bytes)
+    return TextSpan(offset: offset, count: Int32(bytes.count))
+  }
+
+  mutating func appendText(_ s: String) -> TextSpan {
+    var s = s
+    return s.withUTF8 { appendText(UnsafeRawBufferPointer($0)) }
+  }
+
+  /// Drops text appended after `count` bytes (a line that failed half-way).
+  mutating func truncateText(to count: Int) {
+    if text.count > count { text.removeSubrange(count...) }
+  }
+
+  /// Adds a row whose series is given by dimension ids, counting it in its rollup.
+  mutating func add(
+    _ row: CallRow, provider: Int32, model: Int32, app: Int32, env: Int32, endpoint: Int32
+  ) {
+    var row = row
+    let key = SlotKey(
+      bucketMs: RollupKey.bucket(of: row.timestampMs), provider: provider, model: model, app: app, env: env,
+      endpoint: endpoint)
+    var slot: Int32 = -1
+    for s in recent where slotKeys[Int(s)] == key {
+      slot = s
+      break
+    }
+    if slot < 0 {
+      if let found = slotIndex[key] {
+        slot = found
+      } else {
+        slot = Int32(rollupKeys.count)
+        slotIndex[key] = slot
+        slotKeys.append(key)
+        let d = dimensions
+        rollupKeys.append(
+          RollupKey(
+            bucketMs: key.bucketMs,
+            series: SeriesKey(
+              provider: d.values[Int(provider)], model: d.values[Int(model)], app: d.values[Int(app)],
+              env: d.values[Int(env)], endpoint: d.values[Int(endpoint)])))
+        rollupValues.append(Rollup())
+      }
+      if recent.count >= 16 { recent.removeLast() }
+      recent.insert(slot, at: 0)
+    }
+    row.slot = slot
+    minTimestampMs = min(minTimestampMs, row.timestampMs)
+    maxTimestampMs = max(maxTimestampMs, row.timestampMs)
+    rollupValues[Int(slot)].add(row)
+    rows.append(row)
+  }
+
+  /// Adds a call given as a record (tests, generators, other sources than the parser).
+  public mutating func add(_ record: CallRecord) {
+    var row = CallRow()
+    row.timestampMs = record.timestampMs
+    row.status = Int16(clamping: record.status)
+    row.statusClass = UInt8(record.statusClass.index)
+    row.attempt = Int32(clamping: record.attempt)
+    row.maxAttempts = Int32(clamping: record.maxAttempts ?? 0)
+    if record.retriesExhausted { row.flags.insert(.exhausted) }
+    CallRow.put(record.latencyMs, &row.latencyMs, .latency, &row.flags)
+    CallRow.put(record.promptTokens, &row.promptTokens, .promptTokens, &row.flags)
+    CallRow.put(record.completionTokens, &row.completionTokens, .completionTokens, &row.flags)
+    CallRow.put(record.retryAfterS, &row.retryAfterS, .retryAfter, &row.flags)
+    CallRow.put(
+      record.rateLimitRemainingRequests, &row.rateLimitRemainingRequests, .rateLimitRequests, &row.flags)
+    CallRow.put(record.rateLimitRemainingTokens, &row.rateLimitRemainingTokens, .rateLimitTokens, &row.flags)
+    if let v = record.requestID { row.requestID = appendText(v) }
+    if let v = record.errorType { row.errorType = appendText(v) }
+    if let v = record.errorCode { row.errorCode = appendText(v) }
+    if record.app != nil { row.flags.insert(.app) }
+    if record.env != nil { row.flags.insert(.env) }
+    if record.endpoint != nil { row.flags.insert(.endpoint) }
+    add(
+      row, provider: dimensions.id(of: record.provider), model: dimensions.id(of: record.model),
+      app: dimensions.id(of: record.app ?? ""), env: dimensions.id(of: record.env ?? ""),
+      endpoint: dimensions.id(of: record.endpoint ?? ""))
+  }
+
+  // MARK: Reading
+
+  /// The text of a span, or nil for a missing value.
+  public func string(_ span: TextSpan) -> String? {
+    guard !span.isNull else { return nil }
+    return text.withUnsafeBufferPointer {
+      String(
+        decoding: UnsafeBufferPointer(rebasing: $0[Int(span.offset)..<Int(span.offset + span.count)]),
+        as: UTF8.self)
+    }
+  }
+
+  /// Row `k` as a record.
+  public func record(at k: Int) -> CallRecord {
+    let row = rows[k]
+    let series = rollupKeys[Int(row.slot)].series
+    let f = row.flags
+    return CallRecord(
+      timestampMs: row.timestampMs, status: Int(row.status), provider: series.provider, model: series.model,
+      latencyMs: f.contains(.latency) ? row.latencyMs : nil, attempt: Int(row.attempt),
+      maxAttempts: row.maxAttempts > 0 ? Int(row.maxAttempts) : nil, retriesExhausted: f.contains(.exhausted),
+      errorType: string(row.errorType), errorCode: string(row.errorCode), requestID: string(row.requestID),
+      retryAfterS: f.contains(.retryAfter) ? row.retryAfterS : nil,
+      rateLimitRemainingRequests: f.contains(.rateLimitRequests) ? row.rateLimitRemainingRequests : nil,
+      rateLimitRemainingTokens: f.contains(.rateLimitTokens) ? row.rateLimitRemainingTokens : nil,
+      promptTokens: f.contains(.promptTokens) ? row.promptTokens : nil,
+      completionTokens: f.contains(.completionTokens) ? row.completionTokens : nil,
+      app: f.contains(.app) ? series.app : nil, env: f.contains(.env) ? series.env : nil,
+      endpoint: f.contains(.endpoint) ? series.endpoint : nil)
+  }
+
+  /// Every row as a record (tests and small batches; the ingest path reads rows).
+  public var records: [CallRecord] { rows.indices.map(record(at:)) }
+}

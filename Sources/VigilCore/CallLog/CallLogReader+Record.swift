@@ -1,0 +1,285 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Record assembly: the object walked key by key, each known field converted and checked, the
+/// call added to the batch.
+extension CallLogReader {
+
+  mutating func parseRecord() throws(RejectReason) {
+    skipWhitespace()
+    guard i < n else { throw RejectReason(.syntax, "empty line") }
+    guard p[i] == ASCII.openBrace else {
+      let value = try scanScalar()
+      if case .array = value { try skipValue(depth: 0) }
+      skipWhitespace()
+      guard i == n else { throw syntax("unexpected characters after the value") }
+      throw RejectReason(.notObject, "not a JSON object: the line is \(value.typeName)")
+    }
+    var path: [UInt8] = []
+    try parseObject(prefix: &path, depth: 0)
+    skipWhitespace()
+    guard i == n else { throw syntax("unexpected characters after the object") }
+    try finish()
+  }
+
+  /// Parses the object at `i`; keys are matched with `prefix` (a dotted path) in front.
+  mutating func parseObject(prefix: inout [UInt8], depth: Int) throws(RejectReason) {
+    guard depth < CallLogParser.maxDepth else { throw syntax("nested too deeply") }
+    i += 1
+    skipWhitespace()
+    if i < n, p[i] == ASCII.closeBrace {
+      i += 1
+      return
+    }
+    while true {
+      skipWhitespace()
+      guard i < n, p[i] == ASCII.quote else { throw syntax("expected '\"' to start a key") }
+      let (ks, ke, kesc) = try scanString()
+      skipWhitespace()
+      guard i < n, p[i] == ASCII.colon else { throw syntax("expected ':'") }
+      i += 1
+      skipWhitespace()
+      // Resolve the key to a field, a nested prefix, or nothing.
+      var fieldIndex: Int?
+      var nested = false
+      if prefix.isEmpty && !kesc {
+        if let found = keys.lookup(p + ks, ke - ks) {
+          if found >= 0 { fieldIndex = found } else { nested = i < n && p[i] == ASCII.openBrace }
+        }
+      } else {
+        var full = prefix
+        if !full.isEmpty { full.append(ASCII.dot) }
+        if kesc {
+          unescape(ks, ke)
+          full.append(contentsOf: scratch)
+        } else {
+          full.append(contentsOf: UnsafeBufferPointer(start: p + ks, count: ke - ks))
+        }
+        let found = full.withUnsafeBufferPointer { keys.lookup($0.baseAddress!, $0.count) }
+        if let found {
+          if found >= 0 { fieldIndex = found } else { nested = i < n && p[i] == ASCII.openBrace }
+        }
+        if nested {
+          try parseObject(prefix: &full, depth: depth + 1)
+          fieldIndex = nil
+        }
+      }
+      if nested && prefix.isEmpty && !kesc {
+        var sub = Array(UnsafeBufferPointer(start: p + ks, count: ke - ks))
+        try parseObject(prefix: &sub, depth: depth + 1)
+      } else if let fieldIndex {
+        let value: Scalar
+        if i < n, p[i] == ASCII.openBrace || p[i] == ASCII.openBracket {
+          value = p[i] == ASCII.openBrace ? .object : .array
+          try skipValue(depth: depth + 1)
+        } else {
+          value = try scanScalar()
+        }
+        (values + fieldIndex).initialize(to: value)
+        present |= 1 << UInt64(fieldIndex)
+      } else if !nested {
+        try skipValue(depth: depth + 1)
+      }
+      skipWhitespace()
+      guard i < n else { throw syntax("expected ',' or '}'") }
+      if p[i] == ASCII.comma {
+        i += 1
+        continue
+      }
+      guard p[i] == ASCII.closeBrace else { throw syntax("expected ',' or '}'") }
+      i += 1
+      return
+    }
+  }
+
+  func wrongType(_ key: KeyInfo, _ value: Scalar, expected: String) -> RejectReason {
+    RejectReason(
+      .badValue,
+      "field '\(String(decoding: key.path, as: UTF8.self))': expected \(expected), got \(value.typeName)")
+  }
+
+  func outOfRange(_ key: KeyInfo, _ detail: String) -> RejectReason {
+    RejectReason(.badValue, "field '\(String(decoding: key.path, as: UTF8.self))': \(detail)")
+  }
+
+  /// An integral JSON number as Int64 (`2e2` and `200.0` count; `200.5` does not).
+  func integer(_ key: KeyInfo, _ value: Scalar) throws(RejectReason) -> Int64 {
+    switch value {
+    case .integer(let v): return v
+    case .double(let d):
+      guard d.rounded() == d, abs(d) < 9.2e18 else { throw wrongType(key, value, expected: "an integer") }
+      return Int64(d)
+    default: throw wrongType(key, value, expected: "an integer")
+    }
+  }
+
+  /// A token count: an integer from 0 to ``CallLogParser/maxTokens``, so that sums of many stay
+  /// far from overflowing.
+  func tokens(_ key: KeyInfo, _ value: Scalar) throws(RejectReason) -> Int64 {
+    let v = try integer(key, value)
+    guard v >= 0 else { throw outOfRange(key, "must not be negative") }
+    guard v <= CallLogParser.maxTokens else {
+      throw outOfRange(key, "\(v) is more tokens than any call uses (at most \(CallLogParser.maxTokens))")
+    }
+    return v
+  }
+
+  func number(_ key: KeyInfo, _ value: Scalar) throws(RejectReason) -> Double {
+    switch value {
+    case .integer(let v): return Double(v)
+    case .double(let d):
+      guard d.isFinite else { throw outOfRange(key, "number out of range") }
+      return d
+    default: throw wrongType(key, value, expected: "a number")
+    }
+  }
+
+  /// Converts the chosen value of one field; `value` is never `.absent` or `.null`.
+  mutating func convert(_ key: KeyInfo, _ value: Scalar, into r: inout Draft) throws(RejectReason) {
+    switch key.field {
+    case .ts:
+      switch value {
+      case .string(let s, let e, let esc):
+        let ms: Int64?
+        if esc {
+          unescape(s, e)
+          ms = scratch.withUnsafeBytes { Timestamp.parseRFC3339($0) }
+        } else {
+          ms = Timestamp.parseRFC3339(UnsafeRawBufferPointer(start: p + s, count: e - s))
+        }
+        guard let ms else { throw outOfRange(key, "not an RFC 3339 timestamp") }
+        r.row.timestampMs = ms
+      case .integer, .double:
+        let d = try number(key, value)
+        let ms = d >= 1e12 ? d : d * 1000
+        guard ms >= 0, ms <= Double(Timestamp.maxMs) else { throw outOfRange(key, "timestamp out of range") }
+        r.row.timestampMs = Int64(ms)
+      default: throw wrongType(key, value, expected: "an RFC 3339 string or epoch seconds/milliseconds")
+      }
+    case .status:
+      let v = try integer(key, value)
+      guard v == 0 || (100...599).contains(v) else {
+        throw outOfRange(key, "status \(v) is not 0 or 100-599")
+      }
+      r.row.status = Int16(v)
+    case .latency:
+      var d = try number(key, value)
+      if key.conversion == .secondsToMs { d *= 1000 }
+      guard d >= 0 else { throw outOfRange(key, "must not be negative") }
+      guard d <= CallLogParser.maxLatencyMs else {
+        throw outOfRange(key, "\(formatPlain(d)) ms is longer than any call can take (a week)")
+      }
+      CallRow.put(d, &r.row.latencyMs, .latency, &r.row.flags)
+    case .attempt, .maxAttempts:
+      var v = try integer(key, value)
+      if key.conversion == .plusOne { v += 1 }
+      guard v >= 1, v <= Int32.max else { throw outOfRange(key, "must be 1 or more") }
+      if key.field == .attempt { r.row.attempt = Int32(v) } else { r.row.maxAttempts = Int32(v) }
+    case .exhausted:
+      guard case .bool(let b) = value else { throw wrongType(key, value, expected: "a boolean") }
+      if b { r.row.flags.insert(.exhausted) }
+    case .retryAfter:
+      let d = try number(key, value)
+      guard d >= 0 else { throw outOfRange(key, "must not be negative") }
+      CallRow.put(d, &r.row.retryAfterS, .retryAfter, &r.row.flags)
+    case .rlRequests:
+      CallRow.put(
+        try integer(key, value), &r.row.rateLimitRemainingRequests, .rateLimitRequests, &r.row.flags)
+    case .rlTokens:
+      CallRow.put(try integer(key, value), &r.row.rateLimitRemainingTokens, .rateLimitTokens, &r.row.flags)
+    case .promptTokens: CallRow.put(try tokens(key, value), &r.row.promptTokens, .promptTokens, &r.row.flags)
+    case .completionTokens:
+      CallRow.put(try tokens(key, value), &r.row.completionTokens, .completionTokens, &r.row.flags)
+    case .provider, .model, .errorType, .errorCode, .requestID, .app, .env, .endpoint:
+      guard case .string(let s, let e, let esc) = value else {
+        throw wrongType(key, value, expected: "a string")
+      }
+      if esc {
+        unescape(s, e)
+        let unescaped = scratch
+        unescaped.withUnsafeBytes { store(key.field, $0, into: &r) }
+      } else {
+        store(key.field, UnsafeRawBufferPointer(start: p + s, count: e - s), into: &r)
+      }
+    }
+  }
+
+  /// Stores a string field: a dimension is interned, other text appended to the batch's.
+  @inline(__always) func store(_ field: Field, _ bytes: UnsafeRawBufferPointer, into r: inout Draft) {
+    switch field {
+    case .provider: r.provider = batch.pointee.intern(bytes)
+    case .model: r.model = batch.pointee.intern(bytes)
+    case .app:
+      r.app = batch.pointee.intern(bytes)
+      r.row.flags.insert(.app)
+    case .env:
+      r.env = batch.pointee.intern(bytes)
+      r.row.flags.insert(.env)
+    case .endpoint:
+      r.endpoint = batch.pointee.intern(bytes)
+      r.row.flags.insert(.endpoint)
+    case .errorType: r.row.errorType = batch.pointee.appendText(bytes)
+    case .errorCode: r.row.errorCode = batch.pointee.appendText(bytes)
+    default: r.row.requestID = batch.pointee.appendText(bytes)
+    }
+  }
+
+  /// Resolves every field from `values`: the first alias (in priority order) that is present and
+  /// not null; `fieldKeys` lists each field's aliases together, canonical first.
+  mutating func finish() throws(RejectReason) {
+    var record = Draft()
+    var seenTs = false
+    var seenStatus = false
+    // Keys of a field come together, canonical first, so the first present (and non-null) key of
+    // each field is the one that counts.
+    var decided: UInt32 = 0
+    var remaining = present
+    while remaining != 0 {
+      let k = remaining.trailingZeroBitCount
+      remaining &= remaining - 1
+      let key = keys.keys[k]
+      let bit = UInt32(1) << UInt32(key.field.rawValue)
+      // null counts as absent: the next alias may hold the value.
+      let value = values[k]
+      if case .null = value { continue }
+      guard decided & bit == 0 else { continue }
+      decided |= bit
+      try convert(key, value, into: &record)
+      if key.field == .ts { seenTs = true }
+      if key.field == .status { seenStatus = true }
+    }
+    guard seenTs else {
+      throw RejectReason(.missingField, "missing required field 'ts' (or timestamp, time, @timestamp)")
+    }
+    guard seenStatus else {
+      throw RejectReason(.missingField, "missing required field 'status' (or status_code, http_status)")
+    }
+    let quota = record.row.status == 429 && (isQuota(record.row.errorCode) || isQuota(record.row.errorType))
+    record.row.statusClass = UInt8(StatusClass(status: Int(record.row.status), quota: quota).index)
+    batch.pointee.add(
+      record.row, provider: record.provider, model: record.model, app: record.app, env: record.env,
+      endpoint: record.endpoint)
+  }
+
+  /// Whether a span of the batch's text is `insufficient_quota`.
+  func isQuota(_ span: TextSpan) -> Bool {
+    let word: StaticString = "insufficient_quota"
+    guard Int(span.count) == word.utf8CodeUnitCount else { return false }
+    return batch.pointee.text.withUnsafeBytes {
+      memcmp($0.baseAddress! + Int(span.offset), word.utf8Start, word.utf8CodeUnitCount) == 0
+    }
+  }
+
+  /// A call being read: its row and the ids of its dimension values.
+  struct Draft {
+    var row = CallRow()
+    var provider = Dimensions.unknown
+    var model = Dimensions.unknown
+    var app = Dimensions.empty
+    var env = Dimensions.empty
+    var endpoint = Dimensions.empty
+  }
+}

@@ -1,0 +1,72 @@
+/// Counters of stored calls since the process started, for `/metrics`: attempts per series,
+/// status code and class, logical requests, retries exhausted, tokens, and a latency histogram
+/// with fixed bounds (30 s among them, the article's P99 threshold, so `histogram_quantile`
+/// and Vigil agree on which side of it a P99 falls).
+public struct CallMetrics: Sendable {
+  /// Upper bounds of the latency buckets, in seconds (`+Inf` is implied).
+  public static let latencyBounds: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 45, 60, 120, 300]
+
+  public struct CodeKey: Hashable, Sendable, Comparable {
+    public var status: Int
+    public var statusClass: StatusClass
+
+    public static func < (a: CodeKey, b: CodeKey) -> Bool {
+      (a.status, a.statusClass.rawValue) < (b.status, b.statusClass.rawValue)
+    }
+  }
+
+  public struct Series: Sendable {
+    public var attempts: [CodeKey: Int64] = [:]
+    public var requests: Int64 = 0
+    public var exhausted: Int64 = 0
+    public var promptTokens: Int64 = 0
+    public var completionTokens: Int64 = 0
+    /// Per bucket (not cumulative); the last is +Inf.
+    public var latencyBuckets = [Int64](repeating: 0, count: CallMetrics.latencyBounds.count + 1)
+    public var latencySumSeconds: Double = 0
+    public var latencyCount: Int64 = 0
+  }
+
+  public private(set) var series: [SeriesKey: Series] = [:]
+
+  public init() {}
+
+  /// Counts the calls of a batch, one series lookup per rollup slot.
+  public mutating func add(_ batch: CallBatch) {
+    var slots = [Series](repeating: Series(), count: batch.rollupKeys.count)
+    for r in batch.rows {
+      var current = slots[Int(r.slot)]
+      let status = Int(r.status)
+      let statusClass = StatusClass.allCases[Int(r.statusClass)]
+      current.attempts[CodeKey(status: status, statusClass: statusClass), default: 0] += 1
+      if r.attempt == 1 { current.requests += 1 }
+      if r.flags.contains(.exhausted) { current.exhausted += 1 }
+      current.promptTokens.addSaturating(r.promptTokens)
+      current.completionTokens.addSaturating(r.completionTokens)
+      if r.flags.contains(.latency) {
+        let s = r.latencyMs / 1000
+        var i = 0
+        while i < Self.latencyBounds.count && s > Self.latencyBounds[i] { i += 1 }
+        current.latencyBuckets[i] += 1
+        current.latencySumSeconds += s
+        current.latencyCount += 1
+      }
+      slots[Int(r.slot)] = current
+    }
+    for (key, counted) in zip(batch.rollupKeys, slots) where !counted.attempts.isEmpty {
+      series[key.series, default: Series()].merge(counted)
+    }
+  }
+}
+extension CallMetrics.Series {
+  mutating func merge(_ other: Self) {
+    for (k, v) in other.attempts { attempts[k, default: 0] += v }
+    requests += other.requests
+    exhausted += other.exhausted
+    promptTokens.addSaturating(other.promptTokens)
+    completionTokens.addSaturating(other.completionTokens)
+    for i in latencyBuckets.indices { latencyBuckets[i] += other.latencyBuckets[i] }
+    latencySumSeconds += other.latencySumSeconds
+    latencyCount += other.latencyCount
+  }
+}

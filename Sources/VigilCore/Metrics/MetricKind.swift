@@ -1,0 +1,111 @@
+/// What a rule measures over a window of rollups.
+public enum MetricKind: Sendable, Equatable, Hashable {
+  /// Attempts with status >= 400 or 0, over attempts.
+  case errorRate
+  /// 429s over attempts.
+  case rate429
+  /// Statuses 500-599 over attempts.
+  case rate5xx
+  /// Lines with `retries_exhausted` over logical requests.
+  case retryExhaustionRate
+  /// 401 and 403 over attempts.
+  case authFailureRate
+  /// Attempts of one class over attempts (`quota` apart from `capacity`, say).
+  case classRate(StatusClass)
+  /// A latency percentile in milliseconds; `p99_latency` is `latencyQuantile(0.99)`.
+  case latencyQuantile(Double)
+  /// Attempts (every line): `request_count < 1` says traffic stopped.
+  case requestCount
+  /// Logical requests (lines with `attempt == 1`).
+  case logicalRequestCount
+  case errorCount
+  /// 401 and 403 responses.
+  case authFailures
+  case classCount(StatusClass)
+
+  /// Counts are not held to the request floor: "no traffic" must be able to alert.
+  public var isCount: Bool {
+    switch self {
+    case .requestCount, .logicalRequestCount, .errorCount, .authFailures, .classCount: true
+    default: false
+    }
+  }
+
+  public var isRate: Bool {
+    switch self {
+    case .errorRate, .rate429, .rate5xx, .retryExhaustionRate, .authFailureRate, .classRate: true
+    default: false
+    }
+  }
+
+  public var isLatency: Bool {
+    if case .latencyQuantile = self { return true }
+    return false
+  }
+
+  /// The name used in alerts.yaml, output and labels.
+  public var name: String {
+    switch self {
+    case .errorRate: "error_rate"
+    case .rate429: "rate_429"
+    case .rate5xx: "rate_5xx"
+    case .retryExhaustionRate: "retry_exhaustion_rate"
+    case .authFailureRate: "auth_failure_rate"
+    case .classRate(let c): "class_rate{class=\(c.rawValue)}"
+    case .latencyQuantile(let q):
+      q == 0.99 ? "p99_latency" : "latency_percentile{percentile=\(formatPlain(q * 100))}"
+    case .requestCount: "request_count"
+    case .logicalRequestCount: "logical_request_count"
+    case .errorCount: "error_count"
+    case .authFailures: "auth_failures"
+    case .classCount(let c): "class_count{class=\(c.rawValue)}"
+    }
+  }
+
+  /// The value over a merged rollup; `nil` when there is nothing to measure (no attempts for a
+  /// rate, no latencies for a percentile).
+  public func value(of r: Rollup) -> Double? {
+    func ratio(_ a: Int64, _ b: Int64) -> Double? { b > 0 ? Double(a) / Double(b) : nil }
+    switch self {
+    case .errorRate: return ratio(r.errors, r.attempts)
+    case .rate429: return ratio(r.status429, r.attempts)
+    case .rate5xx: return ratio(r.status5xx, r.attempts)
+    case .retryExhaustionRate: return ratio(r.exhausted, r.requests)
+    case .authFailureRate: return ratio(r.auth, r.attempts)
+    case .classRate(let c): return ratio(r.count(of: c), r.attempts)
+    case .latencyQuantile(let q): return r.latency.quantile(q)
+    case .requestCount: return Double(r.attempts)
+    case .logicalRequestCount: return Double(r.requests)
+    case .errorCount: return Double(r.errors)
+    case .authFailures: return Double(r.auth)
+    case .classCount(let c): return Double(r.count(of: c))
+    }
+  }
+
+  /// A value as people read it: a percentage, seconds, or a count.
+  public func format(_ v: Double?) -> String {
+    guard let v else { return "-" }
+    if isRate { return formatFixed(v * 100, digits: 2) + "%" }
+    if isLatency { return formatFixed(v / 1000, digits: 2) + "s" }
+    return formatPlain(v)
+  }
+
+  /// The article's advice for the errors this metric counts.
+  public var advice: String {
+    switch self {
+    case .rate429: StatusClass.capacity.advice
+    case .rate5xx: StatusClass.server.advice
+    case .authFailureRate, .authFailures:
+      "Authentication failed (401/403): fix or rotate the API key; do not retry. Validate keys at startup."
+    case .classRate(let c), .classCount(let c): c.advice
+    case .retryExhaustionRate:
+      "Callers are giving up after their last retry: users see failures. Check the provider's status and consider failover."
+    case .latencyQuantile:
+      "Slow responses: check the provider's status, lower max_tokens or timeouts, or fail over to a faster model."
+    case .requestCount, .logicalRequestCount:
+      "Traffic changed: check that the application is running and logging."
+    case .errorRate, .errorCount:
+      "Errors: see the breakdown by class; retry 429/5xx with backoff, fix 4xx requests and keys."
+    }
+  }
+}

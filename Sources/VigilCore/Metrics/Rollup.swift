@@ -1,0 +1,107 @@
+/// Counts and latencies of the calls of one series in one time bucket (or, merged, a window).
+///
+/// Everything the alert metrics need is here, so that evaluating a window reads a few rollup rows
+/// instead of the raw calls. Rollups merge by addition.
+public struct Rollup: Sendable {
+  /// Attempts (every line).
+  public var attempts: Int64 = 0
+  /// Logical requests: lines with `attempt == 1`.
+  public var requests: Int64 = 0
+  /// Attempts with status >= 400 or 0.
+  public var errors: Int64 = 0
+  public var status429: Int64 = 0
+  public var status5xx: Int64 = 0
+  /// 401 and 403.
+  public var auth: Int64 = 0
+  /// Attempts per ``StatusClass`` (`success` included), indexed by the class's position in `allCases`.
+  public var classes = InlineArray<6, Int64>(repeating: 0)
+  /// Lines that say the caller gave up.
+  public var exhausted: Int64 = 0
+  public var latency = LatencyHistogram()
+  public var latencySumMs: Double = 0
+  public var promptTokens: Int64 = 0
+  public var completionTokens: Int64 = 0
+  /// Tokens of attempts that failed (what errors cost).
+  public var failedTokens: Int64 = 0
+  /// Tokens of retries (attempts after the first of a logical request).
+  public var retryTokens: Int64 = 0
+  /// Attempts per HTTP status code, for reports (read from the store only when asked for).
+  public var codes = StatusCounts()
+
+  public init() {}
+
+  /// Counts one call.
+  public mutating func add(_ r: CallRecord) {
+    add(
+      status: r.status, classIndex: r.statusClass.index, attempt: r.attempt, exhausted: r.retriesExhausted,
+      latencyMs: r.latencyMs, promptTokens: r.promptTokens ?? 0, completionTokens: r.completionTokens ?? 0)
+  }
+
+  /// Counts one call of a batch.
+  @inline(__always) public mutating func add(_ r: CallRow) {
+    add(
+      status: Int(r.status), classIndex: Int(r.statusClass), attempt: Int(r.attempt),
+      exhausted: r.flags.contains(.exhausted), latencyMs: r.flags.contains(.latency) ? r.latencyMs : nil,
+      promptTokens: r.promptTokens, completionTokens: r.completionTokens)
+  }
+
+  @inline(__always) mutating func add(
+    status: Int, classIndex: Int, attempt: Int, exhausted wasExhausted: Bool, latencyMs: Double?,
+    promptTokens prompt: Int64, completionTokens completion: Int64
+  ) {
+    attempts += 1
+    if attempt == 1 { requests += 1 }
+    let isError = StatusClass.isError(status)
+    if isError { errors += 1 }
+    if status == 429 { status429 += 1 }
+    if status >= 500 && status <= 599 { status5xx += 1 }
+    if StatusClass.isAuth(status) { auth += 1 }
+    classes[classIndex] += 1
+    if wasExhausted { exhausted += 1 }
+    if let l = latencyMs {
+      latency.record(l)
+      latencySumMs += l
+    }
+    // Token counts are input: sums saturate rather than trap (the parser bounds each value).
+    let tokens = prompt.saturatingAdding(completion)
+    promptTokens.addSaturating(prompt)
+    completionTokens.addSaturating(completion)
+    if isError { failedTokens.addSaturating(tokens) }
+    if attempt > 1 { retryTokens.addSaturating(tokens) }
+    codes.add(status)
+  }
+
+  /// Adds every count of `other`; the latency histogram only if `latency`.
+  public mutating func merge(_ other: Rollup, latency withLatency: Bool = true) {
+    attempts.addSaturating(other.attempts)
+    requests.addSaturating(other.requests)
+    errors.addSaturating(other.errors)
+    status429.addSaturating(other.status429)
+    status5xx.addSaturating(other.status5xx)
+    auth.addSaturating(other.auth)
+    for i in 0..<6 { classes[i].addSaturating(other.classes[i]) }
+    exhausted.addSaturating(other.exhausted)
+    if withLatency { latency.merge(other.latency) }
+    latencySumMs += other.latencySumMs
+    promptTokens.addSaturating(other.promptTokens)
+    completionTokens.addSaturating(other.completionTokens)
+    failedTokens.addSaturating(other.failedTokens)
+    retryTokens.addSaturating(other.retryTokens)
+    if !other.codes.isEmpty { codes.merge(other.codes) }
+  }
+
+  /// Attempts of one class.
+  public func count(of statusClass: StatusClass) -> Int64 { classes[statusClass.index] }
+}
+extension Rollup: Equatable {
+  public static func == (a: Rollup, b: Rollup) -> Bool {
+    var sameClasses = true
+    for i in 0..<6 where a.classes[i] != b.classes[i] { sameClasses = false }
+    return sameClasses && a.attempts == b.attempts && a.requests == b.requests && a.errors == b.errors
+      && a.status429 == b.status429 && a.status5xx == b.status5xx && a.auth == b.auth
+      && a.exhausted == b.exhausted
+      && a.latency == b.latency && a.latencySumMs == b.latencySumMs && a.promptTokens == b.promptTokens
+      && a.completionTokens == b.completionTokens && a.failedTokens == b.failedTokens
+      && a.retryTokens == b.retryTokens && a.codes == b.codes
+  }
+}

@@ -1,0 +1,54 @@
+/// An alert as notifications carry it: labels, annotations, and when it started and ended.
+public struct NotifiedAlert: Sendable, Equatable {
+  public enum Status: String, Sendable {
+    case firing, resolved
+  }
+
+  /// A stable identity of the label set (16 hex digits), as Alertmanager's.
+  public var fingerprint: String
+  public var labels: [String: String]
+  /// `summary`, `description`, `value` and `threshold` (formatted as people read them).
+  public var annotations: [String: String]
+  public var status: Status
+  public var startsAtMs: Int64
+  /// When it resolved; `nil` while firing.
+  public var endsAtMs: Int64?
+  /// The rule's metric, and the value and threshold as numbers (rates as fractions, latency in ms).
+  public var metric: String
+  public var value: Double?
+  public var threshold: Double
+
+  public init(
+    labels: [String: String], annotations: [String: String], status: Status, startsAtMs: Int64,
+    endsAtMs: Int64? = nil, metric: String = "", value: Double? = nil, threshold: Double = 0
+  ) {
+    self.fingerprint = LabelFingerprint.of(labels)
+    self.labels = labels
+    self.annotations = annotations
+    self.status = status
+    self.startsAtMs = startsAtMs
+    self.endsAtMs = endsAtMs
+    self.metric = metric
+    self.value = value
+    self.threshold = threshold
+  }
+
+  /// The alert of an announced transition (`firing` or `resolved`); `nil` for the others.
+  public init?(_ t: AlertTransition, format: (Double?) -> String = { $0.map(formatPlain) ?? "-" }) {
+    let status: Status
+    switch t.kind {
+    case .firing: status = .firing
+    case .resolved: status = .resolved
+    case .pending, .cancelled: return nil
+    }
+    var annotations = ["summary": t.summary, "description": t.description, "value": format(t.value)]
+    annotations["threshold"] = format(t.threshold)
+    self.init(
+      labels: t.labels, annotations: annotations, status: status,
+      startsAtMs: status == .firing ? t.atMs : (t.firedAtMs ?? t.atMs),
+      endsAtMs: status == .resolved ? t.atMs : nil, metric: t.metric, value: t.value, threshold: t.threshold)
+  }
+
+  /// The alert's name (its `alertname` label).
+  public var name: String { labels["alertname"] ?? "" }
+}

@@ -1,0 +1,30 @@
+/// A silence mutes the notifications of alerts whose labels match all its matchers, between its
+/// start and end. The alerts keep their state: when the silence ends, one that still fires is
+/// sent as new.
+public struct Silence: Sendable, Equatable {
+  public var id: String
+  public var matchers: [LabelMatcher]
+  public var startsAtMs: Int64
+  public var endsAtMs: Int64
+  public var createdBy: String
+  public var comment: String
+
+  public init(
+    id: String, matchers: [LabelMatcher], startsAtMs: Int64, endsAtMs: Int64, createdBy: String = "",
+    comment: String = ""
+  ) {
+    self.id = id
+    self.matchers = matchers
+    self.startsAtMs = startsAtMs
+    self.endsAtMs = endsAtMs
+    self.createdBy = createdBy
+    self.comment = comment
+  }
+
+  public func isActive(atMs: Int64) -> Bool { startsAtMs <= atMs && atMs < endsAtMs }
+
+  /// Whether this silence mutes an alert with `labels` at `atMs`.
+  public func mutes(_ labels: [String: String], atMs: Int64) -> Bool {
+    isActive(atMs: atMs) && matchers.allSatisfy { $0.matches(labels) }
+  }
+}

@@ -1,0 +1,60 @@
+/// What templates can refer to.
+public struct TemplateContext {
+  public var rule: AlertRule
+  public var value: Double?
+  public var labels: [String: String]
+
+  public init(rule: AlertRule, value: Double?, labels: [String: String]) {
+    self.rule = rule
+    self.value = value
+    self.labels = labels
+  }
+
+  public func lookup(_ name: String) -> String? {
+    switch name {
+    case "value": return rule.metric.format(value)
+    case "threshold": return rule.metric.format(rule.threshold)
+    case "metric": return rule.metric.name
+    case "window": return DurationText.format(rule.windowMs)
+    case "for": return DurationText.format(rule.forMs)
+    case "advice": return rule.metric.advice
+    case "alertname": return rule.name
+    case "severity": return rule.severity
+    default:
+      if name.hasPrefix("labels.") { return labels[String(name.dropFirst(7))] }
+      return nil
+    }
+  }
+}
+/// `{{ name }}` templates for alert text.
+public enum Template {
+  /// The names a template refers to, in order.
+  public static func references(_ text: String) -> [String] {
+    var names: [String] = []
+    var rest = Substring(text)
+    while let open = rest.range(of: "{{") {
+      guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+      names.append(rest[open.upperBound..<close.lowerBound].trimmingSpaces())
+      rest = rest[close.upperBound...]
+    }
+    return names
+  }
+
+  /// Replaces each `{{ name }}`; a name without a value renders empty.
+  public static func render(_ text: String, _ context: TemplateContext) -> String {
+    var out = ""
+    var rest = Substring(text)
+    while let open = rest.range(of: "{{") {
+      guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+      out += rest[..<open.lowerBound]
+      out += context.lookup(rest[open.upperBound..<close.lowerBound].trimmingSpaces()) ?? ""
+      rest = rest[close.upperBound...]
+    }
+    return out + rest
+  }
+
+  /// The names that are always defined, beside `labels.NAME`.
+  public static let builtins: Set<String> = [
+    "value", "threshold", "metric", "window", "for", "advice", "alertname", "severity",
+  ]
+}
