@@ -110,7 +110,9 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilServerTests",
-      dependencies: ["VigilServer", "VigilCore", "VigilStore", "VigilRules", "VigilTestSupport", "VigilTestPeers"],
+      dependencies: [
+        "VigilServer", "VigilCore", "VigilStore", "VigilRules", "VigilTestSupport", "VigilTestPeers",
+      ],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilCLITests",

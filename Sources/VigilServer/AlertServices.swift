@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import VigilCore
-import VigilRules
 import VigilNotify
+import VigilRules
 import VigilStore
 
 /// The evaluation loop: evaluates the rules every evaluation interval of the clock, and soon

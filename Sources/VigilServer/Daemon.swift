@@ -3,8 +3,8 @@ import Hummingbird
 public import Logging
 import ServiceLifecycle
 public import VigilCore
-public import VigilRules
 import VigilIngest
+public import VigilRules
 import VigilStore
 
 #if canImport(Glibc)

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import VigilCore
-import VigilRules
 import VigilIngest
+import VigilRules
 import VigilStore
 
 #if canImport(Glibc)
