@@ -14,7 +14,7 @@ let package = Package(
     .library(name: "VigilCore", targets: ["VigilCore"]),
     .library(name: "VigilStore", targets: ["VigilStore"]),
     .library(name: "VigilIngest", targets: ["VigilIngest"]),
-    .library(name: "VigilRules", targets: ["VigilRules"]),
+    .library(name: "VigilConfig", targets: ["VigilConfig"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,7 +39,7 @@ let package = Package(
       name: "VigilIngest", dependencies: ["VigilCore", "VigilStore", "CZlib", "CVigilNet"],
       swiftSettings: swiftSettings),
     .target(
-      name: "VigilRules",
+      name: "VigilConfig",
       dependencies: [
         "VigilCore", .product(name: "Yams", package: "Yams"),
         .product(name: "Mustache", package: "swift-mustache"),
@@ -48,7 +48,7 @@ let package = Package(
     .target(
       name: "VigilNotify",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilRules",
+        "VigilCore", "VigilStore", "VigilConfig",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -63,7 +63,7 @@ let package = Package(
     .target(
       name: "VigilServer",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilIngest", "VigilRules", "VigilNotify", "VigilReport",
+        "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilNotify", "VigilReport",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
@@ -72,13 +72,13 @@ let package = Package(
     .executableTarget(
       name: "vigil",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilIngest", "VigilRules", "VigilNotify", "VigilServer", "VigilReport",
+        "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilNotify", "VigilServer", "VigilReport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
     .executableTarget(name: "parser-profile", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
     .executableTarget(
-      name: "vigil-bench", dependencies: ["VigilCore", "VigilStore", "VigilRules"],
+      name: "vigil-bench", dependencies: ["VigilCore", "VigilStore", "VigilConfig"],
       swiftSettings: swiftSettings),
     .target(name: "VigilTestSupport", path: "Tests/VigilTestSupport", swiftSettings: swiftSettings),
     .target(
@@ -95,7 +95,7 @@ let package = Package(
     .testTarget(
       name: "VigilNotifyTests",
       dependencies: [
-        "VigilNotify", "VigilCore", "VigilStore", "VigilRules", "VigilTestSupport", "VigilTestPeers",
+        "VigilNotify", "VigilCore", "VigilStore", "VigilConfig", "VigilTestSupport", "VigilTestPeers",
       ],
       swiftSettings: swiftSettings),
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
@@ -106,12 +106,12 @@ let package = Package(
       name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilStore", "VigilCore", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "VigilRulesTests", dependencies: ["VigilRules", "VigilCore", "VigilStore", "VigilTestSupport"],
+      name: "VigilConfigTests", dependencies: ["VigilConfig", "VigilCore", "VigilStore", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilServerTests",
       dependencies: [
-        "VigilServer", "VigilCore", "VigilStore", "VigilRules", "VigilTestSupport", "VigilTestPeers",
+        "VigilServer", "VigilCore", "VigilStore", "VigilConfig", "VigilTestSupport", "VigilTestPeers",
       ],
       swiftSettings: swiftSettings),
     .testTarget(

@@ -4,7 +4,7 @@ public import VigilStore
 /// Settings shared by one-shot and follow ingestion.
 public struct IngestOptions: Sendable {
   /// Lines longer than this are rejected and skipped, never buffered whole.
-  public var maxLineBytes = 1 << 20
+  public var maxLineBytes = VigilDefaults.maxLineBytes
   /// Lines per transaction.
   public var batchLines = 32_768
   /// Bytes per read.

@@ -51,7 +51,8 @@ public final class UDPIngest: @unchecked Sendable {
   static let slotsPerCall: UInt32 = 64
 
   public init(
-    address: HostPort, receiveBufferBytes: Int, maxLineBytes: Int = 1 << 20, maxBacklogBytes: Int = 96 << 20
+    address: HostPort, receiveBufferBytes: Int, maxLineBytes: Int = VigilDefaults.maxLineBytes,
+    maxBacklogBytes: Int = 96 << 20
   )
     throws(IngestError)
   {

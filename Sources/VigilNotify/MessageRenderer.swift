@@ -1,6 +1,6 @@
 import Foundation
+import VigilConfig
 public import VigilCore
-import VigilRules
 
 /// Renders a notification into the exact bytes its receiver gets, at the moment it is queued.
 public struct MessageRenderer: Sendable {

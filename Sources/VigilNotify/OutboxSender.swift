@@ -47,7 +47,7 @@ public actor OutboxSender {
     databasePath: String, rules: RuleSet, environment: [String: String], http: HTTPClient,
     stdout: @escaping @Sendable ([UInt8]) -> Void,
     random: any RandomNumberGenerator = SystemRandomNumberGenerator(),
-    busyTimeoutMs: Int32 = 5000
+    busyTimeoutMs: Int32 = VigilDefaults.busyTimeoutMs
   ) throws {
     store = try Store(path: databasePath, busyTimeoutMs: busyTimeoutMs)
     receivers = Dictionary(rules.receivers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

@@ -2,9 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import ServiceLifecycle
+import VigilConfig
 import VigilCore
 import VigilNotify
-import VigilRules
 import VigilStore
 
 /// The evaluation loop: evaluates the rules every evaluation interval of the clock, and soon

@@ -2,9 +2,9 @@ import Foundation
 import Hummingbird
 public import Logging
 import ServiceLifecycle
+public import VigilConfig
 public import VigilCore
 import VigilIngest
-public import VigilRules
 import VigilStore
 
 #if canImport(Glibc)

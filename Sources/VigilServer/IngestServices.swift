@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import VigilConfig
 import VigilCore
 import VigilIngest
-import VigilRules
 import VigilStore
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import CSQLite
+import VigilCore
 
 /// An error from the store, saying what failed and where, with SQLite's own words kept.
 public struct StoreError: Error, CustomStringConvertible, Sendable {
@@ -24,7 +25,9 @@ public final class SQLiteConnection {
   public let path: String
 
   /// Opens (creating if needed) the database at `path`; `":memory:"` for a private one.
-  public init(path: String, readOnly: Bool = false, busyTimeoutMs: Int32 = 5000) throws(StoreError) {
+  public init(path: String, readOnly: Bool = false, busyTimeoutMs: Int32 = VigilDefaults.busyTimeoutMs)
+    throws(StoreError)
+  {
     _ = Self.configured
     var db: OpaquePointer?
     let flags =

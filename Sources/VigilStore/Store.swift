@@ -46,7 +46,7 @@ public final class Store {
   ///
   /// Fails with one clear message when the file is not a SQLite database, is newer than this
   /// build, or is locked by another process for longer than `busyTimeoutMs`.
-  public init(path: String, busyTimeoutMs: Int32 = 5000) throws(StoreError) {
+  public init(path: String, busyTimeoutMs: Int32 = VigilDefaults.busyTimeoutMs) throws(StoreError) {
     connection = try SQLiteConnection(path: path, busyTimeoutMs: busyTimeoutMs)
     // Larger pages make bulk inserts cheaper; this only takes effect on a new, empty database.
     try connection.execute("PRAGMA page_size=16384")

@@ -1,8 +1,8 @@
+import VigilConfig
 // Benchmark helper for scripts/bench (not part of the vigil command):
 //   vigil-bench seed DB CALLS RATE       writes CALLS synthetic calls at RATE calls/s of event time
 //   vigil-bench eval DB RULES RUNS       times evaluating RULES at the last instant, beside exact SQL
 import VigilCore
-import VigilRules
 import VigilStore
 
 #if canImport(Glibc)

@@ -1,6 +1,6 @@
 import ArgumentParser
+import VigilConfig
 import VigilCore
-import VigilRules
 
 /// Output formats of commands that print alerts.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -23,7 +23,7 @@ enum AlertOutput {
 /// Options shared by commands that read alerts.yaml.
 struct RulesOptions: ParsableArguments {
   @Option(name: .long, help: "The rules file.")
-  var rules = "alerts.yaml"
+  var rules = VigilDefaults.rulesPath
 }
 
 /// Parses an RFC 3339 time or a Unix time in seconds (up to the end of year 9999).

@@ -1,8 +1,8 @@
 import ArgumentParser
+import VigilConfig
 import VigilCore
 import VigilIngest
 import VigilNotify
-import VigilRules
 import VigilStore
 
 struct Check: AsyncParsableCommand {

@@ -27,10 +27,10 @@ struct Ingest: ParsableCommand {
   var startAt: FollowOptions.StartPosition = .beginning
 
   @Option(name: .long, help: "With --follow, how often to look for new lines and files, in milliseconds.")
-  var pollInterval = 250
+  var pollInterval = Int(VigilDefaults.pollIntervalMs)
 
   @Option(name: .long, help: "Lines longer than this many bytes are rejected and skipped.")
-  var maxLineBytes = 1 << 20
+  var maxLineBytes = VigilDefaults.maxLineBytes
 
   @Flag(name: .long, help: "Parse and count the lines, but store nothing (checkpoints included).")
   var dryRun = false

@@ -1,6 +1,6 @@
 import ArgumentParser
+import VigilConfig
 import VigilCore
-import VigilRules
 
 struct Rules: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -14,7 +14,7 @@ struct CheckRules: ParsableCommand {
     abstract: "Validate a rules file: every error with its line and column. Exit 1 if invalid.")
 
   @Argument(help: "The rules file.")
-  var file = "alerts.yaml"
+  var file = VigilDefaults.rulesPath
 
   func run() throws {
     do {
@@ -46,7 +46,7 @@ struct TestRules: ParsableCommand {
         failed += outcome.failures.isEmpty ? 0 : 1
         passed += outcome.passedCases
         if outcome.failures.isEmpty { print("\(file): \(outcome.passedCases) cases passed") }
-      } catch let errors as RulesErrors {
+      } catch let errors as ConfigErrors {
         for e in errors.errors { Console.error(e.description) }
         throw ExitCode(2)
       } catch {

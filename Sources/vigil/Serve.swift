@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import Logging
+import VigilConfig
 import VigilCore
-import VigilRules
 import VigilServer
 
 #if canImport(Glibc)
@@ -61,7 +61,7 @@ struct Serve: AsyncParsableCommand {
     var settings = ServeConfig()
     if let config {
       do {
-        settings = try RulesLoader.loadServeConfig(path: config)
+        settings = try ServeConfigLoader.load(path: config)
       } catch {
         for e in error.errors { Console.error(e.description) }
         throw ExitCode(2)

@@ -16,10 +16,10 @@ struct Vigil: AsyncParsableCommand {
 /// Options every command that opens the database shares.
 struct StoreOptions: ParsableArguments {
   @Option(name: .long, help: "The SQLite database file (created if missing).")
-  var db = "vigil.db"
+  var db = VigilDefaults.databasePath
 
   @Option(name: .long, help: "How long to wait for a database locked by another process, in milliseconds.")
-  var busyTimeout: Int32 = 5000
+  var busyTimeout = VigilDefaults.busyTimeoutMs
 
   func validate() throws {
     guard !db.isEmpty else { throw ValidationError("--db needs a file path") }

@@ -1,7 +1,7 @@
 import Logging
 import Testing
+import VigilConfig
 import VigilCore
-import VigilRules
 import VigilStore
 import VigilTestSupport
 

@@ -1,6 +1,6 @@
 /// A parsed alerts.yaml.
 public struct RuleSet: Sendable, Equatable {
-  public var evaluationIntervalMs: Int64 = 15_000
+  public var evaluationIntervalMs = VigilDefaults.evaluationIntervalMs
   /// Evaluate the window ending this long before "now", for lines that arrive late.
   public var evaluationDelayMs: Int64 = 0
   public var rules: [AlertRule] = []
@@ -9,7 +9,7 @@ public struct RuleSet: Sendable, Equatable {
   /// Retries of failed deliveries.
   public var delivery = DeliveryPolicy()
   /// Where people reach this Vigil (links in messages, `externalURL` of Alertmanager payloads).
-  public var externalURL = "http://127.0.0.1:9516"
+  public var externalURL = "http://\(VigilDefaults.httpListen)"
 
   public init(rules: [AlertRule] = []) { self.rules = rules }
 

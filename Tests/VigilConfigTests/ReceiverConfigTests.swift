@@ -3,7 +3,7 @@ import Testing
 import VigilCore
 import VigilTestSupport
 
-@testable import VigilRules
+@testable import VigilConfig
 
 /// Receivers, routing, delivery and includes in alerts.yaml.
 @Suite struct ReceiverConfigTests {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import VigilCore
 
-@testable import VigilRules
+@testable import VigilConfig
 
 /// Bounded fuzzing of the rules loader: the shipped alerts.yaml, mutated thousands of ways, is
 /// loaded or refused with located errors; nothing traps.

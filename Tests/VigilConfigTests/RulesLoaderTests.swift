@@ -1,7 +1,7 @@
 import Testing
 import VigilCore
 
-@testable import VigilRules
+@testable import VigilConfig
 
 /// The messages a rules file `a.yaml` with this text is refused with (none when it loads).
 func errors(_ yaml: String) -> [String] {

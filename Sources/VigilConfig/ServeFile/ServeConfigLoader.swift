@@ -1,37 +1,50 @@
 public import VigilCore
 import Yams
 
-extension RulesLoader {
-  static let serveKeys = ["db", "rules", "follow", "udp", "http", "retention", "log_level"]
+/// Reads vigil.yaml, the settings of `vigil serve`; every error with its line and column.
+public enum ServeConfigLoader {
+  /// The version of vigil.yaml this build reads.
+  public static let supportedVersion = 1
+
+  public static func load(path: String) throws(ConfigErrors) -> ServeConfig {
+    try YAMLReader.load(path: path) { $0.parseServeFile($1) }
+  }
+
+  public static func load(yaml: String, file: String) throws(ConfigErrors) -> ServeConfig {
+    try YAMLReader.load(yaml: yaml, file: file) { $0.parseServeFile($1) }
+  }
+}
+
+extension YAMLReader {
+  static let serveKeys = ["version", "db", "rules", "follow", "udp", "http", "retention", "log_level"]
   static let followKeys = ["paths", "start_at", "poll_interval", "max_line_bytes"]
   static let udpKeys = ["listen", "receive_buffer"]
   static let httpKeys = ["listen", "token_env", "idle_timeout"]
   static let retentionKeys = ["raw", "rollups", "delivered_messages", "every"]
   static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
-  /// Reads `vigil serve`'s config file; every error with its line and column.
-  public static func loadServeConfig(path: String) throws(RulesErrors) -> ServeConfig {
-    let text: String
-    switch readTextFile(path) {
-    case .success(let t): text = t
-    case .failure(let problem):
-      throw RulesErrors(errors: [RulesError(file: path, line: 0, column: 0, message: problem.description)])
+  mutating func parseServeFile(_ yaml: String) -> ServeConfig? {
+    guard let root = compose(yaml) else {
+      if errors.isEmpty { fail(nil, "the file is empty: it needs at least 'version: 1'") }
+      return nil
     }
-    return try loadServeConfig(yaml: text, file: path)
-  }
-
-  public static func loadServeConfig(yaml: String, file: String) throws(RulesErrors) -> ServeConfig {
-    var loader = RulesLoader(file: file)
     var config = ServeConfig()
-    if let root = loader.compose(yaml) { loader.parseServe(root, into: &config) }
-    guard loader.errors.isEmpty else {
-      throw RulesErrors(errors: loader.errors.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
-    }
+    parseServe(root, into: &config)
     return config
   }
 
   mutating func parseServe(_ root: Node, into c: inout ServeConfig) {
     let top = entries(root, known: Self.serveKeys, what: "the serve settings")
+    if let v = top["version"] {
+      if v.int != ServeConfigLoader.supportedVersion {
+        fail(
+          v,
+          "version \(v.string ?? "?") is not supported; this vigil reads version \(ServeConfigLoader.supportedVersion)"
+        )
+      }
+    } else if root.mapping != nil {
+      fail(root, "missing 'version: \(ServeConfigLoader.supportedVersion)' (the first line of vigil.yaml)")
+    }
     if let n = top["db"], let v = string(n) { c.db = v }
     if let n = top["rules"], let v = string(n) { c.rules = v }
     if let n = top["log_level"], let v = string(n) {
@@ -74,12 +87,15 @@ extension RulesLoader {
     let e = entries(n, known: keys, what: what)
     var address =
       what == "udp"
-      ? c.udp ?? HostPort(host: "127.0.0.1", port: 9515) : c.http ?? HostPort(host: "127.0.0.1", port: 9516)
+      ? c.udp ?? VigilDefaults.udpListen : c.http ?? VigilDefaults.httpListen
     if let l = e["listen"], let text = string(l) {
       if let hp = HostPort(text) {
         address = hp
       } else {
-        fail(l, "\(what).listen must be host:port, e.g. 127.0.0.1:9515")
+        fail(
+          l,
+          "\(what).listen must be host:port, e.g. \(what == "udp" ? VigilDefaults.udpListen : VigilDefaults.httpListen)"
+        )
       }
     }
     if let b = e["receive_buffer"], let v = byteSize(b, max: 1 << 30) { c.udpReceiveBufferBytes = v }

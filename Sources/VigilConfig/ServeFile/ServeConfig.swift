@@ -2,21 +2,21 @@ public import VigilCore
 
 /// Settings of `vigil serve`: from its config file (`vigil.yaml`), then flags.
 public struct ServeConfig: Sendable, Equatable {
-  public var db = "vigil.db"
-  public var rules = "alerts.yaml"
+  public var db = VigilDefaults.databasePath
+  public var rules = VigilDefaults.rulesPath
   /// Glob patterns of call logs to tail; none: no file following.
   public var follow: [String] = []
   /// Where a file with no checkpoint that exists at start is read from: `beginning` or `end`.
   public var startAtEnd = false
-  public var pollIntervalMs: Int64 = 250
-  public var maxLineBytes = 1 << 20
+  public var pollIntervalMs = VigilDefaults.pollIntervalMs
+  public var maxLineBytes = VigilDefaults.maxLineBytes
   /// The UDP listener (`nil`: off). Loopback unless the user asks otherwise.
-  public var udp: HostPort? = HostPort(host: "127.0.0.1", port: 9515)
+  public var udp: HostPort? = VigilDefaults.udpListen
   /// The socket's receive buffer. Measured on 2 cores shared with a sender at 300k datagrams/s:
   /// the 212 KB default loses datagrams in bursts, 8 MiB still about 3%, 32 MiB none.
   public var udpReceiveBufferBytes = 32 << 20
   /// The HTTP server (`nil`: off).
-  public var http: HostPort? = HostPort(host: "127.0.0.1", port: 9516)
+  public var http: HostPort? = VigilDefaults.httpListen
   /// The environment variable holding the bearer token HTTP clients must send (all but health checks).
   public var httpTokenEnv: String?
   /// An HTTP connection with no request for this long is closed.

@@ -1,7 +1,7 @@
 import Testing
 import VigilCore
 
-@testable import VigilRules
+@testable import VigilConfig
 
 /// Rollups in memory, filled call by call.
 final class Calls: RollupSource {

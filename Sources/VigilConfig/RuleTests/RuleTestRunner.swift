@@ -1,0 +1,160 @@
+import VigilCore
+import Yams
+
+/// Rollups built from described traffic, for rule tests.
+final class TrafficSource: RollupSource {
+  var buckets: [Int64: [SeriesKey: Rollup]] = [:]
+
+  func add(_ record: CallRecord) {
+    buckets[RollupKey.bucket(of: record.timestampMs), default: [:]][record.series, default: Rollup()].add(
+      record)
+  }
+
+  func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [RollupRow] {
+    var out: [RollupRow] = []
+    for (bucket, series) in buckets where bucket >= fromMs && bucket < toMs {
+      for (key, r) in series { out.append(RollupRow(bucketMs: bucket, series: key, rollup: r)) }
+    }
+    return out
+  }
+
+}
+
+/// Unit tests for rules, in the spirit of `promtool test rules`: traffic described compactly over
+/// time, and the alerts expected to be firing at given instants. The same evaluator as `check`.
+public enum RuleTestRunner {
+  public struct Outcome: Sendable {
+    public var passedCases = 0
+    /// One line per failed expectation.
+    public var failures: [String] = []
+  }
+
+  struct Segment {
+    var series: SeriesKey
+    var fromMs: Int64
+    var toMs: Int64
+    var perSecond: Double
+    var statuses: [(Int, Double)]
+    var latencies: [(Double, Double)]
+    var exhausted: Double
+    var errorCode: String?
+  }
+
+  struct Expectation {
+    var atMs: Int64
+    var firing: [(String, [String: String])]
+    var line: Int
+  }
+
+  struct Case {
+    var name: String
+    var startMs: Int64
+    var segments: [Segment] = []
+    var expectations: [Expectation] = []
+  }
+
+  public static func run(path: String) throws -> Outcome {
+    let (ruleFiles, cases) = try YAMLReader.load(path: path) { $0.parseRuleTestFile($1) }
+    let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) + "/" : ""
+    var rules = RuleSet()
+    for file in ruleFiles {
+      let set = try RulesLoader.load(path: file.hasPrefix("/") ? file : directory + file)
+      rules.rules += set.rules
+      rules.evaluationIntervalMs = set.evaluationIntervalMs
+      rules.evaluationDelayMs = set.evaluationDelayMs
+      rules.receivers = set.receivers
+    }
+    var outcome = Outcome()
+    for c in cases {
+      let failures = try runCase(c, rules: rules, file: path)
+      if failures.isEmpty { outcome.passedCases += 1 }
+      outcome.failures += failures
+    }
+    return outcome
+  }
+
+  static func runCase(_ c: Case, rules: RuleSet, file: String) throws -> [String] {
+    let source = TrafficSource()
+    for segment in c.segments { generate(segment, start: c.startMs, into: source) }
+    let step = rules.evaluationIntervalMs
+    let lastAt = c.expectations.map(\.atMs).max() ?? 0
+    var times = Set(stride(from: step, through: lastAt, by: Int64.Stride(step)))
+    for e in c.expectations { times.insert(e.atMs) }
+    var states: [AlertKey: AlertState] = [:]
+    var failures: [String] = []
+    for t in times.sorted() {
+      let evaluation = try Evaluator.evaluate(rules, source: source, atMs: c.startMs + t, previous: states)
+      states = evaluation.states
+      for e in c.expectations where e.atMs == t {
+        let firing: [(String, [String: String])] = evaluation.groups.filter { $0.phase == AlertPhase.firing }
+          .map { ($0.key.rule, $0.labels) }
+        var unmatched = firing
+        var missing: [String] = []
+        for (name, labels) in e.firing {
+          if let i = unmatched.firstIndex(where: { candidate in
+            candidate.0 == name && labels.allSatisfy { k, v in candidate.1[k] == v }
+          }) {
+            unmatched.remove(at: i)
+          } else {
+            missing.append(describe(name, labels))
+          }
+        }
+        if !missing.isEmpty || !unmatched.isEmpty {
+          var message = "\(file):\(e.line): case '\(c.name)' at \(DurationText.format(t)):"
+          if !missing.isEmpty { message += " expected firing but not: \(missing.joined(separator: ", "));" }
+          if !unmatched.isEmpty {
+            message +=
+              " firing but not expected: \(unmatched.map { describe($0.0, $0.1) }.joined(separator: ", "));"
+          }
+          failures.append(String(message.dropLast()))
+        }
+      }
+    }
+    return failures
+  }
+
+  static func describe(_ name: String, _ labels: [String: String]) -> String {
+    let shown = labels.filter { $0.key != "alertname" && $0.key != "severity" }.sorted { $0.key < $1.key }
+    return name + "{" + shown.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "}"
+  }
+
+  /// Calls spread evenly over the segment, with statuses and latencies in the stated proportions
+  /// (each next call takes the category furthest behind its share), so results are exact.
+  static func generate(_ s: Segment, start: Int64, into source: TrafficSource) {
+    let total = Int((Double(s.toMs - s.fromMs) / 1000 * s.perSecond).rounded())
+    guard total > 0 else { return }
+    var statusCounts = [Int](repeating: 0, count: s.statuses.count)
+    var latencyCounts = [Int](repeating: 0, count: s.latencies.count)
+    var exhaustedCount = 0
+    func pick(_ shares: [Double], _ counts: inout [Int], _ n: Int) -> Int {
+      var best = 0
+      var bestLag = -Double.infinity
+      for (i, share) in shares.enumerated() {
+        let lag = share * Double(n + 1) - Double(counts[i])
+        if lag > bestLag {
+          bestLag = lag
+          best = i
+        }
+      }
+      counts[best] += 1
+      return best
+    }
+    for n in 0..<total {
+      let ts = start + s.fromMs + Int64(Double(n) * Double(s.toMs - s.fromMs) / Double(total))
+      let status = s.statuses[pick(s.statuses.map(\.1), &statusCounts, n)].0
+      let latency = s.latencies[pick(s.latencies.map(\.1), &latencyCounts, n)].0
+      var exhausted = false
+      if s.exhausted > 0, s.exhausted * Double(n + 1) - Double(exhaustedCount) >= 1 {
+        exhausted = true
+        exhaustedCount += 1
+      }
+      source.add(
+        CallRecord(
+          timestampMs: ts, status: status, provider: s.series.provider, model: s.series.model,
+          latencyMs: latency,
+          retriesExhausted: exhausted, errorCode: status == 429 ? s.errorCode : nil,
+          app: s.series.app.isEmpty ? nil : s.series.app, env: s.series.env.isEmpty ? nil : s.series.env,
+          endpoint: s.series.endpoint.isEmpty ? nil : s.series.endpoint))
+    }
+  }
+}
