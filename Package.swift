@@ -80,7 +80,8 @@ let package = Package(
     .executableTarget(
       name: "vigil-bench", dependencies: ["VigilCore", "VigilStore", "VigilConfig"],
       swiftSettings: swiftSettings),
-    .target(name: "VigilTestSupport", path: "Tests/VigilTestSupport", swiftSettings: swiftSettings),
+    .target(
+      name: "VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/VigilTestSupport", swiftSettings: swiftSettings),
     .target(
       name: "VigilTestPeers",
       dependencies: [

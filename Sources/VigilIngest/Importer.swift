@@ -56,7 +56,7 @@ public protocol IngestSink: AnyObject {
 }
 
 extension Store: IngestSink {
-  public func write(_ batch: IngestBatch) throws { try write(batch, nowMs: Store.wallClockMs()) }
+  public func write(_ batch: IngestBatch) throws { try write(batch, nowMs: WallClock.nowMs()) }
 }
 
 /// One-shot ingestion of files and stdin: reads from each file's checkpoint to its end, parsing on

@@ -63,7 +63,7 @@ public struct AlertPipeline: Sendable {
   {
     try store.connection.transaction { () throws(StoreError) -> Outcome in
       let last = try store.lastEvaluationMs()
-      let steps = Self.catchUpSteps(
+      let steps = EvaluationSchedule.catchUp(
         lastMs: last, atMs: atMs, intervalMs: rules.evaluationIntervalMs, horizonMs: horizonMs)
       guard !steps.isEmpty else {
         var outcome = Outcome()
@@ -80,23 +80,6 @@ public struct AlertPipeline: Sendable {
       }
       return try evaluate(store: store, steps: steps, nowMs: nowMs, endOfRun: endOfRun)
     }
-  }
-
-  /// The steps of a catch-up: `atMs`, and before it every `intervalMs` back to just after
-  /// `lastMs` (or `horizonMs` back when there is no last evaluation or it is older). None when
-  /// `atMs` is not after `lastMs`.
-  public static func catchUpSteps(lastMs: Int64?, atMs: Int64, intervalMs: Int64, horizonMs: Int64) -> [Int64]
-  {
-    if let lastMs, atMs <= lastMs { return [] }
-    let from = max(lastMs.map { $0 + intervalMs } ?? (atMs - horizonMs), atMs - horizonMs)
-    var steps: [Int64] = []
-    var t = atMs
-    while t >= from {
-      steps.append(t)
-      t -= intervalMs
-    }
-    if steps.isEmpty { steps = [atMs] }
-    return steps.reversed()
   }
 
   func evaluate(store: Store, steps: [Int64], nowMs: Int64, endOfRun: Bool) throws(StoreError) -> Outcome {

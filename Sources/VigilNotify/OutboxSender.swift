@@ -143,3 +143,25 @@ public actor OutboxSender {
     return report
   }
 }
+
+extension OutboxSender {
+  /// Delivers until `deadlineMs` on `clock`: what is due now, then each retry as it comes due, as
+  /// long as it comes due by the deadline. What is still pending then stays in the outbox for the
+  /// next run. `onRound` hears every round (to log its problems as they happen). `check`, `outbox
+  /// flush`, `notify test` and `report --email` deliver for their `--send-timeout`; the daemon
+  /// delivers until now, round after round.
+  @discardableResult
+  public func deliver(
+    until deadlineMs: Int64, clock: some VigilClock, only: Set<String>? = nil,
+    onRound: (DeliveryReport) -> Void = { _ in }
+  ) async throws -> DeliveryReport {
+    var total = DeliveryReport()
+    while true {
+      let round = try await deliverDue(nowMs: clock.nowMs(), only: only)
+      total.add(round)
+      onRound(round)
+      guard let next = try nextDueMs(), next <= deadlineMs else { return total }
+      try await clock.sleep(untilMs: next)
+    }
+  }
+}

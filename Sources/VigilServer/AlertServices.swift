@@ -12,7 +12,7 @@ import VigilStore
 /// four times a second under a steady stream); flushes notification groups whose wait ends
 /// between evaluations; queues messages; wakes the delivery loop. Idle, it sleeps until the next
 /// tick or flush.
-struct EvaluationService<Clock: DaemonClock>: Service {
+struct EvaluationService<Clock: VigilClock>: Service {
   let config: ServeConfig
   let rules: RuleSet
   let state: ServerState
@@ -33,7 +33,7 @@ struct EvaluationService<Clock: DaemonClock>: Service {
         evaluate(pipeline, store, atMs: t, lagMs: t >= due ? t - due : 0)
         last = t
         dataWaiting = false
-        if t >= due { due += interval * ((t - due) / interval + 1) }
+        due = EvaluationSchedule.nextTick(dueMs: due, atMs: t, intervalMs: interval)
       } else if let sent = try? pipeline.flushDue(store: store, atMs: t, nowMs: t), !sent.isEmpty {
         state.messagesQueued.signal()
       }
@@ -63,7 +63,7 @@ struct EvaluationService<Clock: DaemonClock>: Service {
 
 /// The delivery loop: sends what is due in the outbox, waits for the next due message or for new
 /// ones. Graceful shutdown stops it between rounds; what is pending stays in the outbox.
-struct DeliveryService<Clock: DaemonClock>: Service {
+struct DeliveryService<Clock: VigilClock>: Service {
   let config: ServeConfig
   let rules: RuleSet
   let state: ServerState
@@ -79,10 +79,11 @@ struct DeliveryService<Clock: DaemonClock>: Service {
       })
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
       do {
-        let report = try await sender.deliverDue(nowMs: clock.nowMs())
-        for p in report.problems { logger.warning("delivery \(p)") }
-        if report.delivered > 0 { logger.info("delivered \(report.delivered) message(s)") }
-        state.delivered(report)
+        try await sender.deliver(until: clock.nowMs(), clock: clock) { round in
+          for p in round.problems { logger.warning("delivery \(p)") }
+          if round.delivered > 0 { logger.info("delivered \(round.delivered) message(s)") }
+          state.delivered(round)
+        }
       } catch {
         logger.error("delivery failed: \(error)")
       }
@@ -96,7 +97,7 @@ struct DeliveryService<Clock: DaemonClock>: Service {
 }
 
 /// Applies retention every `retentionEveryMs`: raw calls, rollups and delivered messages.
-struct RetentionService<Clock: DaemonClock>: Service {
+struct RetentionService<Clock: VigilClock>: Service {
   let config: ServeConfig
   let logger: Logger
   let clock: Clock

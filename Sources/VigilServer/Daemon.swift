@@ -18,7 +18,7 @@ import VigilStore
 public enum Daemon {
   public static func run(
     config: ServeConfig, rules: RuleSet, environment: [String: String], logger: Logger,
-    clock: some DaemonClock = WallClock()
+    clock: some VigilClock = WallClock()
   ) async throws {
     // Create or migrate the database once, before the services open connections of their own.
     _ = try Store(path: config.db)

@@ -145,7 +145,7 @@ enum HTTPRoutes {
       let window = try checked { () throws(QueryError) in
         try query.duration("window", default: 3_600_000, max: maxWindowMs)
       }
-      let now = Store.wallClockMs()
+      let now = WallClock.nowMs()
       let report = try db.read {
         try Report.build(store: $0, rules: rules, fromMs: now - window, toMs: now, nowMs: now)
       }
@@ -211,7 +211,7 @@ enum API {
   }
 
   static func transitions(_ store: Store, sinceMs: Int64, limit: Int) throws -> JSONValue {
-    let list = try store.transitions(fromMs: Store.wallClockMs() - sinceMs).suffix(limit)
+    let list = try store.transitions(fromMs: WallClock.nowMs() - sinceMs).suffix(limit)
     return [
       "transitions": .array(
         list.reversed().map { t in
@@ -225,7 +225,7 @@ enum API {
   }
 
   static func providers(_ store: Store, windowMs: Int64) throws -> JSONValue {
-    let now = Store.wallClockMs()
+    let now = WallClock.nowMs()
     var byProvider: [String: Rollup] = [:]
     for (series, r) in try store.rollups(
       fromMs: RollupKey.bucket(of: now - windowMs), toMs: now + 1, latency: true)

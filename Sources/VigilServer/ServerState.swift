@@ -23,7 +23,7 @@ public final class ServerState: @unchecked Sendable {
   /// Failed writes of ingested lines, per source (`file`, `udp`), and lines held because of them.
   var writeFailures: [String: Int64] = [:]
   var heldLinesBySource: [String: Int64] = [:]
-  let startedMs = Store.wallClockMs()
+  let startedMs = WallClock.nowMs()
   /// Woken when calls are stored (the evaluation loop evaluates soon after), and when messages
   /// are queued (the delivery loop sends them).
   let dataArrived = Wakeup()
@@ -117,7 +117,7 @@ final class Wakeup: Sendable {
 
   /// Waits for a signal until `deadlineMs` on `clock`, or until graceful shutdown. Returns whether
   /// a signal came. Only one task may wait at a time.
-  func wait(untilMs deadlineMs: Int64, clock: some DaemonClock) async -> Bool {
+  func wait(untilMs deadlineMs: Int64, clock: some VigilClock) async -> Bool {
     if state.withLock({ s in
       defer { s.pending = false }
       return s.pending
@@ -191,7 +191,7 @@ final class MeteredSink: IngestSink {
   }
 
   func write(_ batch: IngestBatch) throws {
-    try store.write(batch, nowMs: Store.wallClockMs())
+    try store.write(batch, nowMs: WallClock.nowMs())
     state.stored(batch, source: source)
   }
 }

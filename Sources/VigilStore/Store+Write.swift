@@ -9,7 +9,7 @@ extension Store {
   /// Stores one batch in one transaction: calls, rollups (merged into what is stored), rejects,
   /// and the checkpoint. Either all of it is committed or none of it, so a crash between batches
   /// neither loses nor duplicates a line.
-  public func write(_ batch: IngestBatch, nowMs: Int64 = Store.wallClockMs()) throws(StoreError) {
+  public func write(_ batch: IngestBatch, nowMs: Int64 = WallClock.nowMs()) throws(StoreError) {
     beforeWrite?()
     try connection.transaction { () throws(StoreError) in
       // Series ids per rollup slot: one lookup per series and bucket, for calls and rollups alike.
@@ -201,12 +201,6 @@ extension Store {
     return r
   }
 
-  /// Milliseconds since the epoch by the wall clock.
-  public static func wallClockMs() -> Int64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_REALTIME, &ts)
-    return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
-  }
 }
 
 extension TextSpan {

@@ -44,7 +44,7 @@ struct Check: AsyncParsableCommand {
     var rules = try AlertOutput.loadRules(rulesOptions.rules)
     if let format { rules.setStdoutFormat(json: format == .json) }
     Delivering.warnAboutUnsetSecrets(rules)
-    let nowMs = at.flatMap(parseTime) ?? Store.wallClockMs()
+    let nowMs = at.flatMap(parseTime) ?? WallClock.nowMs()
     let evaluation: Evaluation?
     do {
       let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
@@ -55,7 +55,7 @@ struct Check: AsyncParsableCommand {
       }
       // Catch up on every interval since the last run, under the write lock (see AlertPipeline).
       let outcome = try AlertPipeline(rules: rules).catchUp(
-        store: database, atMs: nowMs, nowMs: Store.wallClockMs())
+        store: database, atMs: nowMs, nowMs: WallClock.nowMs())
       if outcome.readOnly {
         Console.info(
           "vigil: \(Timestamp.formatRFC3339(nowMs)) is not after the last evaluation; nothing recorded or sent"

@@ -20,26 +20,20 @@ enum Delivering {
     -> DeliveryReport
   {
     let http = OutboxSender.makeHTTPClient()
-    var total = DeliveryReport()
     do {
       let sender = try OutboxSender(
         databasePath: db, rules: rules, environment: ProcessInfo.processInfo.environment, http: http,
         stdout: standardOutput, busyTimeoutMs: busyTimeout)
-      let deadline = Store.wallClockMs() + waitMs
-      while true {
-        let report = try await sender.deliverDue(nowMs: Store.wallClockMs(), only: only)
-        total.add(report)
-        for p in report.problems { Console.error("delivery \(p)") }
-        guard let next = try await sender.nextDueMs(), next <= deadline else { break }
-        let wait = next - Store.wallClockMs()
-        if wait > 0 { try await Task.sleep(for: .milliseconds(wait)) }
+      let clock = WallClock()
+      let total = try await sender.deliver(until: clock.nowMs() + waitMs, clock: clock, only: only) { round in
+        for p in round.problems { Console.error("delivery \(p)") }
       }
+      try await http.shutdown()
+      return total
     } catch {
       try? await http.shutdown()
       throw error
     }
-    try await http.shutdown()
-    return total
   }
 
   /// Warns, once per run, about secrets named in the file but missing from the environment:

@@ -34,7 +34,7 @@ struct NotifyTest: AsyncParsableCommand {
     var checked = rules
     checked.receivers = [target]
     Delivering.warnAboutUnsetSecrets(checked)
-    let now = Store.wallClockMs()
+    let now = WallClock.nowMs()
     let alert = NotifiedAlert(
       labels: ["alertname": "VigilTest", "severity": "info", "provider": "test"],
       annotations: [

@@ -98,7 +98,7 @@ struct OutboxRetry: ParsableCommand {
   func run() throws {
     try reportingErrors {
       let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
-      let n = try database.retryDead(ids: all ? [] : ids, nowMs: Store.wallClockMs())
+      let n = try database.retryDead(ids: all ? [] : ids, nowMs: WallClock.nowMs())
       print(
         "\(n) message\(n == 1 ? "" : "s") queued again; `vigil outbox flush` (or the next check) sends them")
     }

@@ -53,7 +53,7 @@ struct ReportCommand: AsyncParsableCommand {
 
   func run() async throws {
     let rules = try AlertOutput.loadRules(rulesOptions.rules)
-    let now = Store.wallClockMs()
+    let now = WallClock.nowMs()
     let toMs = to.flatMap(parseTime) ?? now
     let fromMs = from.flatMap(parseTime) ?? (toMs - (since.flatMap(DurationText.parseMs) ?? 86_400_000))
     guard fromMs < toMs else {

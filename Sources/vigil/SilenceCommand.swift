@@ -54,7 +54,7 @@ struct SilenceAdd: ParsableCommand {
   }
 
   func run() throws {
-    let now = Store.wallClockMs()
+    let now = WallClock.nowMs()
     let startMs = start.flatMap(parseTime) ?? now
     let endMs = until.flatMap(parseTime) ?? (startMs + DurationText.parseMs(duration!)!)
     guard endMs > startMs else {
@@ -86,7 +86,7 @@ struct SilenceList: ParsableCommand {
   func run() throws {
     try reportingErrors {
       let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
-      let now = Store.wallClockMs()
+      let now = WallClock.nowMs()
       let list = try database.silences(activeAtMs: all ? nil : now)
       guard !list.isEmpty else {
         print(all ? "no silences" : "no silences in force")
@@ -118,7 +118,7 @@ struct SilenceExpire: ParsableCommand {
     try reportingErrors {
       let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
       var missing: [String] = []
-      for id in ids where try !database.expireSilence(id: id, nowMs: Store.wallClockMs()) {
+      for id in ids where try !database.expireSilence(id: id, nowMs: WallClock.nowMs()) {
         missing.append(id)
       }
       guard missing.isEmpty else {

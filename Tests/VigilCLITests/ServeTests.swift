@@ -32,7 +32,7 @@ import VigilTestSupport
 
   /// A call record at the current time.
   static func record(_ provider: String, status: Int, _ n: Int) -> String {
-    let now = Double(Store.wallClockMs()) / 1000
+    let now = Double(WallClock.nowMs()) / 1000
     return
       #"{"ts":\#(now),"status":\#(status),"provider":"\#(provider)","model":"m","latency_ms":\#(100 + n % 900),"request_id":"\#(provider)-\#(n)"}"#
   }

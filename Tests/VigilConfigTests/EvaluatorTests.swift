@@ -5,7 +5,7 @@ import VigilCore
 
 /// Rollups in memory, filled call by call.
 final class Calls: RollupSource {
-  var source = TrafficSource()
+  var source = InMemoryRollups()
 
   func add(
     _ ms: Int64, _ status: Int, provider: String = "openai", latency: Double = 500, exhausted: Bool = false

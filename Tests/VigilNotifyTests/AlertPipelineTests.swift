@@ -98,7 +98,7 @@ import VigilTestSupport
     ] as [(Int64?, Int64, Int64, Int64, [Int64])])
   func catchUpSteps(last: Int64?, at: Int64, interval: Int64, horizon: Int64, steps: [Int64]) {
     #expect(
-      AlertPipeline.catchUpSteps(lastMs: last, atMs: at, intervalMs: interval, horizonMs: horizon) == steps)
+      EvaluationSchedule.catchUp(lastMs: last, atMs: at, intervalMs: interval, horizonMs: horizon) == steps)
   }
 }
 

@@ -205,6 +205,35 @@ import VigilTestSupport
     #expect(report.byReceiver["slow"]?["retry"] == 1)
   }
 
+  @Test func deliveryUntilADeadlineRetriesOnTheClockAndLeavesTheRestInTheOutbox() async throws {
+    let server = try await RecordingHTTPServer()
+    defer { Task { await server.close() } }
+    server.reply(.status(500), .status(503), .status(200))
+    let f = try Fixture([Self.webhook("hook", .literal(server.url()))])
+    try f.enqueue("hook")
+    let clock = ManualClock(nowMs: Self.now)
+    let sender = try f.sender()
+    let delivering = Task { try await sender.deliver(until: Self.now + 60_000, clock: clock) }
+    // Each retry waits on the clock; move it to the next one until the message is through.
+    for _ in 0..<2 {
+      #expect(await clock.waitForSleeper())
+      clock.advance(byMs: (clock.nextDeadline ?? clock.nowMs()) - clock.nowMs())
+    }
+    let total = try await delivering.value
+    #expect(total.delivered == 1 && total.retried == 2)
+    #expect(server.requests.count == 3)
+    // A receiver still failing at the deadline: the message waits in the outbox, not dead.
+    server.reply(.status(500), .status(500), .status(500), .status(500))
+    try f.enqueue("hook", titles: ["[FIRING:1] later"])
+    let stuck = Task { try await sender.deliver(until: clock.nowMs() + 1500, clock: clock) }
+    while await clock.waitForSleeper(seconds: 2) {
+      clock.advance(byMs: (clock.nextDeadline ?? clock.nowMs()) - clock.nowMs())
+    }
+    let report = try await stuck.value
+    #expect(report.delivered == 0 && report.dead == 0 && report.retried >= 1)
+    #expect(try f.entries().last?.state == .pending)
+  }
+
   @Test func aClientErrorIsADeadLetterAtOnceAndRetryRevivesIt() async throws {
     let server = try await RecordingHTTPServer()
     defer { Task { await server.close() } }

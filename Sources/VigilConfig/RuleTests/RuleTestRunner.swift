@@ -1,25 +1,6 @@
 import VigilCore
 import Yams
 
-/// Rollups built from described traffic, for rule tests.
-final class TrafficSource: RollupSource {
-  var buckets: [Int64: [SeriesKey: Rollup]] = [:]
-
-  func add(_ record: CallRecord) {
-    buckets[RollupKey.bucket(of: record.timestampMs), default: [:]][record.series, default: Rollup()].add(
-      record)
-  }
-
-  func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [RollupRow] {
-    var out: [RollupRow] = []
-    for (bucket, series) in buckets where bucket >= fromMs && bucket < toMs {
-      for (key, r) in series { out.append(RollupRow(bucketMs: bucket, series: key, rollup: r)) }
-    }
-    return out
-  }
-
-}
-
 /// Unit tests for rules, in the spirit of `promtool test rules`: traffic described compactly over
 /// time, and the alerts expected to be firing at given instants. The same evaluator as `check`.
 public enum RuleTestRunner {
@@ -74,17 +55,16 @@ public enum RuleTestRunner {
   }
 
   static func runCase(_ c: Case, rules: RuleSet, file: String) throws -> [String] {
-    let source = TrafficSource()
+    let source = InMemoryRollups()
     for segment in c.segments { generate(segment, start: c.startMs, into: source) }
     let step = rules.evaluationIntervalMs
     let lastAt = c.expectations.map(\.atMs).max() ?? 0
     var times = Set(stride(from: step, through: lastAt, by: Int64.Stride(step)))
     for e in c.expectations { times.insert(e.atMs) }
-    var states: [AlertKey: AlertState] = [:]
     var failures: [String] = []
-    for t in times.sorted() {
-      let evaluation = try Evaluator.evaluate(rules, source: source, atMs: c.startMs + t, previous: states)
-      states = evaluation.states
+    try Replay(rules: rules, source: source).run(at: times.sorted().map { c.startMs + $0 }) {
+      at, evaluation in
+      let t = at - c.startMs
       for e in c.expectations where e.atMs == t {
         let firing: [(String, [String: String])] = evaluation.groups.filter { $0.phase == AlertPhase.firing }
           .map { ($0.key.rule, $0.labels) }
@@ -120,7 +100,7 @@ public enum RuleTestRunner {
 
   /// Calls spread evenly over the segment, with statuses and latencies in the stated proportions
   /// (each next call takes the category furthest behind its share), so results are exact.
-  static func generate(_ s: Segment, start: Int64, into source: TrafficSource) {
+  static func generate(_ s: Segment, start: Int64, into source: InMemoryRollups) {
     let total = Int((Double(s.toMs - s.fromMs) / 1000 * s.perSecond).rounded())
     guard total > 0 else { return }
     var statusCounts = [Int](repeating: 0, count: s.statuses.count)

@@ -1,11 +1,10 @@
 import Synchronization
-
-@testable import VigilServer
+public import VigilCore
 
 /// A clock that only moves when the test moves it. Sleepers wake when `advance` passes their
 /// deadline; `waitForSleeper` lets the test wait until the code under test is asleep again, so
 /// each step is decided by the test and nothing depends on how fast the machine is.
-final class ManualClock: DaemonClock {
+public final class ManualClock: VigilClock {
   struct Sleeper {
     var id: UInt64
     var deadline: Int64
@@ -21,11 +20,11 @@ final class ManualClock: DaemonClock {
 
   let state: Mutex<State>
 
-  init(nowMs: Int64) { state = Mutex(State(now: nowMs)) }
+  public init(nowMs: Int64) { state = Mutex(State(now: nowMs)) }
 
-  func nowMs() -> Int64 { state.withLock { $0.now } }
+  public func nowMs() -> Int64 { state.withLock { $0.now } }
 
-  func sleep(untilMs deadline: Int64) async throws {
+  public func sleep(untilMs deadline: Int64) async throws {
     let id = state.withLock { s -> UInt64 in
       s.nextID += 1
       return s.nextID
@@ -53,7 +52,7 @@ final class ManualClock: DaemonClock {
   }
 
   /// Moves time forward, waking every sleeper whose deadline is passed.
-  func advance(byMs ms: Int64) {
+  public func advance(byMs ms: Int64) {
     let due = state.withLock { s -> [Sleeper] in
       s.now += ms
       let now = s.now
@@ -65,11 +64,11 @@ final class ManualClock: DaemonClock {
   }
 
   /// How many sleeps have begun so far.
-  var sleepsBegun: UInt64 { state.withLock { $0.nextID } }
+  public var sleepsBegun: UInt64 { state.withLock { $0.nextID } }
 
   /// Waits (on real time, briefly) until some task sleeps on this clock, in a sleep begun after
   /// the first `after` ones; false after `seconds`.
-  func waitForSleeper(after: UInt64 = 0, seconds: Double = 60) async -> Bool {
+  public func waitForSleeper(after: UInt64 = 0, seconds: Double = 60) async -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
       if state.withLock({ $0.sleepers.contains { $0.id > after } }) { return true }
@@ -79,5 +78,5 @@ final class ManualClock: DaemonClock {
   }
 
   /// The earliest deadline a task sleeps until.
-  var nextDeadline: Int64? { state.withLock { $0.sleepers.map(\.deadline).min() } }
+  public var nextDeadline: Int64? { state.withLock { $0.sleepers.map(\.deadline).min() } }
 }
