@@ -66,6 +66,7 @@ let package = Package(
         "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilNotify", "VigilReport",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),

@@ -34,6 +34,10 @@ public struct DeliveryReport: Sendable, Equatable {
 ///
 /// Time is passed in (`nowMs`), so tests drive retries with a clock of their own.
 public actor OutboxSender {
+  /// SQLite work (which messages are due, recording each outcome) runs on a queue of its own,
+  /// never on the cooperative pool; sending awaits off it.
+  let executor = QueueExecutor(label: "vigil-outbox")
+  public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
   let store: Store
   let receivers: [String: Receiver]
   let policy: DeliveryPolicy

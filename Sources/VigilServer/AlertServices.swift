@@ -21,7 +21,7 @@ struct EvaluationService<Clock: VigilClock>: Service {
   var minGapMs: Int64 = 250
 
   func run() async throws {
-    let store = try Store(path: config.db)
+    let db = try SerialStore(path: config.db, label: "vigil-evaluation")
     let pipeline = AlertPipeline(rules: rules)
     let interval = rules.evaluationIntervalMs
     var due = clock.nowMs()
@@ -30,25 +30,29 @@ struct EvaluationService<Clock: VigilClock>: Service {
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
       let t = clock.nowMs()
       if t >= due || (dataWaiting && t - last >= minGapMs) {
-        evaluate(pipeline, store, atMs: t, lagMs: t >= due ? t - due : 0)
+        await evaluate(pipeline, db, atMs: t, lagMs: t >= due ? t - due : 0)
         last = t
         dataWaiting = false
         due = EvaluationSchedule.nextTick(dueMs: due, atMs: t, intervalMs: interval)
-      } else if let sent = try? pipeline.flushDue(store: store, atMs: t, nowMs: t), !sent.isEmpty {
+      } else if let sent = try? await db.run({ try pipeline.flushDue(store: $0, atMs: t, nowMs: t) }),
+        !sent.isEmpty
+      {
         state.messagesQueued.signal()
       }
       // Sleep until the next tick, a group's flush, or (after new data) the end of the gap.
       var wake = due
-      if let flush = (try? pipeline.nextFlushMs(store: store)) ?? nil { wake = min(wake, max(flush, t + 10)) }
+      if let flush = (try? await db.run({ try pipeline.nextFlushMs(store: $0) })) ?? nil {
+        wake = min(wake, max(flush, t + 10))
+      }
       if dataWaiting { wake = min(wake, last + minGapMs) }
       if await state.dataArrived.wait(untilMs: wake, clock: clock) { dataWaiting = true }
     }
   }
 
-  func evaluate(_ pipeline: AlertPipeline, _ store: Store, atMs t: Int64, lagMs: Int64) {
+  func evaluate(_ pipeline: AlertPipeline, _ db: SerialStore, atMs t: Int64, lagMs: Int64) async {
     let started = Date()
     do {
-      let outcome = try pipeline.run(store: store, steps: [t], nowMs: t, endOfRun: false)
+      let outcome = try await db.run { try pipeline.run(store: $0, steps: [t], nowMs: t, endOfRun: false) }
       for tr in outcome.transitions where tr.isAnnounced {
         logger.info(
           "\(tr.kind.rawValue) \(tr.key.rule){\(tr.key.group)} value=\(tr.value.map(formatPlain) ?? "-")")
@@ -103,13 +107,16 @@ struct RetentionService<Clock: VigilClock>: Service {
   let clock: Clock
 
   func run() async throws {
-    let store = try Store(path: config.db)
+    let db = try SerialStore(path: config.db, label: "vigil-retention")
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
       let now = clock.nowMs()
       do {
-        let deleted = try store.prune(
-          rawBeforeMs: now - config.retainRawMs, rollupsBeforeMs: now - config.retainRollupsMs)
-        try store.pruneOutbox(deliveredBeforeMs: now - config.retainDeliveredMs)
+        let deleted = try await db.run { [config] store in
+          let deleted = try store.prune(
+            rawBeforeMs: now - config.retainRawMs, rollupsBeforeMs: now - config.retainRollupsMs)
+          try store.pruneOutbox(deliveredBeforeMs: now - config.retainDeliveredMs)
+          return deleted
+        }
         if deleted > 0 { logger.info("retention: deleted \(deleted) raw calls") }
       } catch {
         logger.warning("retention: \(error)")

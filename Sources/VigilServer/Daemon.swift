@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 public import Logging
-import ServiceLifecycle
+public import ServiceLifecycle
+public import UnixSignals
 public import VigilConfig
 public import VigilCore
 import VigilIngest
@@ -15,15 +16,39 @@ import VigilStore
 /// retention and the HTTP server, as services of one ServiceGroup. SIGTERM or SIGINT shuts them
 /// down in reverse order: intake stops first and commits what it received, then evaluation and
 /// delivery (pending messages stay in the outbox), then the HTTP server.
-public enum Daemon {
+public struct Daemon: Sendable {
+  /// What the services share: counters, the last evaluation, the HTTP port once listening.
+  public let state: ServerState
+  /// The UDP port bound, when UDP is on (useful when port 0 was asked for).
+  public let udpPort: Int?
+  let group: ServiceGroup
+
+  /// Runs until SIGTERM or SIGINT (as `vigil serve` does), or until ``shutDown()``.
+  public func run() async throws { try await group.run() }
+
+  /// Starts a graceful shutdown, as a signal would.
+  public func shutDown() async { await group.triggerGracefulShutdown() }
+
+  /// Runs `vigil serve` until a signal stops it.
   public static func run(
     config: ServeConfig, rules: RuleSet, environment: [String: String], logger: Logger,
     clock: some VigilClock = WallClock()
   ) async throws {
+    try await make(config: config, rules: rules, environment: environment, logger: logger, clock: clock).run()
+  }
+
+  /// The daemon's services in one group, ready to run: listeners bound, the database created or
+  /// migrated. Tests run it in process, with port 0, a clock of their own, no signal handlers
+  /// (`signals: []`), and ``shutDown()``.
+  public static func make(
+    config: ServeConfig, rules: RuleSet, environment: [String: String], logger: Logger,
+    clock: some VigilClock = WallClock(), signals: [UnixSignal] = [.sigterm, .sigint]
+  ) async throws -> Daemon {
     // Create or migrate the database once, before the services open connections of their own.
     _ = try Store(path: config.db)
     let state = ServerState()
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+    var udpPort: Int?
 
     if let http = config.http {
       var token: String?
@@ -38,15 +63,16 @@ public enum Daemon {
           "http listens on \(http) without a token: anyone who can reach it can read alerts and calls")
       }
       let routes = HTTPRoutes.router(
-        state: state, rules: rules, db: try ReadStore(path: config.db), token: token)
+        state: state, rules: rules, db: try SerialStore(path: config.db, label: "vigil-http"), token: token)
       let app = Application(
         router: routes,
         // A connection idle this long is closed: a client that opens connections and sends
         // nothing cannot hold them (and their file descriptors) forever.
         server: .http1(configuration: .init(idleTimeout: .milliseconds(config.httpIdleTimeoutMs))),
         configuration: .init(address: .hostname(http.host, port: http.port), serverName: "vigil"),
-        onServerRunning: { channel in
+        onServerRunning: { [state] channel in
           let port = channel.localAddress?.port ?? http.port
+          state.listening(httpPort: port)
           logger.info("http listening on \(HostPort(host: http.host, port: port))")
         },
         logger: logger)
@@ -73,6 +99,7 @@ public enum Daemon {
         )
       }
       state.withLock { state.udp = udp.counters }
+      udpPort = udp.port
       logger.info(
         "udp listening on \(HostPort(host: address.host, port: udp.port)) (receive buffer \(udp.receiveBufferBytes) bytes)"
       )
@@ -85,10 +112,9 @@ public enum Daemon {
         .init(service: FollowService(config: config, state: state, logger: logger), serviceName: "follow"))
     }
     let group = ServiceGroup(
-      configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+      configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
     logger.info("vigil \(VigilInfo.version) serving \(config.db) with \(rules.rules.count) rules")
-    try await group.run()
-    logger.info("stopped")
+    return Daemon(state: state, udpPort: udpPort, group: group)
   }
 }
 

@@ -7,20 +7,6 @@ import VigilCore
 import VigilReport
 import VigilStore
 
-/// One read connection to the database for the HTTP handlers, used by one request at a time.
-final class ReadStore: @unchecked Sendable {
-  let lock = NSLock()
-  let store: Store
-
-  init(path: String) throws { store = try Store(path: path) }
-
-  func read<T>(_ body: (Store) throws -> T) throws -> T {
-    lock.lock()
-    defer { lock.unlock() }
-    return try body(store)
-  }
-}
-
 /// Requires `Authorization: Bearer <token>` on every path but the health checks, when a token is set.
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
   let token: [UInt8]
@@ -92,7 +78,7 @@ enum HTTPRoutes {
     }
   }
 
-  static func router(state: ServerState, rules: RuleSet, db: ReadStore, token: String?)
+  static func router(state: ServerState, rules: RuleSet, db: SerialStore, token: String?)
     -> Hummingbird.Router<BasicRequestContext>
   {
     let router = Hummingbird.Router()
@@ -110,7 +96,7 @@ enum HTTPRoutes {
       return Response(status: r.status, headers: r.headers)
     }
     router.get("/metrics") { _, _ in
-      let outbox = (try? db.read { try $0.outboxCounts() }) ?? [:]
+      let outbox = (try? await db.run { try $0.outboxCounts() }) ?? [:]
       return text(
         MetricsPage.render(state: state, outbox: outbox), type: "text/plain; version=0.0.4; charset=utf-8")
     }
@@ -123,21 +109,21 @@ enum HTTPRoutes {
       let limit = try checked { () throws(QueryError) in
         try query.count("limit", default: 100, range: 1...10_000)
       }
-      return json(try db.read { try API.transitions($0, sinceMs: since, limit: limit) })
+      return json(try await db.run { try API.transitions($0, sinceMs: since, limit: limit) })
     }
     router.get("/api/providers") { request, _ in
       let query = QueryParameters(request)
       let window = try checked { () throws(QueryError) in
         try query.duration("window", default: 300_000, max: maxWindowMs)
       }
-      return json(try db.read { try API.providers($0, windowMs: window) })
+      return json(try await db.run { try API.providers($0, windowMs: window) })
     }
     router.get("/api/rejects") { request, _ in
       let query = QueryParameters(request)
       let limit = try checked { () throws(QueryError) in
         try query.count("limit", default: 50, range: 1...1000)
       }
-      return json(try db.read { try API.rejects($0, limit: limit) })
+      return json(try await db.run { try API.rejects($0, limit: limit) })
     }
     router.get("/api/ingest") { _, _ in json(API.ingest(state: state)) }
     router.get("/") { request, _ in
@@ -146,7 +132,7 @@ enum HTTPRoutes {
         try query.duration("window", default: 3_600_000, max: maxWindowMs)
       }
       let now = WallClock.nowMs()
-      let report = try db.read {
+      let report = try await db.run {
         try Report.build(store: $0, rules: rules, fromMs: now - window, toMs: now, nowMs: now)
       }
       let page = report.html(

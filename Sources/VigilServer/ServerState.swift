@@ -20,6 +20,7 @@ public final class ServerState: @unchecked Sendable {
   var lastLagMs: Int64 = 0
   var deliveries: [String: [String: Int64]] = [:]
   var udp: UDPCounters?
+  var boundHTTPPort: Int?
   /// Failed writes of ingested lines, per source (`file`, `udp`), and lines held because of them.
   var writeFailures: [String: Int64] = [:]
   var heldLinesBySource: [String: Int64] = [:]
@@ -81,6 +82,14 @@ public final class ServerState: @unchecked Sendable {
       }
     }
   }
+
+  /// The port the HTTP server listens on, once it does.
+  public var httpPort: Int? { withLock { boundHTTPPort } }
+
+  func listening(httpPort: Int) { withLock { boundHTTPPort = httpPort } }
+
+  /// Evaluations since start.
+  public var evaluationCount: Int64 { withLock { evaluations } }
 
   /// Ready once the first evaluation has run (the database opened, the rules loaded, listeners bound).
   public var isReady: Bool { withLock { evaluations > 0 } }

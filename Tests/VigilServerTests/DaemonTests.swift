@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import Testing
+import VigilConfig
+import VigilCore
+import VigilStore
+import VigilTestPeers
+import VigilTestSupport
+
+@testable import VigilServer
+
+/// The whole daemon in this process: its service group on ports the kernel picks, time on a
+/// manual clock, and a graceful shutdown triggered by the test instead of a signal.
+@Suite struct DaemonTests {
+  static let start: Int64 = 1_800_000_000_000
+
+  static func daemon(_ dir: TemporaryDirectory, clock: ManualClock) async throws -> Daemon {
+    var config = ServeConfig()
+    config.db = dir.file("v.db")
+    config.udp = HostPort(host: "127.0.0.1", port: 0)
+    config.http = HostPort(host: "127.0.0.1", port: 0)
+    let rules = try RulesLoader.load(
+      yaml: """
+        version: 1
+        defaults: {evaluation_interval: 15s, min_requests: 10, group_by: [provider]}
+        rules:
+          - {alert: ServerErrors, metric: rate_5xx, threshold: 2%, window: 1m}
+        """, file: "alerts.yaml")
+    var logger = Logger(label: "vigil-test")
+    logger.logLevel = .warning
+    return try await Daemon.make(
+      config: config, rules: rules, environment: [:], logger: logger, clock: clock, signals: [])
+  }
+
+  static func waitFor(seconds: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while ContinuousClock.now < deadline {
+      if try await condition() { return true }
+      try? await Task.sleep(for: .milliseconds(5))
+    }
+    return false
+  }
+
+  @Test func callsOverUDPFireAnAlertVisibleOverHTTPAndShutdownIsGraceful() async throws {
+    let dir = TemporaryDirectory()
+    let clock = ManualClock(nowMs: Self.start)
+    let daemon = try await Self.daemon(dir, clock: clock)
+    let running = Task { try await daemon.run() }
+    #expect(await Self.waitFor { daemon.state.httpPort != nil })
+    let http = try #require(daemon.state.httpPort)
+    let udp = try #require(daemon.udpPort)
+    #expect(await clock.waitForSleeper())
+    // Half of openai's calls fail, in the minute before now on the daemon's clock.
+    let sender = UDPSender(port: udp)
+    for i in 0..<40 {
+      let ts = Double(Self.start - 30_000 + Int64(i) * 500) / 1000
+      sender.send(#"{"ts":\#(ts),"status":\#(i % 2 == 0 ? 500 : 200),"provider":"openai"}"#)
+    }
+    #expect(await Self.waitFor { daemon.state.withLock { daemon.state.ingest["udp"]?.stored ?? 0 } == 40 })
+    // The data wakes the evaluation loop; a moment later on its clock, it evaluates.
+    #expect(await clock.waitForSleeper())
+    clock.advance(byMs: 1000)
+    #expect(await Self.waitFor { daemon.state.evaluationCount >= 2 })
+    let alerts = try await HTTPGet.get("http://127.0.0.1:\(http)/api/alerts")
+    #expect(alerts.status == 200)
+    #expect(
+      alerts.body.contains(#""rule":"ServerErrors""#) && alerts.body.contains(#""state":"firing""#),
+      "\(alerts.body)")
+    let metrics = try await HTTPGet.get("http://127.0.0.1:\(http)/metrics")
+    #expect(metrics.body.contains(#"vigil_alert{alertname="ServerErrors",provider="openai","#))
+    // Graceful shutdown: run() returns; what was received is committed.
+    await daemon.shutDown()
+    try await running.value
+    #expect(try Store(path: dir.file("v.db")).callCount() == 40)
+  }
+}
