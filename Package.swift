@@ -34,9 +34,10 @@ let package = Package(
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "CVigilNet"),
     .target(name: "VigilCore", swiftSettings: swiftSettings),
-    .target(name: "VigilStore", dependencies: ["VigilCore", "CSQLite"], swiftSettings: swiftSettings),
+    .target(name: "VigilSync", swiftSettings: swiftSettings),
+    .target(name: "VigilStore", dependencies: ["VigilCore", "VigilSync", "CSQLite"], swiftSettings: swiftSettings),
     .target(
-      name: "VigilIngest", dependencies: ["VigilCore", "VigilStore", "CZlib", "CVigilNet"],
+      name: "VigilIngest", dependencies: ["VigilCore", "VigilStore", "VigilSync", "CZlib", "CVigilNet"],
       swiftSettings: swiftSettings),
     .target(
       name: "VigilConfig",
@@ -63,7 +64,7 @@ let package = Package(
     .target(
       name: "VigilServer",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilNotify", "VigilReport",
+        "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilNotify", "VigilReport", "VigilSync",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -105,7 +106,7 @@ let package = Package(
       name: "VigilStoreTests", dependencies: ["VigilStore", "VigilCore", "CSQLite", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilStore", "VigilCore", "VigilTestSupport"],
+      name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilStore", "VigilCore", "VigilSync", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilConfigTests", dependencies: ["VigilConfig", "VigilCore", "VigilStore", "VigilTestSupport"],
@@ -118,7 +119,7 @@ let package = Package(
       swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilCLITests",
-      dependencies: ["VigilStore", "VigilCore", "vigil", "VigilTestSupport", "VigilTestPeers"],
+      dependencies: ["VigilStore", "VigilCore", "VigilSync", "vigil", "VigilTestSupport", "VigilTestPeers"],
       swiftSettings: swiftSettings),
   ],
   swiftLanguageModes: [.v6]

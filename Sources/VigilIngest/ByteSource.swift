@@ -1,4 +1,5 @@
 import CZlib
+import VigilSync
 
 #if canImport(Glibc)
   import Glibc

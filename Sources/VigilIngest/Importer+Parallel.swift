@@ -1,5 +1,6 @@
 import VigilCore
 import VigilStore
+import VigilSync
 
 #if canImport(Glibc)
   import Glibc

@@ -1,5 +1,6 @@
 import VigilCore
 public import VigilStore
+import VigilSync
 
 /// Settings shared by one-shot and follow ingestion.
 public struct IngestOptions: Sendable {

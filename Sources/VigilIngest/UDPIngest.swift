@@ -2,6 +2,7 @@ import CVigilNet
 public import Synchronization
 public import VigilCore
 public import VigilStore
+import VigilSync
 
 #if canImport(Glibc)
   import Glibc
@@ -34,7 +35,7 @@ public final class UDPCounters: Sendable {
 /// socket (with recvmmsg, into a large kernel buffer) and hands them over, so that it keeps up
 /// with bursts; `storeLoop` parses them and commits them in batches. Stopping drains the socket
 /// and the backlog, so that nothing received is lost.
-public final class UDPIngest: @unchecked Sendable {
+public final class UDPIngest: Sendable {
   public let counters = UDPCounters()
   /// The port bound (useful when 0 was asked for).
   public let port: Int
@@ -279,64 +280,55 @@ struct DatagramChunk: Sendable {
 
 /// The chunks between the receiver and the store loop, bounded in bytes: the receiver never
 /// waits (a full backlog drops and counts), the store loop takes everything waiting at once.
-final class DatagramBacklog: @unchecked Sendable {
-  private var mutex = pthread_mutex_t()
-  private var changed = pthread_cond_t()
-  private var chunks: [DatagramChunk] = []
-  private var bytes = 0
+final class DatagramBacklog: Sendable {
+  struct State {
+    var chunks: [DatagramChunk] = []
+    var bytes = 0
+    var closed = false
+  }
+
+  private let state = Locked(State())
   private let maxBytes: Int
-  private var closed = false
 
-  init(maxBytes: Int) {
-    self.maxBytes = maxBytes
-    pthread_mutex_init(&mutex, nil)
-    pthread_cond_init(&changed, nil)
-  }
-
-  deinit {
-    pthread_cond_destroy(&changed)
-    pthread_mutex_destroy(&mutex)
-  }
+  init(maxBytes: Int) { self.maxBytes = maxBytes }
 
   /// Adds a chunk unless that would pass the byte limit; never waits.
   func put(_ chunk: DatagramChunk) -> Bool {
-    pthread_mutex_lock(&mutex)
-    defer { pthread_mutex_unlock(&mutex) }
-    guard bytes + chunk.capacityBytes <= maxBytes else { return false }
-    chunks.append(chunk)
-    bytes += chunk.capacityBytes
-    pthread_cond_signal(&changed)
-    return true
+    let maxBytes = self.maxBytes
+    let added = state.withLock { s -> Bool in
+      guard s.bytes + chunk.capacityBytes <= maxBytes else { return false }
+      s.chunks.append(chunk)
+      s.bytes += chunk.capacityBytes
+      return true
+    }
+    if added { state.signal() }
+    return added
   }
 
   /// The oldest chunks, up to about `datagrams` of them (at least one), after waiting for one;
   /// `nil` once closed and empty. Their bytes count against the limit until ``release(_:)``.
   func take(upTo datagrams: Int) -> [DatagramChunk]? {
-    pthread_mutex_lock(&mutex)
-    defer { pthread_mutex_unlock(&mutex) }
-    while chunks.isEmpty && !closed { pthread_cond_wait(&changed, &mutex) }
-    guard !chunks.isEmpty else { return nil }
-    var n = 0
-    var taken = 0
-    while n < chunks.count && (n == 0 || taken + chunks[n].count <= datagrams) {
-      taken += chunks[n].count
-      n += 1
+    state.wait(until: { !$0.chunks.isEmpty || $0.closed }) { s -> [DatagramChunk]? in
+      guard !s.chunks.isEmpty else { return nil }
+      var n = 0
+      var taken = 0
+      while n < s.chunks.count && (n == 0 || taken + s.chunks[n].count <= datagrams) {
+        taken += s.chunks[n].count
+        n += 1
+      }
+      defer { s.chunks.removeFirst(n) }
+      return Array(s.chunks[..<n])
     }
-    defer { chunks.removeFirst(n) }
-    return Array(chunks[..<n])
   }
 
   /// Frees the room of chunks the store loop has committed.
   func release(_ done: [DatagramChunk]) {
-    pthread_mutex_lock(&mutex)
-    bytes -= done.reduce(0) { $0 + $1.capacityBytes }
-    pthread_mutex_unlock(&mutex)
+    let freed = done.reduce(0) { $0 + $1.capacityBytes }
+    state.withLock { $0.bytes -= freed }
   }
 
   func close() {
-    pthread_mutex_lock(&mutex)
-    closed = true
-    pthread_cond_broadcast(&changed)
-    pthread_mutex_unlock(&mutex)
+    state.withLock { $0.closed = true }
+    state.broadcast()
   }
 }

@@ -3,6 +3,7 @@ import NIOCore
 import NIOExtras
 import NIOPosix
 import NIOSSL
+import Synchronization
 import VigilCore
 
 /// A reply from an SMTP server: its code and its text lines.
@@ -212,52 +213,48 @@ struct SMTPClient {
 }
 
 /// Replies as they arrive, for one conversation: the handler pushes, the client awaits.
-final class ReplyStream: @unchecked Sendable {
-  let lock = NSLock()
-  var buffered: [Result<SMTPReply, any Error>] = []
-  var waiter: CheckedContinuation<SMTPReply, any Error>?
-  var failure: (any Error)?
+final class ReplyStream: Sendable {
+  struct State {
+    var buffered: [Result<SMTPReply, any Error>] = []
+    var waiter: CheckedContinuation<SMTPReply, any Error>?
+    var failure: (any Error)?
+  }
+
+  let state = Mutex(State())
 
   func push(_ r: Result<SMTPReply, any Error>) {
-    lock.lock()
-    if case .failure(let e) = r, failure == nil { failure = e }
-    if let w = waiter {
-      waiter = nil
-      lock.unlock()
-      w.resume(with: r)
-      return
+    let waiter = state.withLock { s -> CheckedContinuation<SMTPReply, any Error>? in
+      if case .failure(let e) = r, s.failure == nil { s.failure = e }
+      guard let w = s.waiter else {
+        s.buffered.append(r)
+        return nil
+      }
+      s.waiter = nil
+      return w
     }
-    buffered.append(r)
-    lock.unlock()
+    waiter?.resume(with: r)
   }
 
   func fail(_ error: any Error) { push(.failure(error)) }
 
-  var firstFailure: (any Error)? {
-    lock.lock()
-    defer { lock.unlock() }
-    return failure
-  }
+  var firstFailure: (any Error)? { state.withLock { $0.failure } }
 
   func next() async throws -> SMTPReply {
     try await withCheckedThrowingContinuation { (c: CheckedContinuation<SMTPReply, any Error>) in
-      lock.lock()
-      if !buffered.isEmpty {
-        let r = buffered.removeFirst()
-        lock.unlock()
-        c.resume(with: r)
-      } else if let failure {
-        lock.unlock()
-        c.resume(throwing: failure)
-      } else {
-        waiter = c
-        lock.unlock()
+      let ready = state.withLock { s -> Result<SMTPReply, any Error>? in
+        if !s.buffered.isEmpty { return s.buffered.removeFirst() }
+        if let failure = s.failure { return .failure(failure) }
+        s.waiter = c
+        return nil
       }
+      if let ready { c.resume(with: ready) }
     }
   }
 }
 
 /// Gathers reply lines (`250-...` continues, `250 ...` ends) into replies.
+/// (A channel handler lives on its channel's event loop and is touched only there, as NIO's own
+/// handlers are: hence unchecked.)
 final class SMTPReplyHandler: ChannelInboundHandler, @unchecked Sendable {
   typealias InboundIn = ByteBuffer
   let stream: ReplyStream

@@ -98,7 +98,7 @@ public struct Daemon: Sendable {
           "udp: the kernel granted a receive buffer of \(udp.receiveBufferBytes) bytes of the \(config.udpReceiveBufferBytes) asked for; bursts may be dropped (raise net.core.rmem_max, or run with CAP_NET_ADMIN)"
         )
       }
-      state.withLock { state.udp = udp.counters }
+      state.withLock { $0.udp = udp.counters }
       udpPort = udp.port
       logger.info(
         "udp listening on \(HostPort(host: address.host, port: udp.port)) (receive buffer \(udp.receiveBufferBytes) bytes)"

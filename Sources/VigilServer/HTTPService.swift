@@ -150,7 +150,7 @@ enum HTTPRoutes {
 /// The JSON API's documents.
 enum API {
   static func alerts(state: ServerState, rules: RuleSet) -> JSONValue {
-    let (evaluation, at) = state.withLock { (state.lastEvaluation, state.lastEvaluationMs) }
+    let (evaluation, at) = state.withLock { ($0.lastEvaluation, $0.lastEvaluationMs) }
     let byName = Dictionary(rules.rules.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     var alerts: [JSONValue] = []
     for g in (evaluation?.groups ?? []).sorted(by: { $0.key < $1.key }) where g.phase != .inactive {
@@ -178,7 +178,7 @@ enum API {
 
   /// Alerts pending or firing now, for the top of the dashboard.
   static func liveAlerts(state: ServerState, rules: RuleSet) -> [LiveAlert] {
-    let evaluation = state.withLock { state.lastEvaluation }
+    let evaluation = state.withLock { $0.lastEvaluation }
     let byName = Dictionary(rules.rules.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     return (evaluation?.groups ?? []).filter { $0.phase != .inactive }
       .sorted { ($0.phase == .firing ? 0 : 1, $0.key) < ($1.phase == .firing ? 0 : 1, $1.key) }
@@ -250,7 +250,7 @@ enum API {
   }
 
   static func ingest(state: ServerState) -> JSONValue {
-    state.withLock {
+    state.withLock { state in
       var fields: [(String, JSONValue)] = state.ingest.sorted { $0.key < $1.key }.map { source, s in
         (source, ["stored": .number(Double(s.stored)), "rejected": .number(Double(s.rejected))])
       }

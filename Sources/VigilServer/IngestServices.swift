@@ -5,6 +5,7 @@ import VigilConfig
 import VigilCore
 import VigilIngest
 import VigilStore
+import VigilSync
 
 #if canImport(Glibc)
   import Glibc
@@ -22,7 +23,7 @@ struct FollowService: Service {
     let stop = StopSignal()
     let (config, state, logger) = (self.config, self.state, self.logger)
     try await withGracefulShutdownHandler {
-      try await onThread("vigil-follow") {
+      try await WorkerThread.run {
         let store = try Store(path: config.db)
         var options = FollowOptions()
         options.ingest.maxLineBytes = config.maxLineBytes
@@ -62,8 +63,8 @@ struct UDPService: Service {
   func run() async throws {
     let (udp, config, state, logger) = (self.udp, self.config, self.state, self.logger)
     try await withGracefulShutdownHandler {
-      async let received: Void = onThread("vigil-udp-receive") { udp.receiveLoop() }
-      async let stored: Void = onThread("vigil-udp-store") {
+      async let received: Void = WorkerThread.run { udp.receiveLoop() }
+      async let stored: Void = WorkerThread.run {
         let store = try Store(path: config.db)
         udp.storeLoop(
           sink: MeteredSink(store: store, state: state, source: "udp"), warn: { logger.warning("\($0)") })

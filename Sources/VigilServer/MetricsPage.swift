@@ -7,7 +7,8 @@ import VigilStore
 enum MetricsPage {
   static func render(state: ServerState, outbox: [OutboxEntry.State: Int64]) -> String {
     var p = PrometheusText()
-    state.withLock {
+    let startedMs = state.startedMs
+    state.withLock { state in
       let dims: (SeriesKey) -> [(String, String)] = {
         [
           ("provider", $0.provider), ("model", $0.model), ("app", $0.app), ("env", $0.env),
@@ -135,7 +136,7 @@ enum MetricsPage {
       p.family("vigil_last_evaluation_timestamp_seconds", "gauge", "When the rules were last evaluated.")
       p.sample("vigil_last_evaluation_timestamp_seconds", [], Double(state.lastEvaluationMs ?? 0) / 1000)
       p.family("vigil_start_time_seconds", "gauge", "When this process started.")
-      p.sample("vigil_start_time_seconds", [], Double(state.startedMs) / 1000)
+      p.sample("vigil_start_time_seconds", [], Double(startedMs) / 1000)
       p.family("vigil_build_info", "gauge", "The running Vigil's version.")
       p.sample("vigil_build_info", [("version", VigilInfo.version)], 1)
     }

@@ -7,23 +7,28 @@ import VigilNotify
 import VigilStore
 
 /// What the services of one `vigil serve` share: counters for `/metrics`, the last evaluation
-/// for `/api/alerts`, readiness, and the wake-ups between services. Thread-safe.
-public final class ServerState: @unchecked Sendable {
-  let lock = NSLock()
-  var metrics = CallMetrics()
-  var ingest: [String: IngestStats] = [:]
-  var lastEvaluation: Evaluation?
-  var lastEvaluationMs: Int64?
-  var evaluations: Int64 = 0
-  var lastEvaluationSeconds: Double = 0
-  var maxLagMs: Int64 = 0
-  var lastLagMs: Int64 = 0
-  var deliveries: [String: [String: Int64]] = [:]
-  var udp: UDPCounters?
-  var boundHTTPPort: Int?
-  /// Failed writes of ingested lines, per source (`file`, `udp`), and lines held because of them.
-  var writeFailures: [String: Int64] = [:]
-  var heldLinesBySource: [String: Int64] = [:]
+/// for `/api/alerts`, readiness, and the wake-ups between services. Thread-safe: the counters sit
+/// in one `Mutex`.
+public final class ServerState: Sendable {
+  /// Everything the services count and read, under one lock.
+  struct Shared {
+    var metrics = CallMetrics()
+    var ingest: [String: IngestStats] = [:]
+    var lastEvaluation: Evaluation?
+    var lastEvaluationMs: Int64?
+    var evaluations: Int64 = 0
+    var lastEvaluationSeconds: Double = 0
+    var maxLagMs: Int64 = 0
+    var lastLagMs: Int64 = 0
+    var deliveries: [String: [String: Int64]] = [:]
+    var udp: UDPCounters?
+    var boundHTTPPort: Int?
+    /// Failed writes of ingested lines, per source (`file`, `udp`), and lines held because of them.
+    var writeFailures: [String: Int64] = [:]
+    var heldLinesBySource: [String: Int64] = [:]
+  }
+
+  let shared = Mutex(Shared())
   let startedMs = WallClock.nowMs()
   /// Woken when calls are stored (the evaluation loop evaluates soon after), and when messages
   /// are queued (the delivery loop sends them).
@@ -32,67 +37,69 @@ public final class ServerState: @unchecked Sendable {
 
   public init() {}
 
-  func withLock<T>(_ body: () throws -> T) rethrows -> T {
-    lock.lock()
-    defer { lock.unlock() }
-    return try body()
+  func withLock<T: Sendable>(_ body: (inout Shared) throws -> T) rethrows -> T {
+    try shared.withLock { try body(&$0) }
   }
 
   /// Counts a committed batch (`source`: `file` or `udp`).
   func stored(_ batch: IngestBatch, source: String) {
-    withLock {
-      metrics.add(batch.calls)
-      var s = ingest[source] ?? IngestStats()
+    withLock { state in
+      state.metrics.add(batch.calls)
+      var s = state.ingest[source] ?? IngestStats()
       s.stored += Int64(batch.calls.count)
       s.rejected += Int64(batch.rejects.count)
       s.lines += Int64(batch.calls.count + batch.rejects.count)
-      ingest[source] = s
+      state.ingest[source] = s
     }
     if !batch.calls.isEmpty { dataArrived.signal() }
   }
 
   /// A write of ingested lines failed; `heldLines` wait to be stored.
   func writeFailed(source: String, heldLines: Int64) {
-    withLock {
-      writeFailures[source, default: 0] += 1
-      heldLinesBySource[source] = heldLines
+    withLock { state in
+      state.writeFailures[source, default: 0] += 1
+      state.heldLinesBySource[source] = heldLines
     }
   }
 
   /// Lines read from `source` and not yet stored (0 once writes work).
   func held(lines: Int64, source: String) {
-    withLock { if heldLinesBySource[source] != nil { heldLinesBySource[source] = lines } }
+    withLock { state in if state.heldLinesBySource[source] != nil { state.heldLinesBySource[source] = lines }
+    }
   }
 
   func evaluated(_ e: Evaluation?, atMs: Int64, seconds: Double, lagMs: Int64) {
-    withLock {
-      if let e { lastEvaluation = e }
-      lastEvaluationMs = atMs
-      evaluations += 1
-      lastEvaluationSeconds = seconds
-      lastLagMs = lagMs
-      maxLagMs = max(maxLagMs, lagMs)
+    withLock { state in
+      if let e { state.lastEvaluation = e }
+      state.lastEvaluationMs = atMs
+      state.evaluations += 1
+      state.lastEvaluationSeconds = seconds
+      state.lastLagMs = lagMs
+      state.maxLagMs = max(state.maxLagMs, lagMs)
     }
   }
 
   func delivered(_ report: DeliveryReport) {
-    withLock {
+    withLock { state in
       for (receiver, outcomes) in report.byReceiver {
-        for (outcome, n) in outcomes { deliveries[receiver, default: [:]][outcome, default: 0] += n }
+        for (outcome, n) in outcomes { state.deliveries[receiver, default: [:]][outcome, default: 0] += n }
       }
     }
   }
 
   /// The port the HTTP server listens on, once it does.
-  public var httpPort: Int? { withLock { boundHTTPPort } }
+  public var httpPort: Int? { withLock { $0.boundHTTPPort } }
 
-  func listening(httpPort: Int) { withLock { boundHTTPPort = httpPort } }
+  func listening(httpPort: Int) { withLock { $0.boundHTTPPort = httpPort } }
 
   /// Evaluations since start.
-  public var evaluationCount: Int64 { withLock { evaluations } }
+  public var evaluationCount: Int64 { withLock { $0.evaluations } }
+
+  /// Records stored from a source (`file`, `udp`) since start.
+  public func storedCount(source: String) -> Int64 { withLock { $0.ingest[source]?.stored ?? 0 } }
 
   /// Ready once the first evaluation has run (the database opened, the rules loaded, listeners bound).
-  public var isReady: Bool { withLock { evaluations > 0 } }
+  public var isReady: Bool { withLock { $0.evaluations > 0 } }
 }
 
 /// A signal one task sends and another waits for, with a deadline. A signal sent while nobody
@@ -202,17 +209,5 @@ final class MeteredSink: IngestSink {
   func write(_ batch: IngestBatch) throws {
     try store.write(batch, nowMs: WallClock.nowMs())
     state.stored(batch, source: source)
-  }
-}
-
-/// Runs blocking work on a thread of its own (file reading, the socket, SQLite), so that it never
-/// holds one of the few threads that run tasks; the caller waits without blocking.
-func onThread<T: Sendable>(_ name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
-  try await withCheckedThrowingContinuation { (c: CheckedContinuation<T, any Error>) in
-    let thread = Thread {
-      do { c.resume(returning: try body()) } catch { c.resume(throwing: error) }
-    }
-    thread.name = name
-    thread.start()
   }
 }

@@ -1,4 +1,5 @@
 import CSQLite
+import VigilSync
 
 #if canImport(Glibc)
   import Glibc
@@ -18,21 +19,28 @@ import CSQLite
 /// `restartFrames`, the store's next write waits for the checkpoint under way to finish: the WAL
 /// stays about as large as with SQLite's own automatic checkpoints.
 public final class BackgroundCheckpointer: @unchecked Sendable {
+  // The store and connection are used by one thread each (the writer's and this one's); what
+  // the two share is in `state`, under its lock.
   let store: Store
   let connection: SQLiteConnection
   /// WAL frames after a commit that ask for a checkpoint.
   let frames: Int32
   /// WAL frames after which the next write waits for the checkpoint, so that the WAL restarts.
   let restartFrames: Int32
-  private var restartWanted = false
-  private var running = false
-  private var mutex = pthread_mutex_t()
-  private var changed = pthread_cond_t()
-  private var requested = false
-  private var stopping = false
-  private var thread: pthread_t?
+
+  struct State {
+    var requested = false
+    var restartWanted = false
+    var running = false
+    var stopping = false
+    var runs = 0
+  }
+
+  let state = Locked(State())
+  private var thread: WorkerThread?
+
   /// Checkpoints run, for tests and logs.
-  public private(set) var runs = 0
+  public var runs: Int { state.withLock { $0.runs } }
 
   public init(store: Store, frames: Int32 = 1024, restartFrames: Int32 = Store.autoCheckpointPages)
     throws(StoreError)
@@ -43,17 +51,7 @@ public final class BackgroundCheckpointer: @unchecked Sendable {
     connection = try SQLiteConnection(path: store.connection.path)
     // A connection finds the WAL when it first reads; until then a checkpoint does nothing.
     _ = try connection.scalar("SELECT count(*) FROM sqlite_schema")
-    pthread_mutex_init(&mutex, nil)
-    pthread_cond_init(&changed, nil)
-    var thread = pthread_t()
-    let box = Unmanaged.passRetained(self)
-    pthread_create(
-      &thread, nil,
-      { arg in
-        Unmanaged<BackgroundCheckpointer>.fromOpaque(arg!).takeRetainedValue().run()
-        return nil
-      }, box.toOpaque())
-    self.thread = thread
+    thread = WorkerThread { [self] in run() }
     sqlite3_wal_hook(
       store.connection.handle,
       { context, _, _, frames in
@@ -66,46 +64,36 @@ public final class BackgroundCheckpointer: @unchecked Sendable {
     store.beforeWrite = { [unowned self] in waitForRestart() }
   }
 
-  deinit {
-    pthread_cond_destroy(&changed)
-    pthread_mutex_destroy(&mutex)
-  }
-
   func request(restart: Bool) {
-    pthread_mutex_lock(&mutex)
-    requested = true
-    if restart { restartWanted = true }
-    pthread_cond_signal(&changed)
-    pthread_mutex_unlock(&mutex)
+    state.withLock {
+      $0.requested = true
+      if restart { $0.restartWanted = true }
+    }
+    state.broadcast()
   }
 
   func run() {
     while true {
-      pthread_mutex_lock(&mutex)
-      while !requested && !stopping { pthread_cond_wait(&changed, &mutex) }
-      let stop = stopping
-      requested = false
-      running = !stop
-      pthread_mutex_unlock(&mutex)
+      let stop = state.wait(until: { $0.requested || $0.stopping }) { s -> Bool in
+        s.requested = false
+        s.running = !s.stopping
+        return s.stopping
+      }
       if stop { return }
       _ = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
-      pthread_mutex_lock(&mutex)
-      runs += 1
-      running = false
-      pthread_cond_broadcast(&changed)
-      pthread_mutex_unlock(&mutex)
+      state.withLock {
+        $0.runs += 1
+        $0.running = false
+      }
+      state.broadcast()
     }
   }
 
   /// Called before each write: when the WAL has grown to `restartFrames`, waits until every
   /// committed frame has been copied, so that the transaction about to begin starts the WAL over.
   func waitForRestart() {
-    pthread_mutex_lock(&mutex)
-    if restartWanted {
-      while (requested || running) && !stopping { pthread_cond_wait(&changed, &mutex) }
-      restartWanted = false
-    }
-    pthread_mutex_unlock(&mutex)
+    guard state.withLock({ $0.restartWanted }) else { return }
+    state.wait(until: { !($0.requested || $0.running) || $0.stopping }) { $0.restartWanted = false }
   }
 
   /// Waits for a checkpoint under way, ends the thread and restores the store's own automatic
@@ -114,11 +102,9 @@ public final class BackgroundCheckpointer: @unchecked Sendable {
     guard let thread else { return }
     sqlite3_wal_autocheckpoint(store.connection.handle, Store.autoCheckpointPages)
     store.beforeWrite = nil
-    pthread_mutex_lock(&mutex)
-    stopping = true
-    pthread_cond_broadcast(&changed)
-    pthread_mutex_unlock(&mutex)
-    pthread_join(thread, nil)
+    state.withLock { $0.stopping = true }
+    state.broadcast()
+    thread.join()
     self.thread = nil
   }
 }

@@ -3,9 +3,7 @@ public import VigilCore
 
 /// An executor that runs its jobs one at a time on a dispatch queue of its own: the threads of
 /// Swift's cooperative pool (one per core) never wait on SQLite, whatever an actor on it does.
-public final class QueueExecutor: SerialExecutor, @unchecked Sendable {
-  // Jobs are handed to the queue, which runs them one after another: that is the serial
-  // guarantee, and the only state here is the queue itself.
+public final class QueueExecutor: SerialExecutor, Sendable {
   let queue: DispatchQueue
 
   public init(label: String) { queue = DispatchQueue(label: label) }

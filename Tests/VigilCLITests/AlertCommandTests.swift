@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilStore
+import VigilSync
 import VigilTestSupport
 
 @Suite(.serialized) struct AlertCommandTests {
@@ -82,8 +83,8 @@ import VigilTestSupport
     let (ingested, _, ingestErr) = try VigilProcess.run(["ingest", "--no-progress", "--db", db, log])
     #expect(ingested == 0, "\(ingestErr)")
     let args = ["check", "--db", db, "--rules", "alerts.yaml", "--quiet", "--at", "2026-11-25T10:29:00Z"]
-    async let a = onThread { try VigilProcess.run(args) }
-    async let b = onThread { try VigilProcess.run(args) }
+    async let a = WorkerThread.run { try VigilProcess.run(args) }
+    async let b = WorkerThread.run { try VigilProcess.run(args) }
     let (first, second) = try await (a, b)
     let announced = (first.1 + second.1).split(separator: "\n").filter { $0.contains("FIRING") }
     #expect(announced.count == 2, "\(first.1)\n---\n\(second.1)\n\(first.2)\(second.2)")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilSync
 import VigilTestSupport
 
 /// A database on a disk that fills up, for real: a small tmpfs mounted in a private mount
@@ -10,7 +11,8 @@ import VigilTestSupport
   static func inSmallDisk(_ dir: TemporaryDirectory, megabytes: Int = 8, _ script: String) async throws -> (
     Int32, String
   ) {
-    try await onThread { [path = dir.path, full = dir.file("full")] in try run(path, full, megabytes, script)
+    try await WorkerThread.run { [path = dir.path, full = dir.file("full")] in
+      try run(path, full, megabytes, script)
     }
   }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilSync
 import VigilTestSupport
 
 /// Real logrotate, rotating every 0.7 s while an application writes about 70,000 lines a
@@ -14,7 +15,7 @@ import VigilTestSupport
   @Test(arguments: ["copytruncate", "copytruncate-compress", "compress", "create-delaycompress"])
   func everyLineOnDiskIsStoredOnce(mode: String) async throws {
     let dir = TemporaryDirectory()
-    let (status, data) = try await onThread { [path = dir.file("run")] in
+    let (status, data) = try await WorkerThread.run { [path = dir.file("run")] in
       let process = Process()
       process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
       process.arguments = ["python3", Self.script, VigilProcess.executable, path, mode, "4"]

@@ -1,6 +1,7 @@
 import Testing
 import VigilCore
 import VigilStore
+import VigilSync
 import VigilTestSupport
 
 @testable import VigilIngest

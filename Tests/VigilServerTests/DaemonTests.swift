@@ -56,7 +56,7 @@ import VigilTestSupport
       let ts = Double(Self.start - 30_000 + Int64(i) * 500) / 1000
       sender.send(#"{"ts":\#(ts),"status":\#(i % 2 == 0 ? 500 : 200),"provider":"openai"}"#)
     }
-    #expect(await Self.waitFor { daemon.state.withLock { daemon.state.ingest["udp"]?.stored ?? 0 } == 40 })
+    #expect(await Self.waitFor { daemon.state.storedCount(source: "udp") == 40 })
     // The data wakes the evaluation loop; a moment later on its clock, it evaluates.
     #expect(await clock.waitForSleeper())
     clock.advance(byMs: 1000)

@@ -38,7 +38,7 @@ import VigilTestSupport
       clock.advance(byMs: 1000)
     }
     #expect(await clock.waitForSleeper())
-    #expect(state.withLock { state.evaluations } == 241)
+    #expect(state.evaluationCount == 241)
     // Asleep until the next tick, not a moment sooner.
     #expect(clock.nextDeadline == Self.start + 3_615_000)
     task.cancel()
@@ -54,21 +54,21 @@ import VigilTestSupport
     #expect(await clock.waitForSleeper())
     clock.advance(byMs: 5000)
     #expect(await clock.waitForSleeper())
-    #expect(state.withLock { state.evaluations } == 1)
+    #expect(state.evaluationCount == 1)
     // A burst of stored batches: one evaluation, right away (the last was 5 s ago).
     var begun = clock.sleepsBegun
     for _ in 0..<20 { state.dataArrived.signal() }
     #expect(await clock.waitForSleeper(after: begun))
-    #expect(state.withLock { state.evaluations } == 2)
+    #expect(state.evaluationCount == 2)
     // More data at once: it waits out the 250 ms gap, then evaluates once.
     begun = clock.sleepsBegun
     state.dataArrived.signal()
     #expect(await clock.waitForSleeper(after: begun))
-    #expect(state.withLock { state.evaluations } == 2)
+    #expect(state.evaluationCount == 2)
     #expect(clock.nextDeadline == Self.start + 5250)
     clock.advance(byMs: 250)
     #expect(await clock.waitForSleeper())
-    #expect(state.withLock { state.evaluations } == 3)
+    #expect(state.evaluationCount == 3)
     // Then quiet again until the tick at 15 s.
     #expect(clock.nextDeadline == Self.start + 15_000)
     task.cancel()
