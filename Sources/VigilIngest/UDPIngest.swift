@@ -308,17 +308,19 @@ final class DatagramBacklog: Sendable {
   /// The oldest chunks, up to about `datagrams` of them (at least one), after waiting for one;
   /// `nil` once closed and empty. Their bytes count against the limit until ``release(_:)``.
   func take(upTo datagrams: Int) -> [DatagramChunk]? {
-    state.wait(until: { !$0.chunks.isEmpty || $0.closed }) { s -> [DatagramChunk]? in
-      guard !s.chunks.isEmpty else { return nil }
-      var n = 0
-      var taken = 0
-      while n < s.chunks.count && (n == 0 || taken + s.chunks[n].count <= datagrams) {
-        taken += s.chunks[n].count
-        n += 1
-      }
-      defer { s.chunks.removeFirst(n) }
-      return Array(s.chunks[..<n])
-    }
+    state.wait(
+      until: { !$0.chunks.isEmpty || $0.closed },
+      then: { s -> [DatagramChunk]? in
+        guard !s.chunks.isEmpty else { return nil }
+        var n = 0
+        var taken = 0
+        while n < s.chunks.count && (n == 0 || taken + s.chunks[n].count <= datagrams) {
+          taken += s.chunks[n].count
+          n += 1
+        }
+        defer { s.chunks.removeFirst(n) }
+        return Array(s.chunks[..<n])
+      })
   }
 
   /// Frees the room of chunks the store loop has committed.

@@ -74,11 +74,13 @@ public final class BackgroundCheckpointer: @unchecked Sendable {
 
   func run() {
     while true {
-      let stop = state.wait(until: { $0.requested || $0.stopping }) { s -> Bool in
-        s.requested = false
-        s.running = !s.stopping
-        return s.stopping
-      }
+      let stop = state.wait(
+        until: { $0.requested || $0.stopping },
+        then: { s -> Bool in
+          s.requested = false
+          s.running = !s.stopping
+          return s.stopping
+        })
       if stop { return }
       _ = sqlite3_wal_checkpoint_v2(connection.handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
       state.withLock {
@@ -93,7 +95,7 @@ public final class BackgroundCheckpointer: @unchecked Sendable {
   /// committed frame has been copied, so that the transaction about to begin starts the WAL over.
   func waitForRestart() {
     guard state.withLock({ $0.restartWanted }) else { return }
-    state.wait(until: { !($0.requested || $0.running) || $0.stopping }) { $0.restartWanted = false }
+    state.wait(until: { !($0.requested || $0.running) || $0.stopping }, then: { $0.restartWanted = false })
   }
 
   /// Waits for a checkpoint under way, ends the thread and restores the store's own automatic

@@ -13,20 +13,24 @@ public final class BlockingQueue<Element: Sendable>: Sendable {
   /// Waits for room; `false` if the queue was closed (the consumer gave up).
   public func put(_ item: Element) -> Bool {
     let capacity = self.capacity
-    let added = state.wait(until: { $0.items.count < capacity || $0.closed }) { s -> Bool in
-      guard !s.closed else { return false }
-      s.items.append(item)
-      return true
-    }
+    let added = state.wait(
+      until: { $0.items.count < capacity || $0.closed },
+      then: { s -> Bool in
+        guard !s.closed else { return false }
+        s.items.append(item)
+        return true
+      })
     state.broadcast()
     return added
   }
 
   /// Waits for an item; `nil` once the queue is closed and empty.
   public func take() -> Element? {
-    let item = state.wait(until: { !$0.items.isEmpty || $0.closed }) { s -> Element? in
-      s.items.isEmpty ? nil : s.items.removeFirst()
-    }
+    let item = state.wait(
+      until: { !$0.items.isEmpty || $0.closed },
+      then: { s -> Element? in
+        s.items.isEmpty ? nil : s.items.removeFirst()
+      })
     state.broadcast()
     return item
   }
