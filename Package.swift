@@ -1,20 +1,29 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
+import Foundation
 import PackageDescription
 
-/// One set of settings for every target: Swift 6 language mode, strict concurrency.
-let swiftSettings: [SwiftSetting] = [
-  .enableUpcomingFeature("ExistentialAny")
-]
+// Vigil runs on Linux only: the UDP listener uses recvmmsg and SO_RXQ_OVFL, and the code uses
+// Glibc. (The macOS platform line only satisfies the availability annotations of Hummingbird.)
+
+/// One set of settings for every target: Swift 6 language mode, strict concurrency, imports that
+/// say what they expose (internal by default), members visible only from modules imported.
+let swiftSettings: [SwiftSetting] =
+  [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+  ]
+  // CI (CI=true, as .ci/run sets it) builds Vigil's own targets with warnings as errors; the
+  // dependencies' warnings are SwiftPM's to silence.
+  + (ProcessInfo.processInfo.environment["CI"] == "true" ? [.treatAllWarnings(as: .error)] : [])
 
 let package = Package(
   name: "vigil",
   platforms: [.macOS(.v14)],
+  // One product: the `vigil` executable. The libraries are Vigil's own layers, shared between
+  // its targets with `package` access; nothing outside builds on them.
   products: [
-    .executable(name: "vigil", targets: ["vigil"]),
-    .library(name: "VigilCore", targets: ["VigilCore"]),
-    .library(name: "VigilStore", targets: ["VigilStore"]),
-    .library(name: "VigilIngest", targets: ["VigilIngest"]),
-    .library(name: "VigilConfig", targets: ["VigilConfig"]),
+    .executable(name: "vigil", targets: ["vigil"])
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,7 +44,8 @@ let package = Package(
     .target(name: "CVigilNet"),
     .target(name: "VigilCore", swiftSettings: swiftSettings),
     .target(name: "VigilSync", swiftSettings: swiftSettings),
-    .target(name: "VigilStore", dependencies: ["VigilCore", "VigilSync", "CSQLite"], swiftSettings: swiftSettings),
+    .target(
+      name: "VigilStore", dependencies: ["VigilCore", "VigilSync", "CSQLite"], swiftSettings: swiftSettings),
     .target(
       name: "VigilIngest", dependencies: ["VigilCore", "VigilStore", "VigilSync", "CZlib", "CVigilNet"],
       swiftSettings: swiftSettings),
@@ -83,7 +93,8 @@ let package = Package(
       name: "vigil-bench", dependencies: ["VigilCore", "VigilStore", "VigilConfig"],
       swiftSettings: swiftSettings),
     .target(
-      name: "VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/VigilTestSupport", swiftSettings: swiftSettings),
+      name: "VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/VigilTestSupport",
+      swiftSettings: swiftSettings),
     .target(
       name: "VigilTestPeers",
       dependencies: [
@@ -106,7 +117,8 @@ let package = Package(
       name: "VigilStoreTests", dependencies: ["VigilStore", "VigilCore", "CSQLite", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "VigilIngestTests", dependencies: ["VigilIngest", "VigilStore", "VigilCore", "VigilSync", "VigilTestSupport"],
+      name: "VigilIngestTests",
+      dependencies: ["VigilIngest", "VigilStore", "VigilCore", "VigilSync", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilConfigTests", dependencies: ["VigilConfig", "VigilCore", "VigilStore", "VigilTestSupport"],

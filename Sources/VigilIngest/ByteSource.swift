@@ -6,10 +6,10 @@ import VigilSync
 #endif
 
 /// An error reading an input, with the path and the system's reason.
-public struct IngestError: Error, CustomStringConvertible, Sendable {
-  public var message: String
-  public init(_ message: String) { self.message = message }
-  public var description: String { message }
+package struct IngestError: Error, CustomStringConvertible, Sendable {
+  package var message: String
+  package init(_ message: String) { self.message = message }
+  package var description: String { message }
 
   static func system(_ what: String, _ path: String, _ code: Int32 = errno) -> IngestError {
     IngestError("\(what) \(path): \(String(cString: strerror(code)))")

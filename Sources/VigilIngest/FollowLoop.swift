@@ -7,14 +7,14 @@ import VigilCore
 /// its disk full) is tried again after a backoff that doubles from the poll interval up to
 /// ``maxBackoffMs``. The lines it read are held with their checkpoint and written first when the
 /// database takes writes again; no file is read further and no checkpoint moves past them.
-public struct FollowLoop: Sendable {
-  public var pollIntervalMs: Int64
-  public var maxBackoffMs: Int64 = 30_000
+package struct FollowLoop: Sendable {
+  package var pollIntervalMs: Int64
+  package var maxBackoffMs: Int64 = 30_000
 
-  public init(pollIntervalMs: Int64) { self.pollIntervalMs = pollIntervalMs }
+  package init(pollIntervalMs: Int64) { self.pollIntervalMs = pollIntervalMs }
 
   /// What a round did, for logs and metrics.
-  public enum Report {
+  package enum Report {
     /// A round that stored what it read.
     case stored(IngestStats)
     /// A round whose write failed: the error, the lines held, and when the next attempt is.
@@ -26,7 +26,7 @@ public struct FollowLoop: Sendable {
 
     /// The line a log gets, if any: `storing failed: ...; 240 lines held, nothing skipped;
     /// retrying in 4s`.
-    public var message: String? {
+    package var message: String? {
       switch self {
       case .stored: nil
       case .event(let event): event
@@ -38,7 +38,7 @@ public struct FollowLoop: Sendable {
   }
 
   /// The wait after `failures` failed rounds in a row (0: the poll interval).
-  public func delayMs(afterFailures failures: Int) -> Int64 {
+  package func delayMs(afterFailures failures: Int) -> Int64 {
     guard failures > 0 else { return pollIntervalMs }
     let doubled = pollIntervalMs.multipliedReportingOverflow(by: 1 << min(failures, 20))
     return doubled.overflow ? maxBackoffMs : min(maxBackoffMs, doubled.partialValue)
@@ -47,7 +47,7 @@ public struct FollowLoop: Sendable {
   /// Polls until `wait` returns false. `wait(ms)` sleeps up to `ms` milliseconds and says whether
   /// to go on. Returns what was stored in all.
   @discardableResult
-  public func run(_ follower: Follower, wait: (Int64) -> Bool, report: (Report) -> Void) -> IngestStats {
+  package func run(_ follower: Follower, wait: (Int64) -> Bool, report: (Report) -> Void) -> IngestStats {
     var total = IngestStats()
     var failures = 0
     repeat {

@@ -6,20 +6,20 @@ import VigilStore
 #endif
 
 /// Settings of follow mode.
-public struct FollowOptions: Sendable {
+package struct FollowOptions: Sendable {
   /// Where to start in a file that has no checkpoint and exists when following starts. Files that
   /// appear later are always read from their beginning, as Vector's file source does.
-  public enum StartPosition: String, Sendable, CaseIterable {
+  package enum StartPosition: String, Sendable, CaseIterable {
     case beginning, end
   }
 
-  public var ingest = IngestOptions()
-  public var startAt = StartPosition.beginning
+  package var ingest = IngestOptions()
+  package var startAt = StartPosition.beginning
   /// A file no longer matched by any pattern (renamed away or deleted) is closed after this many
   /// polls without growth, once its last line is read.
-  public var idlePollsBeforeClose = 2
+  package var idlePollsBeforeClose = 2
 
-  public init() {}
+  package init() {}
 }
 
 /// Tails files matched by glob patterns, like Vector's file source: new files, rotation by
@@ -28,7 +28,7 @@ public struct FollowOptions: Sendable {
 ///
 /// `poll()` does one round of work and returns; the caller decides when to call it again, so tests
 /// drive it step by step and the daemon on a timer.
-public final class Follower {
+package final class Follower {
   let store: any IngestSink
   let patterns: [String]
   let options: FollowOptions
@@ -48,7 +48,7 @@ public final class Follower {
     var size: Int64
   }
 
-  public init(store: any IngestSink, patterns: [String], options: FollowOptions = FollowOptions()) {
+  package init(store: any IngestSink, patterns: [String], options: FollowOptions = FollowOptions()) {
     self.store = store
     self.patterns = patterns
     self.options = options
@@ -59,22 +59,22 @@ public final class Follower {
   }
 
   /// What happened since the last call: files found, rotations, truncations, files closed.
-  public func takeEvents() -> [String] {
+  package func takeEvents() -> [String] {
     defer { events.removeAll() }
     return events
   }
 
   /// The paths being read now.
-  public var watchedPaths: [String] { files.values.filter { $0.state == .reading }.map(\.path).sorted() }
+  package var watchedPaths: [String] { files.values.filter { $0.state == .reading }.map(\.path).sorted() }
 
   /// Lines read but not yet stored, because a write failed (the database locked, or its disk
   /// full). They are held, with their checkpoint, and written first at the next poll; no file is
   /// read further, and no checkpoint moves, until they are stored.
-  public var heldLines: Int64 { files.values.reduce(0) { $0 + ($1.unsent?.stats.lines ?? 0) } }
+  package var heldLines: Int64 { files.values.reduce(0) { $0 + ($1.unsent?.stats.lines ?? 0) } }
 
   /// One round: find files, notice rotation and truncation, read what is new, store it.
   @discardableResult
-  public func poll() throws -> IngestStats {
+  package func poll() throws -> IngestStats {
     var stats = IngestStats()
     try scan(&stats)
     try identifyNewFiles()

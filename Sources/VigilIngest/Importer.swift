@@ -1,55 +1,55 @@
 import VigilCore
-public import VigilStore
+package import VigilStore
 import VigilSync
 
 /// Settings shared by one-shot and follow ingestion.
-public struct IngestOptions: Sendable {
+package struct IngestOptions: Sendable {
   /// Lines longer than this are rejected and skipped, never buffered whole.
-  public var maxLineBytes = VigilDefaults.maxLineBytes
+  package var maxLineBytes = VigilDefaults.maxLineBytes
   /// Lines per transaction.
-  public var batchLines = 32_768
+  package var batchLines = 32_768
   /// Bytes per read.
-  public var readSize = 1 << 20
+  package var readSize = 1 << 20
   /// Parse and count, but store nothing (to check a file, or to measure the parser alone).
-  public var dryRun = false
+  package var dryRun = false
   /// Threads that parse a plain file in parallel while another writes.
-  public var parseThreads = 2
+  package var parseThreads = 2
   /// How a plain file is cut up between parser threads.
-  public var chunkBytes = 4 << 20
+  package var chunkBytes = 4 << 20
 
-  public init() {}
+  package init() {}
 }
 
 /// Progress of a long import, reported after each stored batch.
-public struct IngestProgress: Sendable {
-  public var source: String
-  public var stats: IngestStats
+package struct IngestProgress: Sendable {
+  package var source: String
+  package var stats: IngestStats
   /// Bytes of the current file read so far, and its size (compressed size for `.gz`: unknown, 0).
-  public var position: Int64
-  public var total: Int64
+  package var position: Int64
+  package var total: Int64
 }
 
 /// What one file's import did.
-public struct FileIngestResult: Sendable {
-  public var source: String
-  public var stats = IngestStats()
+package struct FileIngestResult: Sendable {
+  package var source: String
+  package var stats = IngestStats()
   /// Where reading started (0, or a checkpoint).
-  public var startOffset: Int64 = 0
+  package var startOffset: Int64 = 0
   /// Something a user should know: an incomplete last line left for later, a file already read.
-  public var notes: [String] = []
+  package var notes: [String] = []
 }
 
 /// An import stopped by a failed write (the database locked, or its disk full) after storing
 /// some batches: what was stored before, and why it stopped. What was stored is committed with
 /// its checkpoint, so the next run resumes after it.
-public struct IngestInterrupted: Error, CustomStringConvertible {
-  public var stored: IngestStats
-  public var cause: any Error
-  public var description: String { "\(cause)" }
+package struct IngestInterrupted: Error, CustomStringConvertible {
+  package var stored: IngestStats
+  package var cause: any Error
+  package var description: String { "\(cause)" }
 }
 
 /// Where imported batches go: the database, or (for backtests) rollups in memory.
-public protocol IngestSink: AnyObject {
+package protocol IngestSink: AnyObject {
   /// The checkpoint of a file identity, if one is kept.
   func checkpoint(fingerprint: String) throws -> Checkpoint?
   /// Stores one batch, with its checkpoint, atomically.
@@ -57,16 +57,16 @@ public protocol IngestSink: AnyObject {
 }
 
 extension Store: IngestSink {
-  public func write(_ batch: IngestBatch) throws { try write(batch, nowMs: WallClock.nowMs()) }
+  package func write(_ batch: IngestBatch) throws { try write(batch, nowMs: WallClock.nowMs()) }
 }
 
 /// One-shot ingestion of files and stdin: reads from each file's checkpoint to its end, parsing on
 /// one thread while the store writes on the caller's, and commits each batch with its checkpoint.
-public final class Importer {
+package final class Importer {
   let store: any IngestSink
   let options: IngestOptions
 
-  public init(store: any IngestSink, options: IngestOptions = IngestOptions()) {
+  package init(store: any IngestSink, options: IngestOptions = IngestOptions()) {
     self.store = store
     self.options = options
   }
@@ -75,7 +75,7 @@ public final class Importer {
   ///
   /// A last line without a newline is stored if it is a valid record; otherwise it is left for the
   /// next run (the writer may still be writing it) and a note says so.
-  public func ingest(path: String, progress: ((IngestProgress) -> Void)? = nil) throws -> FileIngestResult {
+  package func ingest(path: String, progress: ((IngestProgress) -> Void)? = nil) throws -> FileIngestResult {
     var result = FileIngestResult(source: path)
     guard let fingerprint = try FileFingerprint.of(path: path, acceptPartial: true) else {
       result.notes.append("\(path): empty, nothing to read")
@@ -127,7 +127,7 @@ public final class Importer {
 
   /// Reads standard input (or any descriptor) to its end. There is no checkpoint: a pipe cannot be
   /// read twice. A last line without a newline is stored if valid, else rejected as truncated.
-  public func ingestStream(fd: Int32, name: String = "-", progress: ((IngestProgress) -> Void)? = nil) throws
+  package func ingestStream(fd: Int32, name: String = "-", progress: ((IngestProgress) -> Void)? = nil) throws
     -> FileIngestResult
   {
     var result = FileIngestResult(source: name)

@@ -2,17 +2,17 @@ import VigilCore
 import VigilStore
 
 /// Counts of what ingestion did, for summaries, progress and metrics.
-public struct IngestStats: Sendable, Equatable {
-  public var lines: Int64 = 0
-  public var stored: Int64 = 0
-  public var rejected: Int64 = 0
+package struct IngestStats: Sendable, Equatable {
+  package var lines: Int64 = 0
+  package var stored: Int64 = 0
+  package var rejected: Int64 = 0
   /// Lines with nothing but whitespace: skipped, counted, not stored.
-  public var blank: Int64 = 0
-  public var bytes: Int64 = 0
+  package var blank: Int64 = 0
+  package var bytes: Int64 = 0
 
-  public init() {}
+  package init() {}
 
-  public mutating func add(_ other: IngestStats) {
+  package mutating func add(_ other: IngestStats) {
     lines += other.lines
     stored += other.stored
     rejected += other.rejected

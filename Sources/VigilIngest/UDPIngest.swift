@@ -1,7 +1,7 @@
 import CVigilNet
-public import Synchronization
-public import VigilCore
-public import VigilStore
+package import Synchronization
+package import VigilCore
+package import VigilStore
 import VigilSync
 
 #if canImport(Glibc)
@@ -9,25 +9,25 @@ import VigilSync
 #endif
 
 /// What the UDP listener has seen, readable from any thread (for `/metrics` and logs).
-public final class UDPCounters: Sendable {
+package final class UDPCounters: Sendable {
   /// Datagrams taken from the socket.
-  public let datagrams = Atomic<Int64>(0)
-  public let bytes = Atomic<Int64>(0)
+  package let datagrams = Atomic<Int64>(0)
+  package let bytes = Atomic<Int64>(0)
   /// Datagrams the kernel dropped because the receive buffer was full (its SO_RXQ_OVFL count).
-  public let kernelDrops = Atomic<Int64>(0)
+  package let kernelDrops = Atomic<Int64>(0)
   /// Datagrams dropped because the in-memory backlog was full (the database far behind).
-  public let backlogDrops = Atomic<Int64>(0)
+  package let backlogDrops = Atomic<Int64>(0)
   /// Datagrams larger than the largest a socket can take whole.
-  public let truncated = Atomic<Int64>(0)
+  package let truncated = Atomic<Int64>(0)
   /// Records stored, and lines rejected (kept as rejects).
-  public let stored = Atomic<Int64>(0)
-  public let rejected = Atomic<Int64>(0)
+  package let stored = Atomic<Int64>(0)
+  package let rejected = Atomic<Int64>(0)
   /// Datagrams received but not yet committed.
-  public let backlog = Atomic<Int64>(0)
+  package let backlog = Atomic<Int64>(0)
   /// Writes that failed and were retried (the database locked or its disk full).
-  public let writeFailures = Atomic<Int64>(0)
+  package let writeFailures = Atomic<Int64>(0)
 
-  public init() {}
+  package init() {}
 }
 
 /// Receives call-log records as UDP datagrams (JSON Lines, several records per datagram) and
@@ -35,14 +35,14 @@ public final class UDPCounters: Sendable {
 /// socket (with recvmmsg, into a large kernel buffer) and hands them over, so that it keeps up
 /// with bursts; `storeLoop` parses them and commits them in batches. Stopping drains the socket
 /// and the backlog, so that nothing received is lost.
-public final class UDPIngest: Sendable {
-  public let counters = UDPCounters()
+package final class UDPIngest: Sendable {
+  package let counters = UDPCounters()
   /// The port bound (useful when 0 was asked for).
-  public let port: Int
+  package let port: Int
   /// The receive buffer the kernel granted.
-  public let receiveBufferBytes: Int
+  package let receiveBufferBytes: Int
   /// The source name of stored calls and rejects: `udp:127.0.0.1:9515`.
-  public let source: String
+  package let source: String
   let fd: Int32
   let maxLineBytes: Int
   let backlog: DatagramBacklog
@@ -51,7 +51,7 @@ public final class UDPIngest: Sendable {
   static let slotSize = 65_536
   static let slotsPerCall: UInt32 = 64
 
-  public init(
+  package init(
     address: HostPort, receiveBufferBytes: Int, maxLineBytes: Int = VigilDefaults.maxLineBytes,
     maxBacklogBytes: Int = 96 << 20
   )
@@ -77,10 +77,10 @@ public final class UDPIngest: Sendable {
   deinit { close(fd) }
 
   /// Asks both loops to finish: the receiver drains the socket, then the store loop the backlog.
-  public func stop() { stopping.store(true, ordering: .relaxed) }
+  package func stop() { stopping.store(true, ordering: .relaxed) }
 
   /// Takes datagrams off the socket until ``stop()``; run it on a thread of its own.
-  public func receiveLoop() {
+  package func receiveLoop() {
     let slots = UnsafeMutableRawBufferPointer.allocate(
       byteCount: Self.slotSize * Int(Self.slotsPerCall), alignment: 64)
     defer { slots.deallocate() }
@@ -137,7 +137,7 @@ public final class UDPIngest: Sendable {
   /// committed; run it on a thread of its own. `stored` is told of each committed batch.
   /// A failed write (the database locked for longer than its timeout) is retried: nothing
   /// received is dropped while the backlog has room.
-  public func storeLoop(
+  package func storeLoop(
     sink: any IngestSink, maxBatchRecords: Int = 50_000, warn: (String) -> Void = { _ in },
     stored: (IngestBatch) -> Void = { _ in }
   ) {

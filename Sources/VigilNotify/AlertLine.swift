@@ -1,10 +1,10 @@
-public import VigilCore
+package import VigilCore
 
 /// One alert as a line: for people (`2026-11-25T10:10:15Z FIRING ServerErrors{provider=openai}
 /// severity=critical value=33.33% threshold=2.00%: ...`), or as a JSON object for pipelines. The
 /// stdout receiver writes these, and `backtest` prints its transitions the same way.
-public enum AlertLine {
-  public static func format(_ a: NotifiedAlert, json: Bool) -> String {
+package enum AlertLine {
+  package static func format(_ a: NotifiedAlert, json: Bool) -> String {
     let at = a.status == .firing ? a.startsAtMs : (a.endsAtMs ?? a.startsAtMs)
     if json {
       var fields: [(String, JSONValue)] = [

@@ -1,31 +1,31 @@
-public import VigilCore
-public import VigilStore
+package import VigilCore
+package import VigilStore
 
 /// Evaluation, routing and queueing in one step, shared by `check` and `serve`: the evaluator's
 /// announced transitions go to the router, the router's messages are rendered, and the new
 /// alert states, the router's groups and the messages are committed in one transaction. A crash
 /// at any point leaves either all of it or none of it, so no alert is lost or announced twice.
-public struct AlertPipeline: Sendable {
-  public let rules: RuleSet
+package struct AlertPipeline: Sendable {
+  package let rules: RuleSet
   let byName: [String: AlertRule]
 
-  public init(rules: RuleSet) {
+  package init(rules: RuleSet) {
     self.rules = rules
     byName = Dictionary(rules.rules.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
   }
 
   /// What a run did.
-  public struct Outcome: Sendable {
+  package struct Outcome: Sendable {
     /// The last evaluation (every group's value and phase), if any step ran.
-    public var evaluation: Evaluation?
-    public var transitions: [AlertTransition] = []
-    public var notifications: [AlertNotification] = []
+    package var evaluation: Evaluation?
+    package var transitions: [AlertTransition] = []
+    package var notifications: [AlertNotification] = []
     /// Nothing was recorded: the time asked for was not after the last evaluation.
-    public var readOnly = false
+    package var readOnly = false
   }
 
   /// The alert of an announced transition, with values formatted as its rule's metric reads.
-  public func alert(_ t: AlertTransition) -> NotifiedAlert? {
+  package func alert(_ t: AlertTransition) -> NotifiedAlert? {
     let metric = byName[t.key.rule]?.metric
     return NotifiedAlert(t, format: { metric?.format($0) ?? ($0.map(formatPlain) ?? "-") })
   }
@@ -39,7 +39,7 @@ public struct AlertPipeline: Sendable {
   /// from the first's states. Steps at or before the last evaluation are skipped: the stored
   /// cursor never moves backwards, so no incident is announced twice.
   @discardableResult
-  public func run(store: Store, steps: [Int64], nowMs: Int64, endOfRun: Bool) throws -> Outcome {
+  package func run(store: Store, steps: [Int64], nowMs: Int64, endOfRun: Bool) throws -> Outcome {
     try store.connection.transaction { () throws(StoreError) -> Outcome in
       let last = try store.lastEvaluationMs()
       return try evaluate(
@@ -56,7 +56,7 @@ public struct AlertPipeline: Sendable {
   /// time), nothing is evaluated, recorded or sent: the outcome has `readOnly` set and the values
   /// at `atMs` with the stored states.
   @discardableResult
-  public func catchUp(
+  package func catchUp(
     store: Store, atMs: Int64, horizonMs: Int64 = 3_600_000, nowMs: Int64, endOfRun: Bool = true
   )
     throws -> Outcome
@@ -120,13 +120,13 @@ public struct AlertPipeline: Sendable {
   }
 
   /// When the router next has something to send, if anything.
-  public func nextFlushMs(store: Store) throws -> Int64? {
+  package func nextFlushMs(store: Store) throws -> Int64? {
     Router(receivers: rules.receivers, groups: try store.notifyGroups()).nextFlushMs
   }
 
   /// Routes and queues without evaluating: the router's groups that are due at `atMs` (group
   /// waits that ended between evaluations).
-  public func flushDue(store: Store, atMs: Int64, nowMs: Int64) throws -> [AlertNotification] {
+  package func flushDue(store: Store, atMs: Int64, nowMs: Int64) throws -> [AlertNotification] {
     // Cheap check first, without the lock: most of the time nothing is due.
     guard let due = try nextFlushMs(store: store), due <= atMs else { return [] }
     return try store.connection.transaction { () throws(StoreError) -> [AlertNotification] in

@@ -6,7 +6,7 @@ import NIOHTTP1
 import VigilCore
 
 /// The outcome of one delivery attempt.
-public enum DeliveryOutcome: Sendable, Equatable {
+package enum DeliveryOutcome: Sendable, Equatable {
   case delivered
   /// Worth trying again: the receiver was down, timed out, or answered 408, 429 or 5xx.
   case retry(String, retryAfterMs: Int64?)
@@ -123,8 +123,8 @@ struct Transport: Sendable {
 
 /// The body signature a receiver checks: HMAC-SHA256 of the exact body bytes with the shared
 /// secret, in lower-case hex, sent as `X-Vigil-Signature: sha256=<hex>`.
-public enum Signature {
-  public static func hex(_ body: [UInt8], secret: String) -> String {
+package enum Signature {
+  package static func hex(_ body: [UInt8], secret: String) -> String {
     let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
     return mac.map { String(format: "%02x", $0) }.joined()
   }

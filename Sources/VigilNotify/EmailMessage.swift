@@ -1,12 +1,12 @@
 import Foundation
-import VigilCore
+package import VigilCore
 
 /// An alert email: RFC 5322 headers and a multipart/alternative body with a text part and an
 /// HTML part, both UTF-8 in base64 (so no line is too long and no line starts with a dot).
 ///
 /// Header values are sanitised: control characters, CR and LF among them, become spaces, so an
 /// alert label cannot add a header (`Bcc:`) or end the headers early.
-public struct EmailMessage {
+package struct EmailMessage {
   var text: String
 
   init(notification n: AlertNotification, receiver: EmailReceiver, externalURL: String, dateMs: Int64) {
@@ -45,7 +45,7 @@ public struct EmailMessage {
   }
 
   /// An outbox message that mails a document (a report) to an email receiver.
-  public static func document(
+  package static func document(
     subject: String, text: String, html: String, to receiver: Receiver, dateMs: Int64
   )
     -> OutboxMessage?

@@ -1,21 +1,21 @@
 import Foundation
 import VigilConfig
-public import VigilCore
+package import VigilCore
 
 /// Renders a notification into the exact bytes its receiver gets, at the moment it is queued.
-public struct MessageRenderer: Sendable {
-  public var externalURL: String
+package struct MessageRenderer: Sendable {
+  package var externalURL: String
   /// The sender's clock for email `Date` headers (ms since the epoch).
-  public var nowMs: Int64
+  package var nowMs: Int64
 
-  public init(externalURL: String, nowMs: Int64) {
+  package init(externalURL: String, nowMs: Int64) {
     self.externalURL = externalURL
     self.nowMs = nowMs
   }
 
   /// The outbox message for `n` to `receiver`. Throws only for a user template that cannot be
   /// compiled, which the rules loader has already refused.
-  public func render(_ n: AlertNotification, for receiver: Receiver) throws -> OutboxMessage {
+  package func render(_ n: AlertNotification, for receiver: Receiver) throws -> OutboxMessage {
     let (contentType, body): (String, String)
     switch receiver.kind {
     case .stdout(let json):
@@ -166,13 +166,13 @@ public struct MessageRenderer: Sendable {
 
   /// Discord's limits: content 2,000 characters; at most 10 embeds and 6,000 characters across
   /// them; a title 256, a description 4,096, a field's name 256 and value 1,024.
-  public enum DiscordLimits {
-    public static let content = 2000
-    public static let embeds = 10
-    public static let embedTotal = 6000
-    public static let title = 256
-    public static let description = 4096
-    public static let fieldValue = 1024
+  package enum DiscordLimits {
+    package static let content = 2000
+    package static let embeds = 10
+    package static let embedTotal = 6000
+    package static let title = 256
+    package static let description = 4096
+    package static let fieldValue = 1024
   }
 
   static func discordColor(_ n: AlertNotification, _ a: NotifiedAlert) -> Double {

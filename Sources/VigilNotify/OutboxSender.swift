@@ -1,21 +1,22 @@
-public import AsyncHTTPClient
-public import VigilCore
+package import AsyncHTTPClient
+import NIOCore
+package import VigilCore
 import VigilStore
 
 /// What one round of delivery did.
-public struct DeliveryReport: Sendable, Equatable {
-  public var delivered = 0
-  public var retried = 0
-  public var dead = 0
+package struct DeliveryReport: Sendable, Equatable {
+  package var delivered = 0
+  package var retried = 0
+  package var dead = 0
   /// One line per failed attempt: `#12 to team-chat: http://127.0.0.1:9/ answered 500 (attempt 2 of 10)`.
-  public var problems: [String] = []
+  package var problems: [String] = []
   /// Outcomes per receiver: `delivered`, `retry` or `dead`, with counts.
-  public var byReceiver: [String: [String: Int64]] = [:]
+  package var byReceiver: [String: [String: Int64]] = [:]
 
-  public init() {}
+  package init() {}
 
   /// Adds another round's counts and problems.
-  public mutating func add(_ other: DeliveryReport) {
+  package mutating func add(_ other: DeliveryReport) {
     delivered += other.delivered
     retried += other.retried
     dead += other.dead
@@ -33,11 +34,11 @@ public struct DeliveryReport: Sendable, Equatable {
 /// letter that `vigil outbox retry` can revive.
 ///
 /// Time is passed in (`nowMs`), so tests drive retries with a clock of their own.
-public actor OutboxSender {
+package actor OutboxSender {
   /// SQLite work (which messages are due, recording each outcome) runs on a queue of its own,
   /// never on the cooperative pool; sending awaits off it.
   let executor = QueueExecutor(label: "vigil-outbox")
-  public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+  package nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
   let store: Store
   let receivers: [String: Receiver]
   let policy: DeliveryPolicy
@@ -47,7 +48,7 @@ public actor OutboxSender {
   /// - Parameters:
   ///   - stdout: where the stdout receiver writes (standard output, or a test's buffer).
   ///   - random: the source of jitter.
-  public init(
+  package init(
     databasePath: String, rules: RuleSet, environment: [String: String], http: HTTPClient,
     stdout: @escaping @Sendable ([UInt8]) -> Void,
     random: any RandomNumberGenerator = SystemRandomNumberGenerator(),
@@ -63,7 +64,7 @@ public actor OutboxSender {
   /// The HTTP client webhooks are sent with: redirects are not followed (a webhook that
   /// redirects is misconfigured, and following it could send an alert elsewhere), and a failed
   /// connection fails the attempt at once, leaving retries to the outbox's backoff.
-  public static func makeHTTPClient() -> HTTPClient {
+  package static func makeHTTPClient() -> HTTPClient {
     var configuration = HTTPClient.Configuration()
     configuration.redirectConfiguration = .disallow
     configuration.connectionPool.retryConnectionEstablishment = false
@@ -72,14 +73,14 @@ public actor OutboxSender {
   }
 
   /// When the next pending message is due.
-  public func nextDueMs() throws -> Int64? { try store.nextDueMs() }
+  package func nextDueMs() throws -> Int64? { try store.nextDueMs() }
 
   /// Attempts every message due at `nowMs` once; with `only`, the messages of those receivers.
   /// A message to a receiver that is no longer configured is a dead letter.
   ///
   /// Each outcome is recorded as soon as its attempt ends, receiver by receiver: a slow receiver
   /// delays nobody else's bookkeeping, and a crash after a delivery never sends it again.
-  public func deliverDue(nowMs: Int64, only: Set<String>? = nil) async throws -> DeliveryReport {
+  package func deliverDue(nowMs: Int64, only: Set<String>? = nil) async throws -> DeliveryReport {
     let due = try store.dueMessages(atMs: nowMs, limit: 1000)
     var queues: [String: [OutboxEntry]] = [:]
     for entry in due where only?.contains(entry.message.receiver) ?? true {
@@ -155,7 +156,7 @@ extension OutboxSender {
   /// flush`, `notify test` and `report --email` deliver for their `--send-timeout`; the daemon
   /// delivers until now, round after round.
   @discardableResult
-  public func deliver(
+  package func deliver(
     until deadlineMs: Int64, clock: some VigilClock, only: Set<String>? = nil,
     onRound: (DeliveryReport) -> Void = { _ in }
   ) async throws -> DeliveryReport {

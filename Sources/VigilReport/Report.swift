@@ -1,91 +1,91 @@
-public import VigilCore
-public import VigilStore
+package import VigilCore
+package import VigilStore
 
 /// Everything a report shows, computed from one scan of the period's rollups and the recorded
 /// alert transitions: totals and the article's metrics per provider and model against the rule
 /// thresholds, attempts per status code, the alerts of the period, the worst windows, what
 /// failures and retries cost in tokens, and time series for the charts.
-public struct Report: Sendable {
-  public var fromMs: Int64
-  public var toMs: Int64
-  public var generatedAtMs: Int64
+package struct Report: Sendable {
+  package var fromMs: Int64
+  package var toMs: Int64
+  package var generatedAtMs: Int64
   /// The width of one point of the time series (and of the windows ranked as worst).
-  public var stepMs: Int64
-  public var total = Rollup()
-  public var providers: [Group] = []
-  public var models: [Group] = []
-  public var thresholds: [Threshold] = []
-  public var alerts: [AlertSpan] = []
-  public var worstErrorWindows: [Window] = []
-  public var slowestWindows: [Window] = []
+  package var stepMs: Int64
+  package var total = Rollup()
+  package var providers: [Group] = []
+  package var models: [Group] = []
+  package var thresholds: [Threshold] = []
+  package var alerts: [AlertSpan] = []
+  package var worstErrorWindows: [Window] = []
+  package var slowestWindows: [Window] = []
   /// Per provider, one point per step (nil where there were no calls).
-  public var series: [ProviderSeries] = []
+  package var series: [ProviderSeries] = []
   /// P50, P95 and P99 latency (ms) of all calls, per step.
-  public var latency: [LatencyPoint] = []
+  package var latency: [LatencyPoint] = []
 
   /// A provider, or a provider's model, over the whole period.
-  public struct Group: Sendable {
-    public var provider: String
-    public var model: String?
-    public var rollup: Rollup
-    public var name: String { model.map { "\(provider)/\($0)" } ?? provider }
+  package struct Group: Sendable {
+    package var provider: String
+    package var model: String?
+    package var rollup: Rollup
+    package var name: String { model.map { "\(provider)/\($0)" } ?? provider }
   }
 
   /// A metric of the table with the threshold it is held to (the rules' own, else the article's).
-  public struct Threshold: Sendable {
-    public var metric: MetricKind
-    public var value: Double
-    public var comparison: Comparison
-    public var rule: String?
+  package struct Threshold: Sendable {
+    package var metric: MetricKind
+    package var value: Double
+    package var comparison: Comparison
+    package var rule: String?
 
     /// Whether `v` breaches it.
-    public func breached(_ v: Double?) -> Bool { v.map { comparison.holds($0, value) } ?? false }
-    public var text: String { "\(comparison.rawValue) \(metric.format(value))" }
+    package func breached(_ v: Double?) -> Bool { v.map { comparison.holds($0, value) } ?? false }
+    package var text: String { "\(comparison.rawValue) \(metric.format(value))" }
   }
 
-  public struct AlertSpan: Sendable {
-    public var rule: String
-    public var labels: [String: String]
-    public var startMs: Int64
+  package struct AlertSpan: Sendable {
+    package var rule: String
+    package var labels: [String: String]
+    package var startMs: Int64
     /// `nil` while still firing at the end of the period.
-    public var endMs: Int64?
-    public var summary: String
-    public var severity: String { labels["severity"] ?? "" }
-    public var scope: String {
+    package var endMs: Int64?
+    package var summary: String
+    package var severity: String { labels["severity"] ?? "" }
+    package var scope: String {
       labels.filter { !["alertname", "severity"].contains($0.key) }.sorted { $0.key < $1.key }
         .map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     }
   }
 
-  public struct Window: Sendable {
-    public var startMs: Int64
-    public var provider: String
-    public var value: Double
-    public var attempts: Int64
+  package struct Window: Sendable {
+    package var startMs: Int64
+    package var provider: String
+    package var value: Double
+    package var attempts: Int64
   }
 
-  public struct ProviderSeries: Sendable {
-    public var provider: String
-    public var points: [Point]
+  package struct ProviderSeries: Sendable {
+    package var provider: String
+    package var points: [Point]
   }
 
-  public struct Point: Sendable {
-    public var atMs: Int64
-    public var attempts: Int64
-    public var errorRate: Double?
-    public var rate429: Double?
-    public var rate5xx: Double?
+  package struct Point: Sendable {
+    package var atMs: Int64
+    package var attempts: Int64
+    package var errorRate: Double?
+    package var rate429: Double?
+    package var rate5xx: Double?
   }
 
-  public struct LatencyPoint: Sendable {
-    public var atMs: Int64
-    public var p50: Double?
-    public var p95: Double?
-    public var p99: Double?
+  package struct LatencyPoint: Sendable {
+    package var atMs: Int64
+    package var p50: Double?
+    package var p95: Double?
+    package var p99: Double?
   }
 
   /// The table's metrics: the article's five, with the thresholds of the rules that watch them.
-  public static func thresholds(from rules: RuleSet) -> [Threshold] {
+  package static func thresholds(from rules: RuleSet) -> [Threshold] {
     MetricKind.articleThresholds.map { metric, article in
       if let rule = rules.rules.first(where: { $0.metric == metric && $0.filters.isEmpty }) {
         return Threshold(metric: metric, value: rule.threshold, comparison: rule.comparison, rule: rule.name)
@@ -104,7 +104,7 @@ public struct Report: Sendable {
   }
 
   /// Builds the report of `[fromMs, toMs)` from the store.
-  public static func build(store: Store, rules: RuleSet, fromMs: Int64, toMs: Int64, nowMs: Int64) throws
+  package static func build(store: Store, rules: RuleSet, fromMs: Int64, toMs: Int64, nowMs: Int64) throws
     -> Report
   {
     let step = Self.step(for: max(toMs - fromMs, rollupBucketMs))
@@ -197,14 +197,14 @@ public struct Report: Sendable {
   }
 
   /// Attempts per status code over the period, with each code's class.
-  public var codes: [(status: Int, count: Int64, statusClass: StatusClass)] {
+  package var codes: [(status: Int, count: Int64, statusClass: StatusClass)] {
     total.codes.sorted.map { ($0.status, $0.count, StatusClass(status: $0.status)) }
   }
 
   /// Tokens spent on attempts that failed, and on retries.
-  public var failedTokens: Int64 { total.failedTokens }
-  public var retryTokens: Int64 { total.retryTokens }
-  public var totalTokens: Int64 { total.promptTokens + total.completionTokens }
+  package var failedTokens: Int64 { total.failedTokens }
+  package var retryTokens: Int64 { total.retryTokens }
+  package var totalTokens: Int64 { total.promptTokens + total.completionTokens }
 }
 
 extension Rollup {

@@ -4,7 +4,7 @@ extension Report {
   /// A single self-contained page: inline CSS and SVG, no script, nothing fetched. The numbers are
   /// in tables too, so that it reads well in a mail client that does not draw SVG. For the live
   /// dashboard, `live` puts the alerts in force on top and `refreshSeconds` reloads the page.
-  public func html(live: [LiveAlert]? = nil, refreshSeconds: Int? = nil, title: String = "Vigil report")
+  package func html(live: [LiveAlert]? = nil, refreshSeconds: Int? = nil, title: String = "Vigil report")
     -> String
   {
     let e = HTMLText.escape

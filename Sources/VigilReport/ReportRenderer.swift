@@ -1,21 +1,21 @@
 import VigilCore
 
 /// A report as text, Markdown, JSON or a self-contained HTML page.
-public enum ReportFormat: String, Sendable, CaseIterable {
+package enum ReportFormat: String, Sendable, CaseIterable {
   case text, markdown, json, html
 }
 
 /// Alerts in force now, shown on top of the live dashboard.
-public struct LiveAlert: Sendable {
-  public var rule: String
-  public var state: String
-  public var labels: [String: String]
-  public var value: String
-  public var threshold: String
-  public var sinceMs: Int64?
-  public var summary: String
+package struct LiveAlert: Sendable {
+  package var rule: String
+  package var state: String
+  package var labels: [String: String]
+  package var value: String
+  package var threshold: String
+  package var sinceMs: Int64?
+  package var summary: String
 
-  public init(
+  package init(
     rule: String, state: String, labels: [String: String], value: String, threshold: String, sinceMs: Int64?,
     summary: String
   ) {
@@ -30,7 +30,7 @@ public struct LiveAlert: Sendable {
 }
 
 extension Report {
-  public func render(_ format: ReportFormat) -> String {
+  package func render(_ format: ReportFormat) -> String {
     switch format {
     case .text: text(markdown: false)
     case .markdown: text(markdown: true)

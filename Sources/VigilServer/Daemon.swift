@@ -1,10 +1,10 @@
 import Foundation
 import Hummingbird
-public import Logging
-public import ServiceLifecycle
-public import UnixSignals
-public import VigilConfig
-public import VigilCore
+package import Logging
+import ServiceLifecycle
+package import UnixSignals
+package import VigilConfig
+package import VigilCore
 import VigilIngest
 import VigilStore
 
@@ -16,21 +16,21 @@ import VigilStore
 /// retention and the HTTP server, as services of one ServiceGroup. SIGTERM or SIGINT shuts them
 /// down in reverse order: intake stops first and commits what it received, then evaluation and
 /// delivery (pending messages stay in the outbox), then the HTTP server.
-public struct Daemon: Sendable {
+package struct Daemon: Sendable {
   /// What the services share: counters, the last evaluation, the HTTP port once listening.
-  public let state: ServerState
+  package let state: ServerState
   /// The UDP port bound, when UDP is on (useful when port 0 was asked for).
-  public let udpPort: Int?
+  package let udpPort: Int?
   let group: ServiceGroup
 
   /// Runs until SIGTERM or SIGINT (as `vigil serve` does), or until ``shutDown()``.
-  public func run() async throws { try await group.run() }
+  package func run() async throws { try await group.run() }
 
   /// Starts a graceful shutdown, as a signal would.
-  public func shutDown() async { await group.triggerGracefulShutdown() }
+  package func shutDown() async { await group.triggerGracefulShutdown() }
 
   /// Runs `vigil serve` until a signal stops it.
-  public static func run(
+  package static func run(
     config: ServeConfig, rules: RuleSet, environment: [String: String], logger: Logger,
     clock: some VigilClock = WallClock()
   ) async throws {
@@ -40,7 +40,7 @@ public struct Daemon: Sendable {
   /// The daemon's services in one group, ready to run: listeners bound, the database created or
   /// migrated. Tests run it in process, with port 0, a clock of their own, no signal handlers
   /// (`signals: []`), and ``shutDown()``.
-  public static func make(
+  package static func make(
     config: ServeConfig, rules: RuleSet, environment: [String: String], logger: Logger,
     clock: some VigilClock = WallClock(), signals: [UnixSignal] = [.sigterm, .sigint]
   ) async throws -> Daemon {
@@ -119,7 +119,7 @@ public struct Daemon: Sendable {
 }
 
 /// A reason `vigil serve` cannot start.
-public struct DaemonError: Error, CustomStringConvertible {
-  public var description: String
-  public init(_ description: String) { self.description = description }
+package struct DaemonError: Error, CustomStringConvertible {
+  package var description: String
+  package init(_ description: String) { self.description = description }
 }

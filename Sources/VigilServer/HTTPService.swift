@@ -3,7 +3,9 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 import VigilCore
+import VigilIngest
 import VigilReport
 import VigilStore
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import VigilConfig
 import VigilCore
 import VigilIngest

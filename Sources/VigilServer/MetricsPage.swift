@@ -1,5 +1,7 @@
 import Foundation
+import Synchronization
 import VigilCore
+import VigilIngest
 import VigilStore
 
 /// `/metrics`: Prometheus text exposition of the stored calls (since this process started),

@@ -9,7 +9,7 @@ import VigilStore
 /// What the services of one `vigil serve` share: counters for `/metrics`, the last evaluation
 /// for `/api/alerts`, readiness, and the wake-ups between services. Thread-safe: the counters sit
 /// in one `Mutex`.
-public final class ServerState: Sendable {
+package final class ServerState: Sendable {
   /// Everything the services count and read, under one lock.
   struct Shared {
     var metrics = CallMetrics()
@@ -35,7 +35,7 @@ public final class ServerState: Sendable {
   let dataArrived = Wakeup()
   let messagesQueued = Wakeup()
 
-  public init() {}
+  package init() {}
 
   func withLock<T: Sendable>(_ body: (inout Shared) throws -> T) rethrows -> T {
     try shared.withLock { try body(&$0) }
@@ -88,18 +88,18 @@ public final class ServerState: Sendable {
   }
 
   /// The port the HTTP server listens on, once it does.
-  public var httpPort: Int? { withLock { $0.boundHTTPPort } }
+  package var httpPort: Int? { withLock { $0.boundHTTPPort } }
 
   func listening(httpPort: Int) { withLock { $0.boundHTTPPort = httpPort } }
 
   /// Evaluations since start.
-  public var evaluationCount: Int64 { withLock { $0.evaluations } }
+  package var evaluationCount: Int64 { withLock { $0.evaluations } }
 
   /// Records stored from a source (`file`, `udp`) since start.
-  public func storedCount(source: String) -> Int64 { withLock { $0.ingest[source]?.stored ?? 0 } }
+  package func storedCount(source: String) -> Int64 { withLock { $0.ingest[source]?.stored ?? 0 } }
 
   /// Ready once the first evaluation has run (the database opened, the rules loaded, listeners bound).
-  public var isReady: Bool { withLock { $0.evaluations > 0 } }
+  package var isReady: Bool { withLock { $0.evaluations > 0 } }
 }
 
 /// A signal one task sends and another waits for, with a deadline. A signal sent while nobody

@@ -18,7 +18,7 @@ import VigilSync
 /// copied, which a checkpoint running beside the writer rarely allows. So once the WAL holds
 /// `restartFrames`, the store's next write waits for the checkpoint under way to finish: the WAL
 /// stays about as large as with SQLite's own automatic checkpoints.
-public final class BackgroundCheckpointer: @unchecked Sendable {
+package final class BackgroundCheckpointer: @unchecked Sendable {
   // The store and connection are used by one thread each (the writer's and this one's); what
   // the two share is in `state`, under its lock.
   let store: Store
@@ -40,9 +40,9 @@ public final class BackgroundCheckpointer: @unchecked Sendable {
   private var thread: WorkerThread?
 
   /// Checkpoints run, for tests and logs.
-  public var runs: Int { state.withLock { $0.runs } }
+  package var runs: Int { state.withLock { $0.runs } }
 
-  public init(store: Store, frames: Int32 = 1024, restartFrames: Int32 = Store.autoCheckpointPages)
+  package init(store: Store, frames: Int32 = 1024, restartFrames: Int32 = Store.autoCheckpointPages)
     throws(StoreError)
   {
     self.store = store
@@ -100,7 +100,7 @@ public final class BackgroundCheckpointer: @unchecked Sendable {
 
   /// Waits for a checkpoint under way, ends the thread and restores the store's own automatic
   /// checkpoints. Must be called before the store is used from another thread or closed.
-  public func stop() {
+  package func stop() {
     guard let thread else { return }
     sqlite3_wal_autocheckpoint(store.connection.handle, Store.autoCheckpointPages)
     store.beforeWrite = nil

@@ -1,21 +1,21 @@
-public import VigilCore
+package import VigilCore
 
 /// A line that could not be stored as a call, kept so that a user can list and fix it.
-public struct Reject: Sendable, Equatable {
+package struct Reject: Sendable, Equatable {
   /// Where it came from: a file path, `-` for stdin, `udp:ADDR` for a datagram.
-  public var source: String
+  package var source: String
   /// Byte offset of the line's first byte in the source (for `.gz`, in the decompressed stream).
-  public var offset: Int64
+  package var offset: Int64
   /// 1-based line number, when known.
-  public var lineNumber: Int64?
-  public var reason: RejectReason
+  package var lineNumber: Int64?
+  package var reason: RejectReason
   /// The line, cut to ``Reject/maxStoredBytes`` and decoded leniently.
-  public var line: String
+  package var line: String
 
   /// How much of a rejected line is kept.
-  public static let maxStoredBytes = 1024
+  package static let maxStoredBytes = 1024
 
-  public init(source: String, offset: Int64, lineNumber: Int64?, reason: RejectReason, line: String) {
+  package init(source: String, offset: Int64, lineNumber: Int64?, reason: RejectReason, line: String) {
     self.source = source
     self.offset = offset
     self.lineNumber = lineNumber
@@ -24,7 +24,7 @@ public struct Reject: Sendable, Equatable {
   }
 
   /// Builds a reject from raw bytes, keeping at most ``maxStoredBytes`` of them.
-  public init(
+  package init(
     source: String, offset: Int64, lineNumber: Int64?, reason: RejectReason, bytes: UnsafeRawBufferPointer
   ) {
     let kept = UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, Self.maxStoredBytes)])
@@ -35,19 +35,19 @@ public struct Reject: Sendable, Equatable {
 }
 
 /// Where reading of one file stopped: its identity and the offset after the last stored line.
-public struct Checkpoint: Sendable, Equatable {
+package struct Checkpoint: Sendable, Equatable {
   /// The file's identity: a hash of its first line, which survives renames and compression.
-  public var fingerprint: String
+  package var fingerprint: String
   /// The path it was last seen at (for messages).
-  public var path: String
-  public var device: UInt64
-  public var inode: UInt64
+  package var path: String
+  package var device: UInt64
+  package var inode: UInt64
   /// Offset after the last complete line read (stored or rejected).
-  public var offset: Int64
+  package var offset: Int64
   /// Lines read so far, for line numbers in rejects.
-  public var lineNumber: Int64
+  package var lineNumber: Int64
 
-  public init(
+  package init(
     fingerprint: String, path: String, device: UInt64, inode: UInt64, offset: Int64, lineNumber: Int64
   ) {
     self.fingerprint = fingerprint
@@ -60,41 +60,41 @@ public struct Checkpoint: Sendable, Equatable {
 }
 
 /// What one transaction stores: calls, their rollups, rejects and the checkpoint that covers them.
-public struct IngestBatch: Sendable {
+package struct IngestBatch: Sendable {
   /// The source name stored with each call.
-  public var source: String
+  package var source: String
   /// The calls and their rollups.
-  public var calls: CallBatch
-  public var rejects: [Reject] = []
+  package var calls: CallBatch
+  package var rejects: [Reject] = []
   /// The position after this batch; committed in the same transaction as the rows.
-  public var checkpoint: Checkpoint?
+  package var checkpoint: Checkpoint?
   /// The `detail` column of each call (JSON of its rare fields, or NULL), once encoded.
   var detailSpans: [TextSpan] = []
   var detailText: [UInt8] = []
 
   /// A batch for `source`; `capacity` reserves room for that many calls (no regrowth while adding).
-  public init(source: String, capacity: Int = 0) {
+  package init(source: String, capacity: Int = 0) {
     self.source = source
     calls = CallBatch(capacity: capacity)
   }
 
   /// Adds one call and counts it in its rollup.
-  public mutating func add(_ record: CallRecord) { calls.add(record) }
+  package mutating func add(_ record: CallRecord) { calls.add(record) }
 
   /// The calls as records (tests and small batches; the store reads rows).
-  public var records: [CallRecord] { calls.records }
-  public var rollupKeys: [RollupKey] { calls.rollupKeys }
-  public var rollupValues: [Rollup] { calls.rollupValues }
+  package var records: [CallRecord] { calls.records }
+  package var rollupKeys: [RollupKey] { calls.rollupKeys }
+  package var rollupValues: [Rollup] { calls.rollupValues }
 
-  public var isEmpty: Bool { calls.isEmpty && rejects.isEmpty && checkpoint == nil }
+  package var isEmpty: Bool { calls.isEmpty && rejects.isEmpty && checkpoint == nil }
 
   /// Text a batch may gather before it is written, whatever its line count: spans of the text
   /// are 32-bit, and a batch is held in memory whole.
-  public static let maxTextBytes = 256 << 20
+  package static let maxTextBytes = 256 << 20
 
   /// Whether the batch should be written now: it holds `lines` lines (calls and rejects), or
   /// ``maxTextBytes`` of text.
-  public func isFull(lines: Int) -> Bool {
+  package func isFull(lines: Int) -> Bool {
     calls.count + rejects.count >= lines || calls.text.count >= Self.maxTextBytes
   }
 
@@ -104,7 +104,7 @@ public struct IngestBatch: Sendable {
   /// Encodes the `detail` column of the calls that carry rare fields (error type and code,
   /// Retry-After, rate-limit headers). The store does it for a batch that comes without; parser
   /// threads call it first, so that the thread that writes does not have to.
-  public mutating func encodeDetails() {
+  package mutating func encodeDetails() {
     detailSpans.removeAll(keepingCapacity: true)
     detailText.removeAll(keepingCapacity: true)
     detailSpans.reserveCapacity(calls.count)

@@ -2,30 +2,30 @@ import CSQLite
 import VigilCore
 
 /// An error from the store, saying what failed and where, with SQLite's own words kept.
-public struct StoreError: Error, CustomStringConvertible, Sendable {
-  public var message: String
+package struct StoreError: Error, CustomStringConvertible, Sendable {
+  package var message: String
   /// SQLite's primary result code (`SQLITE_BUSY` is 5, `SQLITE_NOTADB` 26), or 0.
-  public var code: Int32
+  package var code: Int32
 
-  public init(_ message: String, code: Int32 = 0) {
+  package init(_ message: String, code: Int32 = 0) {
     self.message = message
     self.code = code
   }
 
-  public var description: String { message }
+  package var description: String { message }
 
   /// The database is locked by another process (SQLITE_BUSY or SQLITE_LOCKED).
-  public var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
+  package var isBusy: Bool { code & 0xFF == SQLITE_BUSY || code & 0xFF == SQLITE_LOCKED }
 }
 
 /// A thin owner of one `sqlite3*` handle. Not thread-safe: one connection per thread or task.
-public final class SQLiteConnection {
+package final class SQLiteConnection {
   let handle: OpaquePointer
   /// The file, for messages.
-  public let path: String
+  package let path: String
 
   /// Opens (creating if needed) the database at `path`; `":memory:"` for a private one.
-  public init(path: String, readOnly: Bool = false, busyTimeoutMs: Int32 = VigilDefaults.busyTimeoutMs)
+  package init(path: String, readOnly: Bool = false, busyTimeoutMs: Int32 = VigilDefaults.busyTimeoutMs)
     throws(StoreError)
   {
     _ = Self.configured
@@ -65,7 +65,7 @@ public final class SQLiteConnection {
   }
 
   /// Runs one or more statements without results.
-  public func execute(_ sql: String) throws(StoreError) {
+  package func execute(_ sql: String) throws(StoreError) {
     var err: UnsafeMutablePointer<CChar>?
     let rc = sqlite3_exec(handle, sql, nil, nil, &err)
     if let err { sqlite3_free(err) }
@@ -73,7 +73,7 @@ public final class SQLiteConnection {
   }
 
   /// Prepares a statement for repeated use.
-  public func prepare(_ sql: String) throws(StoreError) -> Statement {
+  package func prepare(_ sql: String) throws(StoreError) -> Statement {
     var stmt: OpaquePointer?
     let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
     guard rc == SQLITE_OK, let stmt else { throw error(rc, "preparing \(sql.prefix(60))") }
@@ -81,15 +81,15 @@ public final class SQLiteConnection {
   }
 
   /// The rowid of the last insert.
-  public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+  package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
   /// Whether a transaction is open on this connection.
-  public var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+  package var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
   /// Runs `body` in a transaction (`BEGIN IMMEDIATE`: the write lock is taken first, waiting up to
   /// the busy timeout, so that what `body` reads cannot change before it writes). Within a
   /// transaction already open, `body` simply runs as part of it.
-  public func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+  package func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
     if inTransaction { return try body() }
     try execute("BEGIN IMMEDIATE")
     do {
@@ -103,7 +103,7 @@ public final class SQLiteConnection {
   }
 
   /// A single integer from a query, e.g. `SELECT count(*) FROM calls`.
-  public func scalar(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> Int64? {
+  package func scalar(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> Int64? {
     let s = try prepare(sql)
     try s.bind(values)
     guard try s.step() else { return nil }
@@ -119,7 +119,7 @@ nonisolated(unsafe) let emptyCString: UnsafePointer<CChar> = {
 }()
 
 /// A value to bind.
-public enum SQLValue: Sendable, Equatable {
+package enum SQLValue: Sendable, Equatable {
   case int(Int64)
   case double(Double)
   case text(String)
@@ -128,7 +128,7 @@ public enum SQLValue: Sendable, Equatable {
 }
 
 /// A prepared statement. Bind by 1-based index, step, read columns by 0-based index.
-public final class Statement {
+package final class Statement {
   let stmt: OpaquePointer
   let connection: SQLiteConnection
 
@@ -139,14 +139,14 @@ public final class Statement {
 
   deinit { sqlite3_finalize(stmt) }
 
-  @inline(__always) public func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
-  @inline(__always) public func bind(_ i: Int32, _ v: Int64?) {
+  @inline(__always) package func bind(_ i: Int32, _ v: Int64) { sqlite3_bind_int64(stmt, i, v) }
+  @inline(__always) package func bind(_ i: Int32, _ v: Int64?) {
     if let v { sqlite3_bind_int64(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
   }
-  @inline(__always) public func bind(_ i: Int32, _ v: Double?) {
+  @inline(__always) package func bind(_ i: Int32, _ v: Double?) {
     if let v { sqlite3_bind_double(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
   }
-  @inline(__always) public func bind(_ i: Int32, _ v: String?) {
+  @inline(__always) package func bind(_ i: Int32, _ v: String?) {
     guard let v else {
       sqlite3_bind_null(stmt, i)
       return
@@ -169,24 +169,24 @@ public final class Statement {
     }
   }
   /// Binds text that stays valid and unchanged until the statement is run (SQLITE_STATIC: no copy).
-  @inline(__always) public func bind(_ i: Int32, staticText p: UnsafePointer<UInt8>?, count: Int) {
+  @inline(__always) package func bind(_ i: Int32, staticText p: UnsafePointer<UInt8>?, count: Int) {
     guard let p else {
       sqlite3_bind_null(stmt, i)
       return
     }
-    p.withMemoryRebound(to: CChar.self, capacity: max(count, 1)) {
+    _ = p.withMemoryRebound(to: CChar.self, capacity: max(count, 1)) {
       sqlite3_bind_text(stmt, i, $0, Int32(count), nil)
     }
   }
 
-  @inline(__always) public func bind(_ i: Int32, blob: [UInt8]) {
+  @inline(__always) package func bind(_ i: Int32, blob: [UInt8]) {
     blob.withUnsafeBytes { buf in
       _ = sqlite3_bind_blob(
         stmt, i, buf.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buf.count), csqlite_transient())
     }
   }
 
-  public func bind(_ values: [SQLValue]) throws(StoreError) {
+  package func bind(_ values: [SQLValue]) throws(StoreError) {
     for (k, v) in values.enumerated() {
       let i = Int32(k + 1)
       switch v {
@@ -200,7 +200,7 @@ public final class Statement {
   }
 
   /// Steps once: `true` while a row is available.
-  @discardableResult public func step() throws(StoreError) -> Bool {
+  @discardableResult package func step() throws(StoreError) -> Bool {
     let rc = sqlite3_step(stmt)
     if rc == SQLITE_ROW { return true }
     if rc == SQLITE_DONE { return false }
@@ -210,7 +210,7 @@ public final class Statement {
   }
 
   /// Steps to completion and resets, keeping nothing.
-  @inline(__always) public func run() throws(StoreError) {
+  @inline(__always) package func run() throws(StoreError) {
     let rc = sqlite3_step(stmt)
     sqlite3_reset(stmt)
     guard rc == SQLITE_DONE || rc == SQLITE_ROW else {
@@ -218,17 +218,17 @@ public final class Statement {
     }
   }
 
-  public func reset() { sqlite3_reset(stmt) }
+  package func reset() { sqlite3_reset(stmt) }
 
-  public func int64(_ c: Int32) -> Int64 { sqlite3_column_int64(stmt, c) }
-  public func double(_ c: Int32) -> Double { sqlite3_column_double(stmt, c) }
-  public func isNull(_ c: Int32) -> Bool { sqlite3_column_type(stmt, c) == SQLITE_NULL }
-  public func text(_ c: Int32) -> String? {
+  package func int64(_ c: Int32) -> Int64 { sqlite3_column_int64(stmt, c) }
+  package func double(_ c: Int32) -> Double { sqlite3_column_double(stmt, c) }
+  package func isNull(_ c: Int32) -> Bool { sqlite3_column_type(stmt, c) == SQLITE_NULL }
+  package func text(_ c: Int32) -> String? {
     guard let p = sqlite3_column_text(stmt, c) else { return nil }
     return String(cString: p)
   }
   /// The bytes of a BLOB column, valid until the next step.
-  public func withBlob<T>(_ c: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+  package func withBlob<T>(_ c: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {
     let n = Int(sqlite3_column_bytes(stmt, c))
     return body(UnsafeRawBufferPointer(start: sqlite3_column_blob(stmt, c), count: n))
   }

@@ -1,19 +1,19 @@
 import Dispatch
-public import VigilCore
+import VigilCore
 
 /// An executor that runs its jobs one at a time on a dispatch queue of its own: the threads of
 /// Swift's cooperative pool (one per core) never wait on SQLite, whatever an actor on it does.
-public final class QueueExecutor: SerialExecutor, Sendable {
+package final class QueueExecutor: SerialExecutor, Sendable {
   let queue: DispatchQueue
 
-  public init(label: String) { queue = DispatchQueue(label: label) }
+  package init(label: String) { queue = DispatchQueue(label: label) }
 
-  public func enqueue(_ job: consuming ExecutorJob) {
+  package func enqueue(_ job: consuming ExecutorJob) {
     let job = UnownedJob(job)
     queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
   }
 
-  public func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
+  package func asUnownedSerialExecutor() -> UnownedSerialExecutor { UnownedSerialExecutor(ordinary: self) }
 }
 
 /// One database connection for async code: every call runs on the connection's own serial
@@ -24,17 +24,17 @@ public final class QueueExecutor: SerialExecutor, Sendable {
 /// let db = try SerialStore(path: "vigil.db", label: "vigil-http")
 /// let rejects = try await db.run { try $0.rejects(limit: 50) }
 /// ```
-public actor SerialStore {
+package actor SerialStore {
   let executor: QueueExecutor
   let store: Store
 
-  public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+  package nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-  public init(path: String, busyTimeoutMs: Int32 = VigilDefaults.busyTimeoutMs, label: String) throws {
+  package init(path: String, busyTimeoutMs: Int32 = VigilDefaults.busyTimeoutMs, label: String) throws {
     executor = QueueExecutor(label: label)
     store = try Store(path: path, busyTimeoutMs: busyTimeoutMs)
   }
 
   /// Runs `body` with the connection, on its executor.
-  public func run<T: Sendable>(_ body: (Store) throws -> T) throws -> T { try body(store) }
+  package func run<T: Sendable>(_ body: (Store) throws -> T) throws -> T { try body(store) }
 }

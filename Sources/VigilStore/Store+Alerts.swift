@@ -1,23 +1,23 @@
-public import VigilCore
+package import VigilCore
 
 extension Store: RollupSource {}
 
 /// A recorded transition, as `vigil alerts` and the reports list them.
-public struct StoredTransition: Sendable, Equatable {
-  public var atMs: Int64
-  public var rule: String
-  public var group: String
-  public var kind: String
-  public var metric: String
-  public var value: Double?
-  public var threshold: Double
-  public var labels: [String: String]
-  public var summary: String
+package struct StoredTransition: Sendable, Equatable {
+  package var atMs: Int64
+  package var rule: String
+  package var group: String
+  package var kind: String
+  package var metric: String
+  package var value: Double?
+  package var threshold: Double
+  package var labels: [String: String]
+  package var summary: String
 }
 
 extension Store {
   /// Every remembered alert state.
-  public func alertStates() throws(StoreError) -> [AlertKey: AlertState] {
+  package func alertStates() throws(StoreError) -> [AlertKey: AlertState] {
     let s = try connection.prepare(
       """
       SELECT rule, group_key, labels, phase, active_since_ms, fired_at_ms, resolving_since_ms, last_value,
@@ -42,7 +42,7 @@ extension Store {
   /// a crash leaves either the old states or the new ones with their transitions. With
   /// `notify`, the router's groups are replaced and its messages queued in the same transaction,
   /// so that no announced transition is lost or sent twice across a crash.
-  public func saveEvaluation(
+  package func saveEvaluation(
     states: [AlertKey: AlertState], transitions: [AlertTransition], evaluatedAtMs: Int64? = nil,
     notify: (groups: [AlertGroup], messages: [OutboxMessage], nowMs: Int64)? = nil
   ) throws(StoreError) {
@@ -90,14 +90,15 @@ extension Store {
   }
 
   /// When the rules were last evaluated (by `check` or `serve`), if ever.
-  public func lastEvaluationMs() throws(StoreError) -> Int64? {
+  package func lastEvaluationMs() throws(StoreError) -> Int64? {
     let s = try connection.prepare("SELECT value FROM meta WHERE key = 'last_evaluation_ms'")
     guard try s.step() else { return nil }
     return s.text(0).flatMap { Int64($0) }
   }
 
   /// Recorded transitions in `[fromMs, toMs)`, oldest first.
-  public func transitions(fromMs: Int64 = .min, toMs: Int64 = .max) throws(StoreError) -> [StoredTransition] {
+  package func transitions(fromMs: Int64 = .min, toMs: Int64 = .max) throws(StoreError) -> [StoredTransition]
+  {
     let s = try connection.prepare(
       """
       SELECT at_ms, rule, group_key, kind, metric, value, threshold, labels, summary FROM alert_transitions
@@ -117,15 +118,15 @@ extension Store {
 }
 
 /// Labels as a JSON object in a TEXT column, keys sorted.
-public enum LabelText {
-  public static func encode(_ labels: [String: String]) -> String {
+package enum LabelText {
+  package static func encode(_ labels: [String: String]) -> String {
     "{"
       + labels.sorted { $0.key < $1.key }.map { "\(JSONText.quote($0.key)):\(JSONText.quote($0.value))" }
       .joined(separator: ",") + "}"
   }
 
   /// Decodes what ``encode(_:)`` wrote, using the call-log parser's string rules.
-  public static func decode(_ text: String) -> [String: String] {
+  package static func decode(_ text: String) -> [String: String] {
     var out: [String: String] = [:]
     var chars = Array(text.unicodeScalars)[...]
     func string() -> String? {

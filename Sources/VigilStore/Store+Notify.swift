@@ -1,10 +1,10 @@
-public import VigilCore
+package import VigilCore
 
 extension Store {
   // MARK: Router groups
 
   /// The router's groups as last saved.
-  public func notifyGroups() throws(StoreError) -> [AlertGroup] {
+  package func notifyGroups() throws(StoreError) -> [AlertGroup] {
     var groups: [String: AlertGroup] = [:]
     let s = try connection.prepare(
       "SELECT receiver, group_key, labels, next_flush_ms, flushed, last_notified_ms, notified_firing FROM notify_groups"
@@ -87,7 +87,7 @@ extension Store {
   }
 
   /// Queues messages outside an evaluation (`vigil notify test`).
-  public func enqueue(_ messages: [OutboxMessage], nowMs: Int64) throws(StoreError) {
+  package func enqueue(_ messages: [OutboxMessage], nowMs: Int64) throws(StoreError) {
     try connection.transaction { () throws(StoreError) in
       for m in messages { try enqueue(m, nowMs: nowMs) }
     }
@@ -109,7 +109,7 @@ extension Store {
 
   /// Pending messages due at `atMs`, oldest first. A message waits while an earlier pending one
   /// of the same receiver is not yet due again, so that a receiver gets its messages in order.
-  public func dueMessages(atMs: Int64, limit: Int = 100) throws(StoreError) -> [OutboxEntry] {
+  package func dueMessages(atMs: Int64, limit: Int = 100) throws(StoreError) -> [OutboxEntry] {
     let s = try connection.prepare(
       """
       SELECT \(Self.outboxColumns) FROM outbox o WHERE state = 'pending' AND next_attempt_ms <= ?1
@@ -124,12 +124,12 @@ extension Store {
   }
 
   /// When the next pending message is due, if any is pending.
-  public func nextDueMs() throws(StoreError) -> Int64? {
+  package func nextDueMs() throws(StoreError) -> Int64? {
     try connection.scalar("SELECT min(next_attempt_ms) FROM outbox WHERE state = 'pending'")
   }
 
   /// Outbox rows in the given states, newest first.
-  public func outbox(states: [OutboxEntry.State], limit: Int = 100) throws(StoreError) -> [OutboxEntry] {
+  package func outbox(states: [OutboxEntry.State], limit: Int = 100) throws(StoreError) -> [OutboxEntry] {
     let list = states.map { "'\($0.rawValue)'" }.joined(separator: ", ")
     let s = try connection.prepare(
       "SELECT \(Self.outboxColumns) FROM outbox WHERE state IN (\(list)) ORDER BY id DESC LIMIT ?")
@@ -140,7 +140,7 @@ extension Store {
   }
 
   /// Counts of outbox rows per state.
-  public func outboxCounts() throws(StoreError) -> [OutboxEntry.State: Int64] {
+  package func outboxCounts() throws(StoreError) -> [OutboxEntry.State: Int64] {
     let s = try connection.prepare("SELECT state, count(*) FROM outbox GROUP BY state")
     var out: [OutboxEntry.State: Int64] = [:]
     while try s.step() { if let st = OutboxEntry.State(rawValue: s.text(0) ?? "") { out[st] = s.int64(1) } }
@@ -148,7 +148,7 @@ extension Store {
   }
 
   /// Records the outcome of one attempt: delivered, pending again at `nextAttemptMs`, or dead.
-  public func recordAttempt(
+  package func recordAttempt(
     id: Int64, state: OutboxEntry.State, attempts: Int, nextAttemptMs: Int64, error: String?, atMs: Int64
   ) throws(StoreError) {
     let s = try connection.prepare(
@@ -167,7 +167,7 @@ extension Store {
   /// Puts dead letters back in the queue, due now, with their attempts reset: the given ids,
   /// or every dead one when `ids` is empty. Returns how many.
   @discardableResult
-  public func retryDead(ids: [Int64], nowMs: Int64) throws(StoreError) -> Int64 {
+  package func retryDead(ids: [Int64], nowMs: Int64) throws(StoreError) -> Int64 {
     try connection.transaction { () throws(StoreError) -> Int64 in
       let before = try connection.scalar("SELECT total_changes()") ?? 0
       let filter = ids.isEmpty ? "" : " AND id IN (\(ids.map(String.init).joined(separator: ",")))"
@@ -179,7 +179,7 @@ extension Store {
   }
 
   /// Deletes delivered messages older than `beforeMs`; dead and pending ones stay.
-  public func pruneOutbox(deliveredBeforeMs: Int64) throws(StoreError) {
+  package func pruneOutbox(deliveredBeforeMs: Int64) throws(StoreError) {
     let s = try connection.prepare("DELETE FROM outbox WHERE state = 'delivered' AND delivered_ms < ?")
     try s.bind([.int(deliveredBeforeMs)])
     try s.run()
@@ -188,7 +188,7 @@ extension Store {
   // MARK: Silences
 
   /// Adds a silence.
-  public func addSilence(_ silence: Silence, nowMs: Int64) throws(StoreError) {
+  package func addSilence(_ silence: Silence, nowMs: Int64) throws(StoreError) {
     let s = try connection.prepare(
       """
       INSERT INTO silences(id, matchers, starts_ms, ends_ms, created_by, comment, created_ms)
@@ -203,7 +203,7 @@ extension Store {
   }
 
   /// Silences, newest first; with `activeAtMs`, only those in force then.
-  public func silences(activeAtMs: Int64? = nil) throws(StoreError) -> [Silence] {
+  package func silences(activeAtMs: Int64? = nil) throws(StoreError) -> [Silence] {
     let s = try connection.prepare(
       "SELECT id, matchers, starts_ms, ends_ms, created_by, comment FROM silences ORDER BY created_ms DESC, id"
     )
@@ -221,7 +221,7 @@ extension Store {
 
   /// Ends a silence now (if it has not ended); returns whether one with that id (or id prefix) was found.
   @discardableResult
-  public func expireSilence(id: String, nowMs: Int64) throws(StoreError) -> Bool {
+  package func expireSilence(id: String, nowMs: Int64) throws(StoreError) -> Bool {
     let s = try connection.prepare(
       "UPDATE silences SET ends_ms = min(ends_ms, ?) WHERE id = ? OR (length(?) >= 4 AND id LIKE ? || '%')")
     try s.bind([.int(nowMs), .text(id), .text(id), .text(id)])
@@ -257,7 +257,7 @@ extension Store {
 extension Store {
   /// Replaces the router's groups and queues messages, in one transaction (a flush between
   /// evaluations).
-  public func saveNotifications(groups: [AlertGroup], messages: [OutboxMessage], nowMs: Int64)
+  package func saveNotifications(groups: [AlertGroup], messages: [OutboxMessage], nowMs: Int64)
     throws(StoreError)
   {
     try connection.transaction { () throws(StoreError) in

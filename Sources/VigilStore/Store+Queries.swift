@@ -1,19 +1,19 @@
-public import VigilCore
+package import VigilCore
 
 /// A stored reject, as `vigil rejects` lists it.
-public struct StoredReject: Sendable, Equatable {
-  public var atMs: Int64
-  public var source: String
-  public var offset: Int64
-  public var lineNumber: Int64?
-  public var kind: String
-  public var reason: String
-  public var line: String
+package struct StoredReject: Sendable, Equatable {
+  package var atMs: Int64
+  package var source: String
+  package var offset: Int64
+  package var lineNumber: Int64?
+  package var kind: String
+  package var reason: String
+  package var line: String
 }
 
 extension Store {
   /// The checkpoint of a file identity, if it was read before.
-  public func checkpoint(fingerprint: String) throws(StoreError) -> Checkpoint? {
+  package func checkpoint(fingerprint: String) throws(StoreError) -> Checkpoint? {
     let s = try connection.prepare(
       "SELECT path, device, inode, offset, line FROM checkpoints WHERE fingerprint = ?")
     try s.bind([.text(fingerprint)])
@@ -24,17 +24,17 @@ extension Store {
   }
 
   /// How many calls are stored.
-  public func callCount() throws(StoreError) -> Int64 {
+  package func callCount() throws(StoreError) -> Int64 {
     try connection.scalar("SELECT count(*) FROM calls") ?? 0
   }
 
   /// How many rejects are stored.
-  public func rejectCount() throws(StoreError) -> Int64 {
+  package func rejectCount() throws(StoreError) -> Int64 {
     try connection.scalar("SELECT count(*) FROM rejects") ?? 0
   }
 
   /// The most recent rejects, newest first.
-  public func rejects(limit: Int = 100) throws(StoreError) -> [StoredReject] {
+  package func rejects(limit: Int = 100) throws(StoreError) -> [StoredReject] {
     let s = try connection.prepare(
       "SELECT at_ms, source, offset, line_number, kind, reason, line FROM rejects ORDER BY id DESC LIMIT ?")
     try s.bind([.int(Int64(limit))])
@@ -50,7 +50,7 @@ extension Store {
   }
 
   /// Rollups of buckets in `[fromMs, toMs)`, per series, each merged over the range.
-  public func rollups(fromMs: Int64, toMs: Int64) throws(StoreError) -> [SeriesKey: Rollup] {
+  package func rollups(fromMs: Int64, toMs: Int64) throws(StoreError) -> [SeriesKey: Rollup] {
     var out: [SeriesKey: Rollup] = [:]
     for row in try rollupRows(fromMs: fromMs, toMs: toMs, latency: true) {
       out[row.series, default: Rollup()].merge(row.rollup)
@@ -60,12 +60,12 @@ extension Store {
 
   /// Rollups of buckets in `[fromMs, toMs)` by bucket and series, in one range scan. Without
   /// `latency`, histograms are not decoded (the counts and rates do not need them).
-  public func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws(StoreError) -> [RollupRow] {
+  package func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws(StoreError) -> [RollupRow] {
     try rollupRows(fromMs: fromMs, toMs: toMs, latency: latency, codes: false)
   }
 
   /// ``rollupRows(fromMs:toMs:latency:)`` with the attempts per status code too, for reports.
-  public func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool, codes: Bool) throws(StoreError)
+  package func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool, codes: Bool) throws(StoreError)
     -> [RollupRow]
   {
     if rollupQuery == nil {
@@ -98,7 +98,7 @@ extension Store {
 
   /// Latency histograms per series over `[start, toMs)` for each start, added straight from their
   /// stored encoding into one histogram per window and series (no histogram per row between).
-  public func latencyWindows(starts: [Int64], toMs: Int64) throws(StoreError) -> [Int64: [SeriesKey:
+  package func latencyWindows(starts: [Int64], toMs: Int64) throws(StoreError) -> [Int64: [SeriesKey:
     LatencyHistogram]]
   {
     guard let earliest = starts.min() else { return [:] }
@@ -127,7 +127,7 @@ extension Store {
   }
 
   /// The first and last rollup buckets stored, or nil when there are none.
-  public func bucketRange() throws(StoreError) -> (Int64, Int64)? {
+  package func bucketRange() throws(StoreError) -> (Int64, Int64)? {
     let s = try connection.prepare("SELECT min(bucket), max(bucket) FROM rollups")
     guard try s.step(), !s.isNull(0) else { return nil }
     return (s.int64(0), s.int64(1))

@@ -9,7 +9,7 @@ extension Store {
   /// Stores one batch in one transaction: calls, rollups (merged into what is stored), rejects,
   /// and the checkpoint. Either all of it is committed or none of it, so a crash between batches
   /// neither loses nor duplicates a line.
-  public func write(_ batch: IngestBatch, nowMs: Int64 = WallClock.nowMs()) throws(StoreError) {
+  package func write(_ batch: IngestBatch, nowMs: Int64 = WallClock.nowMs()) throws(StoreError) {
     beforeWrite?()
     try connection.transaction { () throws(StoreError) in
       // Series ids per rollup slot: one lookup per series and bucket, for calls and rollups alike.
@@ -139,7 +139,7 @@ extension Store {
   /// Deletes raw calls whose write chunk holds nothing newer than `rawBeforeMs`, and rollups of
   /// buckets older than `rollupsBeforeMs`; rejects go with the raw calls. Returns calls deleted.
   @discardableResult
-  public func prune(rawBeforeMs: Int64, rollupsBeforeMs: Int64) throws(StoreError) -> Int64 {
+  package func prune(rawBeforeMs: Int64, rollupsBeforeMs: Int64) throws(StoreError) -> Int64 {
     try connection.transaction { () throws(StoreError) -> Int64 in
       let before = try connection.scalar("SELECT total_changes()") ?? 0
       try connection.execute(

@@ -17,8 +17,8 @@ import VigilCore
 /// batch.add(record)
 /// try store.write(batch)
 /// ```
-public final class Store {
-  public let connection: SQLiteConnection
+package final class Store {
+  package let connection: SQLiteConnection
 
   /// Interned series and sources, so rows carry small integers.
   var seriesIDs: [SeriesKey: Int64] = [:]
@@ -37,16 +37,16 @@ public final class Store {
 
   /// WAL pages after which a commit checkpoints: every ~64 MB rather than every 4 MB, for fewer
   /// stalls in bulk imports (which checkpoint on another thread: ``BackgroundCheckpointer``).
-  public static let autoCheckpointPages: Int32 = 4000
+  package static let autoCheckpointPages: Int32 = 4000
 
   /// The schema version this build writes; `PRAGMA user_version` holds the database's.
-  public static var schemaVersion: Int { migrations.count }
+  package static var schemaVersion: Int { migrations.count }
 
   /// Opens or creates the database at `path` and brings its schema up to date.
   ///
   /// Fails with one clear message when the file is not a SQLite database, is newer than this
   /// build, or is locked by another process for longer than `busyTimeoutMs`.
-  public init(path: String, busyTimeoutMs: Int32 = VigilDefaults.busyTimeoutMs) throws(StoreError) {
+  package init(path: String, busyTimeoutMs: Int32 = VigilDefaults.busyTimeoutMs) throws(StoreError) {
     connection = try SQLiteConnection(path: path, busyTimeoutMs: busyTimeoutMs)
     // Larger pages make bulk inserts cheaper; this only takes effect on a new, empty database.
     try connection.execute("PRAGMA page_size=16384")

@@ -1,5 +1,5 @@
 /// A bounded queue between one producer thread and one consumer; either side can close it.
-public final class BlockingQueue<Element: Sendable>: Sendable {
+package final class BlockingQueue<Element: Sendable>: Sendable {
   struct State {
     var items: [Element] = []
     var closed = false
@@ -8,10 +8,10 @@ public final class BlockingQueue<Element: Sendable>: Sendable {
   private let state = Locked(State())
   private let capacity: Int
 
-  public init(capacity: Int) { self.capacity = capacity }
+  package init(capacity: Int) { self.capacity = capacity }
 
   /// Waits for room; `false` if the queue was closed (the consumer gave up).
-  public func put(_ item: Element) -> Bool {
+  package func put(_ item: Element) -> Bool {
     let capacity = self.capacity
     let added = state.wait(
       until: { $0.items.count < capacity || $0.closed },
@@ -25,7 +25,7 @@ public final class BlockingQueue<Element: Sendable>: Sendable {
   }
 
   /// Waits for an item; `nil` once the queue is closed and empty.
-  public func take() -> Element? {
+  package func take() -> Element? {
     let item = state.wait(
       until: { !$0.items.isEmpty || $0.closed },
       then: { s -> Element? in
@@ -35,7 +35,7 @@ public final class BlockingQueue<Element: Sendable>: Sendable {
     return item
   }
 
-  public func close() {
+  package func close() {
     state.withLock { $0.closed = true }
     state.broadcast()
   }

@@ -15,13 +15,13 @@
 /// queue.withLock { $0.append(1); queue.signal() }
 /// let first = queue.wait(until: { !$0.isEmpty }) { $0.removeFirst() }
 /// ```
-public final class Locked<State>: @unchecked Sendable {
+package final class Locked<State>: @unchecked Sendable {
   // Every access to `state` is under `mutex`: that is what makes this class safe to share.
   private let mutex: UnsafeMutablePointer<pthread_mutex_t>
   private let condition: UnsafeMutablePointer<pthread_cond_t>
   private var state: State
 
-  public init(_ state: State) {
+  package init(_ state: State) {
     self.state = state
     mutex = .allocate(capacity: 1)
     mutex.initialize(to: pthread_mutex_t())
@@ -39,14 +39,14 @@ public final class Locked<State>: @unchecked Sendable {
   }
 
   /// Runs `body` with the state, under the lock.
-  public func withLock<T>(_ body: (inout State) throws -> T) rethrows -> T {
+  package func withLock<T>(_ body: (inout State) throws -> T) rethrows -> T {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
     return try body(&state)
   }
 
   /// Waits (releasing the lock while it waits) until `ready` holds, then runs `body` under the lock.
-  public func wait<T>(until ready: (State) -> Bool, then body: (inout State) throws -> T) rethrows -> T {
+  package func wait<T>(until ready: (State) -> Bool, then body: (inout State) throws -> T) rethrows -> T {
     pthread_mutex_lock(mutex)
     defer { pthread_mutex_unlock(mutex) }
     while !ready(state) { pthread_cond_wait(condition, mutex) }
@@ -54,8 +54,8 @@ public final class Locked<State>: @unchecked Sendable {
   }
 
   /// Wakes one waiter. Call it after changing the state (inside or after `withLock`).
-  public func signal() { pthread_cond_signal(condition) }
+  package func signal() { pthread_cond_signal(condition) }
 
   /// Wakes every waiter.
-  public func broadcast() { pthread_cond_broadcast(condition) }
+  package func broadcast() { pthread_cond_broadcast(condition) }
 }

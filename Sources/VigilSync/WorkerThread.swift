@@ -5,13 +5,13 @@
 /// A thread of its own for blocking work (parsing, reading files, the UDP socket, SQLite), so that
 /// it never holds one of the few threads Swift's cooperative pool has: the one worker-thread type
 /// of Vigil.
-public final class WorkerThread: Sendable {
+package final class WorkerThread: Sendable {
   // Written once, by init, before any other thread can see it.
   nonisolated(unsafe) private var thread = pthread_t()
   private let body: @Sendable () -> Void
 
   /// Starts `body` on a new thread.
-  public init(_ body: @escaping @Sendable () -> Void) {
+  package init(_ body: @escaping @Sendable () -> Void) {
     self.body = body
     let box = Unmanaged.passRetained(self)
     pthread_create(
@@ -24,10 +24,10 @@ public final class WorkerThread: Sendable {
   }
 
   /// Waits for the thread to finish. Call it once.
-  public func join() { pthread_join(thread, nil) }
+  package func join() { pthread_join(thread, nil) }
 
   /// Runs `body` on a thread of its own; the caller waits without blocking a thread.
-  public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+  package static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
       _ = WorkerThread { continuation.resume(with: Result { try body() }) }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import VigilCore
+import VigilNotify
 import VigilStore
 
 struct Outbox: AsyncParsableCommand {

@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOHTTP1
+public import NIOHTTP1
 
 /// Requests to a local server, for tests: status, body and headers.
 public enum HTTPGet {

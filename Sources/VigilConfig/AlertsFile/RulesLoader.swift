@@ -1,4 +1,4 @@
-public import VigilCore
+package import VigilCore
 import Yams
 
 #if canImport(Glibc)
@@ -6,16 +6,16 @@ import Yams
 #endif
 
 /// Reads alerts.yaml into a ``RuleSet``, refusing the whole file on any error.
-public enum RulesLoader {
-  public static let supportedVersion = 1
+package enum RulesLoader {
+  package static let supportedVersion = 1
 
   /// Parses rules from YAML text; `file` names it in messages.
-  public static func load(yaml: String, file: String) throws(ConfigErrors) -> RuleSet {
+  package static func load(yaml: String, file: String) throws(ConfigErrors) -> RuleSet {
     try YAMLReader.load(yaml: yaml, file: file) { $0.parseAlertsFile($1) }
   }
 
   /// Reads and parses a rules file.
-  public static func load(path: String) throws(ConfigErrors) -> RuleSet {
+  package static func load(path: String) throws(ConfigErrors) -> RuleSet {
     try YAMLReader.load(path: path) { $0.parseAlertsFile($1) }
   }
 }

@@ -1,4 +1,4 @@
-public import VigilCore
+import VigilCore
 import Yams
 
 #if canImport(Glibc)

@@ -1,4 +1,4 @@
-public import VigilCore
+import VigilCore
 import Yams
 
 /// Rule test files: the rules under test, then cases of described traffic and the alerts

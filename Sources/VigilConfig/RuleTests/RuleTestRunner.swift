@@ -3,11 +3,11 @@ import Yams
 
 /// Unit tests for rules, in the spirit of `promtool test rules`: traffic described compactly over
 /// time, and the alerts expected to be firing at given instants. The same evaluator as `check`.
-public enum RuleTestRunner {
-  public struct Outcome: Sendable {
-    public var passedCases = 0
+package enum RuleTestRunner {
+  package struct Outcome: Sendable {
+    package var passedCases = 0
     /// One line per failed expectation.
-    public var failures: [String] = []
+    package var failures: [String] = []
   }
 
   struct Segment {
@@ -34,7 +34,7 @@ public enum RuleTestRunner {
     var expectations: [Expectation] = []
   }
 
-  public static func run(path: String) throws -> Outcome {
+  package static func run(path: String) throws -> Outcome {
     let (ruleFiles, cases) = try YAMLReader.load(path: path) { $0.parseRuleTestFile($1) }
     let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) + "/" : ""
     var rules = RuleSet()

@@ -1,16 +1,16 @@
-public import VigilCore
+import VigilCore
 import Yams
 
 /// Reads vigil.yaml, the settings of `vigil serve`; every error with its line and column.
-public enum ServeConfigLoader {
+package enum ServeConfigLoader {
   /// The version of vigil.yaml this build reads.
-  public static let supportedVersion = 1
+  package static let supportedVersion = 1
 
-  public static func load(path: String) throws(ConfigErrors) -> ServeConfig {
+  package static func load(path: String) throws(ConfigErrors) -> ServeConfig {
     try YAMLReader.load(path: path) { $0.parseServeFile($1) }
   }
 
-  public static func load(yaml: String, file: String) throws(ConfigErrors) -> ServeConfig {
+  package static func load(yaml: String, file: String) throws(ConfigErrors) -> ServeConfig {
     try YAMLReader.load(yaml: yaml, file: file) { $0.parseServeFile($1) }
   }
 }

@@ -1,5 +1,5 @@
 import Mustache
-public import VigilCore
+package import VigilCore
 
 /// A receiver's own message body: a Mustache template over a notification. In a JSON body
 /// (the default content type) every `{{ value }}` is JSON-escaped, so an alert's text cannot
@@ -15,18 +15,18 @@ public import VigilCore
 /// `{{ common_labels.provider }}`), and `alerts`, a list whose items have `status`, `alertname`,
 /// `severity`, `summary`, `description`, `value`, `threshold`, `starts_at`, `ends_at`,
 /// `fingerprint` and `labels`.
-public struct MessageTemplate: Sendable {
+package struct MessageTemplate: Sendable {
   let template: MustacheTemplate
 
   /// Compiles a template; `json` escapes values for a JSON string, otherwise they are inserted as is.
-  public init(_ text: String, json: Bool) throws {
+  package init(_ text: String, json: Bool) throws {
     Self.registerJSON
     template = try MustacheTemplate(
       string: (json ? "{{% CONTENT_TYPE: JSON}}" : "{{% CONTENT_TYPE: TEXT}}") + text)
   }
 
   /// Why `text` is not a valid template, with its line and column in the template; `nil` if it is.
-  public static func problem(in text: String) -> String? {
+  package static func problem(in text: String) -> String? {
     do {
       _ = try MessageTemplate(text, json: true)
       return nil
@@ -37,7 +37,7 @@ public struct MessageTemplate: Sendable {
     }
   }
 
-  public func render(_ n: AlertNotification, externalURL: String) -> String {
+  package func render(_ n: AlertNotification, externalURL: String) -> String {
     template.render(Self.context(n, externalURL: externalURL))
   }
 

@@ -1,4 +1,4 @@
-public import VigilCore
+import VigilCore
 import Yams
 
 #if canImport(Glibc)
@@ -98,7 +98,8 @@ struct YAMLReader {
         message: "duplicate keys \(duplicates.joined(separator: ", "))")
     case .reader(let problem, let offset, _, _):
       // Never the text around it: it could be anything the file holds.
-      return ConfigError(file: file, line: 1, column: 1, message: "YAML: \(problem) (byte \(offset))")
+      return ConfigError(
+        file: file, line: 1, column: 1, message: "YAML: \(problem) (byte \(offset.map(String.init) ?? "?"))")
     default:
       return ConfigError(file: file, line: 1, column: 1, message: "YAML: \(error)")
     }

@@ -1,29 +1,29 @@
 /// A change of an alert's phase. `firing` and `resolved` are announced; `pending` and a pending
 /// alert going back to inactive are recorded only.
-public struct AlertTransition: Sendable, Equatable {
-  public enum Kind: String, Sendable, Codable {
+package struct AlertTransition: Sendable, Equatable {
+  package enum Kind: String, Sendable, Codable {
     case pending, firing, resolved
     /// Pending, but the condition stopped before `for` elapsed.
     case cancelled
   }
 
-  public var atMs: Int64
-  public var key: AlertKey
-  public var kind: Kind
-  public var metric: String
-  public var value: Double?
-  public var threshold: Double
+  package var atMs: Int64
+  package var key: AlertKey
+  package var kind: Kind
+  package var metric: String
+  package var value: Double?
+  package var threshold: Double
   /// Every label: `alertname`, `severity`, the rule's labels and the group's.
-  public var labels: [String: String]
-  public var summary: String
-  public var description: String
-  public var receivers: [String]
+  package var labels: [String: String]
+  package var summary: String
+  package var description: String
+  package var receivers: [String]
   /// For `resolved`: when the alert had fired.
-  public var firedAtMs: Int64?
+  package var firedAtMs: Int64?
 
-  public var isAnnounced: Bool { kind == .firing || kind == .resolved }
+  package var isAnnounced: Bool { kind == .firing || kind == .resolved }
 
-  public init(
+  package init(
     atMs: Int64, key: AlertKey, kind: Kind, metric: String, value: Double?, threshold: Double,
     labels: [String: String], summary: String, description: String, receivers: [String], firedAtMs: Int64?
   ) {

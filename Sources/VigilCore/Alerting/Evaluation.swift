@@ -1,17 +1,17 @@
 /// One group's outcome of an evaluation, for status tables.
-public struct GroupResult: Sendable, Equatable {
-  public var key: AlertKey
-  public var labels: [String: String]
-  public var value: Double?
-  public var attempts: Int64
-  public var phase: AlertPhase
+package struct GroupResult: Sendable, Equatable {
+  package var key: AlertKey
+  package var labels: [String: String]
+  package var value: Double?
+  package var attempts: Int64
+  package var phase: AlertPhase
 }
 /// What an evaluation returns: the new states, the transitions, and every group's value.
-public struct Evaluation: Sendable {
-  public var states: [AlertKey: AlertState]
-  public var transitions: [AlertTransition]
-  public var groups: [GroupResult]
+package struct Evaluation: Sendable {
+  package var states: [AlertKey: AlertState]
+  package var transitions: [AlertTransition]
+  package var groups: [GroupResult]
 
   /// Alerts firing after this evaluation.
-  public var firing: [AlertKey] { states.filter { $0.value.phase == .firing }.map(\.key).sorted() }
+  package var firing: [AlertKey] { states.filter { $0.value.phase == .firing }.map(\.key).sorted() }
 }

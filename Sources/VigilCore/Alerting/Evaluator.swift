@@ -1,8 +1,8 @@
 /// The rolling-window evaluator: a pure function of (rules, stored data, evaluation time, previous
 /// states). Live mode calls it with the clock's now, `check` once, backtests and rule tests with
 /// each step of event time: one implementation for all.
-public enum Evaluator {
-  public static func evaluate(
+package enum Evaluator {
+  package static func evaluate(
     _ set: RuleSet, source: any RollupSource, atMs: Int64, previous: [AlertKey: AlertState]
   ) throws -> Evaluation {
     var states = previous
@@ -134,7 +134,7 @@ public enum Evaluator {
   }
 
   /// The state machine: inactive → pending → firing → (resolved) inactive. Returns the transition.
-  public static func step(_ s: inout AlertState, rule: AlertRule, value: Double?, atMs: Int64)
+  package static func step(_ s: inout AlertState, rule: AlertRule, value: Double?, atMs: Int64)
     -> AlertTransition.Kind?
   {
     let active = value.map { rule.comparison.holds($0, rule.threshold) } ?? false

@@ -1,35 +1,35 @@
 /// Replays traffic through the evaluator in event time, one step at a time, with no state but its
 /// own: the driver of `vigil backtest` (with a summary per rule) and of rule tests.
-public struct Replay {
-  public let rules: RuleSet
-  public let source: any RollupSource
+package struct Replay {
+  package let rules: RuleSet
+  package let source: any RollupSource
 
-  public init(rules: RuleSet, source: any RollupSource) {
+  package init(rules: RuleSet, source: any RollupSource) {
     self.rules = rules
     self.source = source
   }
 
   /// What one rule did over a replay.
-  public struct RuleSummary: Sendable, Equatable {
+  package struct RuleSummary: Sendable, Equatable {
     /// Times it fired (any group).
-    public var fired = 0
+    package var fired = 0
     /// Time spent firing, summed over groups; an alert still firing at the end counts to the end.
-    public var firingMs: Int64 = 0
+    package var firingMs: Int64 = 0
     /// Fires within 10 minutes of the same alert resolving.
-    public var flaps = 0
-    public var firstDetectionMs: Int64?
+    package var flaps = 0
+    package var firstDetectionMs: Int64?
     /// Whether an alert of the rule still fires at the end.
-    public var firingAtEnd = false
+    package var firingAtEnd = false
 
-    public init() {}
+    package init() {}
   }
 
   /// A fire this soon after the same alert resolved is a flap.
-  public static let flapWindowMs: Int64 = 600_000
+  package static let flapWindowMs: Int64 = 600_000
 
   /// Evaluates at each instant of `instants` (ascending), from no state, handing each evaluation
   /// to `visit`.
-  public func run(at instants: some Sequence<Int64>, visit: (Int64, Evaluation) throws -> Void) throws {
+  package func run(at instants: some Sequence<Int64>, visit: (Int64, Evaluation) throws -> Void) throws {
     var states: [AlertKey: AlertState] = [:]
     for t in instants {
       let evaluation = try Evaluator.evaluate(rules, source: source, atMs: t, previous: states)
@@ -42,7 +42,7 @@ public struct Replay {
   /// bucket to one step past the last, skipping stretches where no data is in any window's reach
   /// and no alert is in play (so that a stray timestamp years away costs nothing). Announced
   /// transitions go to `announce` as they happen; returns what each rule did.
-  public func backtest(buckets: [Int64], stepMs: Int64, announce: (AlertTransition) -> Void) throws
+  package func backtest(buckets: [Int64], stepMs: Int64, announce: (AlertTransition) -> Void) throws
     -> [String: RuleSummary]
   {
     guard let first = buckets.first, let last = buckets.last else { return [:] }

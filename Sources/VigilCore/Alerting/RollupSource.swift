@@ -1,17 +1,17 @@
 /// One stored rollup: a bucket of one series.
-public struct RollupRow: Sendable {
-  public var bucketMs: Int64
-  public var series: SeriesKey
-  public var rollup: Rollup
+package struct RollupRow: Sendable {
+  package var bucketMs: Int64
+  package var series: SeriesKey
+  package var rollup: Rollup
 
-  public init(bucketMs: Int64, series: SeriesKey, rollup: Rollup) {
+  package init(bucketMs: Int64, series: SeriesKey, rollup: Rollup) {
     self.bucketMs = bucketMs
     self.series = series
     self.rollup = rollup
   }
 }
 /// Where the evaluator reads data: rollups per bucket and series.
-public protocol RollupSource {
+package protocol RollupSource {
   /// Rollups of the buckets that start in `[fromMs, toMs)`, one row per bucket and series. Latency
   /// histograms are only needed (and decoded) when `latency` is true.
   func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [RollupRow]
@@ -21,7 +21,7 @@ public protocol RollupSource {
   func latencyWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: LatencyHistogram]]
 }
 extension RollupSource {
-  public func latencyWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: LatencyHistogram]] {
+  package func latencyWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: LatencyHistogram]] {
     guard let earliest = starts.min() else { return [:] }
     var out: [Int64: [SeriesKey: LatencyHistogram]] = [:]
     for row in try rollupRows(fromMs: earliest, toMs: toMs, latency: true) {
@@ -33,7 +33,7 @@ extension RollupSource {
   }
 
   /// Rollups of the buckets that start in `[fromMs, toMs)`, merged per series.
-  public func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup] {
+  package func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup] {
     var out: [SeriesKey: Rollup] = [:]
     for row in try rollupRows(fromMs: fromMs, toMs: toMs, latency: latency) {
       out[row.series, default: Rollup()].merge(row.rollup, latency: latency)

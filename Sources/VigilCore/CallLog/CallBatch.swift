@@ -10,16 +10,16 @@
 /// codes) by span of `text`, one buffer for the batch. Dimension values (provider, model, app,
 /// env, endpoint) are interned per batch, so that a million lines of a few series make a few
 /// strings. Rollups are counted as calls are added.
-public struct CallBatch: Sendable {
-  public private(set) var rows: [CallRow] = []
+package struct CallBatch: Sendable {
+  package private(set) var rows: [CallRow] = []
   /// Every row's text, back to back.
-  public private(set) var text: [UInt8] = []
+  package private(set) var text: [UInt8] = []
   /// Rollup keys and values, in first-seen order; a row's `slot` indexes them.
-  public private(set) var rollupKeys: [RollupKey] = []
-  public private(set) var rollupValues: [Rollup] = []
+  package private(set) var rollupKeys: [RollupKey] = []
+  package private(set) var rollupValues: [Rollup] = []
   /// The earliest and latest event time among the rows.
-  public private(set) var minTimestampMs = Int64.max
-  public private(set) var maxTimestampMs = Int64.min
+  package private(set) var minTimestampMs = Int64.max
+  package private(set) var maxTimestampMs = Int64.min
   var slotKeys: [SlotKey] = []
   var slotIndex: [SlotKey: Int32] = [:]
   /// The slots used last, searched before the dictionary: lines of one bucket share a few series.
@@ -33,7 +33,7 @@ public struct CallBatch: Sendable {
   }
 
   /// `capacity` reserves room for that many calls, so that adding never regrows the rows.
-  public init(capacity: Int = 0) {
+  package init(capacity: Int = 0) {
     if capacity > 0 {
       rows.reserveCapacity(capacity)
       text.reserveCapacity(capacity * 24)
@@ -41,10 +41,10 @@ public struct CallBatch: Sendable {
   }
 
   /// The longest line the parser takes into a batch (1 GiB): text spans are 32-bit.
-  public static let maxLineBytes = 1 << 30
+  package static let maxLineBytes = 1 << 30
 
-  public var count: Int { rows.count }
-  public var isEmpty: Bool { rows.isEmpty }
+  package var count: Int { rows.count }
+  package var isEmpty: Bool { rows.isEmpty }
 
   // MARK: Adding
 
@@ -110,7 +110,7 @@ public struct CallBatch: Sendable {
   }
 
   /// Adds a call given as a record (tests, generators, other sources than the parser).
-  public mutating func add(_ record: CallRecord) {
+  package mutating func add(_ record: CallRecord) {
     var row = CallRow()
     row.timestampMs = record.timestampMs
     row.status = Int16(clamping: record.status)
@@ -140,7 +140,7 @@ public struct CallBatch: Sendable {
   // MARK: Reading
 
   /// The text of a span, or nil for a missing value.
-  public func string(_ span: TextSpan) -> String? {
+  package func string(_ span: TextSpan) -> String? {
     guard !span.isNull else { return nil }
     return text.withUnsafeBufferPointer {
       String(
@@ -150,7 +150,7 @@ public struct CallBatch: Sendable {
   }
 
   /// Row `k` as a record.
-  public func record(at k: Int) -> CallRecord {
+  package func record(at k: Int) -> CallRecord {
     let row = rows[k]
     let series = rollupKeys[Int(row.slot)].series
     let f = row.flags
@@ -169,5 +169,5 @@ public struct CallBatch: Sendable {
   }
 
   /// Every row as a record (tests and small batches; the ingest path reads rows).
-  public var records: [CallRecord] { rows.indices.map(record(at:)) }
+  package var records: [CallRecord] { rows.indices.map(record(at:)) }
 }

@@ -15,20 +15,20 @@
 /// let parser = CallLogParser()
 /// let record = try parser.parse(#"{"ts":"2026-11-25T13:32:04Z","status_code":503}"#)
 /// ```
-public struct CallLogParser: Sendable {
+package struct CallLogParser: Sendable {
   /// Objects and arrays nested deeper than this are rejected (JSONSerialization's own limit is 512).
-  public static let maxDepth = 512
+  package static let maxDepth = 512
   /// The most tokens one call may report (2^40, about 1.1 trillion): more is a forged or broken
   /// line, rejected, and sums of this many calls' tokens stay within 64 bits.
-  public static let maxTokens: Int64 = 1 << 40
+  package static let maxTokens: Int64 = 1 << 40
   /// The longest latency one call may report: a week, in milliseconds.
-  public static let maxLatencyMs: Double = 604_800_000
+  package static let maxLatencyMs: Double = 604_800_000
   let keys: KeyPointers
 
-  public init() { keys = KeyPointers(KeyTable.shared) }
+  package init() { keys = KeyPointers(KeyTable.shared) }
 
   /// Parses one line (without its newline; a trailing `\r` is allowed as whitespace).
-  public func parse(_ line: String) throws(RejectReason) -> CallRecord {
+  package func parse(_ line: String) throws(RejectReason) -> CallRecord {
     var line = line
     let result: Result<CallRecord, RejectReason> = line.withUTF8 { buf in
       do throws(RejectReason) {
@@ -41,7 +41,7 @@ public struct CallLogParser: Sendable {
   }
 
   /// Parses one line given as bytes.
-  public func parse(_ line: UnsafeRawBufferPointer) throws(RejectReason) -> CallRecord {
+  package func parse(_ line: UnsafeRawBufferPointer) throws(RejectReason) -> CallRecord {
     var batch = CallBatch()
     try parse(line, into: &batch)
     return batch.record(at: 0)
@@ -49,7 +49,7 @@ public struct CallLogParser: Sendable {
 
   /// Parses one line into `batch`: on success the call is added (and counted in its rollup); on
   /// failure the batch is as it was. This is the ingest path: no strings are made per line.
-  public func parse(_ line: UnsafeRawBufferPointer, into batch: inout CallBatch) throws(RejectReason) {
+  package func parse(_ line: UnsafeRawBufferPointer, into batch: inout CallBatch) throws(RejectReason) {
     guard let base = line.baseAddress, line.count > 0 else {
       throw RejectReason(.syntax, "empty line")
     }

@@ -7,35 +7,35 @@
 /// let record = try CallLogParser().parse(#"{"ts":1764077524,"status":429,"provider":"openai"}"#)
 /// record.statusClass  // .capacity
 /// ```
-public struct CallRecord: Sendable, Equatable, Hashable {
+package struct CallRecord: Sendable, Equatable, Hashable {
   /// When the attempt finished, in milliseconds since the Unix epoch (UTC).
-  public var timestampMs: Int64
+  package var timestampMs: Int64
   /// The HTTP status; `0` means no response (timeout, connection reset).
-  public var status: Int
-  public var provider: String
-  public var model: String
-  public var latencyMs: Double?
+  package var status: Int
+  package var provider: String
+  package var model: String
+  package var latencyMs: Double?
   /// 1 for the first try of a logical request.
-  public var attempt: Int
-  public var maxAttempts: Int?
+  package var attempt: Int
+  package var maxAttempts: Int?
   /// The caller gave up after this attempt.
-  public var retriesExhausted: Bool
-  public var errorType: String?
-  public var errorCode: String?
-  public var requestID: String?
-  public var retryAfterS: Double?
-  public var rateLimitRemainingRequests: Int64?
-  public var rateLimitRemainingTokens: Int64?
-  public var promptTokens: Int64?
-  public var completionTokens: Int64?
-  public var app: String?
-  public var env: String?
-  public var endpoint: String?
+  package var retriesExhausted: Bool
+  package var errorType: String?
+  package var errorCode: String?
+  package var requestID: String?
+  package var retryAfterS: Double?
+  package var rateLimitRemainingRequests: Int64?
+  package var rateLimitRemainingTokens: Int64?
+  package var promptTokens: Int64?
+  package var completionTokens: Int64?
+  package var app: String?
+  package var env: String?
+  package var endpoint: String?
 
   /// The value a missing `provider` or `model` takes.
-  public static let unknown = "unknown"
+  package static let unknown = "unknown"
 
-  public init(
+  package init(
     timestampMs: Int64, status: Int, provider: String = CallRecord.unknown,
     model: String = CallRecord.unknown, latencyMs: Double? = nil, attempt: Int = 1,
     maxAttempts: Int? = nil, retriesExhausted: Bool = false, errorType: String? = nil,
@@ -66,12 +66,12 @@ public struct CallRecord: Sendable, Equatable, Hashable {
   }
 
   /// The article's class of this attempt's status (see ``StatusClass``).
-  public var statusClass: StatusClass {
+  package var statusClass: StatusClass {
     StatusClass(status: status, errorCode: errorCode, errorType: errorType)
   }
 
   /// The dimensions that alert rules filter and group by.
-  public var series: SeriesKey {
+  package var series: SeriesKey {
     SeriesKey(provider: provider, model: model, app: app ?? "", env: env ?? "", endpoint: endpoint ?? "")
   }
 }

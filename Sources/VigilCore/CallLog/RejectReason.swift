@@ -5,8 +5,8 @@
 #endif
 
 /// Why a line was not turned into a ``CallRecord``.
-public struct RejectReason: Error, Sendable, Equatable, CustomStringConvertible {
-  public enum Kind: String, Sendable {
+package struct RejectReason: Error, Sendable, Equatable, CustomStringConvertible {
+  package enum Kind: String, Sendable {
     /// Not JSON at all, or broken JSON.
     case syntax
     /// Valid JSON, but not an object.
@@ -20,14 +20,14 @@ public struct RejectReason: Error, Sendable, Equatable, CustomStringConvertible 
     /// A line without its newline where none can follow (end of stdin, or a datagram cut short).
     case truncated
   }
-  public var kind: Kind
+  package var kind: Kind
   /// One line of explanation, e.g. `invalid JSON at column 17: expected ':'`.
-  public var message: String
+  package var message: String
 
-  public init(_ kind: Kind, _ message: String) {
+  package init(_ kind: Kind, _ message: String) {
     self.kind = kind
     self.message = message
   }
 
-  public var description: String { message }
+  package var description: String { message }
 }

@@ -1,12 +1,12 @@
 /// The dimensions of a call that rules filter and group by; rollups are kept per series.
-public struct SeriesKey: Sendable, Hashable, Comparable {
-  public var provider: String
-  public var model: String
-  public var app: String
-  public var env: String
-  public var endpoint: String
+package struct SeriesKey: Sendable, Hashable, Comparable {
+  package var provider: String
+  package var model: String
+  package var app: String
+  package var env: String
+  package var endpoint: String
 
-  public init(provider: String, model: String, app: String = "", env: String = "", endpoint: String = "") {
+  package init(provider: String, model: String, app: String = "", env: String = "", endpoint: String = "") {
     self.provider = provider
     self.model = model
     self.app = app
@@ -14,7 +14,7 @@ public struct SeriesKey: Sendable, Hashable, Comparable {
     self.endpoint = endpoint
   }
 
-  public static func < (a: SeriesKey, b: SeriesKey) -> Bool {
+  package static func < (a: SeriesKey, b: SeriesKey) -> Bool {
     (a.provider, a.model, a.app, a.env, a.endpoint) < (b.provider, b.model, b.app, b.env, b.endpoint)
   }
 }

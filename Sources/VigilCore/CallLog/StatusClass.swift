@@ -1,6 +1,6 @@
 extension StatusClass {
   /// The position of this class in `allCases`, for compact arrays.
-  public var index: Int {
+  package var index: Int {
     switch self {
     case .success: 0
     case .client: 1
@@ -14,7 +14,7 @@ extension StatusClass {
 /// The classes of the reference article: what a status means and whether retrying helps.
 ///
 /// Classes are exclusive; ``isAuth`` marks the 401/403 subset of ``client``.
-public enum StatusClass: String, Sendable, CaseIterable, Codable {
+package enum StatusClass: String, Sendable, CaseIterable, Codable {
   /// 1xx-3xx: the attempt got an answer.
   case success
   /// 4xx other than 408 and 429: fix the request; do not retry.
@@ -28,14 +28,14 @@ public enum StatusClass: String, Sendable, CaseIterable, Codable {
   /// 0 (no response) and 408: retry.
   case network
 
-  public init(status: Int, errorCode: String? = nil, errorType: String? = nil) {
+  package init(status: Int, errorCode: String? = nil, errorType: String? = nil) {
     self.init(
       status: status,
       quota: status == 429 && (errorCode == "insufficient_quota" || errorType == "insufficient_quota"))
   }
 
   /// The class of `status`; `quota` says that a 429 names `insufficient_quota`.
-  public init(status: Int, quota: Bool) {
+  package init(status: Int, quota: Bool) {
     switch status {
     case 0, 408: self = .network
     case 429: self = quota ? .quota : .capacity
@@ -47,7 +47,7 @@ public enum StatusClass: String, Sendable, CaseIterable, Codable {
   }
 
   /// Whether a caller should retry an attempt of this class (with backoff).
-  public var isRetryable: Bool {
+  package var isRetryable: Bool {
     switch self {
     case .capacity, .server, .network: true
     case .success, .client, .quota: false
@@ -55,7 +55,7 @@ public enum StatusClass: String, Sendable, CaseIterable, Codable {
   }
 
   /// The article's advice for this class, for alert text and reports.
-  public var advice: String {
+  package var advice: String {
     switch self {
     case .success: "No action needed."
     case .client:
@@ -70,7 +70,7 @@ public enum StatusClass: String, Sendable, CaseIterable, Codable {
   }
 
   /// Whether `status` counts as an error for `error_rate` (>= 400, or 0 for no response).
-  @inlinable public static func isError(_ status: Int) -> Bool { status >= 400 || status == 0 }
+  @inlinable package static func isError(_ status: Int) -> Bool { status >= 400 || status == 0 }
   /// Whether `status` is an authentication failure (401/403).
-  @inlinable public static func isAuth(_ status: Int) -> Bool { status == 401 || status == 403 }
+  @inlinable package static func isAuth(_ status: Int) -> Bool { status == 401 || status == 403 }
 }

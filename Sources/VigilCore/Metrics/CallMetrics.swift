@@ -2,37 +2,37 @@
 /// status code and class, logical requests, retries exhausted, tokens, and a latency histogram
 /// with fixed bounds (30 s among them, the article's P99 threshold, so `histogram_quantile`
 /// and Vigil agree on which side of it a P99 falls).
-public struct CallMetrics: Sendable {
+package struct CallMetrics: Sendable {
   /// Upper bounds of the latency buckets, in seconds (`+Inf` is implied).
-  public static let latencyBounds: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 45, 60, 120, 300]
+  package static let latencyBounds: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 45, 60, 120, 300]
 
-  public struct CodeKey: Hashable, Sendable, Comparable {
-    public var status: Int
-    public var statusClass: StatusClass
+  package struct CodeKey: Hashable, Sendable, Comparable {
+    package var status: Int
+    package var statusClass: StatusClass
 
-    public static func < (a: CodeKey, b: CodeKey) -> Bool {
+    package static func < (a: CodeKey, b: CodeKey) -> Bool {
       (a.status, a.statusClass.rawValue) < (b.status, b.statusClass.rawValue)
     }
   }
 
-  public struct Series: Sendable {
-    public var attempts: [CodeKey: Int64] = [:]
-    public var requests: Int64 = 0
-    public var exhausted: Int64 = 0
-    public var promptTokens: Int64 = 0
-    public var completionTokens: Int64 = 0
+  package struct Series: Sendable {
+    package var attempts: [CodeKey: Int64] = [:]
+    package var requests: Int64 = 0
+    package var exhausted: Int64 = 0
+    package var promptTokens: Int64 = 0
+    package var completionTokens: Int64 = 0
     /// Per bucket (not cumulative); the last is +Inf.
-    public var latencyBuckets = [Int64](repeating: 0, count: CallMetrics.latencyBounds.count + 1)
-    public var latencySumSeconds: Double = 0
-    public var latencyCount: Int64 = 0
+    package var latencyBuckets = [Int64](repeating: 0, count: CallMetrics.latencyBounds.count + 1)
+    package var latencySumSeconds: Double = 0
+    package var latencyCount: Int64 = 0
   }
 
-  public private(set) var series: [SeriesKey: Series] = [:]
+  package private(set) var series: [SeriesKey: Series] = [:]
 
-  public init() {}
+  package init() {}
 
   /// Counts the calls of a batch, one series lookup per rollup slot.
-  public mutating func add(_ batch: CallBatch) {
+  package mutating func add(_ batch: CallBatch) {
     var slots = [Series](repeating: Series(), count: batch.rollupKeys.count)
     for r in batch.rows {
       var current = slots[Int(r.slot)]

@@ -17,9 +17,9 @@
 /// h.record(1200); h.record(35_000)
 /// h.quantile(0.99)  // ≈ 35_000, within 0.5%
 /// ```
-public struct LatencyHistogram: Sendable {
+package struct LatencyHistogram: Sendable {
   /// α: the largest relative error of a reported quantile.
-  public static let relativeAccuracy = 0.005
+  package static let relativeAccuracy = 0.005
   static let gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy)
   static let logGamma = log(gamma)
 
@@ -28,11 +28,11 @@ public struct LatencyHistogram: Sendable {
   var counts: [UInt64] = []
   var offset: Int32 = 0
   /// Values that were 0 (or below the smallest bucket, 1 µs).
-  public private(set) var zeroCount: UInt64 = 0
+  package private(set) var zeroCount: UInt64 = 0
   /// How many values were recorded.
-  public private(set) var count: UInt64 = 0
+  package private(set) var count: UInt64 = 0
 
-  public init() {}
+  package init() {}
 
   /// The bucket index of a positive value.
   static func index(of value: Double) -> Int32 {
@@ -40,7 +40,7 @@ public struct LatencyHistogram: Sendable {
   }
 
   /// Count per bucket index (non-empty buckets only).
-  public var buckets: [Int32: UInt64] {
+  package var buckets: [Int32: UInt64] {
     var out: [Int32: UInt64] = [:]
     for (i, c) in counts.enumerated() where c > 0 { out[offset + Int32(i)] = c }
     return out
@@ -88,7 +88,7 @@ public struct LatencyHistogram: Sendable {
   }
 
   /// Records one latency in milliseconds.
-  public mutating func record(_ value: Double, count n: UInt64 = 1) {
+  package mutating func record(_ value: Double, count n: UInt64 = 1) {
     count += n
     if value < 0.001 || !value.isFinite {
       zeroCount += n
@@ -98,7 +98,7 @@ public struct LatencyHistogram: Sendable {
   }
 
   /// Adds every count of `other` (histograms of adjacent buckets or series combine this way).
-  public mutating func merge(_ other: LatencyHistogram) {
+  package mutating func merge(_ other: LatencyHistogram) {
     count += other.count
     zeroCount += other.zeroCount
     guard !other.counts.isEmpty else { return }
@@ -112,7 +112,7 @@ public struct LatencyHistogram: Sendable {
   }
 
   /// The value of nearest rank `ceil(q * count)`, or `nil` when empty.
-  public func quantile(_ q: Double) -> Double? {
+  package func quantile(_ q: Double) -> Double? {
     guard count > 0 else { return nil }
     let rank = max(1, UInt64((q * Double(count)).rounded(.up)))
     if rank <= zeroCount { return 0 }
@@ -130,7 +130,7 @@ public struct LatencyHistogram: Sendable {
   /// counts, the narrowest that holds them, so that a bucket's row stays within one page),
   /// varints of the zero count, the first index (zigzag) and the number of buckets, then the
   /// buckets' counts, little-endian. Adding one to a histogram is a loop of additions.
-  public func encoded() -> [UInt8] {
+  package func encoded() -> [UInt8] {
     counts.withUnsafeBufferPointer { c in
       var first = 0
       while first < c.count && c[first] == 0 { first += 1 }
@@ -147,7 +147,7 @@ public struct LatencyHistogram: Sendable {
       // Written in place: this runs for every rollup a batch touches, on the writer's thread.
       return [UInt8](unsafeUninitializedCapacity: total) { out, n in
         let raw = UnsafeMutableRawBufferPointer(out)
-        raw.copyMemory(from: UnsafeRawBufferPointer(start: header, count: header.count))
+        header.withUnsafeBytes { raw.copyMemory(from: $0) }
         var at = header.count
         switch width {
         case 2:
@@ -174,14 +174,14 @@ public struct LatencyHistogram: Sendable {
   }
 
   /// Decodes ``encoded()``; `nil` for bytes that are not such an encoding.
-  public init?(encoded bytes: UnsafeRawBufferPointer) {
+  package init?(encoded bytes: UnsafeRawBufferPointer) {
     guard merge(encoded: bytes) else { return nil }
   }
 
   /// Adds an encoded histogram without decoding it into a second one; false (counts then
   /// unchanged) when the bytes are not an encoding.
   @discardableResult
-  public mutating func merge(encoded bytes: UnsafeRawBufferPointer) -> Bool {
+  package mutating func merge(encoded bytes: UnsafeRawBufferPointer) -> Bool {
     guard let format = bytes.first, (1...3).contains(format) else { return false }
     var at = 1
     guard let zero = Varint.read(bytes, &at), let start = Varint.read(bytes, &at),
@@ -223,7 +223,7 @@ public struct LatencyHistogram: Sendable {
 }
 extension LatencyHistogram: Equatable {
   /// Equal when they hold the same counts, however their arrays are laid out.
-  public static func == (a: LatencyHistogram, b: LatencyHistogram) -> Bool {
+  package static func == (a: LatencyHistogram, b: LatencyHistogram) -> Bool {
     a.count == b.count && a.zeroCount == b.zeroCount && a.buckets == b.buckets
   }
 }

@@ -1,5 +1,5 @@
 /// What a rule measures over a window of rollups.
-public enum MetricKind: Sendable, Equatable, Hashable {
+package enum MetricKind: Sendable, Equatable, Hashable {
   /// Attempts with status >= 400 or 0, over attempts.
   case errorRate
   /// 429s over attempts.
@@ -24,27 +24,27 @@ public enum MetricKind: Sendable, Equatable, Hashable {
   case classCount(StatusClass)
 
   /// Counts are not held to the request floor: "no traffic" must be able to alert.
-  public var isCount: Bool {
+  package var isCount: Bool {
     switch self {
     case .requestCount, .logicalRequestCount, .errorCount, .authFailures, .classCount: true
     default: false
     }
   }
 
-  public var isRate: Bool {
+  package var isRate: Bool {
     switch self {
     case .errorRate, .rate429, .rate5xx, .retryExhaustionRate, .authFailureRate, .classRate: true
     default: false
     }
   }
 
-  public var isLatency: Bool {
+  package var isLatency: Bool {
     if case .latencyQuantile = self { return true }
     return false
   }
 
   /// The name used in alerts.yaml, output and labels.
-  public var name: String {
+  package var name: String {
     switch self {
     case .errorRate: "error_rate"
     case .rate429: "rate_429"
@@ -64,7 +64,7 @@ public enum MetricKind: Sendable, Equatable, Hashable {
 
   /// The value over a merged rollup; `nil` when there is nothing to measure (no attempts for a
   /// rate, no latencies for a percentile).
-  public func value(of r: Rollup) -> Double? {
+  package func value(of r: Rollup) -> Double? {
     func ratio(_ a: Int64, _ b: Int64) -> Double? { b > 0 ? Double(a) / Double(b) : nil }
     switch self {
     case .errorRate: return ratio(r.errors, r.attempts)
@@ -83,7 +83,7 @@ public enum MetricKind: Sendable, Equatable, Hashable {
   }
 
   /// A value as people read it: a percentage, seconds, or a count.
-  public func format(_ v: Double?) -> String {
+  package func format(_ v: Double?) -> String {
     guard let v else { return "-" }
     if isRate { return formatFixed(v * 100, digits: 2) + "%" }
     if isLatency { return formatFixed(v / 1000, digits: 2) + "s" }
@@ -91,7 +91,7 @@ public enum MetricKind: Sendable, Equatable, Hashable {
   }
 
   /// The article's advice for the errors this metric counts.
-  public var advice: String {
+  package var advice: String {
     switch self {
     case .rate429: StatusClass.capacity.advice
     case .rate5xx: StatusClass.server.advice

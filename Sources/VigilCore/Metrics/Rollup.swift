@@ -2,43 +2,43 @@
 ///
 /// Everything the alert metrics need is here, so that evaluating a window reads a few rollup rows
 /// instead of the raw calls. Rollups merge by addition.
-public struct Rollup: Sendable {
+package struct Rollup: Sendable {
   /// Attempts (every line).
-  public var attempts: Int64 = 0
+  package var attempts: Int64 = 0
   /// Logical requests: lines with `attempt == 1`.
-  public var requests: Int64 = 0
+  package var requests: Int64 = 0
   /// Attempts with status >= 400 or 0.
-  public var errors: Int64 = 0
-  public var status429: Int64 = 0
-  public var status5xx: Int64 = 0
+  package var errors: Int64 = 0
+  package var status429: Int64 = 0
+  package var status5xx: Int64 = 0
   /// 401 and 403.
-  public var auth: Int64 = 0
+  package var auth: Int64 = 0
   /// Attempts per ``StatusClass`` (`success` included), indexed by the class's position in `allCases`.
-  public var classes = InlineArray<6, Int64>(repeating: 0)
+  package var classes = InlineArray<6, Int64>(repeating: 0)
   /// Lines that say the caller gave up.
-  public var exhausted: Int64 = 0
-  public var latency = LatencyHistogram()
-  public var latencySumMs: Double = 0
-  public var promptTokens: Int64 = 0
-  public var completionTokens: Int64 = 0
+  package var exhausted: Int64 = 0
+  package var latency = LatencyHistogram()
+  package var latencySumMs: Double = 0
+  package var promptTokens: Int64 = 0
+  package var completionTokens: Int64 = 0
   /// Tokens of attempts that failed (what errors cost).
-  public var failedTokens: Int64 = 0
+  package var failedTokens: Int64 = 0
   /// Tokens of retries (attempts after the first of a logical request).
-  public var retryTokens: Int64 = 0
+  package var retryTokens: Int64 = 0
   /// Attempts per HTTP status code, for reports (read from the store only when asked for).
-  public var codes = StatusCounts()
+  package var codes = StatusCounts()
 
-  public init() {}
+  package init() {}
 
   /// Counts one call.
-  public mutating func add(_ r: CallRecord) {
+  package mutating func add(_ r: CallRecord) {
     add(
       status: r.status, classIndex: r.statusClass.index, attempt: r.attempt, exhausted: r.retriesExhausted,
       latencyMs: r.latencyMs, promptTokens: r.promptTokens ?? 0, completionTokens: r.completionTokens ?? 0)
   }
 
   /// Counts one call of a batch.
-  @inline(__always) public mutating func add(_ r: CallRow) {
+  @inline(__always) package mutating func add(_ r: CallRow) {
     add(
       status: Int(r.status), classIndex: Int(r.statusClass), attempt: Int(r.attempt),
       exhausted: r.flags.contains(.exhausted), latencyMs: r.flags.contains(.latency) ? r.latencyMs : nil,
@@ -72,7 +72,7 @@ public struct Rollup: Sendable {
   }
 
   /// Adds every count of `other`; the latency histogram only if `latency`.
-  public mutating func merge(_ other: Rollup, latency withLatency: Bool = true) {
+  package mutating func merge(_ other: Rollup, latency withLatency: Bool = true) {
     attempts.addSaturating(other.attempts)
     requests.addSaturating(other.requests)
     errors.addSaturating(other.errors)
@@ -91,10 +91,10 @@ public struct Rollup: Sendable {
   }
 
   /// Attempts of one class.
-  public func count(of statusClass: StatusClass) -> Int64 { classes[statusClass.index] }
+  package func count(of statusClass: StatusClass) -> Int64 { classes[statusClass.index] }
 }
 extension Rollup: Equatable {
-  public static func == (a: Rollup, b: Rollup) -> Bool {
+  package static func == (a: Rollup, b: Rollup) -> Bool {
     var sameClasses = true
     for i in 0..<6 where a.classes[i] != b.classes[i] { sameClasses = false }
     return sameClasses && a.attempts == b.attempts && a.requests == b.requests && a.errors == b.errors

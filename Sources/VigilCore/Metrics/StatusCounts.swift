@@ -1,14 +1,14 @@
 /// Counts per HTTP status code: a short list searched in order, because a series sees a handful
 /// of codes in a bucket. Encoded as pairs of varints (status, count).
-public struct StatusCounts: Sendable, Equatable {
-  public private(set) var statuses: [Int] = []
-  public private(set) var counts: [Int64] = []
+package struct StatusCounts: Sendable, Equatable {
+  package private(set) var statuses: [Int] = []
+  package private(set) var counts: [Int64] = []
 
-  public init() {}
+  package init() {}
 
-  public var isEmpty: Bool { statuses.isEmpty }
+  package var isEmpty: Bool { statuses.isEmpty }
 
-  @inline(__always) public mutating func add(_ status: Int, _ n: Int64 = 1) {
+  @inline(__always) package mutating func add(_ status: Int, _ n: Int64 = 1) {
     for i in statuses.indices where statuses[i] == status {
       counts[i].addSaturating(n)
       return
@@ -17,20 +17,20 @@ public struct StatusCounts: Sendable, Equatable {
     counts.append(n)
   }
 
-  public mutating func merge(_ other: StatusCounts) {
+  package mutating func merge(_ other: StatusCounts) {
     for (s, n) in zip(other.statuses, other.counts) { add(s, n) }
   }
 
   /// (status, count) pairs, by status.
-  public var sorted: [(status: Int, count: Int64)] {
+  package var sorted: [(status: Int, count: Int64)] {
     zip(statuses, counts).map { (status: $0, count: $1) }.sorted { $0.status < $1.status }
   }
 
-  public static func == (a: StatusCounts, b: StatusCounts) -> Bool {
+  package static func == (a: StatusCounts, b: StatusCounts) -> Bool {
     a.sorted.map(\.status) == b.sorted.map(\.status) && a.sorted.map(\.count) == b.sorted.map(\.count)
   }
 
-  public func encoded() -> [UInt8] {
+  package func encoded() -> [UInt8] {
     var out: [UInt8] = []
     for (s, n) in zip(statuses, counts) {
       Varint.append(UInt64(s), to: &out)
@@ -41,7 +41,7 @@ public struct StatusCounts: Sendable, Equatable {
 
   /// Adds what `bytes` encode; false (adding nothing more) at a malformed entry.
   @discardableResult
-  public mutating func merge(encoded bytes: UnsafeRawBufferPointer) -> Bool {
+  package mutating func merge(encoded bytes: UnsafeRawBufferPointer) -> Bool {
     var i = 0
     while i < bytes.count {
       guard let s = Varint.read(bytes, &i), let n = Varint.read(bytes, &i), s < 1000

@@ -5,8 +5,8 @@
 #endif
 
 /// LEB128 unsigned varints and zigzag signed mapping.
-public enum Varint {
-  @inlinable public static func append(_ value: UInt64, to out: inout [UInt8]) {
+package enum Varint {
+  @inlinable package static func append(_ value: UInt64, to out: inout [UInt8]) {
     var v = value
     while v >= 0x80 {
       out.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -15,7 +15,7 @@ public enum Varint {
     out.append(UInt8(v))
   }
 
-  @inlinable public static func read(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> UInt64? {
+  @inlinable package static func read(_ bytes: UnsafeRawBufferPointer, _ offset: inout Int) -> UInt64? {
     var result: UInt64 = 0
     var shift: UInt64 = 0
     while offset < bytes.count {
@@ -29,8 +29,8 @@ public enum Varint {
     return nil
   }
 
-  @inlinable public static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
-  @inlinable public static func unzigzag(_ v: UInt64) -> Int64 {
+  @inlinable package static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+  @inlinable package static func unzigzag(_ v: UInt64) -> Int64 {
     Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
   }
 }

@@ -1,14 +1,14 @@
 /// One message to one receiver: a group's alerts at the moment it was flushed.
-public struct AlertNotification: Sendable, Equatable {
-  public var receiver: String
+package struct AlertNotification: Sendable, Equatable {
+  package var receiver: String
   /// `{alertname="HighErrorRate", provider="openai"}`: the group's labels, as Alertmanager writes them.
-  public var groupKey: String
-  public var groupLabels: [String: String]
+  package var groupKey: String
+  package var groupLabels: [String: String]
   /// Firing alerts first, then resolved ones; each part sorted by labels.
-  public var alerts: [NotifiedAlert]
-  public var atMs: Int64
+  package var alerts: [NotifiedAlert]
+  package var atMs: Int64
 
-  public init(receiver: String, groupLabels: [String: String], alerts: [NotifiedAlert], atMs: Int64) {
+  package init(receiver: String, groupLabels: [String: String], alerts: [NotifiedAlert], atMs: Int64) {
     self.receiver = receiver
     self.groupKey = LabelSetText.format(groupLabels)
     self.groupLabels = groupLabels
@@ -16,15 +16,15 @@ public struct AlertNotification: Sendable, Equatable {
     self.atMs = atMs
   }
 
-  public var firing: [NotifiedAlert] { alerts.filter { $0.status == .firing } }
-  public var resolved: [NotifiedAlert] { alerts.filter { $0.status == .resolved } }
+  package var firing: [NotifiedAlert] { alerts.filter { $0.status == .firing } }
+  package var resolved: [NotifiedAlert] { alerts.filter { $0.status == .resolved } }
 
   /// `firing` when any alert fires, else `resolved`.
-  public var status: NotifiedAlert.Status { alerts.contains { $0.status == .firing } ? .firing : .resolved }
+  package var status: NotifiedAlert.Status { alerts.contains { $0.status == .firing } ? .firing : .resolved }
 
   /// Labels every alert shares with the same value.
-  public var commonLabels: [String: String] { Self.common(alerts.map(\.labels)) }
-  public var commonAnnotations: [String: String] { Self.common(alerts.map(\.annotations)) }
+  package var commonLabels: [String: String] { Self.common(alerts.map(\.labels)) }
+  package var commonAnnotations: [String: String] { Self.common(alerts.map(\.annotations)) }
 
   static func common(_ maps: [[String: String]]) -> [String: String] {
     guard var out = maps.first else { return [:] }
@@ -33,7 +33,7 @@ public struct AlertNotification: Sendable, Equatable {
   }
 
   /// The highest severity among the alerts: `critical`, then `warning`, then anything else.
-  public var severity: String {
+  package var severity: String {
     let all = Set(alerts.map { $0.labels["severity"] ?? "" })
     if all.contains("critical") { return "critical" }
     if all.contains("warning") { return "warning" }
@@ -41,7 +41,7 @@ public struct AlertNotification: Sendable, Equatable {
   }
 
   /// One line that says what fires where: `[FIRING:2] HighErrorRate, ServerErrors (provider=openai)`.
-  public var title: String {
+  package var title: String {
     let names = Array(Set(alerts.map(\.name))).sorted()
     let shown =
       names.count > 3

@@ -1,16 +1,16 @@
 /// Retries of failed deliveries: exponential backoff with full jitter and a cap.
-public struct DeliveryPolicy: Sendable, Equatable {
+package struct DeliveryPolicy: Sendable, Equatable {
   /// Attempts before a message becomes a dead letter.
-  public var maxAttempts = 10
-  public var initialBackoffMs: Int64 = 1000
-  public var maxBackoffMs: Int64 = 300_000
+  package var maxAttempts = 10
+  package var initialBackoffMs: Int64 = 1000
+  package var maxBackoffMs: Int64 = 300_000
 
-  public init() {}
+  package init() {}
 
   /// The wait before the attempt after `attempts` failed ones: uniform in
   /// `[0, min(cap, initial * 2^(attempts-1))]` ("full jitter"), and never shorter than the
   /// receiver's `Retry-After`, which is honoured up to the cap (`max_backoff`).
-  public func backoffMs(
+  package func backoffMs(
     afterAttempts attempts: Int, retryAfterMs: Int64?, using random: inout some RandomNumberGenerator
   ) -> Int64 {
     let exponent = min(max(attempts - 1, 0), 40)

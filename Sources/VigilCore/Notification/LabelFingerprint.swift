@@ -1,6 +1,6 @@
 /// Fingerprints of label sets: FNV-1a over the sorted pairs, as 16 hex digits.
-public enum LabelFingerprint {
-  public static func of(_ labels: [String: String]) -> String {
+package enum LabelFingerprint {
+  package static func of(_ labels: [String: String]) -> String {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     func mix(_ s: String) {
       for b in s.utf8 {

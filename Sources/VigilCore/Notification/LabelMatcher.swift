@@ -1,25 +1,25 @@
 /// One condition on a label, as Alertmanager writes them: `provider=openai`, `model!=gpt-4o`,
 /// `alertname=~"High.*"`, `env!~"dev|test"`. Regular expressions match the whole value.
-public struct LabelMatcher: Sendable, Equatable, CustomStringConvertible {
-  public enum Operator: String, Sendable, CaseIterable {
+package struct LabelMatcher: Sendable, Equatable, CustomStringConvertible {
+  package enum Operator: String, Sendable, CaseIterable {
     case equal = "="
     case notEqual = "!="
     case matches = "=~"
     case notMatches = "!~"
   }
 
-  public var name: String
-  public var op: Operator
-  public var value: String
+  package var name: String
+  package var op: Operator
+  package var value: String
 
-  public init(name: String, op: Operator, value: String) {
+  package init(name: String, op: Operator, value: String) {
     self.name = name
     self.op = op
     self.value = value
   }
 
   /// Parses `name=value`, `name!=value`, `name=~regex` or `name!~regex`; the value may be double-quoted.
-  public static func parse(_ text: String) throws(MatcherError) -> LabelMatcher {
+  package static func parse(_ text: String) throws(MatcherError) -> LabelMatcher {
     let chars = Array(text)
     guard let at = chars.firstIndex(where: { $0 == "=" || $0 == "!" }), at > 0 else {
       throw MatcherError("'\(text)' is not a matcher such as provider=openai, alertname=~\"High.*\"")
@@ -69,7 +69,7 @@ public struct LabelMatcher: Sendable, Equatable, CustomStringConvertible {
   var anchored: String { "^(?:\(value))$" }
 
   /// Whether `labels` satisfy this matcher; a missing label counts as the empty value.
-  public func matches(_ labels: [String: String]) -> Bool {
+  package func matches(_ labels: [String: String]) -> Bool {
     let v = labels[name] ?? ""
     switch op {
     case .equal: return v == value
@@ -80,10 +80,10 @@ public struct LabelMatcher: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  public var description: String { "\(name)\(op.rawValue)\(LabelSetText.quote(value))" }
+  package var description: String { "\(name)\(op.rawValue)\(LabelSetText.quote(value))" }
 }
 /// A matcher that could not be read.
-public struct MatcherError: Error, CustomStringConvertible, Sendable, Equatable {
-  public var description: String
-  public init(_ description: String) { self.description = description }
+package struct MatcherError: Error, CustomStringConvertible, Sendable, Equatable {
+  package var description: String
+  package init(_ description: String) { self.description = description }
 }

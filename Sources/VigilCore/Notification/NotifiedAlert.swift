@@ -1,24 +1,24 @@
 /// An alert as notifications carry it: labels, annotations, and when it started and ended.
-public struct NotifiedAlert: Sendable, Equatable {
-  public enum Status: String, Sendable {
+package struct NotifiedAlert: Sendable, Equatable {
+  package enum Status: String, Sendable {
     case firing, resolved
   }
 
   /// A stable identity of the label set (16 hex digits), as Alertmanager's.
-  public var fingerprint: String
-  public var labels: [String: String]
+  package var fingerprint: String
+  package var labels: [String: String]
   /// `summary`, `description`, `value` and `threshold` (formatted as people read them).
-  public var annotations: [String: String]
-  public var status: Status
-  public var startsAtMs: Int64
+  package var annotations: [String: String]
+  package var status: Status
+  package var startsAtMs: Int64
   /// When it resolved; `nil` while firing.
-  public var endsAtMs: Int64?
+  package var endsAtMs: Int64?
   /// The rule's metric, and the value and threshold as numbers (rates as fractions, latency in ms).
-  public var metric: String
-  public var value: Double?
-  public var threshold: Double
+  package var metric: String
+  package var value: Double?
+  package var threshold: Double
 
-  public init(
+  package init(
     labels: [String: String], annotations: [String: String], status: Status, startsAtMs: Int64,
     endsAtMs: Int64? = nil, metric: String = "", value: Double? = nil, threshold: Double = 0
   ) {
@@ -34,7 +34,7 @@ public struct NotifiedAlert: Sendable, Equatable {
   }
 
   /// The alert of an announced transition (`firing` or `resolved`); `nil` for the others.
-  public init?(_ t: AlertTransition, format: (Double?) -> String = { $0.map(formatPlain) ?? "-" }) {
+  package init?(_ t: AlertTransition, format: (Double?) -> String = { $0.map(formatPlain) ?? "-" }) {
     let status: Status
     switch t.kind {
     case .firing: status = .firing
@@ -50,5 +50,5 @@ public struct NotifiedAlert: Sendable, Equatable {
   }
 
   /// The alert's name (its `alertname` label).
-  public var name: String { labels["alertname"] ?? "" }
+  package var name: String { labels["alertname"] ?? "" }
 }

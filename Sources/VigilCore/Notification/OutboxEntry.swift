@@ -1,6 +1,6 @@
 /// An outbox row: the message and where its delivery stands.
-public struct OutboxEntry: Sendable, Equatable {
-  public enum State: String, Sendable, CaseIterable {
+package struct OutboxEntry: Sendable, Equatable {
+  package enum State: String, Sendable, CaseIterable {
     /// Waiting for its next attempt.
     case pending
     case delivered
@@ -8,16 +8,16 @@ public struct OutboxEntry: Sendable, Equatable {
     case dead
   }
 
-  public var id: Int64
-  public var message: OutboxMessage
-  public var state: State
-  public var attempts: Int
-  public var createdMs: Int64
-  public var nextAttemptMs: Int64
-  public var lastError: String?
-  public var deliveredMs: Int64?
+  package var id: Int64
+  package var message: OutboxMessage
+  package var state: State
+  package var attempts: Int
+  package var createdMs: Int64
+  package var nextAttemptMs: Int64
+  package var lastError: String?
+  package var deliveredMs: Int64?
 
-  public init(
+  package init(
     id: Int64, message: OutboxMessage, state: State, attempts: Int, createdMs: Int64, nextAttemptMs: Int64,
     lastError: String?, deliveredMs: Int64?
   ) {

@@ -1,17 +1,17 @@
 /// A rendered message waiting in the outbox: exactly the bytes that will be sent, so that a
 /// restart sends the same message. Secrets (URLs, passwords) are not part of it: they are read
 /// from the environment when it is sent.
-public struct OutboxMessage: Sendable, Equatable {
-  public var receiver: String
-  public var groupKey: String
-  public var status: NotifiedAlert.Status
-  public var alertCount: Int
+package struct OutboxMessage: Sendable, Equatable {
+  package var receiver: String
+  package var groupKey: String
+  package var status: NotifiedAlert.Status
+  package var alertCount: Int
   /// One line for listings and email subjects.
-  public var title: String
-  public var contentType: String
-  public var body: [UInt8]
+  package var title: String
+  package var contentType: String
+  package var body: [UInt8]
 
-  public init(
+  package init(
     receiver: String, groupKey: String, status: NotifiedAlert.Status, alertCount: Int, title: String,
     contentType: String, body: [UInt8]
   ) {

@@ -1,11 +1,11 @@
 /// What a receiver is.
-public enum ReceiverKind: Sendable, Equatable {
+package enum ReceiverKind: Sendable, Equatable {
   /// Lines on standard output; `json` for one JSON object per alert.
   case stdout(json: Bool)
   case webhook(WebhookReceiver)
   case email(EmailReceiver)
 
-  public var typeName: String {
+  package var typeName: String {
     switch self {
     case .stdout: "stdout"
     case .webhook: "webhook"
@@ -14,24 +14,24 @@ public enum ReceiverKind: Sendable, Equatable {
   }
 }
 /// A named destination for notifications, declared in alerts.yaml.
-public struct Receiver: Sendable, Equatable {
-  public var name: String
-  public var kind: ReceiverKind
+package struct Receiver: Sendable, Equatable {
+  package var name: String
+  package var kind: ReceiverKind
   /// Whether to send a message when alerts resolve (on by default, as in Alertmanager).
-  public var sendResolved = true
-  public var routing: Routing
+  package var sendResolved = true
+  package var routing: Routing
 
-  public init(name: String, kind: ReceiverKind, routing: Routing = Routing()) {
+  package init(name: String, kind: ReceiverKind, routing: Routing = Routing()) {
     self.name = name
     self.kind = kind
     self.routing = routing
   }
 
   /// The receiver that always exists: human-readable lines on stdout.
-  public static let stdout = Receiver(name: "stdout", kind: .stdout(json: false), routing: .immediate)
+  package static let stdout = Receiver(name: "stdout", kind: .stdout(json: false), routing: .immediate)
 
   /// The receiver's settings with every secret redacted, for `vigil receivers` and errors.
-  public var redactedDescription: String {
+  package var redactedDescription: String {
     var parts = ["\(name): \(kind.typeName)"]
     switch kind {
     case .stdout(let json): parts.append("format=\(json ? "json" : "text")")
@@ -56,7 +56,7 @@ public struct Receiver: Sendable, Equatable {
 
   /// A URL reduced to what is safe to print: scheme, host and port of a literal, or the
   /// variable's name. Webhook URLs carry their token in the path, so the path is never shown.
-  public static func redactedURL(_ url: SecretValue) -> String {
+  package static func redactedURL(_ url: SecretValue) -> String {
     switch url {
     case .environment: return url.description
     case .literal(let text): return URLParts(text).map { "\($0.scheme)://\($0.hostPort)/…" } ?? "<redacted>"

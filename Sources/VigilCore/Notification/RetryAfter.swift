@@ -2,11 +2,11 @@
 /// forms a recipient must accept (`Sun, 06 Nov 1994 08:49:37 GMT`, the obsolete
 /// `Sunday, 06-Nov-94 08:49:37 GMT`, and asctime's `Sun Nov  6 08:49:37 1994`). The wait is held to
 /// a year, so that no value a server sends can overflow the arithmetic of when to try again.
-public enum RetryAfter {
-  public static let maxMs: Int64 = 365 * 86_400_000
+package enum RetryAfter {
+  package static let maxMs: Int64 = 365 * 86_400_000
 
   /// Milliseconds to wait from `nowMs`, or `nil` when the value is neither form.
-  public static func parse(_ value: String, nowMs: Int64) -> Int64? {
+  package static func parse(_ value: String, nowMs: Int64) -> Int64? {
     let v = Substring(value).drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }
     let text = String(v.reversed())
     guard !text.isEmpty else { return nil }

@@ -6,24 +6,24 @@
 ///
 /// A pure state machine: `add` takes transitions, `flush` returns the messages due at a time.
 /// Its groups are saved with the evaluation that produced them, so a restart resumes it.
-public struct Router: Sendable {
-  public struct GroupID: Hashable, Sendable, Comparable {
-    public var receiver: String
-    public var key: String
+package struct Router: Sendable {
+  package struct GroupID: Hashable, Sendable, Comparable {
+    package var receiver: String
+    package var key: String
 
-    public static func < (a: GroupID, b: GroupID) -> Bool { (a.receiver, a.key) < (b.receiver, b.key) }
+    package static func < (a: GroupID, b: GroupID) -> Bool { (a.receiver, a.key) < (b.receiver, b.key) }
   }
 
-  public private(set) var receivers: [String: Receiver]
-  public private(set) var groups: [GroupID: AlertGroup] = [:]
+  package private(set) var receivers: [String: Receiver]
+  package private(set) var groups: [GroupID: AlertGroup] = [:]
 
-  public init(receivers: [Receiver], groups: [AlertGroup] = []) {
+  package init(receivers: [Receiver], groups: [AlertGroup] = []) {
     self.receivers = Dictionary(receivers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     for g in groups { self.groups[GroupID(receiver: g.receiver, key: g.key)] = g }
   }
 
   /// Takes an alert that started firing or resolved, for each of `receivers`.
-  public mutating func add(_ alert: NotifiedAlert, receivers names: [String], atMs: Int64) {
+  package mutating func add(_ alert: NotifiedAlert, receivers names: [String], atMs: Int64) {
     for name in names {
       guard let receiver = receivers[name] else { continue }
       var labels: [String: String] = [:]
@@ -44,7 +44,7 @@ public struct Router: Sendable {
   }
 
   /// Takes every announced transition of an evaluation (`firing` and `resolved`).
-  public mutating func add(_ transitions: [AlertTransition], format: (AlertTransition) -> NotifiedAlert?) {
+  package mutating func add(_ transitions: [AlertTransition], format: (AlertTransition) -> NotifiedAlert?) {
     for t in transitions {
       guard let alert = format(t) else { continue }
       add(alert, receivers: t.receivers, atMs: t.atMs)
@@ -54,7 +54,7 @@ public struct Router: Sendable {
   /// The earliest time a flush would send something: a group with news (its first message, a new
   /// firing alert, a resolve) at its next flush, or a still-firing group at its repeat. `nil`
   /// when no group has anything to send, so a daemon need not wake for it.
-  public var nextFlushMs: Int64? {
+  package var nextFlushMs: Int64? {
     groups.values.compactMap { g -> Int64? in
       let hasNews =
         !g.flushed
@@ -69,7 +69,7 @@ public struct Router: Sendable {
 
   /// The messages due at `atMs`. `flushNewGroups` ends every group wait now: `check` passes it,
   /// because one cron run has already gathered all the alerts it will see.
-  public mutating func flush(atMs: Int64, silences: [Silence] = [], flushNewGroups: Bool = false)
+  package mutating func flush(atMs: Int64, silences: [Silence] = [], flushNewGroups: Bool = false)
     -> [AlertNotification]
   {
     var out: [AlertNotification] = []

@@ -1,18 +1,18 @@
 /// How alerts are batched into messages, in the manner of Alertmanager's route.
-public struct Routing: Sendable, Equatable {
+package struct Routing: Sendable, Equatable {
   /// Alerts with the same values of these labels go into one message.
-  public var groupBy: [String] = ["alertname", "provider"]
+  package var groupBy: [String] = ["alertname", "provider"]
   /// How long a new group waits for more alerts before its first message.
-  public var groupWaitMs: Int64 = 30_000
+  package var groupWaitMs: Int64 = 30_000
   /// How long after a message a group waits before sending what changed.
-  public var groupIntervalMs: Int64 = 300_000
+  package var groupIntervalMs: Int64 = 300_000
   /// How long before a still-firing group is sent again; 0 never repeats.
-  public var repeatIntervalMs: Int64 = 14_400_000
+  package var repeatIntervalMs: Int64 = 14_400_000
 
-  public init() {}
+  package init() {}
 
   /// The stdout receiver's defaults: a log line per change as it happens, never repeated.
-  public static let immediate: Routing = {
+  package static let immediate: Routing = {
     var r = Routing()
     r.groupWaitMs = 0
     r.groupIntervalMs = 0

@@ -5,12 +5,12 @@
 /// url_env: VIGIL_SLACK_URL      # .environment("VIGIL_SLACK_URL")
 /// url: http://127.0.0.1:8080/   # .literal(...), for URLs that hold no token
 /// ```
-public enum SecretValue: Sendable, Equatable, CustomStringConvertible {
+package enum SecretValue: Sendable, Equatable, CustomStringConvertible {
   case literal(String)
   case environment(String)
 
   /// The value, from `environment` when it names a variable; `nil` when that variable is unset.
-  public func resolve(_ environment: [String: String]) -> String? {
+  package func resolve(_ environment: [String: String]) -> String? {
     switch self {
     case .literal(let v): v
     case .environment(let name): environment[name]
@@ -18,7 +18,7 @@ public enum SecretValue: Sendable, Equatable, CustomStringConvertible {
   }
 
   /// Redacted: `$NAME` for a variable, `<redacted>` for a literal.
-  public var description: String {
+  package var description: String {
     switch self {
     case .literal: "<redacted>"
     case .environment(let name): "$\(name)"

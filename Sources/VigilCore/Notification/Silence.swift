@@ -1,15 +1,15 @@
 /// A silence mutes the notifications of alerts whose labels match all its matchers, between its
 /// start and end. The alerts keep their state: when the silence ends, one that still fires is
 /// sent as new.
-public struct Silence: Sendable, Equatable {
-  public var id: String
-  public var matchers: [LabelMatcher]
-  public var startsAtMs: Int64
-  public var endsAtMs: Int64
-  public var createdBy: String
-  public var comment: String
+package struct Silence: Sendable, Equatable {
+  package var id: String
+  package var matchers: [LabelMatcher]
+  package var startsAtMs: Int64
+  package var endsAtMs: Int64
+  package var createdBy: String
+  package var comment: String
 
-  public init(
+  package init(
     id: String, matchers: [LabelMatcher], startsAtMs: Int64, endsAtMs: Int64, createdBy: String = "",
     comment: String = ""
   ) {
@@ -21,10 +21,10 @@ public struct Silence: Sendable, Equatable {
     self.comment = comment
   }
 
-  public func isActive(atMs: Int64) -> Bool { startsAtMs <= atMs && atMs < endsAtMs }
+  package func isActive(atMs: Int64) -> Bool { startsAtMs <= atMs && atMs < endsAtMs }
 
   /// Whether this silence mutes an alert with `labels` at `atMs`.
-  public func mutes(_ labels: [String: String], atMs: Int64) -> Bool {
+  package func mutes(_ labels: [String: String], atMs: Int64) -> Bool {
     isActive(atMs: atMs) && matchers.allSatisfy { $0.matches(labels) }
   }
 }

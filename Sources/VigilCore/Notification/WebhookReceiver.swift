@@ -1,5 +1,5 @@
 /// How a webhook's body is shaped.
-public enum PayloadFormat: String, Sendable, CaseIterable {
+package enum PayloadFormat: String, Sendable, CaseIterable {
   /// Alertmanager's webhook payload, version 4: every Alertmanager webhook receiver works.
   case alertmanager
   /// A Slack incoming webhook: blocks in an attachment coloured by severity.
@@ -12,31 +12,31 @@ public enum PayloadFormat: String, Sendable, CaseIterable {
   case template
 }
 /// A webhook receiver: where to POST, in which shape, and how to sign it.
-public struct WebhookReceiver: Sendable, Equatable {
-  public var url: SecretValue
-  public var format: PayloadFormat = .alertmanager
+package struct WebhookReceiver: Sendable, Equatable {
+  package var url: SecretValue
+  package var format: PayloadFormat = .alertmanager
   /// Extra request headers, in order; values may be secrets.
-  public var headers: [Header] = []
+  package var headers: [Header] = []
   /// How long one request may take, connect to last byte.
-  public var timeoutMs: Int64 = 10_000
+  package var timeoutMs: Int64 = 10_000
   /// With a secret, each request carries `X-Vigil-Signature: sha256=<HMAC-SHA256 of the body>`.
-  public var signingSecret: SecretValue?
+  package var signingSecret: SecretValue?
   /// The body template for `format: template` (Mustache, values JSON-escaped unless
   /// `content_type` is not JSON).
-  public var template: String?
-  public var contentType = "application/json"
+  package var template: String?
+  package var contentType = "application/json"
   /// At most this many alerts in one message (0: no limit); the rest are counted as truncated.
-  public var maxAlerts = 0
+  package var maxAlerts = 0
 
-  public struct Header: Sendable, Equatable {
-    public var name: String
-    public var value: SecretValue
+  package struct Header: Sendable, Equatable {
+    package var name: String
+    package var value: SecretValue
 
-    public init(name: String, value: SecretValue) {
+    package init(name: String, value: SecretValue) {
       self.name = name
       self.value = value
     }
   }
 
-  public init(url: SecretValue) { self.url = url }
+  package init(url: SecretValue) { self.url = url }
 }

@@ -1,11 +1,11 @@
 /// How a value is compared with the threshold.
-public enum Comparison: String, Sendable, CaseIterable {
+package enum Comparison: String, Sendable, CaseIterable {
   case greater = ">"
   case greaterOrEqual = ">="
   case less = "<"
   case lessOrEqual = "<="
 
-  public func holds(_ value: Double, _ threshold: Double) -> Bool {
+  package func holds(_ value: Double, _ threshold: Double) -> Bool {
     switch self {
     case .greater: value > threshold
     case .greaterOrEqual: value >= threshold

@@ -1,8 +1,8 @@
 /// The dimensions a rule can filter and group by.
-public enum Dimension: String, Sendable, CaseIterable, Comparable {
+package enum Dimension: String, Sendable, CaseIterable, Comparable {
   case provider, model, app, env, endpoint
 
-  public func value(of s: SeriesKey) -> String {
+  package func value(of s: SeriesKey) -> String {
     switch self {
     case .provider: s.provider
     case .model: s.model
@@ -12,7 +12,7 @@ public enum Dimension: String, Sendable, CaseIterable, Comparable {
     }
   }
 
-  public static func < (a: Dimension, b: Dimension) -> Bool {
+  package static func < (a: Dimension, b: Dimension) -> Bool {
     allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
   }
 }

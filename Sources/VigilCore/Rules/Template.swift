@@ -1,16 +1,16 @@
 /// What templates can refer to.
-public struct TemplateContext {
-  public var rule: AlertRule
-  public var value: Double?
-  public var labels: [String: String]
+package struct TemplateContext {
+  package var rule: AlertRule
+  package var value: Double?
+  package var labels: [String: String]
 
-  public init(rule: AlertRule, value: Double?, labels: [String: String]) {
+  package init(rule: AlertRule, value: Double?, labels: [String: String]) {
     self.rule = rule
     self.value = value
     self.labels = labels
   }
 
-  public func lookup(_ name: String) -> String? {
+  package func lookup(_ name: String) -> String? {
     switch name {
     case "value": return rule.metric.format(value)
     case "threshold": return rule.metric.format(rule.threshold)
@@ -27,9 +27,9 @@ public struct TemplateContext {
   }
 }
 /// `{{ name }}` templates for alert text.
-public enum Template {
+package enum Template {
   /// The names a template refers to, in order.
-  public static func references(_ text: String) -> [String] {
+  package static func references(_ text: String) -> [String] {
     var names: [String] = []
     var rest = Substring(text)
     while let open = rest.range(of: "{{") {
@@ -41,7 +41,7 @@ public enum Template {
   }
 
   /// Replaces each `{{ name }}`; a name without a value renders empty.
-  public static func render(_ text: String, _ context: TemplateContext) -> String {
+  package static func render(_ text: String, _ context: TemplateContext) -> String {
     var out = ""
     var rest = Substring(text)
     while let open = rest.range(of: "{{") {
@@ -54,7 +54,7 @@ public enum Template {
   }
 
   /// The names that are always defined, beside `labels.NAME`.
-  public static let builtins: Set<String> = [
+  package static let builtins: Set<String> = [
     "value", "threshold", "metric", "window", "for", "advice", "alertname", "severity",
   ]
 }

@@ -1,19 +1,19 @@
 /// Every default of Vigil's settings, defined once: the command line, vigil.yaml, alerts.yaml
 /// and the libraries all take them from here.
-public enum VigilDefaults {
+package enum VigilDefaults {
   /// The SQLite database every command uses without `--db`.
-  public static let databasePath = "vigil.db"
+  package static let databasePath = "vigil.db"
   /// The rules file without `--rules`.
-  public static let rulesPath = "alerts.yaml"
+  package static let rulesPath = "alerts.yaml"
   /// Where `vigil serve` listens for UDP datagrams and for HTTP: loopback only.
-  public static let udpListen = HostPort(host: "127.0.0.1", port: 9515)
-  public static let httpListen = HostPort(host: "127.0.0.1", port: 9516)
+  package static let udpListen = HostPort(host: "127.0.0.1", port: 9515)
+  package static let httpListen = HostPort(host: "127.0.0.1", port: 9516)
   /// Lines longer than this are rejected, never buffered whole.
-  public static let maxLineBytes = 1 << 20
+  package static let maxLineBytes = 1 << 20
   /// How long to wait for a database another process is writing.
-  public static let busyTimeoutMs: Int32 = 5000
+  package static let busyTimeoutMs: Int32 = 5000
   /// How often followers look for new lines and files.
-  public static let pollIntervalMs: Int64 = 250
+  package static let pollIntervalMs: Int64 = 250
   /// The evaluation step of serve, backtests and rule tests; check catches up at it.
-  public static let evaluationIntervalMs: Int64 = 15_000
+  package static let evaluationIntervalMs: Int64 = 15_000
 }

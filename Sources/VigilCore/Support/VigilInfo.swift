@@ -1,5 +1,5 @@
 /// Facts about this build of Vigil.
-public enum VigilInfo {
+package enum VigilInfo {
   /// The version, printed by `vigil --version` and sent as the webhooks' User-Agent.
-  public static let version = "0.2.0"
+  package static let version = "0.2.0"
 }

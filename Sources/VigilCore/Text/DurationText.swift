@@ -1,11 +1,11 @@
 /// Durations as Prometheus writes them: `30s`, `5m`, `1h30m`, `7d`, `2w`, `500ms`.
-public enum DurationText {
+package enum DurationText {
   /// The longest duration accepted: 100 years (36500d). Anything longer is refused rather than
   /// carried into time arithmetic (`now - window`), where it could only overflow.
-  public static let maxMs: Int64 = 36_500 * 86_400_000
+  package static let maxMs: Int64 = 36_500 * 86_400_000
 
   /// Why a text is not an accepted duration.
-  public enum Problem: Error, Sendable, Equatable {
+  package enum Problem: Error, Sendable, Equatable {
     /// Not of the form `30s`, `1h30m`, `500ms`.
     case syntax
     /// A duration, but longer than ``DurationText/maxMs``.
@@ -14,10 +14,10 @@ public enum DurationText {
 
   /// Milliseconds of a duration, or `nil` if the text is not one or is longer than ``maxMs``.
   /// A bare `0` is zero.
-  public static func parseMs(_ text: String) -> Int64? { try? parse(text) }
+  package static func parseMs(_ text: String) -> Int64? { try? parse(text) }
 
   /// Milliseconds of a duration; says why when the text is not one.
-  public static func parse(_ text: String) throws(Problem) -> Int64 {
+  package static func parse(_ text: String) throws(Problem) -> Int64 {
     if text == "0" { return 0 }
     var total: Int64 = 0
     var number: Int64 = 0
@@ -59,7 +59,7 @@ public enum DurationText {
   }
 
   /// What is wrong with `text` as a duration, for error messages.
-  public static func problem(_ text: String) -> String? {
+  package static func problem(_ text: String) -> String? {
     do {
       _ = try parse(text)
       return nil
@@ -71,7 +71,7 @@ public enum DurationText {
   }
 
   /// The shortest text for a duration, e.g. `90000` -> `1m30s`.
-  public static func format(_ ms: Int64) -> String {
+  package static func format(_ ms: Int64) -> String {
     if ms == 0 { return "0s" }
     var rest = ms
     var out = ""

@@ -1,8 +1,8 @@
 /// Escaping for HTML text and attribute values: every value Vigil puts in a page or an email
 /// (model names, labels, summaries) is user input.
-public enum HTMLText {
+package enum HTMLText {
   /// `&`, `<`, `>`, `"` and `'` as character references.
-  public static func escape(_ s: String) -> String {
+  package static func escape(_ s: String) -> String {
     var out = ""
     out.reserveCapacity(s.utf8.count)
     for c in s.unicodeScalars {

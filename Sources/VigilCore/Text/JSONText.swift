@@ -1,7 +1,7 @@
 /// Writing JSON text by hand where a Codable round trip would cost more than it gives.
-public enum JSONText {
+package enum JSONText {
   /// A JSON string literal for `s`, with the escapes RFC 8259 requires.
-  public static func quote(_ s: String) -> String {
+  package static func quote(_ s: String) -> String {
     var s = s
     var out: [UInt8] = []
     out.reserveCapacity(s.utf8.count + 2)
@@ -10,7 +10,7 @@ public enum JSONText {
   }
 
   /// Appends the JSON string literal of `utf8` (valid UTF-8) to `out`.
-  public static func appendQuoted(_ utf8: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+  package static func appendQuoted(_ utf8: UnsafeRawBufferPointer, to out: inout [UInt8]) {
     let hex: StaticString = "0123456789abcdef"
     out.append(34)
     for b in utf8 {
@@ -31,7 +31,7 @@ public enum JSONText {
   }
 
   /// A JSON number: integers without a fraction, others in Swift's shortest round-trip form.
-  public static func number(_ d: Double) -> String {
+  package static func number(_ d: Double) -> String {
     guard d.isFinite else { return "null" }
     if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
     return "\(d)"

@@ -1,6 +1,6 @@
 /// A JSON value built in code and written with its keys in the order given, so that payloads are
 /// byte-for-byte reproducible (tests compare them, and a retried message is the same message).
-public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
+package indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
   ExpressibleByDictionaryLiteral,
   ExpressibleByArrayLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral
 {
@@ -11,26 +11,26 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
   case array([JSONValue])
   case object([(String, JSONValue)])
 
-  public init(stringLiteral value: String) { self = .string(value) }
-  public init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
-  public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
-  public init(booleanLiteral value: Bool) { self = .bool(value) }
-  public init(integerLiteral value: Int) { self = .number(Double(value)) }
+  package init(stringLiteral value: String) { self = .string(value) }
+  package init(dictionaryLiteral elements: (String, JSONValue)...) { self = .object(elements) }
+  package init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
+  package init(booleanLiteral value: Bool) { self = .bool(value) }
+  package init(integerLiteral value: Int) { self = .number(Double(value)) }
 
   /// A map of strings with its keys sorted.
-  public static func labels(_ map: [String: String]) -> JSONValue {
+  package static func labels(_ map: [String: String]) -> JSONValue {
     .object(map.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
   }
 
-  public static func == (a: JSONValue, b: JSONValue) -> Bool { a.text == b.text }
+  package static func == (a: JSONValue, b: JSONValue) -> Bool { a.text == b.text }
 
-  public var text: String {
+  package var text: String {
     var out = ""
     write(to: &out)
     return out
   }
 
-  public func write(to out: inout String) {
+  package func write(to out: inout String) {
     switch self {
     case .string(let s): out += JSONText.quote(s)
     case .number(let d): out += JSONText.number(d)

@@ -1,13 +1,13 @@
 /// Label sets as Prometheus prints them: `{a="1", b="2"}`, names sorted, values escaped.
-public enum LabelSetText {
-  public static func format(_ labels: [String: String]) -> String {
+package enum LabelSetText {
+  package static func format(_ labels: [String: String]) -> String {
     "{"
       + labels.sorted { $0.key < $1.key }.map { "\($0.key)=\(quote($0.value))" }.joined(separator: ", ")
       + "}"
   }
 
   /// A double-quoted string with `\`, `"` and newlines escaped.
-  public static func quote(_ s: String) -> String {
+  package static func quote(_ s: String) -> String {
     var out = "\""
     for c in s.unicodeScalars {
       switch c {

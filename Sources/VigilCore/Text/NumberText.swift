@@ -1,10 +1,10 @@
 /// `12`, `0.5`, `99.9`: integers without a fraction.
-public func formatPlain(_ v: Double) -> String {
+package func formatPlain(_ v: Double) -> String {
   if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
   return "\(v)"
 }
 /// `x` with a fixed number of decimals, without Foundation.
-public func formatFixed(_ x: Double, digits: Int) -> String {
+package func formatFixed(_ x: Double, digits: Int) -> String {
   guard x.isFinite else { return "\(x)" }
   var scale = 1.0
   for _ in 0..<digits { scale *= 10 }

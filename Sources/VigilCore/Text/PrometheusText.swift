@@ -1,17 +1,17 @@
 /// The Prometheus text exposition format (version 0.0.4): `# HELP`, `# TYPE`, then samples.
-public struct PrometheusText {
-  public private(set) var text = ""
+package struct PrometheusText {
+  package private(set) var text = ""
   var declared: Set<String> = []
 
-  public init() {}
+  package init() {}
 
   /// Declares a metric family once; samples follow with ``sample(_:_:_:)``.
-  public mutating func family(_ name: String, _ type: String, _ help: String) {
+  package mutating func family(_ name: String, _ type: String, _ help: String) {
     guard declared.insert(name).inserted else { return }
     text += "# HELP \(name) \(help.replacingBackslashesAndNewlines())\n# TYPE \(name) \(type)\n"
   }
 
-  public mutating func sample(_ name: String, _ labels: [(String, String)] = [], _ value: Double) {
+  package mutating func sample(_ name: String, _ labels: [(String, String)] = [], _ value: Double) {
     text += name
     if !labels.isEmpty {
       text += "{" + labels.map { "\($0.0)=\(LabelSetText.quote($0.1))" }.joined(separator: ",") + "}"
@@ -19,7 +19,7 @@ public struct PrometheusText {
     text += " " + Self.number(value) + "\n"
   }
 
-  public static func number(_ v: Double) -> String {
+  package static func number(_ v: Double) -> String {
     if v.isNaN { return "NaN" }
     if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
     if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }

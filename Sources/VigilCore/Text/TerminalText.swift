@@ -7,8 +7,8 @@
 /// TerminalText.escape("gpt-4o\n2026-11-25T10:00:00Z RESOLVED")  // "gpt-4o\\n2026-11-25T10:00:00Z RESOLVED"
 /// TerminalText.escape("\u{1B}[2J")                             // "\\u001b[2J"
 /// ```
-public enum TerminalText {
-  public static func escape(_ text: String) -> String {
+package enum TerminalText {
+  package static func escape(_ text: String) -> String {
     guard text.unicodeScalars.contains(where: needsEscape) else { return text }
     var out = ""
     out.reserveCapacity(text.utf8.count + 8)

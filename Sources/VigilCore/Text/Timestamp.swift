@@ -3,12 +3,12 @@
 /// Parsing accepts `2026-11-25T13:32:04Z`, a fraction of any length (truncated to milliseconds),
 /// `t`/`z` in lower case, a space instead of `T`, offsets `+01:00`, `+0100` and `+01`, and no offset
 /// at all, which is taken as UTC (Python's `datetime.utcnow().isoformat()` writes that).
-public enum Timestamp {
+package enum Timestamp {
   /// The latest instant accepted anywhere: the end of year 9999.
-  public static let maxMs: Int64 = 253_402_300_799_999
+  package static let maxMs: Int64 = 253_402_300_799_999
 
   /// Parses an RFC 3339 date-time; `nil` when `bytes` is not one.
-  public static func parseRFC3339(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+  package static func parseRFC3339(_ bytes: UnsafeRawBufferPointer) -> Int64? {
     let n = bytes.count
     var i = 0
     @inline(__always) func digits(_ count: Int) -> Int? {
@@ -76,13 +76,13 @@ public enum Timestamp {
   }
 
   /// Parses an RFC 3339 date-time from a string.
-  public static func parseRFC3339(_ text: String) -> Int64? {
+  package static func parseRFC3339(_ text: String) -> Int64? {
     var text = text
     return text.withUTF8 { parseRFC3339(UnsafeRawBufferPointer($0)) }
   }
 
   /// Formats milliseconds since the epoch as RFC 3339 in UTC, with milliseconds only when non-zero.
-  public static func formatRFC3339(_ ms: Int64) -> String {
+  package static func formatRFC3339(_ ms: Int64) -> String {
     let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
     let millis = Int(ms - seconds * 1000)
     let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)

@@ -1,16 +1,16 @@
 /// The parts of an http(s) URL that Vigil needs, parsed without Foundation.
-public struct URLParts: Sendable, Equatable {
-  public var scheme: String
-  public var host: String
-  public var port: Int
+package struct URLParts: Sendable, Equatable {
+  package var scheme: String
+  package var host: String
+  package var port: Int
 
-  public var hostPort: String {
+  package var hostPort: String {
     let defaultPort = scheme == "https" ? 443 : 80
     return port == defaultPort ? host : "\(host):\(port)"
   }
 
   /// `nil` unless `text` is an absolute http or https URL with a host.
-  public init?(_ text: String) {
+  package init?(_ text: String) {
     let lower = text.lowercased()
     let rest: Substring
     if lower.hasPrefix("https://") {
