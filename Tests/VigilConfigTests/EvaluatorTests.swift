@@ -74,6 +74,34 @@ final class Calls: RollupSource {
     #expect(t[1].firedAtMs == t[0].atMs)
   }
 
+  @Test func anEvaluationReadsNothingAfterItsInstant() throws {
+    let data = Calls()
+    data.traffic(0, 600, perSecond: 2)
+    // Every call fails from 300.5 s on: the bucket [300, 310) holds them, after 300.1 s.
+    for ms in stride(from: Int64(300_500), to: 310_000, by: 250) { data.add(ms, 401) }
+    var set = RuleSet(rules: [rule(.authFailures, threshold: 1)])
+    set.evaluationIntervalMs = 15_000
+    for at: Int64 in [300_100, 305_000, 309_999] {
+      let e = try Evaluator.evaluate(set, source: data, atMs: at, previous: [:])
+      #expect(e.firing.isEmpty, "at \(at) ms it saw calls from its future")
+    }
+    // Once their bucket is complete, they count.
+    #expect(try Evaluator.evaluate(set, source: data, atMs: 310_000, previous: [:]).firing.count == 1)
+  }
+
+  @Test func aWindowCoversExactlyItsLength() throws {
+    let data = Calls()
+    // One call every 10 s, each in a bucket of its own.
+    for s in stride(from: Int64(0), to: 600, by: 10) { data.add(s * 1000 + 1000, 200) }
+    var set = RuleSet(rules: [rule(.requestCount, threshold: 0, window: 120_000)])
+    set.rules[0].comparison = .greater
+    // At :15 and :45 steps, a 2m window is 12 buckets, not 13.
+    for at: Int64 in [300_000, 315_000, 345_000, 359_999] {
+      let e = try Evaluator.evaluate(set, source: data, atMs: at, previous: [:])
+      #expect(e.groups.first?.value == 12, "at \(at) ms")
+    }
+  }
+
   @Test func aBlipShorterThanForNeverFires() throws {
     let data = Calls()
     data.traffic(0, 1200, perSecond: 2)

@@ -177,7 +177,7 @@ extension YAMLReader {
       set.evaluationIntervalMs = ms
     }
     if let n = e["evaluation_delay"], let ms = duration(n, positive: false) { set.evaluationDelayMs = ms }
-    if let n = e["window"], let ms = duration(n, positive: true) { d.windowMs = ms }
+    if let n = e["window"], let ms = window(n) { d.windowMs = ms }
     if let n = e["for"], let ms = duration(n, positive: false) { d.forMs = ms }
     if let n = e["keep_firing_for"], let ms = duration(n, positive: false) { d.keepFiringForMs = ms }
     if let n = e["min_requests"], let v = count(n) { d.minRequests = v }

@@ -38,7 +38,7 @@ extension YAMLReader {
         fail(n, "rule '\(name)': op must be one of >, >=, <, <=")
       }
     }
-    if let n = e["window"], let ms = duration(n, positive: true) { rule.windowMs = ms }
+    if let n = e["window"], let ms = window(n) { rule.windowMs = ms }
     if let n = e["for"], let ms = duration(n, positive: false) { rule.forMs = ms }
     if let n = e["keep_firing_for"], let ms = duration(n, positive: false) { rule.keepFiringForMs = ms }
     if let n = e["min_requests"], let v = count(n) { rule.minRequests = v }
@@ -203,5 +203,16 @@ extension YAMLReader {
       out.append(d)
     }
     return out
+  }
+
+  /// A window: a positive duration made of whole rollup buckets (10 s), so that it covers
+  /// exactly its stated length.
+  mutating func window(_ node: Node) -> Int64? {
+    guard let ms = duration(node, positive: true) else { return nil }
+    guard ms % rollupBucketMs == 0 else {
+      fail(node, "a window must be a whole number of 10s buckets (\(DurationText.format(ms)) is not)")
+      return nil
+    }
+    return ms
   }
 }

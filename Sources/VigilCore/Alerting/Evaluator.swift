@@ -8,8 +8,11 @@ package enum Evaluator {
     var states = previous
     var transitions: [AlertTransition] = []
     var groups: [GroupResult] = []
-    // One read for every rule: the longest window, by bucket; each rule merges its own part.
-    let to = atMs - set.evaluationDelayMs
+    // Complete buckets only: the window ends at the start of the bucket that holds the
+    // evaluation instant, so that nothing after the instant is read (no look-ahead), and a window
+    // of 2m is exactly twelve buckets. One read for every rule: the longest window; each rule
+    // merges its own part.
+    let to = RollupKey.bucket(of: atMs - set.evaluationDelayMs)
     let earliest = set.rules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
     let fetched = try source.rollupRows(fromMs: earliest, toMs: to, latency: false)
     let latencyStarts = Set(
