@@ -167,6 +167,8 @@ enum API {
           rule.map { "\($0.comparison.rawValue) \($0.metric.format($0.threshold))" } ?? ""),
         "active_since": st?.activeSinceMs.map { .string(Timestamp.formatRFC3339($0)) } ?? .null,
         "fired_at": st?.firedAtMs.map { .string(Timestamp.formatRFC3339($0)) } ?? .null,
+        // Kept as it was because its window has no data (no_data: keep): since when.
+        "no_data_since": g.noDataSinceMs.map { .string(Timestamp.formatRFC3339($0)) } ?? .null,
         "summary": .string(
           rule.map {
             Template.render($0.summary, TemplateContext(rule: $0, value: g.value, labels: g.labels))
@@ -188,7 +190,9 @@ enum API {
         let rule = byName[g.key.rule]
         let st = evaluation?.states[g.key]
         return LiveAlert(
-          rule: g.key.rule, state: g.phase.rawValue, labels: g.labels,
+          rule: g.key.rule,
+          state: g.noDataSinceMs == nil ? g.phase.rawValue : g.phase.rawValue + " (no data)",
+          labels: g.labels,
           value: rule?.metric.format(g.value) ?? "-",
           threshold: rule.map { "\($0.comparison.rawValue) \($0.metric.format($0.threshold))" } ?? "",
           sinceMs: st?.firedAtMs ?? st?.activeSinceMs,

@@ -120,6 +120,13 @@ enum MetricsPage {
         p.sample("vigil_alert", labels, 1)
       }
       p.family(
+        "vigil_alert_no_data", "gauge",
+        "Alerts kept as they were because their window has no data (no_data: keep), with their labels.")
+      for g in (state.lastEvaluation?.groups ?? []).sorted(by: { $0.key < $1.key })
+      where g.noDataSinceMs != nil {
+        p.sample("vigil_alert_no_data", g.labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, 1)
+      }
+      p.family(
         "vigil_alert_value", "gauge",
         "The last value of each rule's metric per group (rates as fractions, latency in ms).")
       for g in (state.lastEvaluation?.groups ?? []).sorted(by: { $0.key < $1.key }) {

@@ -21,7 +21,7 @@ extension Store {
     let s = try connection.prepare(
       """
       SELECT rule, group_key, labels, phase, active_since_ms, fired_at_ms, resolving_since_ms, last_value,
-        last_evaluation_ms FROM alert_states
+        last_evaluation_ms, no_data_since_ms FROM alert_states
       """)
     var out: [AlertKey: AlertState] = [:]
     while try s.step() {
@@ -33,6 +33,7 @@ extension Store {
       state.resolvingSinceMs = s.isNull(6) ? nil : s.int64(6)
       state.lastValue = s.isNull(7) ? nil : s.double(7)
       state.lastEvaluationMs = s.int64(8)
+      state.noDataSinceMs = s.isNull(9) ? nil : s.int64(9)
       out[AlertKey(rule: s.text(0) ?? "", group: s.text(1) ?? "")] = state
     }
     return out
@@ -61,7 +62,7 @@ extension Store {
       let insert = try connection.prepare(
         """
         INSERT INTO alert_states(rule, group_key, labels, phase, active_since_ms, fired_at_ms, resolving_since_ms,
-          last_value, last_evaluation_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+          last_value, last_evaluation_ms, no_data_since_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
       for (key, st) in states {
         try insert.bind([
@@ -69,7 +70,7 @@ extension Store {
           .text(st.phase.rawValue),
           st.activeSinceMs.map(SQLValue.int) ?? .null, st.firedAtMs.map(SQLValue.int) ?? .null,
           st.resolvingSinceMs.map(SQLValue.int) ?? .null, st.lastValue.map(SQLValue.double) ?? .null,
-          .int(st.lastEvaluationMs),
+          .int(st.lastEvaluationMs), st.noDataSinceMs.map(SQLValue.int) ?? .null,
         ])
         try insert.run()
       }

@@ -156,6 +156,10 @@ package final class Store {
     ALTER TABLE rollups ADD COLUMN retry_tokens INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE rollups ADD COLUMN codes BLOB;
     """,
+    // 5: alerts kept as they were while their window has no data say since when.
+    """
+    ALTER TABLE alert_states ADD COLUMN no_data_since_ms INTEGER;
+    """,
   ]
 
   func migrate() throws(StoreError) {

@@ -81,7 +81,9 @@ struct Check: AsyncParsableCommand {
       guard let rule = rules[g.key.rule] else { continue }
       let threshold = "\(rule.comparison.rawValue) \(rule.metric.format(rule.threshold))"
       rows.append([
-        g.key.rule, g.key.group.isEmpty ? "-" : g.key.group, g.phase.rawValue, rule.metric.format(g.value),
+        g.key.rule, g.key.group.isEmpty ? "-" : g.key.group,
+        g.phase.rawValue + (g.noDataSinceMs.map { " (no data since \(Timestamp.formatRFC3339($0)))" } ?? ""),
+        rule.metric.format(g.value),
         threshold, String(g.attempts),
       ])
     }

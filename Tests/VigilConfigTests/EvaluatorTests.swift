@@ -102,6 +102,42 @@ final class Calls: RollupSource {
     }
   }
 
+  @Test func silenceInTheMiddleOfAnIncidentIsNotARecovery() throws {
+    // A third of calls fail from 300 s; the logs stop from 600 s to 900 s; the failures go on
+    // when they come back, until 1200 s.
+    let data = Calls()
+    data.traffic(0, 600, perSecond: 3, failing: 1)
+    data.traffic(900, 1200, perSecond: 3, failing: 1)
+    data.traffic(1200, 1800, perSecond: 3)
+    var states: [AlertKey: AlertState] = [:]
+    var kept = try run([rule()], data, from: 0, to: 800, states: &states)
+    #expect(kept.map(\.kind) == [.firing])
+    let key = try #require(states.keys.first)
+    #expect(states[key]?.phase == .firing && states[key]?.noDataSinceMs != nil)
+    kept += try run([rule()], data, from: 815, to: 1800, states: &states)
+    #expect(kept.map(\.kind) == [.firing, .resolved], "one page, one all-clear")
+    #expect(kept[1].atMs > 1_200_000)
+    // The same with no_data: resolve, as Prometheus does: a false all-clear and a second page.
+    var resolving = rule()
+    resolving.noData = .resolve
+    states = [:]
+    let twice = try run([resolving], data, from: 0, to: 1800, states: &states)
+    #expect(twice.map(\.kind) == [.firing, .resolved, .firing, .resolved])
+  }
+
+  @Test func noDataAlertingFiresOnAWindowWithTooFewCalls() throws {
+    let data = Calls()
+    data.traffic(0, 600, perSecond: 1)
+    data.traffic(600, 1200, perSecond: 0)
+    for s in stride(from: Int64(600), to: 1200, by: 30) { data.add(s * 1000, 200) }
+    var r = rule(window: 60_000)
+    r.noData = .alerting
+    var states: [AlertKey: AlertState] = [:]
+    let t = try run([r], data, from: 60, to: 1200, states: &states)
+    #expect(t.map(\.kind) == [.firing])
+    #expect(t.first.map { $0.atMs > 600_000 } == true)
+  }
+
   @Test func aBlipShorterThanForNeverFires() throws {
     let data = Calls()
     data.traffic(0, 1200, perSecond: 2)

@@ -29,12 +29,13 @@ extension YAMLReader {
 
   static let defaultKeys = [
     "evaluation_interval", "evaluation_delay", "window", "for", "min_requests", "severity", "group_by",
+    "no_data",
     "receivers",
     "keep_firing_for",
   ]
 
   static let ruleKeys = [
-    "alert", "metric", "class", "percentile", "op", "threshold", "window", "for", "min_requests",
+    "alert", "metric", "class", "percentile", "op", "threshold", "window", "for", "min_requests", "no_data",
     "resolve_threshold", "keep_firing_for", "filters", "group_by", "severity", "labels", "summary",
     "description",
     "receivers",
@@ -168,6 +169,7 @@ extension YAMLReader {
     var severity = "warning"
     var groupBy: [Dimension] = []
     var receivers = ["stdout"]
+    var noData = NoDataPolicy.keep
   }
 
   mutating func parseDefaults(_ node: Node, _ set: inout RuleSet) -> Defaults {
@@ -184,6 +186,7 @@ extension YAMLReader {
     if let n = e["severity"], let s = string(n) { d.severity = s }
     if let n = e["group_by"] { d.groupBy = dimensions(n) }
     if let n = e["receivers"] { d.receivers = strings(n) }
+    if let n = e["no_data"], let v = noDataPolicy(n) { d.noData = v }
     return d
   }
 

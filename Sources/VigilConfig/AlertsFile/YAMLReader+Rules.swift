@@ -27,6 +27,7 @@ extension YAMLReader {
     var rule = AlertRule(name: name, metric: metric, threshold: threshold, windowMs: d.windowMs)
     rule.forMs = d.forMs
     rule.keepFiringForMs = d.keepFiringForMs
+    rule.noData = d.noData
     rule.minRequests = d.minRequests
     rule.severity = d.severity
     rule.groupBy = d.groupBy
@@ -41,6 +42,7 @@ extension YAMLReader {
     if let n = e["window"], let ms = window(n) { rule.windowMs = ms }
     if let n = e["for"], let ms = duration(n, positive: false) { rule.forMs = ms }
     if let n = e["keep_firing_for"], let ms = duration(n, positive: false) { rule.keepFiringForMs = ms }
+    if let n = e["no_data"], let v = noDataPolicy(n) { rule.noData = v }
     if let n = e["min_requests"], let v = count(n) { rule.minRequests = v }
     if let n = e["resolve_threshold"], let v = self.threshold(n, metric, rule: name) {
       rule.resolveThreshold = v
@@ -214,5 +216,17 @@ extension YAMLReader {
       return nil
     }
     return ms
+  }
+
+  /// `no_data: keep | resolve | alerting`.
+  mutating func noDataPolicy(_ node: Node) -> NoDataPolicy? {
+    guard let text = string(node) else { return nil }
+    guard let policy = NoDataPolicy(rawValue: text) else {
+      let all = NoDataPolicy.allCases.map(\.rawValue)
+      let hint = nearest(text, all).map { " (did you mean '\($0)'?)" } ?? ""
+      fail(node, "no_data must be one of \(all.joined(separator: ", "))\(hint)")
+      return nil
+    }
+    return policy
   }
 }

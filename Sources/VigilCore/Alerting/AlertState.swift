@@ -14,6 +14,9 @@ package struct AlertState: Sendable, Equatable {
   package var resolvingSinceMs: Int64?
   package var lastValue: Double?
   package var lastEvaluationMs: Int64 = 0
+  /// Since when the window has had no value (no calls, or too few), while the alert is kept as
+  /// it was; `nil` while there is data.
+  package var noDataSinceMs: Int64?
 
   package init() {}
 }

@@ -5,6 +5,8 @@ package struct GroupResult: Sendable, Equatable {
   package var value: Double?
   package var attempts: Int64
   package var phase: AlertPhase
+  /// Since when the window has had no value, if it has none.
+  package var noDataSinceMs: Int64?
 }
 /// What an evaluation returns: the new states, the transitions, and every group's value.
 package struct Evaluation: Sendable {

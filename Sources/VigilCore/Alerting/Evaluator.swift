@@ -94,8 +94,7 @@ package enum Evaluator {
       }
       for (group, entry) in merged.sorted(by: { $0.key < $1.key }) {
         let key = AlertKey(rule: rule.name, group: group)
-        var value = rule.metric.value(of: entry.rollup)
-        if !rule.metric.isCount && entry.rollup.attempts < rule.minRequests { value = nil }
+        let value = value(of: rule, entry.rollup)
         var state = states[key] ?? AlertState()
         state.groupLabels = entry.labels
         let before = state
@@ -116,7 +115,7 @@ package enum Evaluator {
         groups.append(
           GroupResult(
             key: key, labels: allLabels(rule, entry.labels), value: value, attempts: entry.rollup.attempts,
-            phase: state.phase))
+            phase: state.phase, noDataSinceMs: state.noDataSinceMs))
       }
     }
     // Rules that no longer exist leave no state behind.
@@ -136,14 +135,43 @@ package enum Evaluator {
     return (parts.joined(separator: ","), labels)
   }
 
+  /// A rule's value over a group's window, or `nil` when there is none: no calls, or fewer than
+  /// `min_requests` for rates and percentiles. A count of zero is a value when there were calls
+  /// (a healthy zero), or when the rule asks for "fewer than" (traffic that stopped).
+  static func value(of rule: AlertRule, _ rollup: Rollup) -> Double? {
+    if rule.metric.isCount {
+      let lessThan = rule.comparison == .less || rule.comparison == .lessOrEqual
+      return rollup.attempts > 0 || lessThan ? rule.metric.value(of: rollup) : nil
+    }
+    return rollup.attempts < rule.minRequests ? nil : rule.metric.value(of: rollup)
+  }
+
   /// The state machine: inactive → pending → firing → (resolved) inactive. Returns the transition.
+  /// A window with no value follows the rule's `no_data`: kept as it was (the default), taken as
+  /// the condition not holding (`resolve`) or as holding (`alerting`).
   package static func step(_ s: inout AlertState, rule: AlertRule, value: Double?, atMs: Int64)
     -> AlertTransition.Kind?
   {
-    let active = value.map { rule.comparison.holds($0, rule.threshold) } ?? false
+    var holds: Bool
+    var stillFiring: Bool
+    if let value {
+      s.noDataSinceMs = nil
+      holds = rule.comparison.holds(value, rule.threshold)
+      stillFiring = rule.comparison.holds(value, rule.effectiveResolveThreshold)
+    } else {
+      switch rule.noData {
+      case .keep:
+        // Nothing to judge by: the alert stays as it was, and says why.
+        if s.phase != .inactive { s.noDataSinceMs = s.noDataSinceMs ?? atMs }
+        return nil
+      case .resolve: (holds, stillFiring) = (false, false)
+      case .alerting: (holds, stillFiring) = (true, true)
+      }
+      s.noDataSinceMs = s.phase == .inactive && !holds ? nil : (s.noDataSinceMs ?? atMs)
+    }
     switch s.phase {
     case .inactive:
-      guard active else {
+      guard holds else {
         s.activeSinceMs = nil
         return nil
       }
@@ -156,7 +184,7 @@ package enum Evaluator {
       s.phase = .pending
       return .pending
     case .pending:
-      guard active else {
+      guard holds else {
         s.phase = .inactive
         s.activeSinceMs = nil
         return .cancelled
@@ -168,7 +196,6 @@ package enum Evaluator {
       }
       return nil
     case .firing:
-      let stillFiring = value.map { rule.comparison.holds($0, rule.effectiveResolveThreshold) } ?? false
       if stillFiring {
         s.resolvingSinceMs = nil
         return nil

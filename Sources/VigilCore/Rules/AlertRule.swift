@@ -15,6 +15,8 @@ package struct AlertRule: Sendable, Equatable {
   package var resolveThreshold: Double?
   /// Once firing, the alert stays firing until the condition has been false this long.
   package var keepFiringForMs: Int64 = 0
+  /// What the alert does when its window has no value.
+  package var noData = NoDataPolicy.keep
   /// Series filters: dimension to allowed values.
   package var filters: [Dimension: [String]] = [:]
   package var groupBy: [Dimension] = []
