@@ -13,6 +13,11 @@ package final class RollupRecorder: IngestSink {
 
   package func write(_ batch: IngestBatch) throws {
     for (key, rollup) in zip(batch.rollupKeys, batch.rollupValues) { rollups.merge(rollup, at: key) }
+    if !batch.calls.isEmpty {
+      rollups.noteWrite(
+        source: batch.source, calls: Int64(batch.calls.count), firstMs: batch.calls.minTimestampMs,
+        lastMs: batch.calls.maxTimestampMs)
+    }
     calls += Int64(batch.calls.count)
     rejects += batch.rejects
   }

@@ -96,15 +96,20 @@ package struct AlertPipeline: Sendable {
     var states = try store.alertStates()
     var router = Router(receivers: rules.receivers, groups: try store.notifyGroups())
     let silences = try store.silences()
+    var resolved = try recentlyResolved(store: store, beforeMs: steps.first ?? 0)
     var outcome = Outcome()
     for (i, t) in steps.enumerated() {
       let evaluation = try Evaluator.evaluate(rules, source: store, atMs: t, previous: states)
       states = evaluation.states
       outcome.transitions += evaluation.transitions
       outcome.evaluation = evaluation
+      resolved += evaluation.transitions.filter { $0.kind == .resolved }.map {
+        InhibitRule.Source(labels: $0.labels, resolvedAtMs: $0.atMs)
+      }
       router.add(evaluation.transitions, format: alert)
       outcome.notifications += router.flush(
-        atMs: t, silences: silences, flushNewGroups: endOfRun && i == steps.count - 1)
+        atMs: t, silences: silences, flushNewGroups: endOfRun && i == steps.count - 1,
+        inhibitRules: rules.inhibitRules, inhibitors: firing(states) + resolved)
     }
     guard let last = steps.last else { return outcome }
     let renderer = MessageRenderer(externalURL: rules.externalURL, nowMs: nowMs)
@@ -119,21 +124,50 @@ package struct AlertPipeline: Sendable {
     return outcome
   }
 
+  /// Firing alerts, as sources of inhibition.
+  func firing(_ states: [AlertKey: AlertState]) -> [InhibitRule.Source] {
+    guard !rules.inhibitRules.isEmpty else { return [] }
+    return states.compactMap { key, state in
+      guard state.phase == .firing, let rule = byName[key.rule] else { return nil }
+      return InhibitRule.Source(labels: Evaluator.allLabels(rule, state.groupLabels))
+    }
+  }
+
+  /// Alerts that resolved within the longest `hold` before `beforeMs`: they may still inhibit.
+  func recentlyResolved(store: Store, beforeMs: Int64) throws -> [InhibitRule.Source] {
+    let hold = rules.inhibitRules.map(\.holdMs).max() ?? 0
+    guard hold > 0 else { return [] }
+    return try store.transitions(fromMs: beforeMs - hold, toMs: beforeMs).filter { $0.kind == "resolved" }.map
+    {
+      InhibitRule.Source(labels: $0.labels, resolvedAtMs: $0.atMs)
+    }
+  }
+
+  /// Everything that can inhibit at `atMs`, from the stored states and transitions.
+  func inhibitors(store: Store, atMs: Int64) throws -> [InhibitRule.Source] {
+    guard !rules.inhibitRules.isEmpty else { return [] }
+    return firing(try store.alertStates()) + (try recentlyResolved(store: store, beforeMs: atMs + 1))
+  }
+
   /// When the router next has something to send, if anything.
-  package func nextFlushMs(store: Store) throws -> Int64? {
-    Router(receivers: rules.receivers, groups: try store.notifyGroups()).nextFlushMs
+  package func nextFlushMs(store: Store, atMs: Int64) throws -> Int64? {
+    Router(receivers: rules.receivers, groups: try store.notifyGroups()).nextFlushMs(
+      atMs: atMs, silences: try store.silences(activeAtMs: atMs), inhibitRules: rules.inhibitRules,
+      inhibitors: try inhibitors(store: store, atMs: atMs))
   }
 
   /// Routes and queues without evaluating: the router's groups that are due at `atMs` (group
   /// waits that ended between evaluations).
   package func flushDue(store: Store, atMs: Int64, nowMs: Int64) throws -> [AlertNotification] {
     // Cheap check first, without the lock: most of the time nothing is due.
-    guard let due = try nextFlushMs(store: store), due <= atMs else { return [] }
+    guard let due = try nextFlushMs(store: store, atMs: atMs), due <= atMs else { return [] }
     return try store.connection.transaction { () throws(StoreError) -> [AlertNotification] in
       do {
         var router = Router(receivers: rules.receivers, groups: try store.notifyGroups())
-        guard let next = router.nextFlushMs, next <= atMs else { return [] }
-        let notifications = router.flush(atMs: atMs, silences: try store.silences())
+        let silences = try store.silences()
+        let inhibitors = try inhibitors(store: store, atMs: atMs)
+        let notifications = router.flush(
+          atMs: atMs, silences: silences, inhibitRules: rules.inhibitRules, inhibitors: inhibitors)
         let renderer = MessageRenderer(externalURL: rules.externalURL, nowMs: nowMs)
         let messages = try notifications.compactMap { n in
           try rules.receiver(named: n.receiver).map { try renderer.render(n, for: $0) }

@@ -22,6 +22,9 @@ package struct Report: Sendable {
   package var series: [ProviderSeries] = []
   /// P50, P95 and P99 latency (ms) of all calls, per step.
   package var latency: [LatencyPoint] = []
+  /// Each source (a log file with its rotated copies, the UDP listener): calls in the period and
+  /// the last one, so that a source that went quiet shows.
+  package var sources: [SourceActivity] = []
 
   /// A provider, or a provider's model, over the whole period.
   package struct Group: Sendable {
@@ -111,6 +114,8 @@ package struct Report: Sendable {
     let from = RollupKey.bucket(of: fromMs)
     var report = Report(fromMs: fromMs, toMs: toMs, generatedAtMs: nowMs, stepMs: step)
     report.thresholds = thresholds(from: rules)
+    report.sources = SourceActivity.byFamily(try store.sourceActivity(fromMs: fromMs, toMs: toMs)).values
+      .sorted { $0.source < $1.source }
     // One merge per row into its (series, step) cell; everything else is derived from the cells.
     let stepCount = Int((toMs - from + step - 1) / step)
     var cells: [SeriesKey: [Rollup?]] = [:]

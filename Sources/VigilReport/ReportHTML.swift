@@ -121,6 +121,15 @@ extension Report {
       out +=
         "<tr><td>\(c.status)</td><td class=\"text\">\(e(c.statusClass.rawValue))</td><td>\(c.count)</td><td>\(e(Self.percent(c.count, of: total.attempts)))</td></tr>\n"
     }
+    out += "</table>\n<h2>Sources</h2>\n"
+    out +=
+      "<table><tr><th class=\"text\">source</th><th>calls</th><th>last call</th><th>quiet for</th></tr>\n"
+    for s in sources {
+      let quiet = toMs - s.lastCallMs
+      out +=
+        "<tr><td class=\"text\">\(e(s.source))</td><td>\(s.calls)</td><td>\(e(Timestamp.formatRFC3339(s.lastCallMs)))</td>"
+      out += "<td class=\"\(quiet >= 600_000 ? "firing" : "")\">\(e(Self.duration(quiet)))</td></tr>\n"
+    }
     out += "</table>\n<h2>Alerts in the period</h2>\n"
     out += SVGChart.timeline(title: "Alert timeline", spans: alerts, fromMs: fromMs, toMs: toMs) + "\n"
     if !alerts.isEmpty {

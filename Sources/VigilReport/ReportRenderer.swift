@@ -142,6 +142,15 @@ extension Report {
             ]
           })
     }
+    heading("Sources")
+    table(
+      [["source", "calls", "last call", "quiet for"]]
+        + sources.map {
+          [
+            $0.source, String($0.calls), Timestamp.formatRFC3339($0.lastCallMs),
+            Self.duration(toMs - $0.lastCallMs),
+          ]
+        })
     heading("Worst windows (\(DurationText.format(stepMs)) each, at least 20 attempts)")
     if worstErrorWindows.isEmpty && slowestWindows.isEmpty {
       out.append("None with enough traffic.")
@@ -211,6 +220,13 @@ extension Report {
           ($0.metric.name, ["op": .string($0.comparison.rawValue), "value": .number($0.value)])
         }),
       "providers": .array(providers.map(group)), "models": .array(models.map(group)),
+      "sources": .array(
+        sources.map {
+          [
+            "source": .string($0.source), "calls": .number(Double($0.calls)),
+            "last_call": .string(Timestamp.formatRFC3339($0.lastCallMs)),
+          ]
+        }),
       "classes": .object(Self.classRows(total).map { ($0.0.rawValue, .number(Double($0.1))) }),
       "codes": .array(
         codes.map {

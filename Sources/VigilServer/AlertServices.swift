@@ -41,7 +41,7 @@ struct EvaluationService<Clock: VigilClock>: Service {
       }
       // Sleep until the next tick, a group's flush, or (after new data) the end of the gap.
       var wake = due
-      if let flush = (try? await db.run({ try pipeline.nextFlushMs(store: $0) })) ?? nil {
+      if let flush = (try? await db.run({ try pipeline.nextFlushMs(store: $0, atMs: t) })) ?? nil {
         wake = min(wake, max(flush, t + 10))
       }
       if dataWaiting { wake = min(wake, last + minGapMs) }

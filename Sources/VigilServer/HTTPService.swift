@@ -128,6 +128,13 @@ enum HTTPRoutes {
       return json(try await db.run { try API.rejects($0, limit: limit) })
     }
     router.get("/api/ingest") { _, _ in json(API.ingest(state: state)) }
+    router.get("/api/sources") { request, _ in
+      let query = QueryParameters(request)
+      let window = try checked { () throws(QueryError) in
+        try query.duration("window", default: 86_400_000, max: maxWindowMs)
+      }
+      return json(try await db.run { try API.sources($0, windowMs: window) })
+    }
     router.get("/") { request, _ in
       let query = QueryParameters(request)
       let window = try checked { () throws(QueryError) in
@@ -236,6 +243,23 @@ enum API {
             "auth_failure_rate": rate(r.auth, r.attempts),
             "retry_exhaustion_rate": rate(r.exhausted, r.requests),
             "p99_latency_ms": r.latency.quantile(0.99).map(JSONValue.number) ?? .null,
+          ]
+        }),
+    ]
+  }
+
+  /// Each source's calls in the window and the last one: a source that went quiet shows how long.
+  static func sources(_ store: Store, windowMs: Int64) throws -> JSONValue {
+    let now = WallClock.nowMs()
+    let activity = SourceActivity.byFamily(try store.sourceActivity(fromMs: now - windowMs, toMs: now + 1))
+    return [
+      "window": .string(DurationText.format(windowMs)),
+      "sources": .array(
+        activity.values.sorted { $0.source < $1.source }.map { a in
+          [
+            "source": .string(a.source), "calls": .number(Double(a.calls)),
+            "last_call": .string(Timestamp.formatRFC3339(a.lastCallMs)),
+            "quiet_seconds": .number(Double(max(0, now - a.lastCallMs)) / 1000),
           ]
         }),
     ]

@@ -56,6 +56,27 @@ enum MetricsPage {
         p.sample("vigil_attempt_latency_seconds_count", dims(key), Double(s.latencyCount))
       }
       p.family(
+        "vigil_last_call_timestamp_seconds", "gauge",
+        "The time of the latest call stored since start, per series: a series that stops moving went quiet.")
+      for (key, s) in series where s.lastCallMs > .min {
+        p.sample("vigil_last_call_timestamp_seconds", dims(key), Double(s.lastCallMs) / 1000)
+      }
+      p.family(
+        "vigil_source_last_call_timestamp_seconds", "gauge",
+        "The time of the latest call stored since start, per source (a log file with its rotated copies, or udp:ADDR)."
+      )
+      for (name, seen) in state.sources.sorted(by: { $0.key < $1.key }) {
+        p.sample(
+          "vigil_source_last_call_timestamp_seconds", [("source", name)], Double(seen.lastCallMs) / 1000)
+      }
+      p.family(
+        "vigil_source_last_write_timestamp_seconds", "gauge",
+        "When calls from the source were last stored (wall clock), per source.")
+      for (name, seen) in state.sources.sorted(by: { $0.key < $1.key }) {
+        p.sample(
+          "vigil_source_last_write_timestamp_seconds", [("source", name)], Double(seen.lastStoredMs) / 1000)
+      }
+      p.family(
         "vigil_ingest_records_total", "counter",
         "Lines ingested since start, by source (file, udp) and outcome (stored, rejected).")
       for (source, s) in state.ingest.sorted(by: { $0.key < $1.key }) {

@@ -26,6 +26,16 @@ package final class ServerState: Sendable {
     /// Failed writes of ingested lines, per source (`file`, `udp`), and lines held because of them.
     var writeFailures: [String: Int64] = [:]
     var heldLinesBySource: [String: Int64] = [:]
+    /// Per source family (a log and its rotated copies, the UDP listener): the latest call stored
+    /// (call time) and when it was stored (wall time).
+    var sources: [String: SourceSeen] = [:]
+  }
+
+  /// What one source has delivered since start.
+  struct SourceSeen {
+    var calls: Int64 = 0
+    var lastCallMs: Int64 = .min
+    var lastStoredMs: Int64 = 0
   }
 
   let shared = Mutex(Shared())
@@ -50,6 +60,13 @@ package final class ServerState: Sendable {
       s.rejected += Int64(batch.rejects.count)
       s.lines += Int64(batch.calls.count + batch.rejects.count)
       state.ingest[source] = s
+      if !batch.calls.isEmpty {
+        var seen = state.sources[SourceName.family(batch.source)] ?? SourceSeen()
+        seen.calls += Int64(batch.calls.count)
+        seen.lastCallMs = max(seen.lastCallMs, batch.calls.maxTimestampMs)
+        seen.lastStoredMs = WallClock.nowMs()
+        state.sources[SourceName.family(batch.source)] = seen
+      }
     }
     if !batch.calls.isEmpty { dataArrived.signal() }
   }

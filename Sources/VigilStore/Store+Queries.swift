@@ -133,3 +133,23 @@ extension Store {
     return (s.int64(0), s.int64(1))
   }
 }
+
+extension Store {
+  /// What each source delivered in `[fromMs, toMs)` by call time, from the writes' records: calls
+  /// of the writes that overlap the stretch, and the last call before `toMs`.
+  package func sourceActivity(fromMs: Int64, toMs: Int64) throws(StoreError) -> [SourceActivity] {
+    let s = try connection.prepare(
+      """
+      SELECT o.name, sum(k.last_call - k.first_call + 1), max(min(k.max_ts, ?2 - 1))
+      FROM chunks k JOIN sources o ON o.id = k.source
+      WHERE k.max_ts >= ?1 AND k.min_ts < ?2
+      GROUP BY o.name
+      """)
+    try s.bind([.int(fromMs), .int(toMs)])
+    var out: [SourceActivity] = []
+    while try s.step() {
+      out.append(SourceActivity(source: s.text(0) ?? "", calls: s.int64(1), lastCallMs: s.int64(2)))
+    }
+    return out
+  }
+}

@@ -29,6 +29,10 @@ final class Calls: RollupSource {
   func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [RollupRow] {
     try source.rollupRows(fromMs: fromMs, toMs: toMs, latency: latency)
   }
+
+  func sourceActivity(fromMs: Int64, toMs: Int64) throws -> [SourceActivity] {
+    try source.sourceActivity(fromMs: fromMs, toMs: toMs)
+  }
 }
 
 @Suite struct EvaluatorTests {
@@ -136,6 +140,46 @@ final class Calls: RollupSource {
     let t = try run([r], data, from: 60, to: 1200, states: &states)
     #expect(t.map(\.kind) == [.firing])
     #expect(t.first.map { $0.atMs > 600_000 } == true)
+  }
+
+  @Test func callsThatStopArrivingAreToldApartFromQuietProviders() throws {
+    let data = Calls()
+    data.traffic(0, 1800, perSecond: 2, provider: "openai")
+    data.traffic(0, 600, perSecond: 2, provider: "anthropic")  // stops at 600 s
+    for s in stride(from: Int64(0), to: 1800, by: 300) { data.add(s * 1000, 200, provider: "gemini") }  // a trickle
+    var stopped = rule(.timeSinceLastCall, threshold: 300_000, window: 1_800_000)
+    stopped.minRequests = 30
+    var states: [AlertKey: AlertState] = [:]
+    let t = try run([stopped], data, from: 0, to: 1800, states: &states)
+    #expect(t.map(\.kind) == [.firing])
+    #expect(t.first?.labels["provider"] == "anthropic")
+    // It fires once the last call is more than 5 minutes old, within a step.
+    #expect((t.first?.atMs ?? 0) > 900_000 && (t.first?.atMs ?? 0) <= 915_000, "\(t.first?.atMs ?? 0)")
+    #expect(t.first.map { stopped.metric.format($0.value) }?.hasPrefix("5m") == true)
+    // Calls come back: resolved.
+    data.traffic(2000, 2100, perSecond: 2, provider: "anthropic")
+    let back = try run([stopped], data, from: 1815, to: 2100, states: &states)
+    #expect(back.map(\.kind) == [.resolved])
+  }
+
+  @Test func aLogSourceThatGoesQuietAlertsAndItsRotatedCopiesAreIt() throws {
+    let data = Calls()
+    data.traffic(0, 1800, perSecond: 2)
+    // Writes of two sources: the log (rotated at 300 s) stops at 900 s; UDP goes on.
+    for s in stride(from: Int64(0), to: 1800, by: 10) {
+      let log = s < 300 ? "/var/log/app.jsonl.1" : "/var/log/app.jsonl"
+      if s < 900 { data.source.noteWrite(source: log, calls: 20, firstMs: s * 1000, lastMs: s * 1000 + 9999) }
+      data.source.noteWrite(
+        source: "udp:127.0.0.1:9515", calls: 20, firstMs: s * 1000, lastMs: s * 1000 + 9999)
+    }
+    var quiet = AlertRule(
+      name: "SourceQuiet", metric: .sourceTimeSinceLastCall, threshold: 300_000, windowMs: 1_800_000)
+    quiet.minRequests = 30
+    var states: [AlertKey: AlertState] = [:]
+    let t = try run([quiet], data, from: 0, to: 1800, states: &states)
+    #expect(t.map(\.kind) == [.firing])
+    #expect(t.first?.labels["source"] == "/var/log/app.jsonl")
+    #expect((t.first?.atMs ?? 0) >= 1_200_000 && (t.first?.atMs ?? 0) <= 1_215_000, "\(t.first?.atMs ?? 0)")
   }
 
   @Test func aBlipShorterThanForNeverFires() throws {

@@ -30,6 +30,30 @@ import VigilTestSupport
     _ = try Store(path: dir.file("v.db"))
   }
 
+  @Test func sourceActivityIsWhatEachSourceWroteInTheStretch() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    for (source, range) in [("/var/log/app.jsonl", 0..<60), ("udp:127.0.0.1:9515", 0..<120)] {
+      for minute in range {
+        var batch = IngestBatch(source: source)
+        for k in 0..<10 { batch.add(call(Int64(minute) * 60_000 + Int64(k) * 1000, 200)) }
+        try store.write(batch)
+      }
+    }
+    let activity = try store.sourceActivity(fromMs: 3_600_000, toMs: 7_200_000).sorted {
+      $0.source < $1.source
+    }
+    #expect(activity.map(\.source) == ["udp:127.0.0.1:9515"])
+    #expect(activity.first?.calls == 600)
+    let lastOfAll: Int64 = 119 * 60_000 + 9000
+    #expect(activity.first?.lastCallMs == lastOfAll)
+    // No look-ahead: the last call before the end of the stretch.
+    let early = try store.sourceActivity(fromMs: 0, toMs: 1_800_000).sorted { $0.source < $1.source }
+    #expect(early.map(\.source) == ["/var/log/app.jsonl", "udp:127.0.0.1:9515"])
+    let lastBeforeHalfAnHour: Int64 = 29 * 60_000 + 9000
+    #expect(early.map(\.lastCallMs) == [lastBeforeHalfAnHour, lastBeforeHalfAnHour])
+  }
+
   @Test func refusesADatabaseFromANewerVigil() throws {
     let dir = TemporaryDirectory()
     do {

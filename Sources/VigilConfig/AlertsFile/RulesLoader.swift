@@ -23,6 +23,7 @@ package enum RulesLoader {
 extension YAMLReader {
   static let topKeys = [
     "version", "defaults", "receivers", "rules", "routing", "delivery", "external_url", "include",
+    "inhibit_rules",
   ]
 
   static let includedKeys = ["receivers", "rules"]
@@ -41,7 +42,8 @@ extension YAMLReader {
     "receivers",
   ]
 
-  static let routingKeys = ["group_by", "group_wait", "group_interval", "repeat_interval"]
+  static let routingKeys = ["group_by", "group_wait", "group_interval", "repeat_interval", "fold"]
+  static let inhibitKeys = ["source_matchers", "target_matchers", "equal", "hold"]
 
   static let receiverCommonKeys = ["name", "type", "send_resolved"] + routingKeys
 
@@ -62,9 +64,8 @@ extension YAMLReader {
 
   static let metricNames = [
     "error_rate", "rate_429", "rate_5xx", "p99_latency", "retry_exhaustion_rate", "auth_failure_rate",
-    "class_rate",
-    "latency_percentile", "request_count", "logical_request_count", "error_count", "auth_failures",
-    "class_count",
+    "class_rate", "latency_percentile", "request_count", "logical_request_count", "error_count",
+    "auth_failures", "class_count", "time_since_last_call", "source_time_since_last_call",
   ]
 
   mutating func parseAlertsFile(_ yaml: String) -> RuleSet? {
@@ -102,6 +103,7 @@ extension YAMLReader {
       routing = parseRouting(entries(r, known: Self.routingKeys, what: "routing"), routing)
     }
     if let d = top["delivery"] { set.delivery = parseDelivery(d) }
+    if let n = top["inhibit_rules"] { set.inhibitRules = parseInhibitRules(n) }
     if let u = top["external_url"], let text = string(u) {
       if URLParts(text) == nil { fail(u, "external_url '\(text)' is not an http(s) URL") }
       set.externalURL = text.hasSuffix("/") ? String(text.dropLast()) : text
@@ -201,7 +203,43 @@ extension YAMLReader {
     if let n = e["group_wait"], let ms = duration(n, positive: false) { r.groupWaitMs = ms }
     if let n = e["group_interval"], let ms = duration(n, positive: false) { r.groupIntervalMs = ms }
     if let n = e["repeat_interval"], let ms = duration(n, positive: false) { r.repeatIntervalMs = ms }
+    if let n = e["fold"] {
+      if let b = n.bool { r.fold = b } else { fail(n, "fold must be true or false") }
+    }
     return r
+  }
+
+  /// `inhibit_rules`: Alertmanager's `source_matchers`, `target_matchers` and `equal`, and `hold`.
+  mutating func parseInhibitRules(_ node: Node) -> [InhibitRule] {
+    guard let list = node.sequence else {
+      fail(node, "'inhibit_rules' must be a list of rules with source_matchers, target_matchers and equal")
+      return []
+    }
+    var out: [InhibitRule] = []
+    for item in list {
+      let e = entries(item, known: Self.inhibitKeys, what: "an inhibit rule")
+      func matchers(_ key: String) -> [LabelMatcher] {
+        guard let n = e[key] else {
+          fail(item, "an inhibit rule needs '\(key)', such as [alertname=HighRateLimitRate]")
+          return []
+        }
+        var parsed: [LabelMatcher] = []
+        for (text, place) in zip(strings(n), n.sequence.map(Array.init) ?? [n]) {
+          do { parsed.append(try LabelMatcher.parse(text)) } catch { fail(place, "\(key): \(error)") }
+        }
+        if parsed.isEmpty && e[key] != nil { fail(n, "\(key) needs at least one matcher") }
+        return parsed
+      }
+      let source = matchers("source_matchers")
+      let target = matchers("target_matchers")
+      let equal = e["equal"].map { strings($0) } ?? []
+      for (label, place) in zip(equal, e["equal"]?.sequence.map(Array.init) ?? []) where !isLabelName(label) {
+        fail(place, "equal: '\(label)' is not a label name")
+      }
+      let hold = e["hold"].flatMap { duration($0, positive: false) } ?? 0
+      out.append(InhibitRule(sourceMatchers: source, targetMatchers: target, equal: equal, holdMs: hold))
+    }
+    return out
   }
 
   mutating func parseDelivery(_ node: Node) -> DeliveryPolicy {

@@ -63,6 +63,15 @@ extension YAMLReader {
       }
     }
     if let n = e["group_by"] { rule.groupBy = dimensions(n) }
+    if rule.metric == .sourceTimeSinceLastCall {
+      // Sources are not series: such a rule has one alert per source, labelled `source`.
+      if let n = e["group_by"] ?? e["filters"] {
+        fail(
+          n, "rule '\(name)': source_time_since_last_call groups by source; it takes no group_by or filters")
+      }
+      rule.groupBy = []
+      rule.filters = [:]
+    }
     if let n = e["severity"], let s = string(n) { rule.severity = s }
     if let n = e["labels"] {
       if let mapping = n.mapping {
@@ -91,6 +100,7 @@ extension YAMLReader {
     rule.description = e["description"].flatMap { string($0) } ?? "{{ advice }}"
     // Templates may only name what exists for this rule.
     var known = Set(rule.labels.keys).union(rule.groupBy.map(\.rawValue)).union(["alertname", "severity"])
+    if rule.metric == .sourceTimeSinceLastCall { known.insert("source") }
     for (dim, values) in rule.filters where values.count == 1 { known.insert(dim.rawValue) }
     for key in ["summary", "description"] {
       guard let n = e[key], let text = n.string else { continue }
@@ -128,6 +138,8 @@ extension YAMLReader {
     case "p99_latency": return .latencyQuantile(0.99)
     case "retry_exhaustion_rate": return .retryExhaustionRate
     case "auth_failure_rate": return .authFailureRate
+    case "time_since_last_call": return .timeSinceLastCall
+    case "source_time_since_last_call": return .sourceTimeSinceLastCall
     case "request_count": return .requestCount
     case "logical_request_count": return .logicalRequestCount
     case "error_count": return .errorCount
@@ -176,10 +188,11 @@ extension YAMLReader {
       }
       return v
     }
-    if metric.isLatency {
+    if metric.isLatency || metric.isSilence {
       if let v = Double(text), v >= 0, v.isFinite { return v }
       if let ms = DurationText.parseMs(text) { return Double(ms) }
-      fail(node, "rule '\(rule)': latency threshold '\(text)' is not milliseconds or a duration such as 30s")
+      let what = metric.isLatency ? "latency" : "silence"
+      fail(node, "rule '\(rule)': \(what) threshold '\(text)' is not milliseconds or a duration such as 30s")
       return nil
     }
     guard let v = Double(text), v >= 0, v.isFinite else {

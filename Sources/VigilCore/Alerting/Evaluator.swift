@@ -56,11 +56,14 @@ package enum Evaluator {
       }
       var sums = [Rollup](repeating: Rollup(), count: groupNames.count)
       var seen = [Bool](repeating: false, count: groupNames.count)
+      // The end of each group's last bucket with calls, for "time since the last call".
+      var lastCall = [Int64](repeating: .min, count: groupNames.count)
       for row in rows where row.bucket >= from {
         let g = groupOfSeries[row.series]
         guard g >= 0 else { continue }
         sums[g].merge(row.rollup, latency: false)
         seen[g] = true
+        if row.rollup.attempts > 0 { lastCall[g] = max(lastCall[g], row.bucket + rollupBucketMs) }
       }
       if rule.metric.isLatency, let histograms = latencies[from] {
         for (i, series) in seriesList.enumerated() where groupOfSeries[i] >= 0 {
@@ -68,8 +71,22 @@ package enum Evaluator {
         }
       }
       var merged: [String: (labels: [String: String], rollup: Rollup)] = [:]
-      for g in groupNames.indices where seen[g] { merged[groupNames[g]] = (groupLabels[g], sums[g]) }
-      if rule.groupBy.isEmpty && merged.isEmpty { merged[""] = ([:], Rollup()) }
+      var lastCallOfGroup: [String: Int64] = [:]
+      for g in groupNames.indices where seen[g] {
+        merged[groupNames[g]] = (groupLabels[g], sums[g])
+        if lastCall[g] > .min { lastCallOfGroup[groupNames[g]] = lastCall[g] }
+      }
+      if rule.metric == .sourceTimeSinceLastCall {
+        // Sources are not series: their groups come from what each delivered in the window.
+        merged = [:]
+        for (family, activity) in SourceActivity.byFamily(try source.sourceActivity(fromMs: from, toMs: to)) {
+          var calls = Rollup()
+          calls.attempts = activity.calls
+          merged["source=\(family)"] = (["source": family], calls)
+          lastCallOfGroup["source=\(family)"] = activity.lastCallMs
+        }
+      }
+      if rule.groupBy.isEmpty && merged.isEmpty && !rule.metric.isSilence { merged[""] = ([:], Rollup()) }
       // "Traffic stopped" needs the groups that had traffic just before, at zero now.
       if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) {
         if before == nil {
@@ -94,7 +111,13 @@ package enum Evaluator {
       }
       for (group, entry) in merged.sorted(by: { $0.key < $1.key }) {
         let key = AlertKey(rule: rule.name, group: group)
-        let value = value(of: rule, entry.rollup)
+        var value = value(of: rule, entry.rollup)
+        if rule.metric.isSilence {
+          // A group that had traffic (min_requests in the window): how long since its last call.
+          value =
+            entry.rollup.attempts >= max(rule.minRequests, 1)
+            ? lastCallOfGroup[group].map { Double(max(0, to - $0)) } : nil
+        }
         var state = states[key] ?? AlertState()
         state.groupLabels = entry.labels
         let before = state
@@ -208,7 +231,7 @@ package enum Evaluator {
     }
   }
 
-  static func allLabels(_ rule: AlertRule, _ group: [String: String]) -> [String: String] {
+  package static func allLabels(_ rule: AlertRule, _ group: [String: String]) -> [String: String] {
     var labels = rule.labels
     for (d, values) in rule.filters where values.count == 1 { labels[d.rawValue] = values[0] }
     labels.merge(group) { _, g in g }

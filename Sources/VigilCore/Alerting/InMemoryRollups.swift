@@ -3,6 +3,8 @@
 package final class InMemoryRollups: RollupSource {
   /// Per bucket start, per series.
   package private(set) var buckets: [Int64: [SeriesKey: Rollup]] = [:]
+  /// What each write delivered: its source, its calls, and their time range.
+  var writes: [(source: String, calls: Int64, firstMs: Int64, lastMs: Int64)] = []
 
   package init() {}
 
@@ -15,6 +17,24 @@ package final class InMemoryRollups: RollupSource {
   /// Adds a rollup of one bucket and series (a batch's).
   package func merge(_ rollup: Rollup, at key: RollupKey) {
     buckets[key.bucketMs, default: [:]][key.series, default: Rollup()].merge(rollup)
+  }
+
+  /// Records a write of `calls` calls from `source` between `firstMs` and `lastMs`, for
+  /// ``sourceActivity(fromMs:toMs:)``.
+  package func noteWrite(source: String, calls: Int64, firstMs: Int64, lastMs: Int64) {
+    guard calls > 0 else { return }
+    writes.append((source, calls, firstMs, lastMs))
+  }
+
+  package func sourceActivity(fromMs: Int64, toMs: Int64) throws -> [SourceActivity] {
+    var out: [String: SourceActivity] = [:]
+    for w in writes where w.lastMs >= fromMs && w.firstMs < toMs {
+      var a = out[w.source] ?? SourceActivity(source: w.source, calls: 0, lastCallMs: .min)
+      a.calls += w.calls
+      a.lastCallMs = max(a.lastCallMs, min(w.lastMs, toMs - 1))
+      out[w.source] = a
+    }
+    return Array(out.values)
   }
 
   /// The first and last bucket holding data.

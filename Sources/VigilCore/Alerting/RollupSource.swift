@@ -19,8 +19,43 @@ package protocol RollupSource {
   /// Latency histograms merged per series over `[start, toMs)`, for each of `starts`. A source
   /// can add stored histograms straight into these, without one histogram per bucket between.
   func latencyWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: LatencyHistogram]]
+
+  /// What each source (a log file, the UDP listener) delivered in `[fromMs, toMs)`: calls and
+  /// the time of the last one, by call time. Sources a store does not track: none.
+  func sourceActivity(fromMs: Int64, toMs: Int64) throws -> [SourceActivity]
+}
+
+/// Calls from one source in a stretch of time.
+package struct SourceActivity: Sendable, Equatable {
+  /// The source's name as stored (`/var/log/app.jsonl.1`, `udp:127.0.0.1:9515`).
+  package var source: String
+  package var calls: Int64
+  /// The time of its last call in the stretch.
+  package var lastCallMs: Int64
+
+  package init(source: String, calls: Int64, lastCallMs: Int64) {
+    self.source = source
+    self.calls = calls
+    self.lastCallMs = lastCallMs
+  }
+
+  /// Activity by source family (a log and its rotated copies are one source; see
+  /// ``SourceName/family(_:)``): calls summed, the last call the latest.
+  package static func byFamily(_ activity: [SourceActivity]) -> [String: SourceActivity] {
+    var out: [String: SourceActivity] = [:]
+    for a in activity {
+      let family = SourceName.family(a.source)
+      var f = out[family] ?? SourceActivity(source: family, calls: 0, lastCallMs: .min)
+      f.calls.addSaturating(a.calls)
+      f.lastCallMs = max(f.lastCallMs, a.lastCallMs)
+      out[family] = f
+    }
+    return out
+  }
 }
 extension RollupSource {
+  package func sourceActivity(fromMs: Int64, toMs: Int64) throws -> [SourceActivity] { [] }
+
   package func latencyWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: LatencyHistogram]] {
     guard let earliest = starts.min() else { return [:] }
     var out: [Int64: [SeriesKey: LatencyHistogram]] = [:]

@@ -82,13 +82,25 @@ package enum PrometheusRules {
     case .errorCount: (value, scale) = (sum("vigil_attempts_total", ["class!=\"success\""]), 1)
     case .authFailures: (value, scale) = (sum("vigil_attempts_total", ["code=~\"401|403\""]), 1)
     case .classCount(let c): (value, scale) = (sum("vigil_attempts_total", ["class=\"\(c.rawValue)\""]), 1)
+    case .timeSinceLastCall:
+      (value, scale) = (
+        "time() - max\(by.isEmpty ? "" : " by (\(by))")(\(selector("vigil_last_call_timestamp_seconds")))",
+        0.001
+      )
+      note =
+        "Prometheus cannot hold min_requests to the window here: every group with a last call counts, for as long as Vigil exposes it"
+    case .sourceTimeSinceLastCall:
+      (value, scale) = ("time() - max by (source)(vigil_source_last_call_timestamp_seconds)", 0.001)
+      note = "Prometheus cannot hold min_requests to the window here: every source with a last call counts"
     }
     if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) && !by.isEmpty {
       note =
         "a group with no samples in the window has no value in Prometheus; Vigil alerts for a group that went silent"
     }
     let op = rule.comparison.rawValue
-    let floor = !rule.metric.isCount && rule.minRequests > 0 ? " and \(attempts) >= \(rule.minRequests)" : ""
+    let floor =
+      !rule.metric.isCount && !rule.metric.isSilence && rule.minRequests > 0
+      ? " and \(attempts) >= \(rule.minRequests)" : ""
     let threshold = formatPlain(rule.threshold * scale)
     var expr = "(\(value)) \(op) \(threshold)\(floor)"
     if let r = rule.resolveThreshold, r != rule.threshold {
@@ -113,7 +125,8 @@ package enum PrometheusRules {
         out +=
           rule.metric.isRate
           ? "{{ $value | humanizePercentage }}"
-          : rule.metric.isLatency ? "{{ $value | humanizeDuration }}" : "{{ $value | printf \"%.0f\" }}"
+          : rule.metric.isLatency || rule.metric.isSilence
+            ? "{{ $value | humanizeDuration }}" : "{{ $value | printf \"%.0f\" }}"
       case _ where name.hasPrefix("labels."): out += "{{ $labels.\(name.dropFirst(7)) }}"
       default:
         let context = TemplateContext(rule: rule, value: nil, labels: [:])

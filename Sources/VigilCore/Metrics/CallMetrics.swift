@@ -25,6 +25,8 @@ package struct CallMetrics: Sendable {
     package var latencyBuckets = [Int64](repeating: 0, count: CallMetrics.latencyBounds.count + 1)
     package var latencySumSeconds: Double = 0
     package var latencyCount: Int64 = 0
+    /// The time of the latest call stored (ms), for staleness.
+    package var lastCallMs: Int64 = .min
   }
 
   package private(set) var series: [SeriesKey: Series] = [:]
@@ -40,6 +42,7 @@ package struct CallMetrics: Sendable {
       let statusClass = StatusClass.allCases[Int(r.statusClass)]
       current.attempts[CodeKey(status: status, statusClass: statusClass), default: 0] += 1
       if r.attempt == 1 { current.requests += 1 }
+      current.lastCallMs = max(current.lastCallMs, r.timestampMs)
       if r.flags.contains(.exhausted) { current.exhausted += 1 }
       current.promptTokens.addSaturating(r.promptTokens)
       current.completionTokens.addSaturating(r.completionTokens)
@@ -68,5 +71,6 @@ extension CallMetrics.Series {
     for i in latencyBuckets.indices { latencyBuckets[i] += other.latencyBuckets[i] }
     latencySumSeconds += other.latencySumSeconds
     latencyCount += other.latencyCount
+    lastCallMs = max(lastCallMs, other.lastCallMs)
   }
 }

@@ -22,6 +22,12 @@ package enum MetricKind: Sendable, Equatable, Hashable {
   /// 401 and 403 responses.
   case authFailures
   case classCount(StatusClass)
+  /// Milliseconds since the group's last call, for groups with at least `min_requests` calls in
+  /// the window: calls that stopped arriving, told apart from a healthy zero.
+  case timeSinceLastCall
+  /// Milliseconds since the last call from a source (a log file and its rotated copies, or the
+  /// UDP listener), for sources with at least `min_requests` calls in the window.
+  case sourceTimeSinceLastCall
 
   /// Counts are not held to the request floor: "no traffic" must be able to alert.
   package var isCount: Bool {
@@ -43,6 +49,9 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     return false
   }
 
+  /// Time since the last call (of a group or of a source): a duration.
+  package var isSilence: Bool { self == .timeSinceLastCall || self == .sourceTimeSinceLastCall }
+
   /// The name used in alerts.yaml, output and labels.
   package var name: String {
     switch self {
@@ -59,6 +68,8 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     case .errorCount: "error_count"
     case .authFailures: "auth_failures"
     case .classCount(let c): "class_count{class=\(c.rawValue)}"
+    case .timeSinceLastCall: "time_since_last_call"
+    case .sourceTimeSinceLastCall: "source_time_since_last_call"
     }
   }
 
@@ -79,6 +90,7 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     case .errorCount: return Double(r.errors)
     case .authFailures: return Double(r.auth)
     case .classCount(let c): return Double(r.count(of: c))
+    case .timeSinceLastCall, .sourceTimeSinceLastCall: return nil  // from times, not counts
     }
   }
 
@@ -87,6 +99,7 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     guard let v else { return "-" }
     if isRate { return formatFixed(v * 100, digits: 2) + "%" }
     if isLatency { return formatFixed(v / 1000, digits: 2) + "s" }
+    if isSilence { return DurationText.format(Int64(v) / 1000 * 1000) }
     return formatPlain(v)
   }
 
@@ -104,6 +117,10 @@ package enum MetricKind: Sendable, Equatable, Hashable {
       "Slow responses: check the provider's status, lower max_tokens or timeouts, or fail over to a faster model."
     case .requestCount, .logicalRequestCount:
       "Traffic changed: check that the application is running and logging."
+    case .timeSinceLastCall:
+      "Calls stopped arriving: check that the application runs, still calls this provider, and that its logs reach Vigil (file path, rotation, UDP)."
+    case .sourceTimeSinceLastCall:
+      "A log source went quiet: check that the application still writes it (path, permissions, rotation) or still sends UDP to Vigil."
     case .errorRate, .errorCount:
       "Errors: see the breakdown by class; retry 429/5xx with backoff, fix 4xx requests and keys."
     }

@@ -52,13 +52,29 @@ package struct Router: Sendable {
   }
 
   /// The earliest time a flush would send something: a group with news (its first message, a new
-  /// firing alert, a resolve) at its next flush, or a still-firing group at its repeat. `nil`
-  /// when no group has anything to send, so a daemon need not wake for it.
-  package var nextFlushMs: Int64? {
-    groups.values.compactMap { g -> Int64? in
+  /// firing alert, a resolve; for a folded group, an incident that starts or ends) at its next
+  /// flush, or a still-firing group at its repeat. Alerts muted at `atMs` (silenced or inhibited)
+  /// are no news. `nil` when no group has anything to send, so a daemon need not wake for it.
+  package func nextFlushMs(
+    atMs: Int64 = .min, silences: [Silence] = [], inhibitRules: [InhibitRule] = [],
+    inhibitors: [InhibitRule.Source] = []
+  ) -> Int64? {
+    let muted = { (a: NotifiedAlert) in
+      silences.contains { $0.mutes(a.labels, atMs: atMs) }
+        || InhibitRule.mutes(a.labels, rules: inhibitRules, sources: inhibitors, atMs: atMs)
+    }
+    return groups.values.compactMap { g -> Int64? in
+      let anyFiring = g.alerts.values.contains { $0.status == .firing }
+      let unmutedFiring = g.alerts.values.contains { $0.status == .firing && !muted($0) }
       let hasNews =
-        !g.flushed
-        || g.alerts.values.contains { $0.status == .resolved || !g.notifiedFiring.contains($0.fingerprint) }
+        receivers[g.receiver]?.routing.fold == true
+        // Folded: news is an incident that starts or ends; joiners wait for those.
+        ? !g.flushed || (g.notifiedFiring.isEmpty ? unmutedFiring : !anyFiring)
+        : !g.flushed
+          || g.alerts.values.contains {
+            ($0.status == .resolved && g.notifiedFiring.contains($0.fingerprint))
+              || ($0.status == .firing && !g.notifiedFiring.contains($0.fingerprint) && !muted($0))
+          }
       if hasNews { return g.nextFlushMs }
       guard let repeatMs = receivers[g.receiver]?.routing.repeatIntervalMs, repeatMs > 0,
         let last = g.lastNotifiedMs
@@ -68,10 +84,12 @@ package struct Router: Sendable {
   }
 
   /// The messages due at `atMs`. `flushNewGroups` ends every group wait now: `check` passes it,
-  /// because one cron run has already gathered all the alerts it will see.
-  package mutating func flush(atMs: Int64, silences: [Silence] = [], flushNewGroups: Bool = false)
-    -> [AlertNotification]
-  {
+  /// because one cron run has already gathered all the alerts it will see. Alerts silenced, or
+  /// inhibited by `inhibitors` under `inhibitRules`, are left out of messages.
+  package mutating func flush(
+    atMs: Int64, silences: [Silence] = [], flushNewGroups: Bool = false, inhibitRules: [InhibitRule] = [],
+    inhibitors: [InhibitRule.Source] = []
+  ) -> [AlertNotification] {
     var out: [AlertNotification] = []
     for id in groups.keys.sorted() {
       var group = groups[id]!
@@ -80,34 +98,95 @@ package struct Router: Sendable {
         groups[id] = nil  // the receiver was removed from the configuration
         continue
       }
-      let muted = { (a: NotifiedAlert) in silences.contains { $0.mutes(a.labels, atMs: atMs) } }
-      let firing = group.alerts.values.filter { $0.status == .firing && !muted($0) }
-      let firingSet = Set(firing.map(\.fingerprint))
-      // A resolve is news only for an alert whose firing was sent.
-      let resolved = group.alerts.values.filter {
-        $0.status == .resolved && group.notifiedFiring.contains($0.fingerprint)
+      let muted = { (a: NotifiedAlert) in
+        silences.contains { $0.mutes(a.labels, atMs: atMs) }
+          || InhibitRule.mutes(a.labels, rules: inhibitRules, sources: inhibitors, atMs: atMs)
       }
-      let changed =
-        !firingSet.isSubset(of: group.notifiedFiring) || (receiver.sendResolved && !resolved.isEmpty)
-      let repeatDue =
-        !firing.isEmpty && receiver.routing.repeatIntervalMs > 0
-        && atMs - (group.lastNotifiedMs ?? atMs) >= receiver.routing.repeatIntervalMs
-      if changed || repeatDue {
-        let sortKey = { (a: NotifiedAlert) in LabelSetText.format(a.labels) }
-        var alerts = firing.sorted { sortKey($0) < sortKey($1) }
-        if receiver.sendResolved { alerts += resolved.sorted { sortKey($0) < sortKey($1) } }
-        out.append(
-          AlertNotification(receiver: id.receiver, groupLabels: group.labels, alerts: alerts, atMs: atMs))
-        group.lastNotifiedMs = atMs
-        group.notifiedFiring = firingSet
-      } else {
-        group.notifiedFiring.subtract(resolved.map(\.fingerprint))
-      }
-      group.alerts = group.alerts.filter { $0.value.status == .firing }
+      let message =
+        receiver.routing.fold
+        ? flushFolded(&group, receiver: receiver, atMs: atMs, muted: muted)
+        : flushChanges(&group, receiver: receiver, atMs: atMs, muted: muted)
+      if let message { out.append(message) }
       group.flushed = true
       group.nextFlushMs = atMs + receiver.routing.groupIntervalMs
       groups[id] = group.alerts.isEmpty ? nil : group
     }
     return out
+  }
+
+  static func sorted(_ alerts: [NotifiedAlert]) -> [NotifiedAlert] {
+    alerts.sorted { LabelSetText.format($0.labels) < LabelSetText.format($1.labels) }
+  }
+
+  /// Alertmanager's flush: a message when the group gains a firing alert or loses one (a resolve),
+  /// or when a firing group is due for its repeat.
+  func flushChanges(
+    _ group: inout AlertGroup, receiver: Receiver, atMs: Int64, muted: (NotifiedAlert) -> Bool
+  ) -> AlertNotification? {
+    let firing = group.alerts.values.filter { $0.status == .firing && !muted($0) }
+    let firingSet = Set(firing.map(\.fingerprint))
+    // A resolve is news only for an alert whose firing was sent.
+    let resolved = group.alerts.values.filter {
+      $0.status == .resolved && group.notifiedFiring.contains($0.fingerprint)
+    }
+    let changed =
+      !firingSet.isSubset(of: group.notifiedFiring) || (receiver.sendResolved && !resolved.isEmpty)
+    var message: AlertNotification?
+    if changed || repeatDue(group, receiver: receiver, atMs: atMs, firing: !firing.isEmpty) {
+      var alerts = Self.sorted(firing)
+      if receiver.sendResolved { alerts += Self.sorted(resolved) }
+      message = AlertNotification(
+        receiver: group.receiver, groupLabels: group.labels, alerts: alerts, atMs: atMs)
+      group.lastNotifiedMs = atMs
+      group.notifiedFiring = firingSet
+    } else {
+      group.notifiedFiring.subtract(resolved.map(\.fingerprint))
+    }
+    group.alerts = group.alerts.filter { $0.value.status == .firing }
+    return message
+  }
+
+  /// The folded flush (`fold`): one message when the group starts firing, alerts that join later
+  /// folded into the incident, one message when every alert of it has resolved, listing them all.
+  func flushFolded(
+    _ group: inout AlertGroup, receiver: Receiver, atMs: Int64, muted: (NotifiedAlert) -> Bool
+  ) -> AlertNotification? {
+    let firing = group.alerts.values.filter { $0.status == .firing && !muted($0) }
+    let incidentOpen = !group.notifiedFiring.isEmpty
+    var message: AlertNotification?
+    if !incidentOpen {
+      group.alerts = group.alerts.filter { $0.value.status == .firing }
+      guard !firing.isEmpty else { return nil }
+      message = AlertNotification(
+        receiver: group.receiver, groupLabels: group.labels, alerts: Self.sorted(firing), atMs: atMs)
+      group.lastNotifiedMs = atMs
+      group.notifiedFiring = Set(firing.map(\.fingerprint))
+      return message
+    }
+    // An incident in progress: joiners are part of it, without a message of their own.
+    group.notifiedFiring.formUnion(firing.map(\.fingerprint))
+    // It is over when nothing in the group fires any more, muted or not.
+    let over = !group.alerts.values.contains { $0.status == .firing }
+    if over {
+      let resolved = group.alerts.values.filter { group.notifiedFiring.contains($0.fingerprint) }
+      if receiver.sendResolved && !resolved.isEmpty {
+        message = AlertNotification(
+          receiver: group.receiver, groupLabels: group.labels, alerts: Self.sorted(resolved), atMs: atMs)
+        group.lastNotifiedMs = atMs
+      }
+      group.notifiedFiring = []
+      group.alerts = [:]
+    } else if repeatDue(group, receiver: receiver, atMs: atMs, firing: !firing.isEmpty) {
+      message = AlertNotification(
+        receiver: group.receiver, groupLabels: group.labels, alerts: Self.sorted(firing), atMs: atMs)
+      group.lastNotifiedMs = atMs
+    }
+    // Resolved alerts of an open incident stay, for the message that closes it.
+    return message
+  }
+
+  func repeatDue(_ group: AlertGroup, receiver: Receiver, atMs: Int64, firing: Bool) -> Bool {
+    firing && receiver.routing.repeatIntervalMs > 0
+      && atMs - (group.lastNotifiedMs ?? atMs) >= receiver.routing.repeatIntervalMs
   }
 }

@@ -8,6 +8,10 @@ package struct Routing: Sendable, Equatable {
   package var groupIntervalMs: Int64 = 300_000
   /// How long before a still-firing group is sent again; 0 never repeats.
   package var repeatIntervalMs: Int64 = 14_400_000
+  /// One incident, one page: the group sends one message when it starts firing and one when all
+  /// its alerts have resolved; alerts that join or leave in between are folded into those (the
+  /// resolved message lists them all) instead of sending messages of their own.
+  package var fold = false
 
   package init() {}
 

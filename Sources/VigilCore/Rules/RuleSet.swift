@@ -4,6 +4,8 @@ package struct RuleSet: Sendable, Equatable {
   /// Evaluate the window ending this long before "now", for lines that arrive late.
   package var evaluationDelayMs: Int64 = 0
   package var rules: [AlertRule] = []
+  /// Which alerts leave which others out of messages (Alertmanager's `inhibit_rules`).
+  package var inhibitRules: [InhibitRule] = []
   /// Receivers declared, `stdout` (which always exists) first.
   package var receivers: [Receiver] = [.stdout]
   /// Retries of failed deliveries.
