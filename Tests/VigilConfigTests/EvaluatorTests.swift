@@ -146,7 +146,8 @@ final class Calls: RollupSource {
     let data = Calls()
     data.traffic(0, 1800, perSecond: 2, provider: "openai")
     data.traffic(0, 600, perSecond: 2, provider: "anthropic")  // stops at 600 s
-    for s in stride(from: Int64(0), to: 1800, by: 300) { data.add(s * 1000, 200, provider: "gemini") }  // a trickle
+    // A trickle, too little to say it stopped.
+    for s in stride(from: Int64(0), to: 1800, by: 300) { data.add(s * 1000, 200, provider: "gemini") }
     var stopped = rule(.timeSinceLastCall, threshold: 300_000, window: 1_800_000)
     stopped.minRequests = 30
     var states: [AlertKey: AlertState] = [:]
