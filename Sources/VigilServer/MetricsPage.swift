@@ -37,6 +37,13 @@ enum MetricsPage {
         "Attempts after which the caller gave up (retries_exhausted).")
       for (key, s) in series { p.sample("vigil_retries_exhausted_total", dims(key), Double(s.exhausted)) }
       p.family(
+        "vigil_unavailable_requests_total", "counter",
+        "Logical requests whose last attempt failed on the provider's side (server, network, capacity): SLO bad events."
+      )
+      for (key, s) in series {
+        p.sample("vigil_unavailable_requests_total", dims(key), Double(s.unavailable))
+      }
+      p.family(
         "vigil_tokens_total", "counter", "Tokens reported by stored calls, by kind (prompt, completion).")
       for (key, s) in series {
         p.sample("vigil_tokens_total", dims(key) + [("kind", "prompt")], Double(s.promptTokens))

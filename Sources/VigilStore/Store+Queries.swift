@@ -153,3 +153,97 @@ extension Store {
     return out
   }
 }
+
+extension Store {
+  /// Request counts per series over `[start, toMs)` for each start, from the coarsest tier that
+  /// fits: whole hours from `request_hours`, whole minutes from `request_minutes`, and the 10 s
+  /// rollups only for the edges. A 3-day window reads 72 hours and a few dozen minutes per series.
+  package func requestCounts(starts: [Int64], toMs: Int64) throws(StoreError) -> [Int64: [SeriesKey:
+    RequestCounts]]
+  {
+    guard !starts.isEmpty else { return [:] }
+    let minuteOfTo = RequestTier.minute.start(of: toMs)
+    let hourOfTo = RequestTier.hour.start(of: toMs)
+    // The tail every window shares: whole minutes of the current hour, then the last 10 s buckets.
+    let tenSecondTail = try countsBySeries(tier: nil, from: minuteOfTo, to: toMs)
+    var out: [Int64: [SeriesKey: RequestCounts]] = [:]
+    // Hours once, for the longest window that has any; each window adds those at or after its own.
+    let hourStarts = starts.map { RequestTier.hour.end(of: RequestTier.minute.end(of: $0)) }.filter {
+      $0 < hourOfTo
+    }
+    var hours: [(hour: Int64, series: SeriesKey, counts: RequestCounts)] = []
+    if let first = hourStarts.min() {
+      hours = try tierRows(.hour, from: first, to: hourOfTo)
+    }
+    var minuteTail: [SeriesKey: RequestCounts]?
+    for start in Set(starts) {
+      var sum: [SeriesKey: RequestCounts] = tenSecondTail
+      func add(_ part: [SeriesKey: RequestCounts]) {
+        for (series, counts) in part { sum[series, default: RequestCounts()].add(counts) }
+      }
+      let firstMinute = RequestTier.minute.end(of: start)
+      if firstMinute >= minuteOfTo {
+        // Shorter than what is left of the current minute: 10 s buckets only.
+        sum = try countsBySeries(tier: nil, from: start, to: toMs)
+        out[start] = sum
+        continue
+      }
+      add(try countsBySeries(tier: nil, from: start, to: firstMinute))
+      let firstHour = RequestTier.hour.end(of: firstMinute)
+      if firstHour >= hourOfTo {
+        add(try countsBySeries(tier: .minute, from: firstMinute, to: minuteOfTo))
+      } else {
+        add(try countsBySeries(tier: .minute, from: firstMinute, to: firstHour))
+        for h in hours where h.hour >= firstHour { sum[h.series, default: RequestCounts()].add(h.counts) }
+        if minuteTail == nil {
+          minuteTail = try countsBySeries(tier: .minute, from: hourOfTo, to: minuteOfTo)
+        }
+        add(minuteTail!)
+      }
+      out[start] = sum
+    }
+    return out
+  }
+
+  /// Counts per series over `[from, to)`: from a tier's table, or (`tier: nil`) the 10 s rollups.
+  func countsBySeries(tier: RequestTier?, from: Int64, to: Int64) throws(StoreError) -> [SeriesKey:
+    RequestCounts]
+  {
+    guard from < to else { return [:] }
+    var out: [SeriesKey: RequestCounts] = [:]
+    if let tier {
+      for row in try tierRows(tier, from: from, to: to) {
+        out[row.series, default: RequestCounts()].add(row.counts)
+      }
+      return out
+    }
+    let s = try cachedStatement(
+      "SELECT series, sum(requests), sum(unavailable) FROM rollups WHERE bucket >= ? AND bucket < ? GROUP BY series"
+    )
+    defer { s.reset() }
+    s.bind(1, from)
+    s.bind(2, to)
+    while try s.step() {
+      guard let key = try seriesKey(id: s.int64(0)) else { continue }
+      out[key] = RequestCounts(requests: s.int64(1), unavailable: s.int64(2))
+    }
+    return out
+  }
+
+  func tierRows(_ tier: RequestTier, from: Int64, to: Int64) throws(StoreError)
+    -> [(hour: Int64, series: SeriesKey, counts: RequestCounts)]
+  {
+    let s = try cachedStatement(
+      "SELECT \(tier.column), series, requests, unavailable FROM \(tier.table) WHERE \(tier.column) >= ? AND \(tier.column) < ?"
+    )
+    defer { s.reset() }
+    s.bind(1, from)
+    s.bind(2, to)
+    var out: [(hour: Int64, series: SeriesKey, counts: RequestCounts)] = []
+    while try s.step() {
+      guard let key = try seriesKey(id: s.int64(1)) else { continue }
+      out.append((s.int64(0), key, RequestCounts(requests: s.int64(2), unavailable: s.int64(3))))
+    }
+    return out
+  }
+}

@@ -18,6 +18,8 @@ extension Store {
       for key in batch.calls.rollupKeys { series.append(try seriesID(key.series)) }
       try writeCalls(batch, seriesOfSlots: series)
       try mergeRollups(keys: batch.calls.rollupKeys, values: batch.calls.rollupValues, seriesOfSlots: series)
+      try mergeRequestCounts(
+        keys: batch.calls.rollupKeys, values: batch.calls.rollupValues, seriesOfSlots: series)
       try writeRejects(batch.rejects, nowMs: nowMs)
       if let checkpoint = batch.checkpoint { try saveCheckpoint(checkpoint, nowMs: nowMs) }
     }
@@ -92,7 +94,7 @@ extension Store {
     let upsert = try connection.prepare(
       """
       INSERT OR REPLACE INTO rollups(bucket, series, \(Self.rollupColumns))
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """)
     for (slot, key) in keys.enumerated() {
       let series = seriesOfSlots[slot]
@@ -105,6 +107,42 @@ extension Store {
       upsert.bind(2, series)
       Self.bindRollup(merged, to: upsert, from: 3)
       try upsert.run()
+    }
+  }
+
+  /// Adds the batch's logical requests and unavailable ones to their minute and hour, per series:
+  /// the tiers long windows (SLOs over hours and days) read.
+  func mergeRequestCounts(keys: [RollupKey], values: [Rollup], seriesOfSlots: [Int64]) throws(StoreError) {
+    var minutes: [RequestTierKey: RequestCounts] = [:]
+    for (slot, key) in keys.enumerated() {
+      let r = values[slot]
+      guard r.requests > 0 || r.unavailable > 0 else { continue }
+      let minute = RequestTier.minute.start(of: key.bucketMs)
+      minutes[RequestTierKey(start: minute, series: seriesOfSlots[slot]), default: RequestCounts()].add(r)
+    }
+    guard !minutes.isEmpty else { return }
+    var hours: [RequestTierKey: RequestCounts] = [:]
+    for (key, counts) in minutes {
+      hours[
+        RequestTierKey(start: RequestTier.hour.start(of: key.start), series: key.series),
+        default: RequestCounts()
+      ]
+      .add(counts)
+    }
+    for (tier, entries) in [(RequestTier.minute, minutes), (.hour, hours)] {
+      let upsert = try connection.prepare(
+        """
+        INSERT INTO \(tier.table)(\(tier.column), series, requests, unavailable) VALUES (?, ?, ?, ?)
+        ON CONFLICT DO UPDATE SET requests = requests + excluded.requests,
+          unavailable = unavailable + excluded.unavailable
+        """)
+      for (key, counts) in entries {
+        upsert.bind(1, key.start)
+        upsert.bind(2, key.series)
+        upsert.bind(3, counts.requests)
+        upsert.bind(4, counts.unavailable)
+        try upsert.run()
+      }
     }
   }
 
@@ -153,13 +191,15 @@ extension Store {
         DELETE FROM chunks WHERE max_ts < \(rawBeforeMs);
         DELETE FROM rejects WHERE at_ms < \(rawBeforeMs);
         DELETE FROM rollups WHERE bucket < \(rollupsBeforeMs);
+        DELETE FROM request_minutes WHERE minute < \(rollupsBeforeMs);
+        DELETE FROM request_hours WHERE hour < \(rollupsBeforeMs);
         """)
       return deleted
     }
   }
 
   static let rollupColumns =
-    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes"
+    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes, unavailable"
 
   static func bindRollup(_ r: Rollup, to s: Statement, from i: Int32) {
     var ints: [Int64] = [r.attempts, r.requests, r.errors, r.status429, r.status5xx, r.auth]
@@ -177,6 +217,7 @@ extension Store {
     s.bind(k + 4, blob: r.latency.encoded())
     s.bind(k + 5, r.retryTokens)
     s.bind(k + 6, blob: r.codes.encoded())
+    s.bind(k + 7, r.unavailable)
   }
 
   /// A rollup from the columns of ``rollupColumns`` starting at `i`; the latency histogram and
@@ -198,6 +239,7 @@ extension Store {
     if latency { s.withBlob(i + 17) { _ = r.latency.merge(encoded: $0) } }
     r.retryTokens = s.int64(i + 18)
     if codes { s.withBlob(i + 19) { _ = r.codes.merge(encoded: $0) } }
+    r.unavailable = s.int64(i + 20)
     return r
   }
 

@@ -26,6 +26,8 @@ package final class Store {
   var insertCalls: Statement?
   var rollupQuery: Statement?
   var latencyQuery: Statement?
+  /// Statements prepared once and kept, by their SQL.
+  var statements: [String: Statement] = [:]
   /// Series by id, for reading rollups.
   var seriesNames: [Int64: SeriesKey] = [:]
   var insertCall: Statement?
@@ -160,6 +162,20 @@ package final class Store {
     """
     ALTER TABLE alert_states ADD COLUMN no_data_since_ms INTEGER;
     """,
+    // 6: SLOs. Logical requests and the unavailable ones (an availability SLO's bad events), per
+    // rollup and, for windows of hours and days, per minute and per hour: a 3-day window is 72
+    // hours and a few dozen minutes, not 25,920 ten-second buckets. Older rollups are not copied
+    // into the tiers: which of their attempts were final failures is not stored, and counting them
+    // all as good would hide a burn for the first days after an upgrade.
+    """
+    ALTER TABLE rollups ADD COLUMN unavailable INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE request_minutes(
+      minute INTEGER NOT NULL, series INTEGER NOT NULL, requests INTEGER NOT NULL, unavailable INTEGER NOT NULL,
+      PRIMARY KEY(minute, series)) WITHOUT ROWID;
+    CREATE TABLE request_hours(
+      hour INTEGER NOT NULL, series INTEGER NOT NULL, requests INTEGER NOT NULL, unavailable INTEGER NOT NULL,
+      PRIMARY KEY(hour, series)) WITHOUT ROWID;
+    """,
   ]
 
   func migrate() throws(StoreError) {
@@ -213,6 +229,14 @@ package final class Store {
     }
     let t = try connection.prepare("SELECT id, name FROM sources")
     while try t.step() { sourceIDs[t.text(1) ?? ""] = t.int64(0) }
+  }
+
+  /// A statement prepared on first use and kept for the connection's life.
+  func cachedStatement(_ sql: String) throws(StoreError) -> Statement {
+    if let s = statements[sql] { return s }
+    let s = try connection.prepare(sql)
+    statements[sql] = s
+    return s
   }
 
   /// The id of a series, created on first sight.

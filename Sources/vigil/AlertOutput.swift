@@ -9,10 +9,12 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 /// Loading rules for the commands that use them.
 enum AlertOutput {
-  /// Loads rules or prints every error (one line each) and exits 2.
+  /// Loads rules or prints every error (one line each) and exits 2; warnings go to stderr.
   static func loadRules(_ path: String) throws -> RuleSet {
     do {
-      return try RulesLoader.load(path: path)
+      let set = try RulesLoader.load(path: path)
+      for w in set.warnings { Console.error("warning: \(w)") }
+      return set
     } catch {
       for e in error.errors { Console.error(e.description) }
       throw ExitCode(2)

@@ -19,6 +19,7 @@ struct CheckRules: ParsableCommand {
   func run() throws {
     do {
       let set = try RulesLoader.load(path: file)
+      for w in set.warnings { Console.error("warning: \(w)") }
       print("\(file): \(set.rules.count) rules OK (\(set.rules.map(\.name).joined(separator: ", ")))")
     } catch {
       for e in error.errors { Console.error(e.description) }

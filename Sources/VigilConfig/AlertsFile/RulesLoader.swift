@@ -23,7 +23,7 @@ package enum RulesLoader {
 extension YAMLReader {
   static let topKeys = [
     "version", "defaults", "receivers", "rules", "routing", "delivery", "external_url", "include",
-    "inhibit_rules",
+    "inhibit_rules", "slos",
   ]
 
   static let includedKeys = ["receivers", "rules"]
@@ -160,6 +160,14 @@ extension YAMLReader {
       }
     }
     file = topFile
+    if let n = top["slos"] {
+      for rule in parseSLOs(n, defaults, receivers: receiverNames, warnings: &set.warnings) {
+        if !names.insert(rule.name).inserted {
+          fail(n, "an SLO's alert '\(rule.name)' has the name of a rule; names must be unique")
+        }
+        set.rules.append(rule)
+      }
+    }
     return set
   }
 

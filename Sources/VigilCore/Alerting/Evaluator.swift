@@ -13,7 +13,12 @@ package enum Evaluator {
     // of 2m is exactly twelve buckets. One read for every rule: the longest window; each rule
     // merges its own part.
     let to = RollupKey.bucket(of: atMs - set.evaluationDelayMs)
-    let earliest = set.rules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
+    // SLO windows (hours to days) are read from request counts, not rollup rows.
+    let earliest =
+      set.rules.filter { $0.burn == nil }.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
+    let burnCounts = try source.requestCounts(
+      starts: Array(Set(set.rules.compactMap(\.burn).flatMap { $0.windows.map { Self.burnStart(to, $0) } })),
+      toMs: to)
     let fetched = try source.rollupRows(fromMs: earliest, toMs: to, latency: false)
     let latencyStarts = Set(
       set.rules.filter { $0.metric.isLatency }.map { RollupKey.bucket(of: to - $0.windowMs) })
@@ -36,6 +41,13 @@ package enum Evaluator {
       rows.append((row.bucketMs, i, row.rollup))
     }
     for rule in set.rules {
+      if let burn = rule.burn {
+        try evaluateBurn(
+          rule, burn, counts: burnCounts, source: source, to: to, atMs: atMs, previous: previous,
+          states: &states,
+          transitions: &transitions, groups: &groups)
+        continue
+      }
       let from = RollupKey.bucket(of: to - rule.windowMs)
       // Each series' group (or -1 when the rule's filters leave it out), then one pass over the
       // rows adds each into its group: no per-rule dictionaries of series.
@@ -147,6 +159,62 @@ package enum Evaluator {
     return Evaluation(states: states, transitions: transitions, groups: groups)
   }
 
+  /// Where an SLO window of `windowMs` ending at `to` starts: windows of an hour or more start on
+  /// the minute (they read whole minutes and hours), covering their length and at most a minute
+  /// more.
+  static func burnStart(_ to: Int64, _ windowMs: Int64) -> Int64 {
+    windowMs >= 3_600_000 ? RequestTier.minute.start(of: to - windowMs) : RollupKey.bucket(of: to - windowMs)
+  }
+
+  /// An SLO burn-rate rule: per group, the request counts of each window, judged pair by pair.
+  static func evaluateBurn(
+    _ rule: AlertRule, _ burn: BurnRate, counts: [Int64: [SeriesKey: RequestCounts]],
+    source: any RollupSource,
+    to: Int64, atMs: Int64, previous: [AlertKey: AlertState], states: inout [AlertKey: AlertState],
+    transitions: inout [AlertTransition], groups: inout [GroupResult]
+  ) throws {
+    var perGroup: [String: (labels: [String: String], windows: [Int64: RequestCounts])] = [:]
+    for window in burn.windows {
+      for (series, c) in counts[burnStart(to, window)] ?? [:] where rule.matches(series) {
+        let (group, labels) = groupOf(series, rule)
+        perGroup[group, default: (labels, [:])].windows[window, default: RequestCounts()].add(c)
+      }
+    }
+    for (key, state) in previous
+    where key.rule == rule.name && state.phase != .inactive && perGroup[key.group] == nil {
+      perGroup[key.group] = (state.groupLabels, [:])
+    }
+    for (group, entry) in perGroup.sorted(by: { $0.key < $1.key }) {
+      let key = AlertKey(rule: rule.name, group: group)
+      let judged = burn.judge { entry.windows[$0] ?? RequestCounts() }
+      var state = states[key] ?? AlertState()
+      state.groupLabels = entry.labels
+      let before = state
+      let kind = step(&state, rule: rule, value: judged.value, atMs: atMs, holds: judged.holds)
+      state.lastValue = judged.value
+      state.lastEvaluationMs = atMs
+      if let kind {
+        // What is left of the budget, for the message: the period's counts, read only now.
+        let period =
+          try source.requestCounts(starts: [burnStart(to, burn.periodMs)], toMs: to).values.first ?? [:]
+        var spent = RequestCounts()
+        for (series, c) in period where rule.matches(series) && groupOf(series, rule).0 == group {
+          spent.add(c)
+        }
+        transitions.append(
+          transition(
+            kind, key: key, rule: rule, value: judged.value, labels: entry.labels, atMs: atMs,
+            firedAtMs: before.firedAtMs, budget: BudgetStatus(burn, spent: spent, burnRate: judged.value)))
+      }
+      states[key] = state.phase == .inactive && state.activeSinceMs == nil ? nil : state
+      let requests = entry.windows[burn.pairs.first?.longMs ?? 0]?.requests ?? 0
+      groups.append(
+        GroupResult(
+          key: key, labels: allLabels(rule, entry.labels), value: judged.value, attempts: requests,
+          phase: state.phase, noDataSinceMs: state.noDataSinceMs))
+    }
+  }
+
   static func groupOf(_ series: SeriesKey, _ rule: AlertRule) -> (String, [String: String]) {
     var labels: [String: String] = [:]
     var parts: [String] = []
@@ -172,15 +240,15 @@ package enum Evaluator {
   /// The state machine: inactive → pending → firing → (resolved) inactive. Returns the transition.
   /// A window with no value follows the rule's `no_data`: kept as it was (the default), taken as
   /// the condition not holding (`resolve`) or as holding (`alerting`).
-  package static func step(_ s: inout AlertState, rule: AlertRule, value: Double?, atMs: Int64)
-    -> AlertTransition.Kind?
-  {
+  package static func step(
+    _ s: inout AlertState, rule: AlertRule, value: Double?, atMs: Int64, holds condition: Bool? = nil
+  ) -> AlertTransition.Kind? {
     var holds: Bool
     var stillFiring: Bool
     if let value {
       s.noDataSinceMs = nil
-      holds = rule.comparison.holds(value, rule.threshold)
-      stillFiring = rule.comparison.holds(value, rule.effectiveResolveThreshold)
+      holds = condition ?? rule.comparison.holds(value, rule.threshold)
+      stillFiring = condition ?? rule.comparison.holds(value, rule.effectiveResolveThreshold)
     } else {
       switch rule.noData {
       case .keep:
@@ -243,10 +311,11 @@ package enum Evaluator {
   static func transition(
     _ kind: AlertTransition.Kind, key: AlertKey, rule: AlertRule, value: Double?,
     labels group: [String: String],
-    atMs: Int64, firedAtMs: Int64?
+    atMs: Int64, firedAtMs: Int64?, budget: BudgetStatus? = nil
   ) -> AlertTransition {
     let labels = allLabels(rule, group)
-    let context = TemplateContext(rule: rule, value: value, labels: labels)
+    var context = TemplateContext(rule: rule, value: value, labels: labels)
+    context.budget = budget
     return AlertTransition(
       atMs: atMs, key: key, kind: kind, metric: rule.metric.name, value: value, threshold: rule.threshold,
       labels: labels, summary: Template.render(rule.summary, context),

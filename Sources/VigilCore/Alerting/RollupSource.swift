@@ -20,6 +20,10 @@ package protocol RollupSource {
   /// can add stored histograms straight into these, without one histogram per bucket between.
   func latencyWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: LatencyHistogram]]
 
+  /// Logical requests and unavailable ones per series over `[start, toMs)` for each of `starts`:
+  /// what SLOs count, over windows of minutes to days.
+  func requestCounts(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: RequestCounts]]
+
   /// What each source (a log file, the UDP listener) delivered in `[fromMs, toMs)`: calls and
   /// the time of the last one, by call time. Sources a store does not track: none.
   func sourceActivity(fromMs: Int64, toMs: Int64) throws -> [SourceActivity]
@@ -56,8 +60,21 @@ package struct SourceActivity: Sendable, Equatable {
 extension RollupSource {
   package func sourceActivity(fromMs: Int64, toMs: Int64) throws -> [SourceActivity] { [] }
 
+  package func requestCounts(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: RequestCounts]] {
+    guard let earliest = starts.min() else { return [:] }
+    let starts = Set(starts)  // a window asked for twice is counted once
+    var out: [Int64: [SeriesKey: RequestCounts]] = [:]
+    for row in try rollupRows(fromMs: earliest, toMs: toMs, latency: false) {
+      for start in starts where row.bucketMs >= start {
+        out[start, default: [:]][row.series, default: RequestCounts()].add(row.rollup)
+      }
+    }
+    return out
+  }
+
   package func latencyWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: LatencyHistogram]] {
     guard let earliest = starts.min() else { return [:] }
+    let starts = Set(starts)  // a window asked for twice is counted once
     var out: [Int64: [SeriesKey: LatencyHistogram]] = [:]
     for row in try rollupRows(fromMs: earliest, toMs: toMs, latency: true) {
       for start in starts where row.bucketMs >= start {

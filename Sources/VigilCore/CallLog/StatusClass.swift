@@ -73,4 +73,10 @@ package enum StatusClass: String, Sendable, CaseIterable, Codable {
   @inlinable package static func isError(_ status: Int) -> Bool { status >= 400 || status == 0 }
   /// Whether `status` is an authentication failure (401/403).
   @inlinable package static func isAuth(_ status: Int) -> Bool { status == 401 || status == 403 }
+
+  /// The classes of failures on the provider's side: an availability SLO's bad events.
+  package static let unavailable: Set<StatusClass> = [.server, .network, .capacity]
+
+  /// Their positions in `allCases` as bits, for the rollup's hot path (no hashing per call).
+  package static let unavailableMask: Int = unavailable.reduce(0) { $0 | 1 << $1.index }
 }

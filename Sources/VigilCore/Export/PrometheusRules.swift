@@ -17,6 +17,7 @@ package enum PrometheusRules {
           rules:
 
       """
+    let recording = sloRecordingRules(set)
     for rule in set.rules {
       let e = expression(rule, delayMs: set.evaluationDelayMs)
       if let note = e.note { out += "      # \(rule.name): \(note)\n" }
@@ -36,6 +37,11 @@ package enum PrometheusRules {
       out += "        annotations:\n"
       out += "          summary: \(JSONText.quote(annotation(rule.summary, rule)))\n"
       out += "          description: \(JSONText.quote(annotation(rule.description, rule)))\n"
+    }
+    if !recording.isEmpty {
+      out +=
+        "  - name: \(JSONText.quote("vigil-slos"))\n    interval: \(JSONText.quote(DurationText.format(set.evaluationIntervalMs)))\n    rules:\n"
+      out += recording
     }
     return out
   }
@@ -92,6 +98,8 @@ package enum PrometheusRules {
     case .sourceTimeSinceLastCall:
       (value, scale) = ("time() - max by (source)(vigil_source_last_call_timestamp_seconds)", 0.001)
       note = "Prometheus cannot hold min_requests to the window here: every source with a last call counts"
+    case .burnRate:
+      return (burnExpression(rule), nil)
     }
     if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) && !by.isEmpty {
       note =
@@ -109,6 +117,62 @@ package enum PrometheusRules {
       expr = "(\(expr)) or ((\(value)) \(op) \(formatPlain(r * scale))\(floor) and on(\(by)) \(firing))"
     }
     return (expr, note)
+  }
+
+  /// The name of the recording rule holding an SLO's failure ratio over a window (Sloth's manner).
+  static func ratioRecord(_ windowMs: Int64) -> String {
+    "vigil:slo_unavailable:ratio_rate\(DurationText.format(windowMs))"
+  }
+
+  /// An SLO burn-rate alert over the recording rules: each pair's long and short ratios above
+  /// its factor times the budget, each window with its request floor, the short with its bad floor.
+  static func burnExpression(_ rule: AlertRule) -> String {
+    guard let burn = rule.burn else { return "vector(0) > 1" }
+    let by = (["slo"] + rule.groupBy.map(\.rawValue)).joined(separator: ", ")
+    let slo = "slo=\(quote(burn.slo))"
+    return burn.pairs.map { pair in
+      let limit = formatPlain(pair.factor * burn.budget)
+      func window(_ ms: Int64) -> String {
+        "\(ratioRecord(ms)){\(slo)} > \(limit) and on(\(by)) vigil:slo_requests:increase\(DurationText.format(ms)){\(slo)} >= \(burn.minTotal)"
+      }
+      let bad =
+        "vigil:slo_unavailable:increase\(DurationText.format(pair.shortMs)){\(slo)} >= \(burn.minBad)"
+      return "(\(window(pair.longMs)) and on(\(by)) \(window(pair.shortMs)) and on(\(by)) \(bad))"
+    }.joined(separator: " or ")
+  }
+
+  /// Sloth-style recording rules of every SLO: per window, the requests, the unavailable ones, and
+  /// their ratio, by the SLO's grouping.
+  static func sloRecordingRules(_ set: RuleSet) -> String {
+    var out = ""
+    var done: Set<String> = []
+    for rule in set.rules {
+      guard let burn = rule.burn else { continue }
+      let by = rule.groupBy.map(\.rawValue).joined(separator: ", ")
+      let filters = rule.filters.sorted { $0.key < $1.key }.map { d, values in
+        values.count == 1
+          ? "\(d.rawValue)=\(quote(values[0]))"
+          : "\(d.rawValue)=~\(quote(values.map(regexEscape).joined(separator: "|")))"
+      }
+      let selector = filters.isEmpty ? "" : "{\(filters.joined(separator: ","))}"
+      for ms in burn.windows where done.insert("\(burn.slo)/\(ms)").inserted {
+        let w = DurationText.format(ms)
+        let sum = { (metric: String) in
+          "sum\(by.isEmpty ? "" : " by (\(by))")(increase(\(metric)\(selector)[\(w)]))"
+        }
+        let labels = "        labels:\n          slo: \(quote(burn.slo))\n"
+        out +=
+          "      - record: \(quote("vigil:slo_requests:increase\(w)"))\n        expr: \(quote(sum("vigil_requests_total")))\n"
+          + labels
+        out +=
+          "      - record: \(quote("vigil:slo_unavailable:increase\(w)"))\n        expr: \(quote(sum("vigil_unavailable_requests_total")))\n"
+          + labels
+        out +=
+          "      - record: \(quote(ratioRecord(ms)))\n        expr: \(quote("\(sum("vigil_unavailable_requests_total")) / \(sum("vigil_requests_total"))"))\n"
+          + labels
+      }
+    }
+    return out
   }
 
   /// A Vigil template as a Prometheus one: `{{ value }}` becomes `$value`, humanised as the metric

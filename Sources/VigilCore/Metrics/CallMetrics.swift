@@ -19,6 +19,8 @@ package struct CallMetrics: Sendable {
     package var attempts: [CodeKey: Int64] = [:]
     package var requests: Int64 = 0
     package var exhausted: Int64 = 0
+    /// Logical requests that ended unavailable (an availability SLO's bad events).
+    package var unavailable: Int64 = 0
     package var promptTokens: Int64 = 0
     package var completionTokens: Int64 = 0
     /// Per bucket (not cumulative); the last is +Inf.
@@ -44,6 +46,12 @@ package struct CallMetrics: Sendable {
       if r.attempt == 1 { current.requests += 1 }
       current.lastCallMs = max(current.lastCallMs, r.timestampMs)
       if r.flags.contains(.exhausted) { current.exhausted += 1 }
+      if Rollup.endsUnavailable(
+        classIndex: Int(r.statusClass), attempt: Int(r.attempt), maxAttempts: Int(r.maxAttempts),
+        exhausted: r.flags.contains(.exhausted))
+      {
+        current.unavailable += 1
+      }
       current.promptTokens.addSaturating(r.promptTokens)
       current.completionTokens.addSaturating(r.completionTokens)
       if r.flags.contains(.latency) {
@@ -66,6 +74,7 @@ extension CallMetrics.Series {
     for (k, v) in other.attempts { attempts[k, default: 0] += v }
     requests += other.requests
     exhausted += other.exhausted
+    unavailable += other.unavailable
     promptTokens.addSaturating(other.promptTokens)
     completionTokens.addSaturating(other.completionTokens)
     for i in latencyBuckets.indices { latencyBuckets[i] += other.latencyBuckets[i] }

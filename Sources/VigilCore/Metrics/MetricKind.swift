@@ -28,6 +28,9 @@ package enum MetricKind: Sendable, Equatable, Hashable {
   /// Milliseconds since the last call from a source (a log file and its rotated copies, or the
   /// UDP listener), for sources with at least `min_requests` calls in the window.
   case sourceTimeSinceLastCall
+  /// An SLO's burn rate: how many times faster than the objective allows the error budget is
+  /// spent (the rule's `burn` says over which windows).
+  case burnRate
 
   /// Counts are not held to the request floor: "no traffic" must be able to alert.
   package var isCount: Bool {
@@ -70,6 +73,7 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     case .classCount(let c): "class_count{class=\(c.rawValue)}"
     case .timeSinceLastCall: "time_since_last_call"
     case .sourceTimeSinceLastCall: "source_time_since_last_call"
+    case .burnRate: "burn_rate"
     }
   }
 
@@ -91,6 +95,7 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     case .authFailures: return Double(r.auth)
     case .classCount(let c): return Double(r.count(of: c))
     case .timeSinceLastCall, .sourceTimeSinceLastCall: return nil  // from times, not counts
+    case .burnRate: return nil  // from windows of request counts
     }
   }
 
@@ -100,6 +105,7 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     if isRate { return formatFixed(v * 100, digits: 2) + "%" }
     if isLatency { return formatFixed(v / 1000, digits: 2) + "s" }
     if isSilence { return DurationText.format(Int64(v) / 1000 * 1000) }
+    if self == .burnRate { return formatFixed(v, digits: 1) + "x" }
     return formatPlain(v)
   }
 
@@ -121,6 +127,8 @@ package enum MetricKind: Sendable, Equatable, Hashable {
       "Calls stopped arriving: check that the application runs, still calls this provider, and that its logs reach Vigil (file path, rotation, UDP)."
     case .sourceTimeSinceLastCall:
       "A log source went quiet: check that the application still writes it (path, permissions, rotation) or still sends UDP to Vigil."
+    case .burnRate:
+      "Requests are failing on the provider's side faster than the objective allows: see which kind of failure dominates; retry 429/5xx with backoff and jitter, fail over to another model or provider while it lasts."
     case .errorRate, .errorCount:
       "Errors: see the breakdown by class; retry 429/5xx with backoff, fix 4xx requests and keys."
     }

@@ -17,6 +17,9 @@ package struct Rollup: Sendable {
   package var classes = InlineArray<6, Int64>(repeating: 0)
   /// Lines that say the caller gave up.
   package var exhausted: Int64 = 0
+  /// Logical requests whose last attempt failed for a reason on the provider's side (server,
+  /// network, capacity): the bad events of an availability SLO. Retries that succeed are good.
+  package var unavailable: Int64 = 0
   package var latency = LatencyHistogram()
   package var latencySumMs: Double = 0
   package var promptTokens: Int64 = 0
@@ -33,21 +36,23 @@ package struct Rollup: Sendable {
   /// Counts one call.
   package mutating func add(_ r: CallRecord) {
     add(
-      status: r.status, classIndex: r.statusClass.index, attempt: r.attempt, exhausted: r.retriesExhausted,
-      latencyMs: r.latencyMs, promptTokens: r.promptTokens ?? 0, completionTokens: r.completionTokens ?? 0)
+      status: r.status, classIndex: r.statusClass.index, attempt: r.attempt, maxAttempts: r.maxAttempts ?? 0,
+      exhausted: r.retriesExhausted, latencyMs: r.latencyMs, promptTokens: r.promptTokens ?? 0,
+      completionTokens: r.completionTokens ?? 0)
   }
 
   /// Counts one call of a batch.
   @inline(__always) package mutating func add(_ r: CallRow) {
     add(
       status: Int(r.status), classIndex: Int(r.statusClass), attempt: Int(r.attempt),
-      exhausted: r.flags.contains(.exhausted), latencyMs: r.flags.contains(.latency) ? r.latencyMs : nil,
+      maxAttempts: Int(r.maxAttempts), exhausted: r.flags.contains(.exhausted),
+      latencyMs: r.flags.contains(.latency) ? r.latencyMs : nil,
       promptTokens: r.promptTokens, completionTokens: r.completionTokens)
   }
 
   @inline(__always) mutating func add(
-    status: Int, classIndex: Int, attempt: Int, exhausted wasExhausted: Bool, latencyMs: Double?,
-    promptTokens prompt: Int64, completionTokens completion: Int64
+    status: Int, classIndex: Int, attempt: Int, maxAttempts: Int, exhausted wasExhausted: Bool,
+    latencyMs: Double?, promptTokens prompt: Int64, completionTokens completion: Int64
   ) {
     attempts += 1
     if attempt == 1 { requests += 1 }
@@ -58,6 +63,11 @@ package struct Rollup: Sendable {
     if StatusClass.isAuth(status) { auth += 1 }
     classes[classIndex] += 1
     if wasExhausted { exhausted += 1 }
+    if Self.endsUnavailable(
+      classIndex: classIndex, attempt: attempt, maxAttempts: maxAttempts, exhausted: wasExhausted)
+    {
+      unavailable += 1
+    }
     if let l = latencyMs {
       latency.record(l)
       latencySumMs += l
@@ -71,6 +81,19 @@ package struct Rollup: Sendable {
     codes.add(status)
   }
 
+  /// Whether an attempt ends its logical request unavailable: a failure on the provider's side
+  /// (server, network, capacity) on the request's last attempt. It is the last when the caller
+  /// gave up, used its last allowed attempt, or says nothing of retries (then every attempt is its
+  /// own request's last).
+  @inline(__always) package static func endsUnavailable(
+    classIndex: Int, attempt: Int, maxAttempts: Int, exhausted: Bool
+  )
+    -> Bool
+  {
+    StatusClass.unavailableMask >> classIndex & 1 == 1
+      && (exhausted || maxAttempts == 0 || attempt >= maxAttempts)
+  }
+
   /// Adds every count of `other`; the latency histogram only if `latency`.
   package mutating func merge(_ other: Rollup, latency withLatency: Bool = true) {
     attempts.addSaturating(other.attempts)
@@ -81,6 +104,7 @@ package struct Rollup: Sendable {
     auth.addSaturating(other.auth)
     for i in 0..<6 { classes[i].addSaturating(other.classes[i]) }
     exhausted.addSaturating(other.exhausted)
+    unavailable.addSaturating(other.unavailable)
     if withLatency { latency.merge(other.latency) }
     latencySumMs += other.latencySumMs
     promptTokens.addSaturating(other.promptTokens)
@@ -99,7 +123,7 @@ extension Rollup: Equatable {
     for i in 0..<6 where a.classes[i] != b.classes[i] { sameClasses = false }
     return sameClasses && a.attempts == b.attempts && a.requests == b.requests && a.errors == b.errors
       && a.status429 == b.status429 && a.status5xx == b.status5xx && a.auth == b.auth
-      && a.exhausted == b.exhausted
+      && a.exhausted == b.exhausted && a.unavailable == b.unavailable
       && a.latency == b.latency && a.latencySumMs == b.latencySumMs && a.promptTokens == b.promptTokens
       && a.completionTokens == b.completionTokens && a.failedTokens == b.failedTokens
       && a.retryTokens == b.retryTokens && a.codes == b.codes

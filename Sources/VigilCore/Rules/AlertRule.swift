@@ -17,6 +17,8 @@ package struct AlertRule: Sendable, Equatable {
   package var keepFiringForMs: Int64 = 0
   /// What the alert does when its window has no value.
   package var noData = NoDataPolicy.keep
+  /// For an SLO's burn-rate alert (metric `burn_rate`): its windows, objective and guards.
+  package var burn: BurnRate?
   /// Series filters: dimension to allowed values.
   package var filters: [Dimension: [String]] = [:]
   package var groupBy: [Dimension] = []

@@ -13,6 +13,9 @@ package struct RuleSet: Sendable, Equatable {
   /// Where people reach this Vigil (links in messages, `externalURL` of Alertmanager payloads).
   package var externalURL = "http://\(VigilDefaults.httpListen)"
 
+  /// What loading found worth saying without refusing the file (a burn rate capped, say).
+  package var warnings: [String] = []
+
   package init(rules: [AlertRule] = []) { self.rules = rules }
 
   /// The longest window of any rule: how much data an evaluation needs.

@@ -3,6 +3,8 @@ package struct TemplateContext {
   package var rule: AlertRule
   package var value: Double?
   package var labels: [String: String]
+  /// For an SLO's alert: its error budget, as the message says it.
+  package var budget: BudgetStatus?
 
   package init(rule: AlertRule, value: Double?, labels: [String: String]) {
     self.rule = rule
@@ -20,6 +22,10 @@ package struct TemplateContext {
     case "advice": return rule.metric.advice
     case "alertname": return rule.name
     case "severity": return rule.severity
+    case "objective": return rule.burn.map { formatPlain(($0.objective * 1e6).rounded() / 1e4) + "%" }
+    case "slo": return rule.burn?.slo
+    case "budget_left": return budget.map { formatFixed(max($0.left, -9.99) * 100, digits: 1) + "%" } ?? "-"
+    case "time_to_exhaustion": return budget?.timeToExhaustionText ?? "-"
     default:
       if name.hasPrefix("labels.") { return labels[String(name.dropFirst(7))] }
       return nil
@@ -55,6 +61,7 @@ package enum Template {
 
   /// The names that are always defined, beside `labels.NAME`.
   package static let builtins: Set<String> = [
-    "value", "threshold", "metric", "window", "for", "advice", "alertname", "severity",
+    "value", "threshold", "metric", "window", "for", "advice", "alertname", "severity", "objective", "slo",
+    "budget_left", "time_to_exhaustion",
   ]
 }

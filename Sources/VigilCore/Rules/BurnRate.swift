@@ -1,0 +1,92 @@
+/// A multi-window, multi-burn-rate SLO alert (the Google SRE workbook's): it holds when, for one
+/// of its window pairs, the error budget burns at least `factor` times faster than the objective
+/// allows over both the long and the short window. The long window keeps it from firing on a
+/// blip; the short one lets it resolve soon after the burn stops.
+package struct BurnRate: Sendable, Equatable {
+  /// One pair: the long and short windows, and the burn rate both must reach.
+  package struct Pair: Sendable, Equatable {
+    package var longMs: Int64
+    package var shortMs: Int64
+    package var factor: Double
+
+    package init(longMs: Int64, shortMs: Int64, factor: Double) {
+      self.longMs = longMs
+      self.shortMs = shortMs
+      self.factor = factor
+    }
+  }
+
+  /// The SLO's name.
+  package var slo: String
+  /// The share of logical requests that must end well, as a fraction (99.9% is 0.999).
+  package var objective: Double
+  /// The period the error budget is counted over.
+  package var periodMs: Int64
+  package var pairs: [Pair]
+  /// Logical requests each window of a pair needs before the pair is judged: a trickle of calls
+  /// never pages.
+  package var minTotal: Int64
+  /// Bad requests the short window needs.
+  package var minBad: Int64
+
+  package init(slo: String, objective: Double, periodMs: Int64, pairs: [Pair], minTotal: Int64, minBad: Int64)
+  {
+    self.slo = slo
+    self.objective = objective
+    self.periodMs = periodMs
+    self.pairs = pairs
+    self.minTotal = minTotal
+    self.minBad = minBad
+  }
+
+  /// The error budget: the share of requests that may fail.
+  package var budget: Double { 1 - objective }
+
+  /// The fastest burn there can be: every request failing.
+  package var maxBurn: Double { budget > 0 ? 1 / budget : .infinity }
+
+  /// The burn rate of `counts`: their failure share over the budget.
+  package func burn(_ counts: RequestCounts) -> Double? {
+    guard counts.requests > 0, budget > 0 else { return nil }
+    return Double(counts.unavailable) / Double(counts.requests) / budget
+  }
+
+  /// Every window the pairs use.
+  package var windows: [Int64] { Array(Set(pairs.flatMap { [$0.longMs, $0.shortMs] })).sorted() }
+
+  /// Judges a group from its counts per window: whether a pair holds, and the value to report
+  /// (the long window's burn of the pair that holds, else the highest long-window burn); `nil`
+  /// when no pair has enough requests to judge by.
+  package func judge(_ counts: (Int64) -> RequestCounts) -> (holds: Bool, value: Double?) {
+    var best: Double?
+    for pair in pairs {
+      let long = counts(pair.longMs)
+      let short = counts(pair.shortMs)
+      guard long.requests >= minTotal, short.requests >= minTotal, let burnLong = burn(long),
+        let burnShort = burn(short)
+      else { continue }
+      if burnLong >= pair.factor && burnShort >= pair.factor && short.unavailable >= minBad {
+        return (true, burnLong)
+      }
+      best = max(best ?? 0, burnLong)
+    }
+    return (false, best)
+  }
+
+  /// The SRE workbook's pairs for a 30-day period, scaled to `periodMs` (windows in whole 10 s):
+  /// the page (1 h & 5 m at 14.4×, 6 h & 30 m at 6×) and the ticket (1 d & 2 h at 3×, 3 d & 6 h
+  /// at 1×).
+  package static func workbookPairs(periodMs: Int64, page: Bool) -> [Pair] {
+    let scale = Double(periodMs) / Double(30 * 86_400_000)
+    func scaled(_ ms: Int64) -> Int64 {
+      max(rollupBucketMs, Int64((Double(ms) * scale / Double(rollupBucketMs)).rounded()) * rollupBucketMs)
+    }
+    let hour: Int64 = 3_600_000
+    let minute: Int64 = 60_000
+    let spec: [(Int64, Int64, Double)] =
+      page
+      ? [(hour, 5 * minute, 14.4), (6 * hour, 30 * minute, 6)]
+      : [(24 * hour, 2 * hour, 3), (72 * hour, 6 * hour, 1)]
+    return spec.map { Pair(longMs: scaled($0.0), shortMs: scaled($0.1), factor: $0.2) }
+  }
+}

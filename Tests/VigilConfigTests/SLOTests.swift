@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import VigilCore
+
+@testable import VigilConfig
+
+/// SLOs in the form of the SRE workbook's multi-window, multi-burn-rate alerts.
+@Suite struct SLOTests {
+  static let yaml = """
+    version: 1
+    defaults: {evaluation_interval: 15s, group_by: [provider]}
+    slos:
+      - name: ProviderAvailability
+        objective: 99.9%
+    rules: []
+    """
+
+  static func rules() throws -> RuleSet { try RulesLoader.load(yaml: yaml, file: "alerts.yaml") }
+
+  /// `perSecond` logical requests every second of `[from, to)` seconds, `failing` of each
+  /// second's with `status`.
+  static func traffic(
+    _ data: InMemoryRollups, _ from: Int, _ to: Int, perSecond: Int = 10, failing: Int = 0, status: Int = 503,
+    every seconds: Int = 1
+  ) {
+    for s in stride(from: from, to: to, by: seconds) {
+      for i in 0..<perSecond {
+        data.add(
+          CallRecord(
+            timestampMs: Int64(s) * 1000 + Int64(i) * 1000 / Int64(perSecond),
+            status: i < failing ? status : 200,
+            provider: "openai"))
+      }
+    }
+  }
+
+  /// Announced transitions of the page alert, evaluating every 15 s over `[from, to)` seconds.
+  static func pages(_ data: InMemoryRollups, from: Int, to: Int) throws -> [AlertTransition] {
+    let set = try rules()
+    var out: [AlertTransition] = []
+    try Replay(rules: set, source: data).run(
+      at: stride(from: Int64(from) * 1000, to: Int64(to) * 1000, by: 15_000)
+    ) {
+      _, e in out += e.transitions.filter { $0.isAnnounced && $0.key.rule == "ProviderAvailabilityPage" }
+    }
+    return out
+  }
+
+  @Test func anSLOBecomesAPageAndATicketWithTheWorkbooksWindows() throws {
+    let set = try Self.rules()
+    #expect(set.rules.map(\.name) == ["ProviderAvailabilityPage", "ProviderAvailabilityTicket"])
+    let page = try #require(set.rules[0].burn)
+    #expect(
+      page.pairs == [
+        .init(longMs: 3_600_000, shortMs: 300_000, factor: 14.4),
+        .init(longMs: 21_600_000, shortMs: 1_800_000, factor: 6),
+      ])
+    #expect(set.rules[1].burn?.pairs.map(\.longMs) == [86_400_000, 259_200_000])
+    #expect(set.rules[0].severity == "critical" && set.rules[1].severity == "warning")
+    // A 7-day period scales the windows: the page's 1 h and 5 m become 14 m and 70 s.
+    let weekly = try RulesLoader.load(
+      yaml: Self.yaml.replacingOccurrences(of: "objective: 99.9%", with: "objective: 99.9%\n    period: 7d"),
+      file: "a.yaml")
+    #expect(weekly.rules[0].burn?.pairs.first == .init(longMs: 840_000, shortMs: 70_000, factor: 14.4))
+  }
+
+  @Test func anObjectiveThatCannotBurnThatFastIsCappedAndSaysSo() throws {
+    let set = try RulesLoader.load(
+      yaml: Self.yaml.replacingOccurrences(of: "99.9%", with: "90%"), file: "alerts.yaml")
+    let burn = try #require(set.rules[0].burn)
+    #expect(burn.pairs.map { ($0.factor * 1000).rounded() / 1000 } == [10, 6])
+    // Capped, the fast pair still holds when every request fails, and only then.
+    var fast = burn
+    fast.pairs = [burn.pairs[0]]
+    #expect(fast.judge { _ in RequestCounts(requests: 100, unavailable: 100) }.holds)
+    #expect(!fast.judge { _ in RequestCounts(requests: 100, unavailable: 99) }.holds)
+    #expect(set.warnings.count == 1)
+    #expect(set.warnings.first?.contains("cannot burn faster than 10.00x") == true)
+  }
+
+  @Test func aProviderFailingEveryCallPagesWithinTwoMinutes() throws {
+    let data = InMemoryRollups()
+    Self.traffic(data, 0, 3600)
+    Self.traffic(data, 3600, 4200, failing: 10)
+    let pages = try Self.pages(data, from: 3000, to: 4200)
+    let fired = try #require(pages.first { $0.kind == .firing })
+    #expect(fired.atMs - 3_600_000 <= 120_000, "paged \(fired.atMs - 3_600_000) ms after the first failure")
+    #expect(fired.summary.contains("openai") && fired.summary.contains("of the budget left"))
+  }
+
+  @Test func aThreePercentBlipOfTwoMinutesNeverPages() throws {
+    let data = InMemoryRollups()
+    Self.traffic(data, 0, 7200, perSecond: 100)
+    Self.traffic(data, 3600, 3720, perSecond: 100, failing: 3)
+    #expect(try Self.pages(data, from: 3000, to: 7200).isEmpty)
+  }
+
+  @Test func thirtyPercentErrorsInATrickleOfOneRequestAMinuteNeverPage() throws {
+    let data = InMemoryRollups()
+    for s in stride(from: 0, to: 4 * 3600, by: 60) {
+      data.add(
+        CallRecord(timestampMs: Int64(s) * 1000, status: s % 600 < 180 ? 503 : 200, provider: "openai"))
+    }
+    #expect(try Self.pages(data, from: 3600, to: 4 * 3600).isEmpty)
+  }
+}

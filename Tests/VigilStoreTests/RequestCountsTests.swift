@@ -1,0 +1,48 @@
+import Testing
+import VigilCore
+import VigilTestSupport
+
+@testable import VigilStore
+
+/// The store reads SLO windows from minute and hour tiers; they must add up to the same counts as
+/// the 10 s rollups, at every edge.
+@Suite struct RequestCountsTests {
+  /// The plain sums, from 10 s rollups.
+  struct Plain: RollupSource {
+    let store: Store
+    func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [RollupRow] {
+      try store.rollupRows(fromMs: fromMs, toMs: toMs, latency: latency)
+    }
+  }
+
+  @Test func tieredCountsEqualTheRollupsAtEveryEdge() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    var random = SeededRandom(seed: 7)
+    // Three days and a bit of calls, written out of order in batches (late lines too).
+    for _ in 0..<60 {
+      var batch = IngestBatch(source: "gen")
+      for _ in 0..<2000 {
+        let ms = Int64(random.next() % (80 * 3_600_000))
+        let status = [200, 200, 200, 503, 429, 500, 401][Int(random.next() % 7)]
+        batch.add(
+          CallRecord(
+            timestampMs: ms, status: status, provider: ["openai", "anthropic"][Int(random.next() % 2)],
+            attempt: Int(random.next() % 2) + 1, maxAttempts: 2))
+      }
+      try store.write(batch)
+    }
+    let plain = Plain(store: store)
+    for _ in 0..<40 {
+      let to = Int64(random.next() % (80 * 360)) * 10_000
+      let starts = (0..<5).map { _ in max(0, to - Int64(random.next() % (80 * 360)) * 10_000) }
+      let tiered = try store.requestCounts(starts: starts, toMs: to)
+      let expected = try plain.requestCounts(starts: starts, toMs: to)
+      for start in starts {
+        #expect(
+          (tiered[start] ?? [:]).filter { $0.value != RequestCounts() } == (expected[start] ?? [:]),
+          "window [\(start), \(to))")
+      }
+    }
+  }
+}
