@@ -127,10 +127,7 @@ package struct AlertPipeline: Sendable {
   /// Firing alerts, as sources of inhibition.
   func firing(_ states: [AlertKey: AlertState]) -> [InhibitRule.Source] {
     guard !rules.inhibitRules.isEmpty else { return [] }
-    return states.compactMap { key, state in
-      guard state.phase == .firing, let rule = byName[key.rule] else { return nil }
-      return InhibitRule.Source(labels: Evaluator.allLabels(rule, state.groupLabels))
-    }
+    return InhibitRule.Source.firing(states, rules: byName)
   }
 
   /// Alerts that resolved within the longest `hold` before `beforeMs`: they may still inhibit.

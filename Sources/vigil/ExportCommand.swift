@@ -4,7 +4,8 @@ import VigilCore
 
 struct Export: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Hand alerts.yaml to other engines.", subcommands: [ExportPrometheusRules.self])
+    abstract: "Hand alerts.yaml to other engines.",
+    subcommands: [ExportPrometheusRules.self, ExportAlertmanager.self])
 }
 
 struct ExportPrometheusRules: ParsableCommand {
@@ -24,14 +25,36 @@ struct ExportPrometheusRules: ParsableCommand {
 
   func run() throws {
     let rules = try AlertOutput.loadRules(rulesOptions.rules)
-    let text = PrometheusRules.export(rules, source: rulesOptions.rules)
-    if let out {
-      guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
-        Console.error("cannot write \(out)")
-        throw ExitCode(2)
-      }
-    } else {
-      print(text, terminator: "")
-    }
+    try write(PrometheusRules.export(rules, source: rulesOptions.rules), to: out)
+  }
+}
+
+struct ExportAlertmanager: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "alertmanager",
+    abstract: "Write the routing and inhibit rules as Alertmanager configuration.",
+    discussion: """
+      A route per receiver (matching the alerts that name it, with its grouping and waits), the
+      receivers by name, and inhibit_rules, for the alerts of `vigil export prometheus-rules`.
+      Give the receivers their integrations, then check it with `amtool check-config`.
+      """)
+
+  @OptionGroup var rulesOptions: RulesOptions
+
+  @Option(help: "Write to this file instead of standard output.")
+  var out: String?
+
+  func run() throws {
+    let rules = try AlertOutput.loadRules(rulesOptions.rules)
+    try write(AlertmanagerConfig.export(rules, source: rulesOptions.rules), to: out)
+  }
+}
+
+/// Writes an export to `out`, or to standard output.
+func write(_ text: String, to out: String?) throws {
+  guard let out else { return print(text, terminator: "") }
+  guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
+    Console.error("cannot write \(out)")
+    throw ExitCode(2)
   }
 }

@@ -6,11 +6,18 @@ import VigilTestSupport
 /// rule tests and `promtool test rules` must agree on which alerts fire when.
 @Suite(.serialized) struct PrometheusExportTests {
   static func promtool(_ arguments: [String], in dir: TemporaryDirectory) throws -> (Int32, String) {
+    try tool("/usr/bin/promtool", arguments, in: dir)
+  }
+
+  /// Runs a Prometheus tool in `dir`: its status, and its output and errors together.
+  static func tool(_ path: String, _ arguments: [String], in dir: TemporaryDirectory) throws -> (
+    Int32, String
+  ) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/promtool")
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     process.currentDirectoryURL = URL(fileURLWithPath: dir.path)
-    let out = dir.file("promtool-\(UUID().uuidString).txt")
+    let out = dir.file("tool-\(UUID().uuidString).txt")
     _ = FileManager.default.createFile(atPath: out, contents: nil)
     let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
     process.standardOutput = handle
@@ -28,7 +35,8 @@ import VigilTestSupport
     #expect(status == 0, "\(err)")
     let (code, output) = try Self.promtool(["check", "rules", "rules.yml"], in: dir)
     #expect(code == 0, "\(output)")
-    #expect(output.contains("SUCCESS: 6 rules found"))
+    // 11 alerts, and for the SLO's 7 windows and its period: requests, bad ones and their ratio.
+    #expect(output.contains("SUCCESS: 35 rules found"), "\(output)")
   }
 
   /// One scenario, written once: openai serves 10 calls/s for 30 minutes, and from minute 10 to
@@ -46,8 +54,8 @@ import VigilTestSupport
       tests:
         - name: a 429 storm, as Prometheus sees it too
           traffic:
-            - {provider: openai, model: m, from: 0m, to: 30m, rate: 10/s, status: {200: 100%}}
-            - {provider: openai, model: m, from: 10m, to: 20m, rate: 5/s, status: {429: 100%}}
+            - {provider: openai, model: m, from: 0m, to: 30m, rate: 10/s, max_attempts: 3, status: {200: 100%}}
+            - {provider: openai, model: m, from: 10m, to: 20m, rate: 5/s, max_attempts: 3, status: {429: 100%}}
           expect:
 
       """
@@ -79,12 +87,15 @@ import VigilTestSupport
               values: '0+150x40 6225+225x39 15150+150x39'
             - series: 'vigil_retries_exhausted_total{\(labels)}'
               values: '0x120'
+            - series: 'vigil_unavailable_requests_total{\(labels)}'
+              values: '0x120'
           alert_rule_test:
 
       """
     let summaries = [
-      "HighRateLimitRate": "openai: 33.33% of attempts rate limited (429) over 2m (threshold 10.00%)",
-      "HighErrorRate": "openai: error rate 33.33% over 2m (threshold 5.00%)",
+      "HighRateLimitRate":
+        "openai: 33.33% of attempts got 429 over 2m (threshold 10.00%): throttling (too many requests or tokens for the limit)",
+      "HighErrorRate": "openai: error rate 33.33% over 2m (threshold 5.00%): capacity 600",
     ]
     let descriptions = [
       "HighRateLimitRate":
@@ -112,5 +123,150 @@ import VigilTestSupport
     LogFile.write(dir.file("prom-test.yml"), test)
     let (code, output) = try Self.promtool(["test", "rules", "prom-test.yml"], in: dir)
     #expect(code == 0, "\(output)\n\(test)")
+  }
+}
+
+extension PrometheusExportTests {
+  /// The SLO's page, as Vigil's rule tests and Prometheus over the exported recording rules see
+  /// it: openai answers 10 calls/s; from minute 70 to 80 every call fails for good. Both page by
+  /// minute 72 and have stopped once the outage has left the 30-minute window.
+  @Test func vigilAndPrometheusAgreeOnAnSLOPage() throws {
+    let dir = TemporaryDirectory()
+    LogFile.write(
+      dir.file("slo.yaml"),
+      """
+      version: 1
+      defaults: {evaluation_interval: 15s, group_by: [provider]}
+      slos:
+        - name: ProviderAvailability
+          objective: 99.9%
+          page: {summary: "{{ slo }} for {{ labels.provider }}", description: "fail over"}
+          ticket: {summary: "{{ slo }} ticket", description: "look into it"}
+      """)
+    let expectations: [(at: String, firing: Bool)] = [
+      ("70m", false), ("72m", true), ("79m", true), ("115m", false),
+    ]
+    var vigilTest = """
+      rule_files: [slo.yaml]
+      tests:
+        - name: an outage of ten minutes
+          traffic:
+            - {provider: openai, model: m, from: 0m, to: 70m, rate: 10/s, max_attempts: 3}
+            - {provider: openai, model: m, from: 70m, to: 80m, rate: 10/s, max_attempts: 3, status: {503: 100%}, exhausted: 100%}
+            - {provider: openai, model: m, from: 80m, to: 150m, rate: 10/s, max_attempts: 3}
+          expect:
+
+      """
+    for e in expectations {
+      vigilTest +=
+        "      - {at: \(e.at), firing: [\(e.firing ? "{alert: ProviderAvailabilityPage, labels: {provider: openai}}, " : "")\(e.at == "70m" ? "" : "{alert: ProviderAvailabilityTicket}")]}\n"
+    }
+    LogFile.write(dir.file("vigil-test.yaml"), vigilTest)
+    let (status, out, err) = try VigilProcess.run(["rules", "test", dir.file("vigil-test.yaml")])
+    #expect(status == 0, "\(out)\(err)")
+    let (s2, _, e2) = try VigilProcess.run([
+      "export", "prometheus-rules", "--rules", dir.file("slo.yaml"), "--out", dir.file("rules.yml"),
+    ])
+    #expect(s2 == 0, "\(e2)")
+    let (checked, checkOutput) = try Self.promtool(["check", "rules", "rules.yml"], in: dir)
+    #expect(checked == 0, "\(checkOutput)")
+    // One sample every 15 s: 150 requests per step; 40 steps of failures from 70m.
+    let labels = #"provider="openai",model="m",app="",env="",endpoint="""#
+    var test = """
+      rule_files: [rules.yml]
+      evaluation_interval: 15s
+      tests:
+        - interval: 15s
+          input_series:
+            - series: 'vigil_requests_total{\(labels)}'
+              values: '0+150x600'
+            - series: 'vigil_unavailable_requests_total{\(labels)}'
+              values: '0x280 150+150x39 6000x280'
+          alert_rule_test:
+
+      """
+    for e in expectations {
+      test += "      - eval_time: \(e.at)\n        alertname: ProviderAvailabilityPage\n"
+      test +=
+        e.firing
+        ? """
+                exp_alerts:
+                  - exp_labels: {severity: critical, provider: openai, slo: ProviderAvailability}
+                    exp_annotations: {summary: "ProviderAvailability for openai", description: "fail over"}
+
+        """ : "        exp_alerts: []\n"
+    }
+    LogFile.write(dir.file("prom-test.yml"), test)
+    let (code, output) = try Self.promtool(["test", "rules", "prom-test.yml"], in: dir)
+    #expect(code == 0, "\(output)\n\(test)")
+  }
+
+  /// The SLO alerts' annotations in Prometheus compute the budget left and the time to
+  /// exhaustion with queries, as Vigil's messages say them.
+  @Test func theExportedSLOMessageSaysTheBudget() throws {
+    let dir = TemporaryDirectory()
+    let (status, _, err) = try VigilProcess.run([
+      "export", "prometheus-rules", "--rules", "alerts.yaml", "--out", dir.file("rules.yml"),
+    ])
+    #expect(status == 0, "\(err)")
+    let labels = #"provider="openai",model="m",app="",env="",endpoint="""#
+    // 2% of requests fail for good all along: twenty times the budget of 99.9%; the page's
+    // 1 h & 5 m pair holds.
+    LogFile.write(
+      dir.file("prom-test.yml"),
+      """
+      rule_files: [rules.yml]
+      evaluation_interval: 15s
+      tests:
+        - interval: 15s
+          input_series:
+            - series: 'vigil_requests_total{\(labels)}'
+              values: '0+150x400'
+            - series: 'vigil_unavailable_requests_total{\(labels)}'
+              values: '0+3x400'
+            - series: 'vigil_attempts_total{\(labels),code="200",class="success"}'
+              values: '0+147x400'
+            - series: 'vigil_attempts_total{\(labels),code="503",class="capacity"}'
+              values: '0+3x400'
+          alert_rule_test:
+            - eval_time: 90m
+              alertname: ProviderAvailabilityPage
+              exp_alerts:
+                - exp_labels: {severity: critical, provider: openai, slo: ProviderAvailability}
+                  exp_annotations:
+                    summary: "ProviderAvailability for openai: error budget burning 20.0x the allowed rate (objective 99.9%); budget left: 0%; at this rate exhausted in: 0s"
+                    description: "Requests are failing on the provider's side faster than the objective allows: see which kind of failure dominates; retry 429/5xx with backoff and jitter, fail over to another model or provider while it lasts."
+      """)
+    let (code, output) = try Self.promtool(["test", "rules", "prom-test.yml"], in: dir)
+    #expect(code == 0, "\(output)")
+  }
+}
+
+extension PrometheusExportTests {
+  static func amtool(_ arguments: [String], in dir: TemporaryDirectory) throws -> (Int32, String) {
+    try tool("/usr/bin/amtool", arguments, in: dir)
+  }
+
+  /// `vigil export alertmanager`: Alertmanager's own checker accepts it, its routes send each
+  /// alert where alerts.yaml does, and the inhibit rules come across (hold, which Alertmanager
+  /// lacks, said as a comment).
+  @Test func amtoolChecksTheExportedAlertmanagerConfig() throws {
+    let dir = TemporaryDirectory()
+    let (status, _, err) = try VigilProcess.run([
+      "export", "alertmanager", "--rules", "alerts.yaml", "--out", dir.file("am.yml"),
+    ])
+    #expect(status == 0, "\(err)")
+    let (code, output) = try Self.amtool(["check-config", "am.yml"], in: dir)
+    #expect(code == 0, "\(output)")
+    #expect(output.contains("3 inhibit rules") && output.contains("3 receivers"), "\(output)")
+    for (alert, receiver) in [("ProviderAvailabilityTicket", "tickets"), ("HighErrorRate", "stdout")] {
+      let (c, routed) = try Self.amtool(
+        ["config", "routes", "test", "--config.file=am.yml", "alertname=\(alert)", "provider=openai"], in: dir
+      )
+      #expect(c == 0 && routed.split(separator: "\n").contains(Substring(receiver)), "\(alert): \(routed)")
+    }
+    let text = try String(contentsOfFile: dir.file("am.yml"), encoding: .utf8)
+    #expect(text.contains("hold 5m has no Alertmanager equivalent"))
+    #expect(text.contains("fold has no Alertmanager equivalent"))
   }
 }

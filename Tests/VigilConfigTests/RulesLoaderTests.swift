@@ -20,8 +20,10 @@ func errors(_ yaml: String) -> [String] {
     #expect(
       set.rules.map(\.name) == [
         "HighErrorRate", "HighRateLimitRate", "ServerErrors", "SlowResponses", "RetriesExhausted",
-        "AuthFailures",
+        "AuthFailures", "QuotaExhausted", "CallsStopped", "SourceQuiet", "ProviderAvailabilityPage",
+        "ProviderAvailabilityTicket",
       ])
+    #expect(set.warnings.isEmpty)
     let byName = Dictionary(uniqueKeysWithValues: set.rules.map { ($0.name, $0) })
     // The article's thresholds, exactly.
     #expect(byName["HighErrorRate"]?.threshold == 0.05)
@@ -31,7 +33,19 @@ func errors(_ yaml: String) -> [String] {
       byName["SlowResponses"]?.threshold == 30_000
         && byName["SlowResponses"]?.metric == .latencyQuantile(0.99))
     #expect(byName["RetriesExhausted"]?.threshold == 0.01)
-    #expect(byName["AuthFailures"]?.metric == .authFailureRate && byName["AuthFailures"]?.minRequests == 5)
+    // Keys and quota by count, at any traffic level.
+    #expect(byName["AuthFailures"]?.metric == .authFailures && byName["AuthFailures"]?.threshold == 5)
+    #expect(
+      byName["QuotaExhausted"]?.metric == .classCount(.quota)
+        && byName["QuotaExhausted"]?.labels["category"] == "billing")
+    // The SLO per provider, its ticket on a receiver of its own.
+    #expect(byName["ProviderAvailabilityPage"]?.burn?.objective == 0.999)
+    #expect(byName["ProviderAvailabilityPage"]?.groupBy == [.provider])
+    #expect(byName["ProviderAvailabilityTicket"]?.receivers == ["tickets"])
+    // One incident, one page.
+    #expect(set.inhibitRules.count == 3)
+    #expect(set.receiver(named: "stdout")?.routing.fold == true)
+    #expect(set.receiver(named: "stdout")?.routing.groupBy == ["provider"])
     #expect(set.evaluationIntervalMs == 15_000)
   }
 

@@ -200,6 +200,9 @@ import Testing
       // The same series as the first line, one name written with escapes.
       #"{"ts":5,"status":200,"provider":"openai","model":"gpt-4o","app":""}"#,
       #"{"ts":6,"status":503,"retry_after_s":2.5,"ratelimit_remaining_requests":0,"error_type":"overloaded"}"#,
+      // Anthropic's "credit balance too low" is a 400, and is quota all the same.
+      #"{"ts":7,"status":400,"provider":"anthropic","error_code":"credit_balance_too_low"}"#,
+      #"{"ts":8,"status":429,"provider":"openai","error_code":"rate_limit_exceeded"}"#,
     ]
     var batch = CallBatch()
     var alone: [CallRecord] = []
@@ -213,14 +216,15 @@ import Testing
         #expect(batch.count == before.0 && batch.text.count == before.1)
       }
     }
-    #expect(batch.count == 5)
+    #expect(batch.count == 7)
     #expect(batch.records == alone)
+    #expect(batch.records[5].statusClass == .quota && batch.records[6].statusClass == .capacity)
     #expect(batch.records[2].statusClass == .quota)
     #expect(batch.records[3].app == "" && batch.records[0].app == nil)
     // Lines 1 and 5 share a series (app "" is no app) and a bucket: one rollup of two calls.
     #expect(batch.rows[0].slot == batch.rows[3].slot)
     #expect(batch.rollupValues[Int(batch.rows[0].slot)].attempts == 2)
-    #expect(batch.rollupValues.reduce(0) { $0 + $1.attempts } == 5)
+    #expect(batch.rollupValues.reduce(0) { $0 + $1.attempts } == 7)
     #expect(batch.records[4].retryAfterS == 2.5 && batch.records[4].rateLimitRemainingRequests == 0)
   }
 

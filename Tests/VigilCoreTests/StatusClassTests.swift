@@ -10,6 +10,11 @@ import Testing
       (429, nil, .capacity), (429, "insufficient_quota", .quota), (503, nil, .capacity),
       (529, nil, .capacity),
       (500, nil, .server), (502, nil, .server), (504, nil, .server), (599, nil, .server),
+      // Out of money is not throttling, whatever the status says it with.
+      (402, nil, .quota), (400, "credit_balance_too_low", .quota),
+      (400, "billing_hard_limit_reached", .quota),
+      (429, "billing_error", .quota), (429, "rate_limit_exceeded", .capacity),
+      (500, "insufficient_quota", .server),
     ] as [(Int, String?, StatusClass)])
   func classes(status: Int, code: String?, expected: StatusClass) {
     #expect(StatusClass(status: status, errorCode: code) == expected)

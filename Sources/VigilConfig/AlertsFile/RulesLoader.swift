@@ -137,13 +137,13 @@ extension YAMLReader {
       if let r = inc.entries["receivers"] { parseReceivers(r, routing: routing, into: &set.receivers) }
     }
     file = topFile
-    guard let rulesNode = top["rules"] else {
-      fail(root, "missing 'rules:'")
+    guard top["rules"] != nil || top["slos"] != nil else {
+      fail(root, "missing 'rules:' (or 'slos:')")
       return nil
     }
     var names: Set<String> = []
     let receiverNames = set.receivers.map(\.name)
-    for (source, node) in [(topFile, rulesNode)]
+    for (source, node) in [(topFile, top["rules"])].compactMap({ f, n in n.map { (f, $0) } })
       + included.compactMap({ i in i.entries["rules"].map { (i.file, $0) } })
     {
       file = source

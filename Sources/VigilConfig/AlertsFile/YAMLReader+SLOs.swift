@@ -47,6 +47,9 @@ extension YAMLReader {
           if let key = k.string, let value = v.string, isLabelName(key) { base.labels[key] = value }
         }
       }
+      // Both alerts of an SLO say which SLO they are, for routing and for inhibiting the ticket
+      // while the page fires.
+      if base.labels["slo"] == nil { base.labels["slo"] = name }
       let minTotal = e["min_total"].flatMap { count($0) } ?? 50
       let minBad = e["min_bad"].flatMap { count($0) } ?? 5
       for (kind, page) in [("Page", true), ("Ticket", false)] {
@@ -68,7 +71,7 @@ extension YAMLReader {
         rule.threshold = pairs.map(\.factor).min() ?? 0
         rule.windowMs = burn.windows.max() ?? 0
         rule.summary =
-          "{{ slo }}\(base.groupBy.isEmpty ? "" : " for " + base.groupBy.map { "{{ labels.\($0.rawValue) }}" }.joined(separator: "/")): error budget burning {{ value }} the allowed rate (objective {{ objective }}); {{ budget_left }} of the budget left, gone in {{ time_to_exhaustion }} at this rate"
+          "{{ slo }}\(base.groupBy.isEmpty ? "" : " for " + base.groupBy.map { "{{ labels.\($0.rawValue) }}" }.joined(separator: "/")): error budget burning {{ value }} the allowed rate (objective {{ objective }}); budget left: {{ budget_left }}; at this rate exhausted in: {{ time_to_exhaustion }}"
         rule.description = "{{ advice }}"
         if let n = e[page ? "page" : "ticket"] {
           let a = entries(n, known: Self.sloAlertKeys, what: "an SLO's \(kind.lowercased())")
@@ -93,7 +96,9 @@ extension YAMLReader {
       return nil
     }
     let value =
-      text.hasSuffix("%") ? Double(text.dropLast().trimmingCharacters(" ")).map { $0 / 100 } : Double(text)
+      text.hasSuffix("%")
+      ? Double(text.dropLast().trimmingCharacters(" ")).map { ($0 / 100 * 1e12).rounded() / 1e12 }
+      : Double(text)
     guard let value, value > 0, value < 1 else {
       fail(node, "SLO '\(slo)': objective '\(text)' must be above 0% and below 100%, such as 99.9%")
       return nil

@@ -5,11 +5,12 @@ import Yams
 /// expected to be firing at given instants. Problems are reported with their line and column.
 extension YAMLReader {
   static let testFileKeys = ["rule_files", "tests"]
-  static let testCaseKeys = ["name", "start", "traffic", "expect"]
+  static let testCaseKeys = ["name", "start", "traffic", "expect", "messages"]
   static let trafficKeys = [
     "provider", "model", "app", "env", "endpoint", "from", "to", "rate", "status", "latency_ms", "exhausted",
-    "error_code",
+    "error_code", "source", "max_attempts",
   ]
+  static let messageKeys = ["at", "status", "alerts"]
   static let expectKeys = ["at", "firing"]
   static let alertKeys = ["alert", "labels"]
 
@@ -36,6 +37,7 @@ extension YAMLReader {
       for t in e["traffic"]?.sequence ?? [] { if let seg = segment(t) { c.segments.append(seg) } }
       for x in e["expect"]?.sequence ?? [] { if let exp = expectation(x) { c.expectations.append(exp) } }
       if c.expectations.isEmpty { fail(item, "case '\(c.name)' expects nothing: add 'expect:'") }
+      if let m = e["messages"] { c.messages = messages(m) }
       cases.append(c)
     }
     return (files, cases)
@@ -67,7 +69,40 @@ extension YAMLReader {
         model: label("model").isEmpty ? "unknown" : label("model"), app: label("app"), env: label("env"),
         endpoint: label("endpoint")),
       fromMs: from, toMs: to, perSecond: rate, statuses: statuses, latencies: latencies, exhausted: exhausted,
-      errorCode: e["error_code"].flatMap { $0.string })
+      errorCode: e["error_code"].flatMap { $0.string }, source: e["source"].flatMap { $0.string },
+      maxAttempts: e["max_attempts"].flatMap { count($0) }.map(Int.init))
+  }
+
+  /// `{stdout: [{status: firing, alerts: [HighRateLimitRate]}, ...]}`: every message each named
+  /// receiver gets over the case, in order.
+  mutating func messages(_ node: Node) -> [String: [RuleTestRunner.ExpectedMessage]] {
+    guard let mapping = node.mapping else {
+      fail(
+        node,
+        "messages must map receivers to the messages they get: {stdout: [{status: firing, alerts: [A]}]}")
+      return [:]
+    }
+    var out: [String: [RuleTestRunner.ExpectedMessage]] = [:]
+    for (k, v) in mapping {
+      guard let receiver = k.string else { continue }
+      var list: [RuleTestRunner.ExpectedMessage] = []
+      for item in v.sequence ?? [] {
+        let e = entries(item, known: Self.messageKeys, what: "an expected message")
+        let status = e["status"].flatMap { $0.string } ?? ""
+        guard status == "firing" || status == "resolved" else {
+          fail(e["status"] ?? item, "an expected message needs 'status: firing' or 'status: resolved'")
+          continue
+        }
+        let at = e["at"].flatMap { duration($0, positive: true) }
+        list.append(
+          .init(
+            atMs: at, status: status, alerts: (e["alerts"].map { strings($0) } ?? []).sorted(),
+            line: item.mark?.line ?? 0))
+      }
+      if v.sequence == nil { fail(v, "receiver '\(receiver)': expected a list of messages (empty: [])") }
+      out[receiver] = list
+    }
+    return out
   }
 
   mutating func perSecond(_ node: Node) -> Double? {

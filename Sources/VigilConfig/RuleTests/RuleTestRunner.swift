@@ -19,6 +19,21 @@ package enum RuleTestRunner {
     var latencies: [(Double, Double)]
     var exhausted: Double
     var errorCode: String?
+    /// The log source the calls come from (for `source_time_since_last_call`).
+    var source: String?
+    /// The callers retry up to this many attempts: each call is a first attempt, and a failed one
+    /// is final (bad for an SLO) only where `exhausted` marks it. Unset: every call is its own
+    /// request, final whatever its status.
+    var maxAttempts: Int?
+  }
+
+  /// A message a receiver is expected to get: its status, the names of its alerts (sorted), and
+  /// optionally when.
+  struct ExpectedMessage: Equatable {
+    var atMs: Int64?
+    var status: String
+    var alerts: [String]
+    var line: Int
   }
 
   struct Expectation {
@@ -32,6 +47,8 @@ package enum RuleTestRunner {
     var startMs: Int64
     var segments: [Segment] = []
     var expectations: [Expectation] = []
+    /// Per receiver, every message expected over the case (up to its last expectation).
+    var messages: [String: [ExpectedMessage]] = [:]
   }
 
   package static func run(path: String) throws -> Outcome {
@@ -44,6 +61,7 @@ package enum RuleTestRunner {
       rules.evaluationIntervalMs = set.evaluationIntervalMs
       rules.evaluationDelayMs = set.evaluationDelayMs
       rules.receivers = set.receivers
+      rules.inhibitRules += set.inhibitRules
     }
     var outcome = Outcome()
     for c in cases {
@@ -62,9 +80,15 @@ package enum RuleTestRunner {
     var times = Set(stride(from: step, through: lastAt, by: Int64.Stride(step)))
     for e in c.expectations { times.insert(e.atMs) }
     var failures: [String] = []
+    for receiver in c.messages.keys where rules.receiver(named: receiver) == nil {
+      failures.append("\(file): case '\(c.name)': messages for '\(receiver)', which the rules do not declare")
+    }
+    var routing = NotificationReplay(rules: rules)
+    var sent: [AlertNotification] = []
     try Replay(rules: rules, source: source).run(at: times.sorted().map { c.startMs + $0 }) {
       at, evaluation in
       let t = at - c.startMs
+      sent += routing.step(evaluation, atMs: at)
       for e in c.expectations where e.atMs == t {
         let firing: [(String, [String: String])] = evaluation.groups.filter { $0.phase == AlertPhase.firing }
           .map { ($0.key.rule, $0.labels) }
@@ -90,7 +114,32 @@ package enum RuleTestRunner {
         }
       }
     }
+    for (receiver, expected) in c.messages.sorted(by: { $0.key < $1.key }) {
+      let got = sent.filter { $0.receiver == receiver }.map {
+        ExpectedMessage(
+          atMs: $0.atMs - c.startMs, status: $0.status.rawValue,
+          alerts: $0.alerts.map { $0.labels["alertname"] ?? "" }.sorted(), line: 0)
+      }
+      let matches =
+        got.count == expected.count
+        && zip(got, expected).allSatisfy { g, e in
+          g.status == e.status && g.alerts == e.alerts && (e.atMs == nil || e.atMs == g.atMs)
+        }
+      if !matches {
+        let line = expected.first?.line ?? 0
+        failures.append(
+          "\(file):\(line): case '\(c.name)': receiver '\(receiver)' got \(got.count) message(s): "
+            + (got.isEmpty ? "none" : got.map(describe).joined(separator: "; "))
+            + "; expected \(expected.count): "
+            + (expected.isEmpty ? "none" : expected.map(describe).joined(separator: "; ")))
+      }
+    }
     return failures
+  }
+
+  static func describe(_ m: ExpectedMessage) -> String {
+    (m.atMs.map { "at \(DurationText.format($0)) " } ?? "")
+      + "\(m.status) [\(m.alerts.joined(separator: ", "))]"
   }
 
   static func describe(_ name: String, _ labels: [String: String]) -> String {
@@ -119,8 +168,23 @@ package enum RuleTestRunner {
       counts[best] += 1
       return best
     }
+    // A source's writes, one per 10 s bucket, as a follower's batches would note them.
+    var written: (bucket: Int64, calls: Int64, first: Int64, last: Int64)?
+    func noteWritten() {
+      if let w = written, let name = s.source {
+        source.noteWrite(source: name, calls: w.calls, firstMs: w.first, lastMs: w.last)
+      }
+    }
     for n in 0..<total {
       let ts = start + s.fromMs + Int64(Double(n) * Double(s.toMs - s.fromMs) / Double(total))
+      if s.source != nil {
+        if let w = written, w.bucket == RollupKey.bucket(of: ts) {
+          written = (w.bucket, w.calls + 1, w.first, ts)
+        } else {
+          noteWritten()
+          written = (RollupKey.bucket(of: ts), 1, ts, ts)
+        }
+      }
       let status = s.statuses[pick(s.statuses.map(\.1), &statusCounts, n)].0
       let latency = s.latencies[pick(s.latencies.map(\.1), &latencyCounts, n)].0
       var exhausted = false
@@ -131,10 +195,11 @@ package enum RuleTestRunner {
       source.add(
         CallRecord(
           timestampMs: ts, status: status, provider: s.series.provider, model: s.series.model,
-          latencyMs: latency,
-          retriesExhausted: exhausted, errorCode: status == 429 ? s.errorCode : nil,
+          latencyMs: latency, maxAttempts: s.maxAttempts,
+          retriesExhausted: exhausted, errorCode: (400..<500).contains(status) ? s.errorCode : nil,
           app: s.series.app.isEmpty ? nil : s.series.app, env: s.series.env.isEmpty ? nil : s.series.env,
           endpoint: s.series.endpoint.isEmpty ? nil : s.series.endpoint))
     }
+    noteWritten()
   }
 }

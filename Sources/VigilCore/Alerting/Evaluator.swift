@@ -126,8 +126,11 @@ package enum Evaluator {
         var value = value(of: rule, entry.rollup)
         if rule.metric.isSilence {
           // A group that had traffic (min_requests in the window): how long since its last call.
+          // Once the alert is active, one call is enough to judge by: it resolves on the first
+          // call back, not after min_requests of them.
+          let active = (states[key]?.phase ?? .inactive) != .inactive
           value =
-            entry.rollup.attempts >= max(rule.minRequests, 1)
+            entry.rollup.attempts >= (active ? 1 : max(rule.minRequests, 1))
             ? lastCallOfGroup[group].map { Double(max(0, to - $0)) } : nil
         }
         var state = states[key] ?? AlertState()
@@ -140,7 +143,7 @@ package enum Evaluator {
           transitions.append(
             transition(
               kind, key: key, rule: rule, value: value, labels: entry.labels, atMs: atMs,
-              firedAtMs: before.firedAtMs))
+              firedAtMs: before.firedAtMs, window: entry.rollup))
         }
         if state.phase == .inactive && state.activeSinceMs == nil {
           states[key] = nil  // nothing to remember
@@ -311,11 +314,12 @@ package enum Evaluator {
   static func transition(
     _ kind: AlertTransition.Kind, key: AlertKey, rule: AlertRule, value: Double?,
     labels group: [String: String],
-    atMs: Int64, firedAtMs: Int64?, budget: BudgetStatus? = nil
+    atMs: Int64, firedAtMs: Int64?, budget: BudgetStatus? = nil, window: Rollup? = nil
   ) -> AlertTransition {
     let labels = allLabels(rule, group)
     var context = TemplateContext(rule: rule, value: value, labels: labels)
     context.budget = budget
+    context.window = window
     return AlertTransition(
       atMs: atMs, key: key, kind: kind, metric: rule.metric.name, value: value, threshold: rule.threshold,
       labels: labels, summary: Template.render(rule.summary, context),

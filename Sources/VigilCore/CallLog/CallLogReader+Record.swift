@@ -257,19 +257,21 @@ extension CallLogReader {
     guard seenStatus else {
       throw RejectReason(.missingField, "missing required field 'status' (or status_code, http_status)")
     }
-    let quota = record.row.status == 429 && (isQuota(record.row.errorCode) || isQuota(record.row.errorType))
+    let quota =
+      (400..<500).contains(record.row.status)
+      && (isQuota(record.row.errorCode) || isQuota(record.row.errorType))
     record.row.statusClass = UInt8(StatusClass(status: Int(record.row.status), quota: quota).index)
     batch.pointee.add(
       record.row, provider: record.provider, model: record.model, app: record.app, env: record.env,
       endpoint: record.endpoint)
   }
 
-  /// Whether a span of the batch's text is `insufficient_quota`.
+  /// Whether a span of the batch's text is one of ``StatusClass/quotaSignals``.
   func isQuota(_ span: TextSpan) -> Bool {
-    let word: StaticString = "insufficient_quota"
-    guard Int(span.count) == word.utf8CodeUnitCount else { return false }
+    guard StatusClass.quotaSignalLengths.contains(Int(span.count)) else { return false }
     return batch.pointee.text.withUnsafeBytes {
-      memcmp($0.baseAddress! + Int(span.offset), word.utf8Start, word.utf8CodeUnitCount) == 0
+      let text = UnsafeRawBufferPointer(rebasing: $0[Int(span.offset)..<Int(span.offset) + Int(span.count)])
+      return StatusClass.quotaSignals.contains(String(decoding: text, as: UTF8.self))
     }
   }
 

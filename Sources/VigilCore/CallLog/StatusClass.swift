@@ -21,7 +21,9 @@ package enum StatusClass: String, Sendable, CaseIterable, Codable {
   case client
   /// 429 (rate limit), 503 and 529 (overloaded): retry with backoff.
   case capacity
-  /// 429 with `insufficient_quota`: billing, do not retry.
+  /// Out of money or past a spending cap: 402, or a 4xx that names a ``quotaSignals`` code or type
+  /// (OpenAI's 429 `insufficient_quota`, Anthropic's 400 `credit_balance_too_low`). Billing; do not
+  /// retry.
   case quota
   /// Other 5xx: retry with backoff, consider failover.
   case server
@@ -29,16 +31,30 @@ package enum StatusClass: String, Sendable, CaseIterable, Codable {
   case network
 
   package init(status: Int, errorCode: String? = nil, errorType: String? = nil) {
-    self.init(
-      status: status,
-      quota: status == 429 && (errorCode == "insufficient_quota" || errorType == "insufficient_quota"))
+    let signal = { (s: String?) in s.map { Self.quotaSignals.contains($0) } ?? false }
+    self.init(status: status, quota: signal(errorCode) || signal(errorType))
   }
 
-  /// The class of `status`; `quota` says that a 429 names `insufficient_quota`.
+  /// The codes and types by which providers say "out of money" or "past the spending cap", as
+  /// opposed to "too many requests right now": OpenAI's `insufficient_quota`,
+  /// `billing_hard_limit_reached` and `billing_not_active`; Anthropic's `billing_error` (402) and
+  /// `credit_balance_too_low`; `insufficient_balance` (DeepSeek and others).
+  package static let quotaSignals: Set<String> = [
+    "insufficient_quota", "billing_hard_limit_reached", "billing_not_active", "billing_error",
+    "credit_balance_too_low", "insufficient_balance",
+  ]
+
+  /// The signals' lengths, to skip other text without building a string.
+  package static let quotaSignalLengths: ClosedRange<Int> =
+    quotaSignals.map(\.utf8.count).min()!...quotaSignals.map(\.utf8.count).max()!
+
+  /// The class of `status`; `quota` says that the error names one of ``quotaSignals``.
   package init(status: Int, quota: Bool) {
     switch status {
     case 0, 408: self = .network
-    case 429: self = quota ? .quota : .capacity
+    case 402: self = .quota
+    case 400..<500 where quota: self = .quota
+    case 429: self = .capacity
     case 503, 529: self = .capacity
     case 400..<500: self = .client
     case 500..<600: self = .server
@@ -62,7 +78,8 @@ package enum StatusClass: String, Sendable, CaseIterable, Codable {
       "Client error: fix the request (400/404) or the key (401/403); retrying will not help."
     case .capacity:
       "Rate limited or overloaded: back off exponentially with jitter, honour Retry-After, and rate-limit on the client."
-    case .quota: "Quota exhausted: a billing problem; do not retry, raise the limit or top up."
+    case .quota:
+      "Quota exhausted: the spending quota or credit is used up, a billing problem; retrying cannot help. Check the account's billing and usage limits, add credit or raise the monthly cap, and meanwhile fail over to another account or provider."
     case .server:
       "Server error: retry with exponential backoff and jitter; consider failing over to another provider."
     case .network: "No response or timeout: retry with backoff; check timeouts and connectivity."

@@ -119,21 +119,25 @@ package enum PrometheusRules {
     return (expr, note)
   }
 
+  /// An SLO's error budget as PromQL reads it: `0.001` for 99.9%, without the float's noise.
+  static func budgetText(_ burn: BurnRate) -> String { formatPlain((burn.budget * 1e9).rounded() / 1e9) }
+
   /// The name of the recording rule holding an SLO's failure ratio over a window (Sloth's manner).
   static func ratioRecord(_ windowMs: Int64) -> String {
     "vigil:slo_unavailable:ratio_rate\(DurationText.format(windowMs))"
   }
 
-  /// An SLO burn-rate alert over the recording rules: each pair's long and short ratios above
-  /// its factor times the budget, each window with its request floor, the short with its bad floor.
+  /// An SLO burn-rate alert over the recording rules: each pair's long and short burn rates (the
+  /// ratio over the budget) above its factor, each window with its request floor, the short with
+  /// its bad floor. The value is the long window's burn rate, as in Vigil.
   static func burnExpression(_ rule: AlertRule) -> String {
     guard let burn = rule.burn else { return "vector(0) > 1" }
     let by = (["slo"] + rule.groupBy.map(\.rawValue)).joined(separator: ", ")
     let slo = "slo=\(quote(burn.slo))"
     return burn.pairs.map { pair in
-      let limit = formatPlain(pair.factor * burn.budget)
+      let limit = formatPlain(pair.factor)
       func window(_ ms: Int64) -> String {
-        "\(ratioRecord(ms)){\(slo)} > \(limit) and on(\(by)) vigil:slo_requests:increase\(DurationText.format(ms)){\(slo)} >= \(burn.minTotal)"
+        "\(ratioRecord(ms)){\(slo)} / \(budgetText(burn)) >= \(limit) and on(\(by)) vigil:slo_requests:increase\(DurationText.format(ms)){\(slo)} >= \(burn.minTotal)"
       }
       let bad =
         "vigil:slo_unavailable:increase\(DurationText.format(pair.shortMs)){\(slo)} >= \(burn.minBad)"
@@ -155,7 +159,7 @@ package enum PrometheusRules {
           : "\(d.rawValue)=~\(quote(values.map(regexEscape).joined(separator: "|")))"
       }
       let selector = filters.isEmpty ? "" : "{\(filters.joined(separator: ","))}"
-      for ms in burn.windows where done.insert("\(burn.slo)/\(ms)").inserted {
+      for ms in burn.windows + [burn.periodMs] where done.insert("\(burn.slo)/\(ms)").inserted {
         let w = DurationText.format(ms)
         let sum = { (metric: String) in
           "sum\(by.isEmpty ? "" : " by (\(by))")(increase(\(metric)\(selector)[\(w)]))"
@@ -190,8 +194,35 @@ package enum PrometheusRules {
           rule.metric.isRate
           ? "{{ $value | humanizePercentage }}"
           : rule.metric.isLatency || rule.metric.isSilence
-            ? "{{ $value | humanizeDuration }}" : "{{ $value | printf \"%.0f\" }}"
+            ? "{{ $value | humanizeDuration }}"
+            : rule.metric == .burnRate ? "{{ $value | printf \"%.1f\" }}x" : "{{ $value | printf \"%.0f\" }}"
       case _ where name.hasPrefix("labels."): out += "{{ $labels.\(name.dropFirst(7)) }}"
+      case "causes":
+        // The failed attempts of the alert's group in its window, by class, most first.
+        let q = groupQuery(
+          "sort_desc(sum by (class)(increase(vigil_attempts_total{class!=\"success\"%s}[\(DurationText.format(rule.windowMs))])))",
+          rule)
+        out +=
+          "{{ range $i, $s := \(q) | query }}{{ if $i }}, {{ end }}{{ $s.Labels.class }} {{ $s.Value | printf \"%.0f\" }}{{ end }}"
+      case "rate_limit_kind":
+        let q = groupQuery(
+          "sum(increase(vigil_attempts_total{code=\"429\",class=\"quota\"%s}[\(DurationText.format(rule.windowMs))]))",
+          rule)
+        let throttling = RateLimitKind.throttlingText
+        out +=
+          "{{ with \(q) | query }}{{ if gt (. | first | value) 0.5 }}\(RateLimitKind.quotaText){{ else }}\(throttling){{ end }}{{ else }}\(throttling){{ end }}"
+      case "budget_left", "time_to_exhaustion":
+        guard let burn = rule.burn else { break }
+        let left =
+          "clamp_min(1 - \(ratioRecord(burn.periodMs)){slo=\"\(burn.slo)\"%s} / \(budgetText(burn)), 0)"
+        if name == "budget_left" {
+          out +=
+            "{{ with \(groupQuery(left, rule)) | query }}{{ . | first | value | humanizePercentage }}{{ end }}"
+        } else {
+          // What is left of the period's budget, spent at the alert's burn rate ($value).
+          let seconds = groupQuery("\(left) * \(burn.periodMs / 1000) / %f", rule) + " $value"
+          out += "{{ with \(seconds) | query }}{{ . | first | value | humanizeDuration }}{{ end }}"
+        }
       default:
         let context = TemplateContext(rule: rule, value: nil, labels: [:])
         out += braces(context.lookup(name) ?? "")
@@ -199,6 +230,25 @@ package enum PrometheusRules {
       rest = rest[close.upperBound...]
     }
     return out + braces(String(rest))
+  }
+
+  /// A Prometheus template pipeline that formats `expr` for the alert's group: `%s` in `expr`
+  /// becomes the rule's filters and `,dimension="<the alert's label>"` for each `group_by`
+  /// dimension, ready for `| query`.
+  static func groupQuery(_ expr: String, _ rule: AlertRule) -> String {
+    var matchers = ""
+    for (d, values) in rule.filters.sorted(by: { $0.key < $1.key }) where !rule.groupBy.contains(d) {
+      matchers +=
+        values.count == 1
+        ? ",\(d.rawValue)=\(quote(values[0]))"
+        : ",\(d.rawValue)=~\(quote(values.map(regexEscape).joined(separator: "|")))"
+    }
+    // Literal text in a printf format inside a raw (backquoted) string: % doubled, no backquote.
+    matchers = matchers.filter { $0 != "`" }.split(separator: "%", omittingEmptySubsequences: false)
+      .joined(separator: "%%")
+    for d in rule.groupBy { matchers += ",\(d.rawValue)=%q" }
+    let format = expr.split(separator: "%s", omittingEmptySubsequences: false).joined(separator: matchers)
+    return "printf `\(format)`" + rule.groupBy.map { " $labels.\($0.rawValue)" }.joined()
   }
 
   /// Fixed text with any `{{` shown literally rather than read as a template.

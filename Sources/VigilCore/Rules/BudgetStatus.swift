@@ -20,8 +20,9 @@ package struct BudgetStatus: Sendable, Equatable {
     }
   }
 
+  /// The time as a duration in whole minutes (`0s` once spent); `-` when nothing burns.
   package var timeToExhaustionText: String {
-    guard let ms = timeToExhaustionMs else { return "not burning" }
-    return left <= 0 ? "spent" : DurationText.format(max(60_000, ms) / 60_000 * 60_000)
+    guard let ms = timeToExhaustionMs else { return "-" }
+    return left <= 0 ? "0s" : DurationText.format(max(60_000, ms) / 60_000 * 60_000)
   }
 }
