@@ -93,6 +93,8 @@ package actor OutboxSender {
         group.addTask {
           var report = DeliveryReport()
           for entry in entries {
+            // Another deliverer has it (and this receiver's order): leave the rest to it.
+            guard try await self.claim(entry, receiver: receivers[name], nowMs: nowMs) else { break }
             let outcome: DeliveryOutcome
             if let receiver = receivers[name] {
               outcome = await transport.send(entry, to: receiver, nowMs: nowMs)
@@ -115,6 +117,17 @@ package actor OutboxSender {
 
   /// The outbox id a problem line starts with (`#12 to ...`).
   static func id(of problem: String) -> Int64 { Int64(problem.dropFirst().prefix { $0.isNumber }) ?? 0 }
+
+  /// Claims an entry for this attempt, for as long as the attempt can take and a minute more.
+  func claim(_ entry: OutboxEntry, receiver: Receiver?, nowMs: Int64) throws -> Bool {
+    let timeoutMs: Int64 =
+      switch receiver?.kind {
+      case .webhook(let w): w.timeoutMs
+      case .email(let e): e.timeoutMs
+      default: 0
+      }
+    return try store.claim(entry, untilMs: nowMs + timeoutMs + 60_000)
+  }
 
   /// Records the outcome of one attempt in the outbox and says what it was.
   func record(_ entry: OutboxEntry, _ outcome: DeliveryOutcome, nowMs: Int64) throws -> DeliveryReport {

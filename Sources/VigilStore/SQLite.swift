@@ -83,6 +83,9 @@ package final class SQLiteConnection {
   /// The rowid of the last insert.
   package var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
+  /// Rows changed by the last INSERT, UPDATE or DELETE on this connection.
+  package var changes: Int64 { Int64(sqlite3_changes(handle)) }
+
   /// Whether a transaction is open on this connection.
   package var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 

@@ -147,6 +147,21 @@ extension Store {
     return out
   }
 
+  /// Claims a due message for one delivery attempt: moves its next attempt to `untilMs` (a lease:
+  /// a deliverer that dies mid-send leaves it to be tried again then), unless another deliverer
+  /// (a second `check`, `serve` beside `check`) claimed or recorded it since `entry` was read.
+  /// Only the claimant sends, so two processes never send one message twice.
+  package func claim(_ entry: OutboxEntry, untilMs: Int64) throws(StoreError) -> Bool {
+    let s = try connection.prepare(
+      """
+      UPDATE outbox SET next_attempt_ms = ?
+      WHERE id = ? AND state = 'pending' AND attempts = ? AND next_attempt_ms = ?
+      """)
+    try s.bind([.int(untilMs), .int(entry.id), .int(Int64(entry.attempts)), .int(entry.nextAttemptMs)])
+    try s.run()
+    return connection.changes == 1
+  }
+
   /// Records the outcome of one attempt: delivered, pending again at `nextAttemptMs`, or dead.
   package func recordAttempt(
     id: Int64, state: OutboxEntry.State, attempts: Int, nextAttemptMs: Int64, error: String?, atMs: Int64

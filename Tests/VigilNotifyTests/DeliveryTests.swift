@@ -205,6 +205,32 @@ import VigilTestSupport
     #expect(report.byReceiver["slow"]?["retry"] == 1)
   }
 
+  /// Two deliverers on one outbox (two `check` runs from cron, `check` beside `serve`): while one
+  /// is sending a message, the other leaves it (and the receiver's later ones) alone.
+  @Test func twoDeliverersNeverSendOneMessageTwice() async throws {
+    let server = try await RecordingHTTPServer()
+    defer { Task { await server.close() } }
+    server.reply(.hang)
+    let f = try Fixture([Self.webhook("hook", .literal(server.url()), timeoutMs: 2000)])
+    try f.enqueue("hook", titles: ["first", "second"])
+    let first = try f.sender()
+    let second = try f.sender()
+    let round = Task { try await first.deliverDue(nowMs: Self.now) }
+    var sending = false
+    for _ in 0..<500 where !sending {
+      sending = !server.requests.isEmpty
+      if !sending { try await Task.sleep(for: .milliseconds(10)) }
+    }
+    #expect(sending)
+    // The first is still waiting on its answer: the second sends nothing.
+    let report = try await second.deliverDue(nowMs: Self.now)
+    #expect(report.delivered == 0 && report.retried == 0 && report.dead == 0)
+    #expect(server.requests.count == 1)
+    let firstReport = try await round.value
+    #expect(firstReport.retried == 1)
+    #expect(server.requests.count == 1)
+  }
+
   @Test func deliveryUntilADeadlineRetriesOnTheClockAndLeavesTheRestInTheOutbox() async throws {
     let server = try await RecordingHTTPServer()
     defer { Task { await server.close() } }
