@@ -48,29 +48,30 @@ import VigilTestSupport
     LogFile.write(path, text)
   }
 
-  @Test func checkAnnouncesOnceExitsOneWhileFiringAndZeroOnceResolved() throws {
+  @Test func checkAnnouncesOnceExitsOneWhileFiringAndZeroOnceResolved() async throws {
     let dir = TemporaryDirectory()
     let db = dir.file("v.db")
     let log = dir.file("app.log")
     writeIncident(log)
     let base = ["check", "--db", db, "--rules", writeRules(dir)]
     // Before the incident: nothing firing.
-    var (status, out, err) = try VigilProcess.run(base + ["--at", "2026-11-25T10:04:00Z", log])
+    var (status, out, err) = try await VigilProcess.run(base + ["--at", "2026-11-25T10:04:00Z", log])
     #expect(status == 0, "\(err)")
     #expect(!out.contains("FIRING"))
     #expect(out.contains("status at 2026-11-25T10:04:00Z"))
     // Well into it: ServerErrors and HighErrorRate fire for openai.
-    (status, out, err) = try VigilProcess.run(base + ["--at", "2026-11-25T10:12:00Z"])
+    (status, out, err) = try await VigilProcess.run(base + ["--at", "2026-11-25T10:12:00Z"])
     #expect(status == 1, "\(err)")
     #expect(out.contains("FIRING ServerErrors{provider=openai}"))
     #expect(out.contains("FIRING HighErrorRate{provider=openai}"))
     #expect(!out.contains("provider=anthropic} severity"))
     // A second run at a later instant announces nothing again, and still exits 1.
-    (status, out, _) = try VigilProcess.run(base + ["--at", "2026-11-25T10:13:00Z", "--quiet"])
+    (status, out, _) = try await VigilProcess.run(base + ["--at", "2026-11-25T10:13:00Z", "--quiet"])
     #expect(status == 1)
     #expect(out.isEmpty)
     // After it: resolved, announced once.
-    (status, out, _) = try VigilProcess.run(base + ["--at", "2026-11-25T10:29:00Z", "--format", "json"])
+    (status, out, _) = try await VigilProcess.run(
+      base + ["--at", "2026-11-25T10:29:00Z", "--format", "json"])
     #expect(status == 0)
     let lines = out.split(separator: "\n")
     #expect(lines.count == 2)
@@ -80,22 +81,22 @@ import VigilTestSupport
     #expect(try store.transitions().filter { $0.kind == "firing" }.count == 2)
   }
 
-  @Test func aCheckForAnEarlierTimeNeverReannouncesAnIncident() throws {
+  @Test func aCheckForAnEarlierTimeNeverReannouncesAnIncident() async throws {
     let dir = TemporaryDirectory()
     let db = dir.file("v.db")
     let log = dir.file("app.log")
     writeIncident(log)
     let base = ["check", "--db", db, "--rules", writeRules(dir), "--quiet"]
-    var (status, out, err) = try VigilProcess.run(base + ["--at", "2026-11-25T10:29:00Z", log])
+    var (status, out, err) = try await VigilProcess.run(base + ["--at", "2026-11-25T10:29:00Z", log])
     #expect(status == 0, "\(err)")
     #expect(out.contains("FIRING ServerErrors{provider=openai}") && out.contains("RESOLVED ServerErrors"))
     // A manual re-run for the middle of the incident (or a clock stepped back): read-only.
-    (status, out, err) = try VigilProcess.run(base + ["--at", "2026-11-25T10:12:00Z"])
+    (status, out, err) = try await VigilProcess.run(base + ["--at", "2026-11-25T10:12:00Z"])
     #expect(status == 0, "\(err)")
     #expect(out.isEmpty, "\(out)")
     #expect(err.contains("is not after the last evaluation; nothing recorded or sent"))
     // The next run goes on from 10:29: nothing is announced a second time.
-    (status, out, _) = try VigilProcess.run(base + ["--at", "2026-11-25T10:30:00Z"])
+    (status, out, _) = try await VigilProcess.run(base + ["--at", "2026-11-25T10:30:00Z"])
     #expect(status == 0)
     #expect(out.isEmpty, "\(out)")
     let store = try Store(path: db)
@@ -108,11 +109,11 @@ import VigilTestSupport
     let db = dir.file("v.db")
     let log = dir.file("app.log")
     writeIncident(log)
-    let (ingested, _, ingestErr) = try VigilProcess.run(["ingest", "--no-progress", "--db", db, log])
+    let (ingested, _, ingestErr) = try await VigilProcess.run(["ingest", "--no-progress", "--db", db, log])
     #expect(ingested == 0, "\(ingestErr)")
     let args = ["check", "--db", db, "--rules", writeRules(dir), "--quiet", "--at", "2026-11-25T10:29:00Z"]
-    async let a = WorkerThread.run { try VigilProcess.run(args) }
-    async let b = WorkerThread.run { try VigilProcess.run(args) }
+    async let a = VigilProcess.run(args)
+    async let b = VigilProcess.run(args)
     let (first, second) = try await (a, b)
     let announced = (first.1 + second.1).split(separator: "\n").filter { $0.contains("FIRING") }
     #expect(announced.count == 2, "\(first.1)\n---\n\(second.1)\n\(first.2)\(second.2)")
@@ -120,11 +121,11 @@ import VigilTestSupport
     #expect(try store.transitions().filter { $0.kind == "firing" }.count == 2)
   }
 
-  @Test func aFirstCheckReachesTheSameFiringTimeAsABacktest() throws {
+  @Test func aFirstCheckReachesTheSameFiringTimeAsABacktest() async throws {
     let dir = TemporaryDirectory()
     let log = dir.file("app.log")
     writeIncident(log)
-    let (status, out, err) = try VigilProcess.run(
+    let (status, out, err) = try await VigilProcess.run(
       [
         "check", "--db", dir.file("v.db"), "--rules", writeRules(dir), "--at", "2026-11-25T10:12:00Z",
         "--quiet", log,
@@ -134,11 +135,11 @@ import VigilTestSupport
     #expect(out.contains("2026-11-25T10:10:15Z FIRING ServerErrors{provider=openai}"), "\(out)")
   }
 
-  @Test func checkRefusesABadRulesFileWithExitCode2() throws {
+  @Test func checkRefusesABadRulesFileWithExitCode2() async throws {
     let dir = TemporaryDirectory()
     LogFile.write(
       dir.file("bad.yaml"), "version: 1\nrules:\n  - alert: A\n    metric: error_rat\n    threshold: 5%\n")
-    let (status, out, err) = try VigilProcess.run([
+    let (status, out, err) = try await VigilProcess.run([
       "check", "--db", dir.file("v.db"), "--rules", dir.file("bad.yaml"),
     ])
     #expect(status == 2)
@@ -147,17 +148,17 @@ import VigilTestSupport
       err
         == "vigil: \(dir.file("bad.yaml")):4:13: rule 'A': unknown metric 'error_rat' (did you mean 'error_rate'?)\n"
     )
-    let (cs, _, cerr) = try VigilProcess.run(["rules", "check", dir.file("bad.yaml")])
+    let (cs, _, cerr) = try await VigilProcess.run(["rules", "check", dir.file("bad.yaml")])
     #expect(cs == 1 && cerr.contains(":4:13:"))
-    let (ok, okOut, _) = try VigilProcess.run(["rules", "check", "alerts.yaml"])
+    let (ok, okOut, _) = try await VigilProcess.run(["rules", "check", "alerts.yaml"])
     #expect(ok == 0 && okOut.contains("11 rules OK"))
   }
 
-  @Test func backtestPrintsJSONTransitionsAndASummaryPerRule() throws {
+  @Test func backtestPrintsJSONTransitionsAndASummaryPerRule() async throws {
     let dir = TemporaryDirectory()
     let log = dir.file("app.log")
     writeIncident(log)
-    let (status, out, err) = try VigilProcess.run([
+    let (status, out, err) = try await VigilProcess.run([
       "backtest", "--rules", writeRules(dir), "--format", "json", log,
     ])
     #expect(status == 0, "\(err)")
@@ -185,7 +186,7 @@ import VigilTestSupport
         && s["first_detection"] as? String == "2026-11-25T10:10:15Z")
   }
 
-  @Test func aStrayTimestampYearsAwayDoesNotStallABacktest() throws {
+  @Test func aStrayTimestampYearsAwayDoesNotStallABacktest() async throws {
     let dir = TemporaryDirectory()
     let log = dir.file("app.log")
     writeIncident(log)
@@ -204,8 +205,8 @@ import VigilTestSupport
     #expect(out.contains("2026-11-25T10:10:15Z FIRING ServerErrors{provider=openai}"))
   }
 
-  @Test func theShippedRuleTestsPassAndAFailingCaseExitsOne() throws {
-    let (status, out, err) = try VigilProcess.run(["rules", "test", "alerts.test.yaml"])
+  @Test func theShippedRuleTestsPassAndAFailingCaseExitsOne() async throws {
+    let (status, out, err) = try await VigilProcess.run(["rules", "test", "alerts.test.yaml"])
     #expect(status == 0, "\(out)\(err)")
     #expect(out.contains("18 cases passed"))
     let dir = TemporaryDirectory()
@@ -221,7 +222,7 @@ import VigilTestSupport
           expect:
             - {at: 5m, firing: [{alert: HighErrorRate}]}
       """)
-    let (fs, fout, _) = try VigilProcess.run(["rules", "test", dir.file("t.yaml")])
+    let (fs, fout, _) = try await VigilProcess.run(["rules", "test", dir.file("t.yaml")])
     #expect(fs == 1)
     #expect(fout.contains("case 'wrong on purpose' at 5m: expected firing but not: HighErrorRate{}"))
   }

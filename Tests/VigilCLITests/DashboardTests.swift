@@ -29,7 +29,7 @@ import VigilTestSupport
     return (dom, err.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init))
   }
 
-  @Test func theConsoleCheckSeesAnError() throws {
+  @Test func theConsoleCheckSeesAnError() async throws {
     // The check below must be able to fail: a page that logs an error is caught.
     let (_, console) = try Self.browse("data:text/html,<script>console.error('boom')</script><p>x</p>")
     #expect(console.contains { $0.contains("boom") })

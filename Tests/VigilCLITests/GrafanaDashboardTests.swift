@@ -21,7 +21,7 @@ import VigilTestSupport
     }
   }
 
-  @Test func eachDashboardHasADataSourceVariableAndWellFormedPanels() throws {
+  @Test func eachDashboardHasADataSourceVariableAndWellFormedPanels() async throws {
     for name in Self.files {
       let d = try Self.load(name)
       let variables = (d["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
@@ -74,7 +74,7 @@ import VigilTestSupport
     #expect(code == 0, "\(output)")
   }
 
-  @Test func theCommittedJSONIsWhatTheGeneratorWrites() throws {
+  @Test func theCommittedJSONIsWhatTheGeneratorWrites() async throws {
     let dir = TemporaryDirectory()
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -6,7 +6,7 @@ import VigilTestSupport
 /// Input from outside (lines, flags, rule files) never crashes Vigil: each gets a clear error or
 /// a reject, and the work goes on.
 @Suite struct HostileInputTests {
-  @Test func tokenCountsThatWouldOverflowAreRejectedAndIngestionGoesOn() throws {
+  @Test func tokenCountsThatWouldOverflowAreRejectedAndIngestionGoesOn() async throws {
     let dir = TemporaryDirectory()
     let db = dir.file("v.db")
     // Two lines in one rollup bucket whose token sum overflows 64 bits, among good lines.
@@ -14,13 +14,17 @@ import VigilTestSupport
       #"{"ts":1795613524,"status":200,"prompt_tokens":9000000000000000000,"completion_tokens":9000000000000000000}"#
     LogFile.write(
       dir.file("a.log"), LogFile.lines(0..<3) + hostile + "\n" + hostile + "\n" + LogFile.lines(3..<5))
-    let (status, _, err) = try VigilProcess.run(["ingest", "--no-progress", "--db", db, dir.file("a.log")])
+    let (status, _, err) = try await VigilProcess.run([
+      "ingest", "--no-progress", "--db", db, dir.file("a.log"),
+    ])
     #expect(status == 0, "\(err)")
     #expect(err.contains("7 lines: 5 stored, 2 rejected"))
-    let (_, listing, _) = try VigilProcess.run(["rejects", "--db", db])
+    let (_, listing, _) = try await VigilProcess.run(["rejects", "--db", db])
     #expect(listing.contains("field 'prompt_tokens': 9000000000000000000 is more tokens than any call uses"))
     // Run again: the checkpoint is past the rejected lines, nothing is read twice.
-    let (again, _, err2) = try VigilProcess.run(["ingest", "--no-progress", "--db", db, dir.file("a.log")])
+    let (again, _, err2) = try await VigilProcess.run([
+      "ingest", "--no-progress", "--db", db, dir.file("a.log"),
+    ])
     #expect(again == 0 && err2.contains("0 lines"), "\(err2)")
   }
 
@@ -32,28 +36,28 @@ import VigilTestSupport
     ["backtest", "--step", "999999999999w", "x.log"],
     ["check", "--send-timeout", "999999999999w", "--db", "DB"],
   ])
-  func durationsThatWouldOverflowAreRefusedWithAClearError(arguments: [String]) throws {
+  func durationsThatWouldOverflowAreRefusedWithAClearError(arguments: [String]) async throws {
     let dir = TemporaryDirectory()
-    let (status, _, err) = try VigilProcess.run(arguments.map { $0 == "DB" ? dir.file("v.db") : $0 })
+    let (status, _, err) = try await VigilProcess.run(arguments.map { $0 == "DB" ? dir.file("v.db") : $0 })
     #expect(status != 0)
     #expect(err.contains("is longer than the longest duration accepted (36500d)"), "\(err)")
   }
 
   @Test(arguments: ["1e300", "inf", "nan", "-5", "99999999999999999999"])
-  func timesThatCannotBeAreRefused(at: String) throws {
+  func timesThatCannotBeAreRefused(at: String) async throws {
     let dir = TemporaryDirectory()
-    let (status, _, err) = try VigilProcess.run(["check", "--at=\(at)", "--db", dir.file("v.db")])
+    let (status, _, err) = try await VigilProcess.run(["check", "--at=\(at)", "--db", dir.file("v.db")])
     #expect(status != 0)
     #expect(err.contains("is not an RFC 3339 time or Unix seconds"), "\(err)")
   }
 
-  @Test func rejectedLinesAndAlertsAreShownOnOneLineWithoutTerminalEscapes() throws {
+  @Test func rejectedLinesAndAlertsAreShownOnOneLineWithoutTerminalEscapes() async throws {
     let dir = TemporaryDirectory()
     let db = dir.file("v.db")
     let forged = "{\"ts\":1795613524,\"status\":\"x\u{1B}[2J\",\"note\":\"\u{1B}]0;pwned\u{7}\"}"
     LogFile.write(dir.file("a.log"), forged + "\n")
-    _ = try VigilProcess.run(["ingest", "--no-progress", "--db", db, dir.file("a.log")])
-    let (status, listing, _) = try VigilProcess.run(["rejects", "--db", db])
+    _ = try await VigilProcess.run(["ingest", "--no-progress", "--db", db, dir.file("a.log")])
+    let (status, listing, _) = try await VigilProcess.run(["rejects", "--db", db])
     #expect(status == 0)
     #expect(!listing.contains("\u{1B}") && !listing.contains("\u{7}"), "\(listing)")
     #expect(listing.contains("\\u001b[2J"))
@@ -69,7 +73,7 @@ import VigilTestSupport
       dir.file("r.yaml"),
       "version: 1\nrules:\n  - {alert: E, metric: error_rate, threshold: 5%, min_requests: 1, group_by: [model]}\n"
     )
-    let (fired, out, err) = try VigilProcess.run([
+    let (fired, out, err) = try await VigilProcess.run([
       "check", "--db", dir.file("c.db"), "--rules", dir.file("r.yaml"), "--at", "2026-11-25T13:33:30Z",
       dir.file("b.log"),
     ])
@@ -81,17 +85,17 @@ import VigilTestSupport
   }
 
   @Test(arguments: ["/dev/zero", "/proc/self/environ", "/tmp", "/nonexistent.yaml"])
-  func anIncludeThatIsNoConfigurationFileIsRefusedWithoutItsContent(path: String) throws {
+  func anIncludeThatIsNoConfigurationFileIsRefusedWithoutItsContent(path: String) async throws {
     let dir = TemporaryDirectory()
     LogFile.write(dir.file("r.yaml"), "version: 1\ninclude: [\(path)]\nrules: []\n")
-    let (status, out, err) = try VigilProcess.run(
+    let (status, out, err) = try await VigilProcess.run(
       ["rules", "check", dir.file("r.yaml")], environment: ["VIGIL_TEST_SECRET": "hooks.example/s3cr3t"])
     #expect(status == 1)
     #expect(err.contains("r.yaml:2:10: included file '\(path)': "), "\(err)")
     #expect(!(out + err).contains("s3cr3t"))
   }
 
-  @Test func aRuleWindowThatWouldOverflowIsRefusedWithItsPlace() throws {
+  @Test func aRuleWindowThatWouldOverflowIsRefusedWithItsPlace() async throws {
     let dir = TemporaryDirectory()
     LogFile.write(
       dir.file("bad.yaml"),
@@ -103,7 +107,7 @@ import VigilTestSupport
           threshold: 5%
           window: 999999999999w
       """)
-    let (status, out, err) = try VigilProcess.run(["rules", "check", dir.file("bad.yaml")])
+    let (status, out, err) = try await VigilProcess.run(["rules", "check", dir.file("bad.yaml")])
     #expect(status == 1)
     #expect((out + err).contains("bad.yaml:6:"), "\(out)\(err)")
     #expect((out + err).contains("'999999999999w' is longer than the longest duration accepted (36500d)"))

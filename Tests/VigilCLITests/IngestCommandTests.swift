@@ -15,7 +15,7 @@ import VigilTestSupport
     )
   }
 
-  @Test func aKilledImportResumesWithNoLineLostOrDuplicated() throws {
+  @Test func aKilledImportResumesWithNoLineLostOrDuplicated() async throws {
     let dir = TemporaryDirectory()
     let log = dir.file("big.log")
     let db = dir.file("v.db")
@@ -30,13 +30,13 @@ import VigilTestSupport
     #expect(started)
     let partial = VigilProcess.storedCalls(db)
     #expect(partial > 0 && partial < Int64(total), "the kill must land in the middle of the file")
-    let (status, _, err) = try VigilProcess.run(["ingest", "--no-progress", "--db", db, log])
+    let (status, _, err) = try await VigilProcess.run(["ingest", "--no-progress", "--db", db, log])
     #expect(status == 0, "\(err)")
     #expect(err.contains("resumed at byte"))
     #expect(try distinct(db) == (Int64(total), Int64(total)))
   }
 
-  @Test func aKilledFollowerResumesExactlyAndSIGTERMStopsCleanly() throws {
+  @Test func aKilledFollowerResumesExactlyAndSIGTERMStopsCleanly() async throws {
     let dir = TemporaryDirectory()
     let log = dir.file("app.log")
     let db = dir.file("v.db")
@@ -73,17 +73,17 @@ import VigilTestSupport
     #expect(try distinct(db) == (Int64(written), Int64(written)))
   }
 
-  @Test func aDatabaseThatIsNotSQLiteIsOneClearLineAndExitCode2() throws {
+  @Test func aDatabaseThatIsNotSQLiteIsOneClearLineAndExitCode2() async throws {
     let dir = TemporaryDirectory()
     let db = dir.file("notes.txt")
     LogFile.write(db, String(repeating: "hello\n", count: 1000))
     LogFile.write(dir.file("a.log"), LogFile.lines(0..<3))
-    let (status, _, err) = try VigilProcess.run(["ingest", "--db", db, dir.file("a.log")])
+    let (status, _, err) = try await VigilProcess.run(["ingest", "--db", db, dir.file("a.log")])
     #expect(status == 2)
     #expect(err == "vigil: \(db) is not a SQLite database (file is not a database)\n")
   }
 
-  @Test func aDatabaseLockedByAnotherProcessIsOneClearLineAndExitCode2() throws {
+  @Test func aDatabaseLockedByAnotherProcessIsOneClearLineAndExitCode2() async throws {
     let dir = TemporaryDirectory()
     let db = dir.file("v.db")
     LogFile.write(dir.file("a.log"), LogFile.lines(0..<3))
@@ -105,7 +105,7 @@ import VigilTestSupport
       holder.waitUntilExit()
     }
     _ = out.fileHandleForReading.availableData  // waits for "locked"
-    let (status, _, err) = try VigilProcess.run([
+    let (status, _, err) = try await VigilProcess.run([
       "ingest", "--busy-timeout", "100", "--db", db, dir.file("a.log"),
     ])
     #expect(status == 2)
@@ -113,30 +113,31 @@ import VigilTestSupport
     #expect(err.split(separator: "\n").filter { $0.hasPrefix("vigil: database") }.count == 1)
   }
 
-  @Test func standardInputAndDryRun() throws {
+  @Test func standardInputAndDryRun() async throws {
     let dir = TemporaryDirectory()
     let db = dir.file("v.db")
-    let (status, _, err) = try VigilProcess.run(
+    let (status, _, err) = try await VigilProcess.run(
       ["ingest", "--db", db, "-"], stdin: LogFile.lines(0..<7) + "oops\n")
     #expect(status == 0)
     #expect(err.contains("8 lines: 7 stored, 1 rejected, 0 blank"))
     #expect(err.contains("`vigil rejects --db \(db)` lists the rejects"))
-    let (rs, listing, _) = try VigilProcess.run(["rejects", "--db", db])
+    let (rs, listing, _) = try await VigilProcess.run(["rejects", "--db", db])
     #expect(rs == 0)
     #expect(listing.contains("-: line 8, byte"))
     #expect(listing.contains("1 rejects stored"))
     LogFile.write(dir.file("a.log"), LogFile.lines(0..<5))
-    let (ds, _, derr) = try VigilProcess.run(["ingest", "--dry-run", "--db", db, dir.file("a.log")])
+    let (ds, _, derr) = try await VigilProcess.run(["ingest", "--dry-run", "--db", db, dir.file("a.log")])
     #expect(ds == 0 && derr.contains("5 lines: 5 stored"))
     #expect(VigilProcess.storedCalls(db) == 7)
   }
 
-  @Test func badArgumentsAreRefusedBeforeAnythingRuns() throws {
-    let (status, _, err) = try VigilProcess.run(["ingest", "--follow", "-"])
+  @Test func badArgumentsAreRefusedBeforeAnythingRuns() async throws {
+    let (status, _, err) = try await VigilProcess.run(["ingest", "--follow", "-"])
     #expect(status != 0)
     #expect(err.contains("--follow watches files; it cannot follow stdin"))
     for bytes in ["512", "2147483648"] {
-      let (status, _, err) = try VigilProcess.run(["ingest", "--max-line-bytes", bytes, "-"], stdin: "")
+      let (status, _, err) = try await VigilProcess.run(
+        ["ingest", "--max-line-bytes", bytes, "-"], stdin: "")
       #expect(status != 0)
       #expect(err.contains("--max-line-bytes must be between 1024 and 1073741824 (1 GiB)"))
     }
@@ -144,7 +145,7 @@ import VigilTestSupport
 }
 
 @Suite struct SummaryCommandTests {
-  @Test func summarisesTheArticleMetricsPerModelAndMarksBreaches() throws {
+  @Test func summarisesTheArticleMetricsPerModelAndMarksBreaches() async throws {
     let dir = TemporaryDirectory()
     let db = dir.file("v.db")
     var text = ""
@@ -158,21 +159,21 @@ import VigilTestSupport
         #"{"ts":\#(ts),"status":200,"provider":"anthropic","model":"claude","latency_ms":\#(latency)}"# + "\n"
     }
     LogFile.write(dir.file("a.log"), text)
-    let (s1, _, e1) = try VigilProcess.run(["ingest", "--db", db, dir.file("a.log")])
+    let (s1, _, e1) = try await VigilProcess.run(["ingest", "--db", db, dir.file("a.log")])
     #expect(s1 == 0, "\(e1)")
-    let (status, out, _) = try VigilProcess.run(["summary", "--db", db])
+    let (status, out, _) = try await VigilProcess.run(["summary", "--db", db])
     #expect(status == 0)
     let openai = try #require(out.split(separator: "\n").first { $0.hasPrefix("openai/gpt-4o") })
     #expect(openai.contains("20.00% !"))
     let anthropic = try #require(out.split(separator: "\n").first { $0.hasPrefix("anthropic/claude") })
     #expect(anthropic.contains(" 45.") && anthropic.contains("s !"))
-    let (_, empty, _) = try VigilProcess.run(["summary", "--db", dir.file("empty.db")])
+    let (_, empty, _) = try await VigilProcess.run(["summary", "--db", dir.file("empty.db")])
     #expect(empty.contains("no calls stored"))
   }
 }
 
 @Suite struct PruneCommandTests {
-  @Test func prunesRawCallsByAgeAndKeepsRollupsLonger() throws {
+  @Test func prunesRawCallsByAgeAndKeepsRollupsLonger() async throws {
     let dir = TemporaryDirectory()
     let db = dir.file("v.db")
     // One call per hour over ten days, written as two files so the rows land in several chunks.
@@ -182,17 +183,19 @@ import VigilTestSupport
         text += #"{"ts":\#(1_795_000_000 + h * 3600),"status":200,"request_id":"h\#(h)"}"# + "\n"
       }
       LogFile.write(dir.file("p\(part).log"), text)
-      let (s, _, e) = try VigilProcess.run(["ingest", "--db", db, dir.file("p\(part).log")])
+      let (s, _, e) = try await VigilProcess.run(["ingest", "--db", db, dir.file("p\(part).log")])
       #expect(s == 0, "\(e)")
     }
-    let (status, out, err) = try VigilProcess.run(["prune", "--db", db, "--raw", "4d", "--rollups", "8d"])
+    let (status, out, err) = try await VigilProcess.run([
+      "prune", "--db", db, "--raw", "4d", "--rollups", "8d",
+    ])
     #expect(status == 0, "\(err)")
     #expect(out.hasPrefix("pruned 120 raw calls"))
     let store = try Store(path: db)
     #expect(try store.callCount() == 120)
     let rollupCalls = try store.connection.scalar("SELECT sum(attempts) FROM rollups") ?? 0
     #expect(rollupCalls > 120 && rollupCalls < 240)
-    let (bad, _, badErr) = try VigilProcess.run(["prune", "--db", db, "--raw", "9d", "--rollups", "8d"])
+    let (bad, _, badErr) = try await VigilProcess.run(["prune", "--db", db, "--raw", "9d", "--rollups", "8d"])
     #expect(bad != 0 && badErr.contains("--rollups must be at least as long as --raw"))
   }
 }

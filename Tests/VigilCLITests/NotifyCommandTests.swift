@@ -44,37 +44,37 @@ import VigilTestSupport
     let downURL = down.url()
     await down.close()
     let base = ["check", "--db", db, "--rules", rules, "--send-timeout", "0s", "--quiet"]
-    var (status, _, err) = try VigilProcess.run(
+    var (status, _, err) = try await VigilProcess.run(
       base + ["--at", "2026-11-25T10:08:00Z", log], environment: ["HOOK_URL": downURL])
     #expect(status == 1, "\(err)")
     #expect(
       err.contains("delivery #1 to hook: http://127.0.0.1:\(down.port): connection refused (attempt 1 of 10"),
       "\(err)")
     var out: String
-    (status, out, _) = try VigilProcess.run(["outbox", "--db", db])
+    (status, out, _) = try await VigilProcess.run(["outbox", "--db", db])
     #expect(status == 0 && out.hasPrefix("pending: 1, delivered: 0, dead: 0"))
     #expect(out.contains("[FIRING:1] ServerErrors (provider=openai)") && out.contains("connection refused"))
 
     // A new process (a restart) with the receiver up delivers the waiting message once.
     let server = try await RecordingHTTPServer()
     defer { Task { await server.close() } }
-    (status, _, err) = try VigilProcess.run(
+    (status, _, err) = try await VigilProcess.run(
       ["outbox", "flush", "--db", db, "--rules", rules], environment: ["HOOK_URL": server.url()])
     #expect(status == 0 && err.contains("delivered 1, to retry 0, dead 0"), "\(err)")
     #expect(server.requests.count == 1)
     #expect(server.requests.first?.json["status"] as? String == "firing")
     // Later runs while it still fires send nothing again (the group interval has not passed).
     for at in ["10:09:00", "10:10:00", "10:11:00"] {
-      (status, _, _) = try VigilProcess.run(
+      (status, _, _) = try await VigilProcess.run(
         base + ["--at", "2026-11-25T\(at)Z"], environment: ["HOOK_URL": server.url()])
       #expect(status == 1)
     }
     #expect(server.requests.count == 1)
     // Once it resolves, the resolve is sent, once.
-    (status, _, err) = try VigilProcess.run(
+    (status, _, err) = try await VigilProcess.run(
       base + ["--at", "2026-11-25T10:25:00Z"], environment: ["HOOK_URL": server.url()])
     #expect(status == 0, "\(err)")
-    (status, _, _) = try VigilProcess.run(
+    (status, _, _) = try await VigilProcess.run(
       base + ["--at", "2026-11-25T10:26:00Z"], environment: ["HOOK_URL": server.url()])
     #expect(server.requests.count == 2)
     let resolved = server.requests.last?.json
@@ -82,7 +82,7 @@ import VigilTestSupport
     #expect(
       ((resolved?["alerts"] as? [[String: Any]])?.first?["endsAt"] as? String)?.hasPrefix("2026-11-25T10:2")
         == true)
-    (status, out, _) = try VigilProcess.run(["outbox", "--db", db, "--state", "delivered"])
+    (status, out, _) = try await VigilProcess.run(["outbox", "--db", db, "--state", "delivered"])
     #expect(out.hasPrefix("pending: 0, delivered: 2, dead: 0"))
   }
 
@@ -92,17 +92,17 @@ import VigilTestSupport
     let server = try await RecordingHTTPServer()
     defer { Task { await server.close() } }
     let args = ["notify", "test", "hook", "--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml")]
-    var (status, _, err) = try VigilProcess.run(args, environment: ["HOOK_URL": server.url()])
+    var (status, _, err) = try await VigilProcess.run(args, environment: ["HOOK_URL": server.url()])
     #expect(status == 0 && err == "delivered to hook\n", "\(err)")
     let alert = (server.requests.first?.json["alerts"] as? [[String: Any]])?.first
     #expect((alert?["labels"] as? [String: String])?["alertname"] == "VigilTest")
     server.reply(.status(404, body: "no such hook"))
-    (status, _, err) = try VigilProcess.run(
+    (status, _, err) = try await VigilProcess.run(
       args + ["--send-timeout", "0s"], environment: ["HOOK_URL": server.url()])
     #expect(status == 1)
     #expect(err.contains("answered 404: no such hook (not retried)") && err.contains("not delivered to hook"))
     // An unset variable is named, never a value.
-    (status, _, err) = try VigilProcess.run(args + ["--send-timeout", "0s"])
+    (status, _, err) = try await VigilProcess.run(args + ["--send-timeout", "0s"])
     #expect(status == 1 && err.contains("receiver 'hook': $HOOK_URL is not set"))
   }
 
@@ -114,7 +114,7 @@ import VigilTestSupport
     let server = try await RecordingHTTPServer()
     defer { Task { await server.close() } }
     let env = ["HOOK_URL": server.url()]
-    var (status, out, err) = try VigilProcess.run([
+    var (status, out, err) = try await VigilProcess.run([
       "silence", "add", "--db", db, "alertname=ServerErrors", #"provider=~"open.*""#, "--start",
       "2026-11-25T10:00:00Z", "--until", "2026-11-25T10:12:00Z", "--comment", "known incident", "--author",
       "ops",
@@ -122,31 +122,34 @@ import VigilTestSupport
     #expect(status == 0, "\(err)")
     let id = out.trimmingCharacters(in: .whitespacesAndNewlines)
     #expect(!id.isEmpty)
-    (status, out, _) = try VigilProcess.run(["silence", "list", "--all", "--db", db])
+    (status, out, _) = try await VigilProcess.run(["silence", "list", "--all", "--db", db])
     #expect(
       out.contains(id) && out.contains(#"alertname="ServerErrors",provider=~"open.*""#)
         && out.contains("known incident"))
     let base = ["check", "--db", db, "--rules", rules, "--send-timeout", "0s", "--quiet"]
-    (status, _, _) = try VigilProcess.run(base + ["--at", "2026-11-25T10:08:00Z", log], environment: env)
+    (status, _, _) = try await VigilProcess.run(
+      base + ["--at", "2026-11-25T10:08:00Z", log], environment: env)
     #expect(status == 1)  // firing all the same: silences mute messages, not alerts
-    (status, _, _) = try VigilProcess.run(base + ["--at", "2026-11-25T10:11:00Z"], environment: env)
+    (status, _, _) = try await VigilProcess.run(base + ["--at", "2026-11-25T10:11:00Z"], environment: env)
     #expect(server.requests.isEmpty)
     // The silence ends at 10:12 while the alert still fires: the alert is sent at its group's
     // next flush (group_interval after the last one, 10:10:45), as Alertmanager does.
-    (status, _, _) = try VigilProcess.run(base + ["--at", "2026-11-25T10:13:00Z"], environment: env)
+    (status, _, _) = try await VigilProcess.run(base + ["--at", "2026-11-25T10:13:00Z"], environment: env)
     #expect(status == 1 && server.requests.isEmpty)
-    (status, _, _) = try VigilProcess.run(base + ["--at", "2026-11-25T10:16:00Z"], environment: env)
+    (status, _, _) = try await VigilProcess.run(base + ["--at", "2026-11-25T10:16:00Z"], environment: env)
     #expect(status == 1)
     #expect(server.requests.count == 1 && server.requests.first?.json["status"] as? String == "firing")
-    (status, _, err) = try VigilProcess.run(["silence", "expire", "--db", db, String(id.prefix(6))])
+    (status, _, err) = try await VigilProcess.run(["silence", "expire", "--db", db, String(id.prefix(6))])
     #expect(status == 0, "\(err)")
-    (status, _, err) = try VigilProcess.run(["silence", "expire", "--db", db, "nope0000"])
+    (status, _, err) = try await VigilProcess.run(["silence", "expire", "--db", db, "nope0000"])
     #expect(status == 1 && err == "vigil: no silence nope0000\n")
-    (status, _, err) = try VigilProcess.run(["silence", "add", "--db", db, "provider", "--duration", "1h"])
+    (status, _, err) = try await VigilProcess.run([
+      "silence", "add", "--db", db, "provider", "--duration", "1h",
+    ])
     #expect(status != 0 && err.contains("'provider' is not a matcher"))
   }
 
-  @Test func receiversArePrintedWithTheirSecretsRedacted() throws {
+  @Test func receiversArePrintedWithTheirSecretsRedacted() async throws {
     let dir = TemporaryDirectory()
     LogFile.write(
       dir.file("alerts.yaml"),
@@ -159,7 +162,7 @@ import VigilTestSupport
         - {alert: A, metric: error_rate, threshold: 5%, receivers: [chat, mail]}
 
       """)
-    let (status, out, err) = try VigilProcess.run(["receivers", "--rules", dir.file("alerts.yaml")])
+    let (status, out, err) = try await VigilProcess.run(["receivers", "--rules", dir.file("alerts.yaml")])
     #expect(status == 0)
     #expect(out.contains("chat: webhook payload=slack url=https://hooks.example.com/…"))
     #expect(

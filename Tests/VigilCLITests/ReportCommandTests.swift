@@ -5,7 +5,7 @@ import VigilTestSupport
 
 /// `vigil report` end to end: formats, a file, and mail through a real SMTP server.
 @Suite(.serialized) struct ReportCommandTests {
-  @Test func reportsAPeriodInEachFormatAndMailsIt() throws {
+  @Test func reportsAPeriodInEachFormatAndMailsIt() async throws {
     let dir = TemporaryDirectory()
     let (db, log) = (dir.file("v.db"), dir.file("app.log"))
     NotifyCommandTests.writeIncident(log)
@@ -22,20 +22,20 @@ import VigilTestSupport
 
       """)
     let rules = ["--db", db, "--rules", dir.file("alerts.yaml")]
-    var (status, out, err) = try VigilProcess.run(
+    var (status, out, err) = try await VigilProcess.run(
       ["check"] + rules + ["--at", "2026-11-25T10:30:00Z", "--quiet", log])
     #expect(status == 0, "\(err)")
     let period = ["--from", "2026-11-25T10:00:00Z", "--to", "2026-11-25T10:30:00Z"]
-    (status, out, err) = try VigilProcess.run(["report"] + rules + period + ["--format", "markdown"])
+    (status, out, err) = try await VigilProcess.run(["report"] + rules + period + ["--format", "markdown"])
     #expect(status == 0, "\(err)")
     #expect(out.hasPrefix("# Vigil report: 2026-11-25T10:00:00Z to 2026-11-25T10:30:00Z"))
     #expect(out.contains("| ServerErrors | provider=openai |"))
-    (status, _, err) = try VigilProcess.run(
+    (status, _, err) = try await VigilProcess.run(
       ["report"] + rules + period + ["--format", "html", "--out", dir.file("r.html")])
     #expect(status == 0, "\(err)")
     let html = try String(contentsOfFile: dir.file("r.html"), encoding: .utf8)
     #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<svg"))
-    (status, out, err) = try VigilProcess.run(["report"] + rules + period + ["--email", "mail"])
+    (status, out, err) = try await VigilProcess.run(["report"] + rules + period + ["--email", "mail"])
     #expect(status == 0 && out.isEmpty && err == "report mailed to mail\n", "\(err)")
     let message = try #require(peer.messages.first)
     #expect(message.rcptTos == ["team@example.com"] && message.tls)
@@ -43,9 +43,9 @@ import VigilTestSupport
       message.data.contains(
         "Subject: Vigil report 2026-11-25 10:00 to 2026-11-25 10:30 UTC: 1 alert, error rate 25.00%"))
     #expect(message.data.contains("Content-Type: text/html; charset=utf-8"))
-    (status, _, err) = try VigilProcess.run(["report"] + rules + ["--email", "nobody"])
+    (status, _, err) = try await VigilProcess.run(["report"] + rules + ["--email", "nobody"])
     #expect(status == 2 && err.contains("no email receiver 'nobody'"))
-    (status, _, err) = try VigilProcess.run(
+    (status, _, err) = try await VigilProcess.run(
       ["report"] + rules + ["--since", "1h", "--from", "2026-11-25T10:00:00Z"])
     #expect(status != 0 && err.contains("give --since or --from, not both"))
   }

@@ -192,10 +192,10 @@ import VigilTestSupport
     #expect(serve.terminate() == 0)
   }
 
-  @Test func badSettingsAreRefusedWithTheirPlace() throws {
+  @Test func badSettingsAreRefusedWithTheirPlace() async throws {
     let dir = TemporaryDirectory()
     LogFile.write(dir.file("vigil.yaml"), "udp: {listen: nowhere}\nretention: {raw: 7x}\n")
-    let (status, _, err) = try VigilProcess.run(["serve", "--config", dir.file("vigil.yaml")])
+    let (status, _, err) = try await VigilProcess.run(["serve", "--config", dir.file("vigil.yaml")])
     #expect(status == 2)
     #expect(err.contains("vigil.yaml:1:15: udp.listen must be host:port"))
     #expect(err.contains("vigil.yaml:2:18: '7x' is not a duration"))
@@ -203,7 +203,7 @@ import VigilTestSupport
     #expect(err.contains("vigil.yaml:1:1: missing 'version: 1'"), "\(err)")
     LogFile.write(dir.file("tok.yaml"), "version: 1\nhttp: {token_env: VIGIL_UNSET_TOKEN}\n")
     Self.rules(dir.file("alerts.yaml"))
-    let (s2, _, e2) = try VigilProcess.run([
+    let (s2, _, e2) = try await VigilProcess.run([
       "serve", "--config", dir.file("tok.yaml"), "--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml"),
       "--udp", "off",
     ])

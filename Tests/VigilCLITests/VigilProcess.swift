@@ -1,5 +1,6 @@
 import Foundation
 import VigilStore
+import VigilSync
 import VigilTestSupport
 
 /// Runs the built `vigil` executable as a real process.
@@ -59,6 +60,16 @@ struct VigilProcess {
     let e = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+  }
+
+  /// Runs vigil to completion on a thread of its own, so that waiting for the process never holds
+  /// one of the few threads that Swift concurrency shares among every test (two on this machine):
+  /// tests with real peers and timeouts run beside these.
+  static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:])
+    async throws
+    -> (Int32, String, String)
+  {
+    try await WorkerThread.run { try run(arguments, stdin: stdin, environment: environment) }
   }
 
   /// Waits until `condition` holds, checking every 10 ms, for at most `seconds`.
