@@ -22,12 +22,12 @@ struct EvaluationService<Clock: VigilClock>: Service {
 
   func run() async throws {
     let db = try SerialStore(path: config.db, label: "vigil-evaluation")
-    let pipeline = AlertPipeline(rules: rules)
     let interval = rules.evaluationIntervalMs
     var due = clock.nowMs()
     var last: Int64 = .min
     var dataWaiting = false
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
+      let pipeline = AlertPipeline(rules: linkedRules())
       let t = clock.nowMs()
       if t >= due || (dataWaiting && t - last >= minGapMs) {
         await evaluate(pipeline, db, atMs: t, lagMs: t >= due ? t - due : 0)
@@ -47,6 +47,16 @@ struct EvaluationService<Clock: VigilClock>: Service {
       if dataWaiting { wake = min(wake, last + minGapMs) }
       if await state.dataArrived.wait(untilMs: wake, clock: clock) { dataWaiting = true }
     }
+  }
+
+  /// The rules, with `external_url` (unless the file sets it) where the HTTP server listens: its
+  /// real port once bound, and the machine's name for a wildcard address.
+  func linkedRules() -> RuleSet {
+    guard !rules.externalURLGiven, let http = config.http else { return rules }
+    var linked = rules
+    linked.externalURL = HostPort(host: http.host, port: state.httpPort ?? http.port).httpURL(
+      hostname: ProcessInfo.processInfo.hostName)
+    return linked
   }
 
   func evaluate(_ pipeline: AlertPipeline, _ db: SerialStore, atMs t: Int64, lagMs: Int64) async {
@@ -70,6 +80,8 @@ struct EvaluationService<Clock: VigilClock>: Service {
 struct DeliveryService<Clock: VigilClock>: Service {
   let config: ServeConfig
   let rules: RuleSet
+  /// Where secrets (webhook URLs, passwords) are read from: the daemon's environment.
+  let environment: [String: String]
   let state: ServerState
   let logger: Logger
   let clock: Clock
@@ -77,7 +89,7 @@ struct DeliveryService<Clock: VigilClock>: Service {
   func run() async throws {
     let http = OutboxSender.makeHTTPClient()
     let sender = try OutboxSender(
-      databasePath: config.db, rules: rules, environment: ProcessInfo.processInfo.environment, http: http,
+      databasePath: config.db, rules: rules, environment: environment, http: http,
       stdout: { bytes in
         FileHandle.standardOutput.write(Data(bytes))
       })

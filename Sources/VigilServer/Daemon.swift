@@ -80,7 +80,8 @@ package struct Daemon: Sendable {
     }
     services.append(
       .init(
-        service: DeliveryService(config: config, rules: rules, state: state, logger: logger, clock: clock),
+        service: DeliveryService(
+          config: config, rules: rules, environment: environment, state: state, logger: logger, clock: clock),
         serviceName: "delivery"))
     services.append(
       .init(

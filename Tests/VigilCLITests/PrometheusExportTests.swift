@@ -27,9 +27,9 @@ import VigilTestSupport
     return (process.terminationStatus, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
   }
 
-  @Test func promtoolChecksTheExportedRules() throws {
+  @Test func promtoolChecksTheExportedRules() async throws {
     let dir = TemporaryDirectory()
-    let (status, _, err) = try VigilProcess.run([
+    let (status, _, err) = try await VigilProcess.run([
       "export", "prometheus-rules", "--rules", "alerts.yaml", "--out", dir.file("rules.yml"),
     ])
     #expect(status == 0, "\(err)")
@@ -42,7 +42,7 @@ import VigilTestSupport
   /// One scenario, written once: openai serves 10 calls/s for 30 minutes, and from minute 10 to
   /// minute 20 also answers 5 calls/s with 429. Expected: nothing at 5m, HighRateLimitRate and
   /// HighErrorRate for openai at 16m, nothing at 29m.
-  @Test func vigilAndPrometheusAgreeOnAFourTwentyNineStorm() throws {
+  @Test func vigilAndPrometheusAgreeOnAFourTwentyNineStorm() async throws {
     let dir = TemporaryDirectory()
     let rules = FileManager.default.currentDirectoryPath + "/alerts.yaml"
     let expectations: [(at: String, firing: [String])] = [
@@ -64,11 +64,11 @@ import VigilTestSupport
         "      - {at: \(e.at), firing: [\(e.firing.map { "{alert: \($0), labels: {provider: openai}}" }.joined(separator: ", "))]}\n"
     }
     LogFile.write(dir.file("vigil-test.yaml"), vigilTest)
-    let (status, out, err) = try VigilProcess.run(["rules", "test", dir.file("vigil-test.yaml")])
+    let (status, out, err) = try await VigilProcess.run(["rules", "test", dir.file("vigil-test.yaml")])
     #expect(status == 0, "\(out)\(err)")
     // Prometheus's side: the exported rules over the counters /metrics would have served, one
     // sample every 15 s (10/s is 150 per step, 5/s is 75).
-    let (s2, _, e2) = try VigilProcess.run([
+    let (s2, _, e2) = try await VigilProcess.run([
       "export", "prometheus-rules", "--rules", rules, "--out", dir.file("rules.yml"),
     ])
     #expect(s2 == 0, "\(e2)")
@@ -130,7 +130,7 @@ extension PrometheusExportTests {
   /// The SLO's page, as Vigil's rule tests and Prometheus over the exported recording rules see
   /// it: openai answers 10 calls/s; from minute 70 to 80 every call fails for good. Both page by
   /// minute 72 and have stopped once the outage has left the 30-minute window.
-  @Test func vigilAndPrometheusAgreeOnAnSLOPage() throws {
+  @Test func vigilAndPrometheusAgreeOnAnSLOPage() async throws {
     let dir = TemporaryDirectory()
     LogFile.write(
       dir.file("slo.yaml"),
@@ -162,9 +162,9 @@ extension PrometheusExportTests {
         "      - {at: \(e.at), firing: [\(e.firing ? "{alert: ProviderAvailabilityPage, labels: {provider: openai}}, " : "")\(e.at == "70m" ? "" : "{alert: ProviderAvailabilityTicket}")]}\n"
     }
     LogFile.write(dir.file("vigil-test.yaml"), vigilTest)
-    let (status, out, err) = try VigilProcess.run(["rules", "test", dir.file("vigil-test.yaml")])
+    let (status, out, err) = try await VigilProcess.run(["rules", "test", dir.file("vigil-test.yaml")])
     #expect(status == 0, "\(out)\(err)")
-    let (s2, _, e2) = try VigilProcess.run([
+    let (s2, _, e2) = try await VigilProcess.run([
       "export", "prometheus-rules", "--rules", dir.file("slo.yaml"), "--out", dir.file("rules.yml"),
     ])
     #expect(s2 == 0, "\(e2)")
@@ -203,9 +203,9 @@ extension PrometheusExportTests {
 
   /// The SLO alerts' annotations in Prometheus compute the budget left and the time to
   /// exhaustion with queries, as Vigil's messages say them.
-  @Test func theExportedSLOMessageSaysTheBudget() throws {
+  @Test func theExportedSLOMessageSaysTheBudget() async throws {
     let dir = TemporaryDirectory()
-    let (status, _, err) = try VigilProcess.run([
+    let (status, _, err) = try await VigilProcess.run([
       "export", "prometheus-rules", "--rules", "alerts.yaml", "--out", dir.file("rules.yml"),
     ])
     #expect(status == 0, "\(err)")
@@ -234,7 +234,7 @@ extension PrometheusExportTests {
               exp_alerts:
                 - exp_labels: {severity: critical, provider: openai, slo: ProviderAvailability}
                   exp_annotations:
-                    summary: "ProviderAvailability for openai: error budget burning 20.0x the allowed rate (objective 99.9%); budget left: 0%; at this rate exhausted in: 0s"
+                    summary: "ProviderAvailability for openai: error budget burning 20.0x the allowed rate (objective 99.9%), failures: capacity 60; budget left: 0%; at this rate exhausted in: 0s"
                     description: "Requests are failing on the provider's side faster than the objective allows: see which kind of failure dominates; retry 429/5xx with backoff and jitter, fail over to another model or provider while it lasts."
       """)
     let (code, output) = try Self.promtool(["test", "rules", "prom-test.yml"], in: dir)
@@ -250,9 +250,9 @@ extension PrometheusExportTests {
   /// `vigil export alertmanager`: Alertmanager's own checker accepts it, its routes send each
   /// alert where alerts.yaml does, and the inhibit rules come across (hold, which Alertmanager
   /// lacks, said as a comment).
-  @Test func amtoolChecksTheExportedAlertmanagerConfig() throws {
+  @Test func amtoolChecksTheExportedAlertmanagerConfig() async throws {
     let dir = TemporaryDirectory()
-    let (status, _, err) = try VigilProcess.run([
+    let (status, _, err) = try await VigilProcess.run([
       "export", "alertmanager", "--rules", "alerts.yaml", "--out", dir.file("am.yml"),
     ])
     #expect(status == 0, "\(err)")

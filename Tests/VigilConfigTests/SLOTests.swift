@@ -89,7 +89,7 @@ import VigilCore
     // hour), the budget is spent.
     #expect(
       fired.summary
-        == "ProviderAvailability for openai: error budget burning 8.3x the allowed rate (objective 99.9%); budget left: none; at this rate exhausted in: 0s"
+        == "ProviderAvailability for openai: error budget burning 8.3x the allowed rate (objective 99.9%), failures: capacity 300 (100%); budget left: none; at this rate exhausted in: 0s"
     )
   }
 

@@ -107,6 +107,7 @@ extension YAMLReader {
     if let u = top["external_url"], let text = string(u) {
       if URLParts(text) == nil { fail(u, "external_url '\(text)' is not an http(s) URL") }
       set.externalURL = text.hasSuffix("/") ? String(text.dropLast()) : text
+      set.externalURLGiven = true
     }
     // Included files add receivers and rules; their errors name their own file.
     var included: [(file: String, entries: [String: Node])] = []

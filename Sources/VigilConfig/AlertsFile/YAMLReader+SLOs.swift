@@ -71,7 +71,7 @@ extension YAMLReader {
         rule.threshold = pairs.map(\.factor).min() ?? 0
         rule.windowMs = burn.windows.max() ?? 0
         rule.summary =
-          "{{ slo }}\(base.groupBy.isEmpty ? "" : " for " + base.groupBy.map { "{{ labels.\($0.rawValue) }}" }.joined(separator: "/")): error budget burning {{ value }} the allowed rate (objective {{ objective }}); budget left: {{ budget_left }}; at this rate exhausted in: {{ time_to_exhaustion }}"
+          "{{ slo }}\(base.groupBy.isEmpty ? "" : " for " + base.groupBy.map { "{{ labels.\($0.rawValue) }}" }.joined(separator: "/")): error budget burning {{ value }} the allowed rate (objective {{ objective }}), failures: {{ causes }}; budget left: {{ budget_left }}; at this rate exhausted in: {{ time_to_exhaustion }}"
         rule.description = "{{ advice }}"
         if let n = e[page ? "page" : "ticket"] {
           let a = entries(n, known: Self.sloAlertKeys, what: "an SLO's \(kind.lowercased())")

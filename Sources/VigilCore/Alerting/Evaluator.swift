@@ -204,10 +204,18 @@ package enum Evaluator {
         for (series, c) in period where rule.matches(series) && groupOf(series, rule).0 == group {
           spent.add(c)
         }
+        // What the failures were, for the message: the group's attempts over the shortest window.
+        var window = Rollup()
+        for (series, r) in try source.rollups(
+          fromMs: RollupKey.bucket(of: to - burn.causesWindowMs), toMs: to, latency: false)
+        where rule.matches(series) && groupOf(series, rule).0 == group {
+          window.merge(r, latency: false)
+        }
         transitions.append(
           transition(
             kind, key: key, rule: rule, value: judged.value, labels: entry.labels, atMs: atMs,
-            firedAtMs: before.firedAtMs, budget: BudgetStatus(burn, spent: spent, burnRate: judged.value)))
+            firedAtMs: before.firedAtMs, budget: BudgetStatus(burn, spent: spent, burnRate: judged.value),
+            window: window))
       }
       states[key] = state.phase == .inactive && state.activeSinceMs == nil ? nil : state
       let requests = entry.windows[burn.pairs.first?.longMs ?? 0]?.requests ?? 0

@@ -200,7 +200,7 @@ package enum PrometheusRules {
       case "causes":
         // The failed attempts of the alert's group in its window, by class, most first.
         let q = groupQuery(
-          "sort_desc(sum by (class)(increase(vigil_attempts_total{class!=\"success\"%s}[\(DurationText.format(rule.windowMs))])))",
+          "sort_desc(sum by (class)(increase(vigil_attempts_total{class!=\"success\"%s}[\(DurationText.format(rule.burn?.causesWindowMs ?? rule.windowMs))])))",
           rule)
         out +=
           "{{ range $i, $s := \(q) | query }}{{ if $i }}, {{ end }}{{ $s.Labels.class }} {{ $s.Value | printf \"%.0f\" }}{{ end }}"

@@ -51,6 +51,9 @@ package struct BurnRate: Sendable, Equatable {
     return Double(counts.unavailable) / Double(counts.requests) / budget
   }
 
+  /// The window a message's `causes` are counted over: the shortest the pairs use.
+  package var causesWindowMs: Int64 { pairs.map(\.shortMs).min() ?? 300_000 }
+
   /// Every window the pairs use.
   package var windows: [Int64] { Array(Set(pairs.flatMap { [$0.longMs, $0.shortMs] })).sorted() }
 

@@ -12,6 +12,8 @@ package struct RuleSet: Sendable, Equatable {
   package var delivery = DeliveryPolicy()
   /// Where people reach this Vigil (links in messages, `externalURL` of Alertmanager payloads).
   package var externalURL = "http://\(VigilDefaults.httpListen)"
+  /// Whether the file set `external_url`; if not, `serve` links to where it actually listens.
+  package var externalURLGiven = false
 
   /// What loading found worth saying without refusing the file (a burn rate capped, say).
   package var warnings: [String] = []

@@ -21,6 +21,14 @@ package struct HostPort: Sendable, Equatable, CustomStringConvertible {
 
   package var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
+  /// Whether the host is a wildcard (every interface), which no browser can open.
+  package var isWildcard: Bool { host == "0.0.0.0" || host == "::" || host == "*" }
+
+  /// The URL of an HTTP server listening here: a wildcard address is named by `hostname`.
+  package func httpURL(hostname: String) -> String {
+    "http://" + (isWildcard ? HostPort(host: hostname, port: port) : self).description
+  }
+
   /// Whether only this machine can reach it.
   package var isLoopback: Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
 }
