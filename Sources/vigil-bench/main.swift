@@ -2,6 +2,7 @@ import VigilConfig
 // Benchmark helper for scripts/bench (not part of the vigil command):
 //   vigil-bench seed DB CALLS RATE       writes CALLS synthetic calls at RATE calls/s of event time
 //   vigil-bench eval DB RULES RUNS       times evaluating RULES at the last instant, beside exact SQL
+//   vigil-bench parts DB RULES RUNS      times each read an evaluation makes, for profiling
 import VigilCore
 import VigilStore
 
@@ -60,12 +61,21 @@ func evaluate(_ db: String, _ rulesPath: String, _ runs: Int) throws {
   let rules = try RulesLoader.load(path: rulesPath)
   guard let (_, last) = try store.bucketRange() else { fatalError("empty database") }
   let at = last + rollupBucketMs
+  // As the daemon does every 15 s: with the states of the evaluation before (once an incident's
+  // alerts fired, evaluations find nothing new); and from no state, where every alert that holds
+  // is a transition with its message (the budget over the period, the failures over a window).
+  let settled = try Evaluator.evaluate(rules, source: store, atMs: at, previous: [:]).states
   var times: [Double] = []
+  var firstTimes: [Double] = []
   var evaluation: Evaluation?
   for _ in 0..<runs {
-    let t0 = seconds()
-    evaluation = try Evaluator.evaluate(rules, source: store, atMs: at, previous: [:])
+    var t0 = seconds()
+    evaluation = try Evaluator.evaluate(rules, source: store, atMs: at, previous: settled)
     times.append((seconds() - t0) * 1000)
+    guard getenv("VIGIL_BENCH_STEADY_ONLY") == nil else { continue }
+    t0 = seconds()
+    _ = try Evaluator.evaluate(rules, source: store, atMs: at, previous: [:])
+    firstTimes.append((seconds() - t0) * 1000)
   }
   // The same five metrics, exactly, from raw rows over the same 5-minute window.
   let from = RollupKey.bucket(of: at - 300_000)
@@ -100,10 +110,31 @@ func evaluate(_ db: String, _ rulesPath: String, _ runs: Int) throws {
   var all = Rollup()
   for (_, r) in try store.rollups(fromMs: from, toMs: at) { all.merge(r) }
   let p99 = all.latency.quantile(0.99) ?? 0
+  let burn = rules.rules.compactMap(\.burn)
+  let longest = burn.flatMap(\.windows).max() ?? 0
   print(
-    "rules evaluated: \(rules.rules.count), groups: \(evaluation?.groups.count ?? 0), calls in the 5m window: \(rows)"
+    "rules evaluated: \(rules.rules.count) (\(burn.count) burn-rate, longest window \(DurationText.format(longest))), groups: \(evaluation?.groups.count ?? 0), calls in the 5m window: \(rows)"
   )
-  print("evaluation from rollups: median \(formatFixed(median(times), digits: 3)) ms over \(runs) runs")
+  print(
+    "evaluation from rollups: median \(formatFixed(median(times), digits: 3)) ms over \(runs) runs (\(evaluation?.transitions.count ?? 0) transitions)"
+  )
+  if !burn.isEmpty {
+    var sloOnly = rules
+    sloOnly.rules = rules.rules.filter { $0.burn != nil }
+    var sloTimes: [Double] = []
+    for _ in 0..<runs {
+      let t0 = seconds()
+      _ = try Evaluator.evaluate(sloOnly, source: store, atMs: at, previous: settled)
+      sloTimes.append((seconds() - t0) * 1000)
+    }
+    print("  of which the burn-rate rules alone: median \(formatFixed(median(sloTimes), digits: 3)) ms")
+  }
+  guard !firstTimes.isEmpty else { return }
+  let firstTransitions = try Evaluator.evaluate(rules, source: store, atMs: at, previous: [:]).transitions
+    .count
+  print(
+    "evaluation from no state (\(firstTransitions) transitions, each with its message's data): median \(formatFixed(median(firstTimes), digits: 3)) ms"
+  )
   guard !exactTimes.isEmpty else { return }
   print("exact SQL (5 metrics + P99 sort): median \(formatFixed(median(exactTimes), digits: 1)) ms")
   print(
@@ -116,11 +147,35 @@ do {
   switch args.dropFirst().first {
   case "seed" where args.count == 5: try seed(args[2], Int(args[3])!, Double(args[4])!)
   case "eval" where args.count == 5: try evaluate(args[2], args[3], Int(args[4])!)
+  case "parts" where args.count == 5: try parts(args[2], args[3], Int(args[4])!)
   default:
-    print("usage: vigil-bench seed DB CALLS RATE | eval DB RULES RUNS")
+    print("usage: vigil-bench seed DB CALLS RATE | eval DB RULES RUNS | parts DB RULES RUNS")
     exit(2)
   }
 } catch {
   print("vigil-bench: \(error)")
   exit(2)
+}
+
+func parts(_ db: String, _ rulesPath: String, _ runs: Int) throws {
+  let store = try Store(path: db)
+  let rules = try RulesLoader.load(path: rulesPath)
+  guard let (_, last) = try store.bucketRange() else { fatalError("empty database") }
+  let to = last + rollupBucketMs
+  let starts = Array(
+    Set(rules.rules.compactMap(\.burn).flatMap { $0.windows.map { Evaluator.burnStart(to, $0) } }))
+  func time(_ name: String, _ body: () throws -> Void) rethrows {
+    var ts: [Double] = []
+    for _ in 0..<runs {
+      let t0 = seconds()
+      try body()
+      ts.append((seconds() - t0) * 1000)
+    }
+    print("\(name): \(formatFixed(median(ts), digits: 3)) ms")
+  }
+  try time("rollupRows 5m") { _ = try store.rollupRows(fromMs: to - 300_000, toMs: to, latency: false) }
+  try time("latencyWindows 5m") { _ = try store.latencyWindows(starts: [to - 300_000], toMs: to) }
+  try time("requestCounts \(starts.count) windows") { _ = try store.requestCounts(starts: starts, toMs: to) }
+  try time("requestActivity 1h") { _ = try store.requestActivity(fromMs: to - 3_600_000, toMs: to) }
+  try time("sourceActivity 1h") { _ = try store.sourceActivity(fromMs: to - 3_600_000, toMs: to) }
 }

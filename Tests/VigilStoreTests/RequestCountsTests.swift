@@ -45,4 +45,34 @@ import VigilTestSupport
       }
     }
   }
+
+  /// "Time since the last call" reads request activity from the minute tier and the edges; on
+  /// sparse traffic (series silent for minutes, windows at any 10 s edge) it must agree with the
+  /// 10 s rollups, requests and last request alike.
+  @Test func requestActivityEqualsTheRollupsAtEveryEdge() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    var random = SeededRandom(seed: 11)
+    let hours: Int64 = 6
+    for _ in 0..<6 {
+      var batch = IngestBatch(source: "gen")
+      for _ in 0..<300 {
+        let ms = Int64(random.next() % UInt64(hours * 3_600_000))
+        batch.add(
+          CallRecord(
+            timestampMs: ms, status: 200,
+            provider: ["openai", "anthropic", "google", "groq", "mistral"][
+              Int(random.next() % 5)], attempt: Int(random.next() % 3) + 1, maxAttempts: 3))
+      }
+      try store.write(batch)
+    }
+    let plain = Plain(store: store)
+    for _ in 0..<200 {
+      let to = Int64(random.next() % UInt64(hours * 360)) * 10_000
+      let from = max(0, to - Int64(random.next() % 720) * 10_000)
+      let tiered = try store.requestActivity(fromMs: from, toMs: to)
+      let expected = try plain.requestActivity(fromMs: from, toMs: to)
+      #expect(tiered == expected, "window [\(from), \(to))")
+    }
+  }
 }

@@ -13,9 +13,10 @@ package enum Evaluator {
     // of 2m is exactly twelve buckets. One read for every rule: the longest window; each rule
     // merges its own part.
     let to = RollupKey.bucket(of: atMs - set.evaluationDelayMs)
-    // SLO windows (hours to days) are read from request counts, not rollup rows.
-    let earliest =
-      set.rules.filter { $0.burn == nil }.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
+    // SLO windows (hours to days) are read from request counts, and "time since the last call"
+    // from request activity, not rollup rows: both read coarser tiers.
+    let rowRules = set.rules.filter { $0.burn == nil && !$0.metric.isSilence }
+    let earliest = rowRules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
     let burnCounts = try source.requestCounts(
       starts: Array(Set(set.rules.compactMap(\.burn).flatMap { $0.windows.map { Self.burnStart(to, $0) } })),
       toMs: to)
@@ -88,6 +89,19 @@ package enum Evaluator {
         merged[groupNames[g]] = (groupLabels[g], sums[g])
         if lastCall[g] > .min { lastCallOfGroup[groupNames[g]] = lastCall[g] }
       }
+      if rule.metric == .timeSinceLastCall {
+        // Groups from the requests of the window and the last one, not from rollup rows.
+        merged = [:]
+        lastCallOfGroup = [:]
+        for (series, activity) in try source.requestActivity(fromMs: from, toMs: to)
+        where rule.matches(series) {
+          let (group, labels) = groupOf(series, rule)
+          var entry = merged[group] ?? (labels, Rollup())
+          entry.rollup.attempts.addSaturating(activity.requests)
+          merged[group] = entry
+          lastCallOfGroup[group] = max(lastCallOfGroup[group] ?? .min, activity.lastRequestEndMs)
+        }
+      }
       if rule.metric == .sourceTimeSinceLastCall {
         // Sources are not series: their groups come from what each delivered in the window.
         merged = [:]
@@ -103,7 +117,7 @@ package enum Evaluator {
       if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) {
         if before == nil {
           before = try source.rollupRows(
-            fromMs: RollupKey.bucket(of: earliest - set.rules.map(\.windowMs).max()!), toMs: earliest,
+            fromMs: RollupKey.bucket(of: earliest - rowRules.map(\.windowMs).max()!), toMs: earliest,
             latency: false)
         }
         var earlier: Set<SeriesKey> = []
@@ -165,7 +179,7 @@ package enum Evaluator {
   /// Where an SLO window of `windowMs` ending at `to` starts: windows of an hour or more start on
   /// the minute (they read whole minutes and hours), covering their length and at most a minute
   /// more.
-  static func burnStart(_ to: Int64, _ windowMs: Int64) -> Int64 {
+  package static func burnStart(_ to: Int64, _ windowMs: Int64) -> Int64 {
     windowMs >= 3_600_000 ? RequestTier.minute.start(of: to - windowMs) : RollupKey.bucket(of: to - windowMs)
   }
 

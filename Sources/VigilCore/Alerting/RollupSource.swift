@@ -27,6 +27,23 @@ package protocol RollupSource {
   /// What each source (a log file, the UDP listener) delivered in `[fromMs, toMs)`: calls and
   /// the time of the last one, by call time. Sources a store does not track: none.
   func sourceActivity(fromMs: Int64, toMs: Int64) throws -> [SourceActivity]
+
+  /// Per series over `[fromMs, toMs)`: the logical requests and the end of the last 10 s bucket
+  /// in which one started. What "time since the last call" reads, over windows of an hour and
+  /// more: a store answers from its minute tier, not from every bucket.
+  func requestActivity(fromMs: Int64, toMs: Int64) throws -> [SeriesKey: RequestActivity]
+}
+
+/// Logical requests of a series in a stretch of time, and when the last one was.
+package struct RequestActivity: Sendable, Equatable {
+  package var requests: Int64
+  /// The end of the last 10 s bucket in the stretch in which a request started.
+  package var lastRequestEndMs: Int64
+
+  package init(requests: Int64, lastRequestEndMs: Int64) {
+    self.requests = requests
+    self.lastRequestEndMs = lastRequestEndMs
+  }
 }
 
 /// Calls from one source in a stretch of time.
@@ -59,6 +76,17 @@ package struct SourceActivity: Sendable, Equatable {
 }
 extension RollupSource {
   package func sourceActivity(fromMs: Int64, toMs: Int64) throws -> [SourceActivity] { [] }
+
+  package func requestActivity(fromMs: Int64, toMs: Int64) throws -> [SeriesKey: RequestActivity] {
+    var out: [SeriesKey: RequestActivity] = [:]
+    for row in try rollupRows(fromMs: fromMs, toMs: toMs, latency: false) where row.rollup.requests > 0 {
+      var a = out[row.series] ?? RequestActivity(requests: 0, lastRequestEndMs: .min)
+      a.requests.addSaturating(row.rollup.requests)
+      a.lastRequestEndMs = max(a.lastRequestEndMs, row.bucketMs + rollupBucketMs)
+      out[row.series] = a
+    }
+    return out
+  }
 
   package func requestCounts(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: RequestCounts]] {
     guard let earliest = starts.min() else { return [:] }
