@@ -105,6 +105,22 @@ package final class SQLiteConnection {
     }
   }
 
+  /// Runs `body` in one read transaction (`BEGIN DEFERRED`): its queries see one snapshot of the
+  /// database, and the file is locked and checked once rather than once per statement. Inside a
+  /// transaction already, `body` just runs in it.
+  package func reading<T>(_ body: () throws -> T) throws -> T {
+    if inTransaction { return try body() }
+    try execute("BEGIN DEFERRED")
+    do {
+      let result = try body()
+      try execute("COMMIT")
+      return result
+    } catch {
+      try? execute("ROLLBACK")
+      throw error
+    }
+  }
+
   /// A single integer from a query, e.g. `SELECT count(*) FROM calls`.
   package func scalar(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> Int64? {
     let s = try prepare(sql)

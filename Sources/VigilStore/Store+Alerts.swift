@@ -1,6 +1,9 @@
 package import VigilCore
 
-extension Store: RollupSource {}
+extension Store: RollupSource {
+  /// One read transaction for all of an evaluation's reads: one snapshot, one lock.
+  package func consistently<T>(_ body: () throws -> T) throws -> T { try connection.reading(body) }
+}
 
 /// A recorded transition, as `vigil alerts` and the reports list them.
 package struct StoredTransition: Sendable, Equatable {

@@ -5,6 +5,13 @@ package enum Evaluator {
   package static func evaluate(
     _ set: RuleSet, source: any RollupSource, atMs: Int64, previous: [AlertKey: AlertState]
   ) throws -> Evaluation {
+    // Every window of one evaluation from one state of the data, read in one go.
+    try source.consistently { try evaluateReading(set, source: source, atMs: atMs, previous: previous) }
+  }
+
+  static func evaluateReading(
+    _ set: RuleSet, source: any RollupSource, atMs: Int64, previous: [AlertKey: AlertState]
+  ) throws -> Evaluation {
     var states = previous
     var transitions: [AlertTransition] = []
     var groups: [GroupResult] = []

@@ -32,6 +32,9 @@ package protocol RollupSource {
   /// in which one started. What "time since the last call" reads, over windows of an hour and
   /// more: a store answers from its minute tier, not from every bucket.
   func requestActivity(fromMs: Int64, toMs: Int64) throws -> [SeriesKey: RequestActivity]
+
+  /// Runs `body`, whose reads then see one state of the source (a store: one read transaction).
+  func consistently<T>(_ body: () throws -> T) throws -> T
 }
 
 /// Logical requests of a series in a stretch of time, and when the last one was.
@@ -76,6 +79,8 @@ package struct SourceActivity: Sendable, Equatable {
 }
 extension RollupSource {
   package func sourceActivity(fromMs: Int64, toMs: Int64) throws -> [SourceActivity] { [] }
+
+  package func consistently<T>(_ body: () throws -> T) throws -> T { try body() }
 
   package func requestActivity(fromMs: Int64, toMs: Int64) throws -> [SeriesKey: RequestActivity] {
     var out: [SeriesKey: RequestActivity] = [:]
