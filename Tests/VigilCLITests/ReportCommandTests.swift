@@ -9,7 +9,7 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     let (db, log) = (dir.file("v.db"), dir.file("app.log"))
     NotifyCommandTests.writeIncident(log)
-    let peer = try SMTPPeer(directory: dir.path, mode: .starttls)
+    let peer = try await SMTPPeer.started(directory: dir.path, mode: .starttls)
     defer { peer.stop() }
     LogFile.write(
       dir.file("alerts.yaml"),

@@ -80,7 +80,7 @@ import VigilTestSupport
 
   @Test func starttlsWithAuthPlainDeliversBothBodiesWithTheRightHeaders() async throws {
     let dir = TemporaryDirectory()
-    let peer = try SMTPPeer(directory: dir.path, mode: .starttls, auth: "alerts:pa55")
+    let peer = try await SMTPPeer.started(directory: dir.path, mode: .starttls, auth: "alerts:pa55")
     defer { peer.stop() }
     let (report, entry) = try await deliver(receiver(peer, security: .starttls, auth: "PLAIN"), dir)
     #expect(report.delivered == 1, "\(report.problems)")
@@ -109,7 +109,7 @@ import VigilTestSupport
 
   @Test func implicitTLSWithAuthLogin() async throws {
     let dir = TemporaryDirectory()
-    let peer = try SMTPPeer(directory: dir.path, mode: .tls, auth: "alerts:pa55")
+    let peer = try await SMTPPeer.started(directory: dir.path, mode: .tls, auth: "alerts:pa55")
     defer { peer.stop() }
     let (report, _) = try await deliver(receiver(peer, security: .tls, auth: "LOGIN"), dir)
     #expect(report.delivered == 1, "\(report.problems)")
@@ -118,7 +118,7 @@ import VigilTestSupport
 
   @Test func aLabelCannotInjectAHeaderAndHTMLIsEscaped() async throws {
     let dir = TemporaryDirectory()
-    let peer = try SMTPPeer(directory: dir.path, mode: .starttls)
+    let peer = try await SMTPPeer.started(directory: dir.path, mode: .starttls)
     defer { peer.stop() }
     let hostile = PayloadTests.alert(
       "HighErrorRate", model: "x\r\nBcc: attacker@evil.test\r\n\r\nbody",
@@ -139,7 +139,7 @@ import VigilTestSupport
 
   @Test func aNonASCIISubjectIsEncodedAsRFC2047Words() async throws {
     let dir = TemporaryDirectory()
-    let peer = try SMTPPeer(directory: dir.path, mode: .starttls)
+    let peer = try await SMTPPeer.started(directory: dir.path, mode: .starttls)
     defer { peer.stop() }
     var a = PayloadTests.alert("Überlast")
     a.labels["provider"] = "openai"
@@ -157,7 +157,7 @@ import VigilTestSupport
 
   @Test func starttlsRequiredButNotOfferedSendsNothingAndRetries() async throws {
     let dir = TemporaryDirectory()
-    let peer = try SMTPPeer(directory: dir.path, mode: .plain)
+    let peer = try await SMTPPeer.started(directory: dir.path, mode: .plain)
     defer { peer.stop() }
     let (report, entry) = try await deliver(receiver(peer, security: .starttls), dir)
     #expect(report.retried == 1)
@@ -167,7 +167,7 @@ import VigilTestSupport
 
   @Test func anUntrustedCertificateIsRefused() async throws {
     let dir = TemporaryDirectory()
-    let peer = try SMTPPeer(directory: dir.path, mode: .starttls)
+    let peer = try await SMTPPeer.started(directory: dir.path, mode: .starttls)
     defer { peer.stop() }
     let (report, entry) = try await deliver(receiver(peer, security: .starttls, trust: false), dir)
     #expect(report.retried == 1)
@@ -177,7 +177,7 @@ import VigilTestSupport
 
   @Test func aWrongPasswordIsADeadLetterAndThePasswordIsNotInTheError() async throws {
     let dir = TemporaryDirectory()
-    let peer = try SMTPPeer(directory: dir.path, mode: .starttls, auth: "alerts:pa55")
+    let peer = try await SMTPPeer.started(directory: dir.path, mode: .starttls, auth: "alerts:pa55")
     defer { peer.stop() }
     let (report, entry) = try await deliver(
       receiver(peer, security: .starttls, auth: "PLAIN"), dir, password: "wrong-pw")

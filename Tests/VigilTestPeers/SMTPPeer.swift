@@ -3,7 +3,7 @@ import Foundation
 /// A real SMTP server (Python's aiosmtpd, `Tests/Peers/smtp_peer.py`) in a child process, with a
 /// self-signed certificate for 127.0.0.1 and localhost made by openssl for each test.
 public final class SMTPPeer: @unchecked Sendable {
-  public enum Mode: String { case starttls, tls, plain }
+  public enum Mode: String, Sendable { case starttls, tls, plain }
 
   /// One message as the server received it.
   public struct Message {
@@ -55,6 +55,18 @@ public final class SMTPPeer: @unchecked Sendable {
         .fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "smtp peer did not start: \(text)"])
     }
     port = p
+  }
+
+  /// Starts the server on a thread of its own: making the certificate and starting Python take
+  /// a second or more under load, and the few threads Swift concurrency shares among every test
+  /// (two on this machine) must not wait for that while other tests' SMTP conversations run.
+  public static func started(directory: String, mode: Mode, auth: String? = nil) async throws -> SMTPPeer {
+    try await withCheckedThrowingContinuation { continuation in
+      let thread = Thread {
+        continuation.resume(with: Result { try SMTPPeer(directory: directory, mode: mode, auth: auth) })
+      }
+      thread.start()
+    }
   }
 
   static var script: String {
