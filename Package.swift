@@ -37,6 +37,7 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
   ],
   targets: [
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
@@ -70,12 +71,18 @@ let package = Package(
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),
+    // OTLP/HTTP and LiteLLM payloads into call records. The OTLP types are generated from
+    // scripts/otlp/otlp.proto by scripts/gen-otlp and committed: builds never run protoc.
+    .target(
+      name: "VigilOTLP",
+      dependencies: ["VigilCore", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      swiftSettings: swiftSettings),
     .target(name: "VigilReport", dependencies: ["VigilCore", "VigilStore"], swiftSettings: swiftSettings),
     .target(
       name: "VigilServer",
       dependencies: [
         "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilNotify", "VigilReport", "VigilSync",
-        .product(name: "Hummingbird", package: "hummingbird"),
+        "VigilOTLP", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
@@ -113,6 +120,13 @@ let package = Package(
       ],
       swiftSettings: swiftSettings),
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
+    .testTarget(
+      name: "VigilOTLPTests",
+      dependencies: [
+        "VigilOTLP", "VigilCore", "VigilTestSupport",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      swiftSettings: swiftSettings),
     .testTarget(
       name: "VigilStoreTests", dependencies: ["VigilStore", "VigilCore", "CSQLite", "VigilTestSupport"],
       swiftSettings: swiftSettings),

@@ -49,21 +49,24 @@ package struct Daemon: Sendable {
     let state = ServerState()
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
     var udpPort: Int?
+    var token: String?
+    if let name = config.httpTokenEnv {
+      guard let value = environment[name], !value.isEmpty else {
+        throw DaemonError("http.token_env names $\(name), which is not set")
+      }
+      token = value
+    }
+    let intake = HTTPIntake(
+      db: try SerialStore(path: config.db, label: "vigil-intake"), state: state, logger: logger)
 
     if let http = config.http {
-      var token: String?
-      if let name = config.httpTokenEnv {
-        guard let value = environment[name], !value.isEmpty else {
-          throw DaemonError("http.token_env names $\(name), which is not set")
-        }
-        token = value
-      }
       if !http.isLoopback && token == nil {
         logger.warning(
           "http listens on \(http) without a token: anyone who can reach it can read alerts and calls")
       }
       let routes = HTTPRoutes.router(
-        state: state, rules: rules, db: try SerialStore(path: config.db, label: "vigil-http"), token: token)
+        state: state, rules: rules, db: try SerialStore(path: config.db, label: "vigil-http"), token: token,
+        intake: intake)
       let app = Application(
         router: routes,
         // A connection idle this long is closed: a client that opens connections and sends
@@ -77,6 +80,22 @@ package struct Daemon: Sendable {
         },
         logger: logger)
       services.append(.init(service: app, serviceName: "http"))
+    }
+    if let otlp = config.otlp {
+      if !otlp.isLoopback && token == nil {
+        logger.warning("otlp listens on \(otlp) without a token: anyone who can reach it can send calls")
+      }
+      let app = Application(
+        router: intake.otlpRouter(token: token),
+        server: .http1(configuration: .init(idleTimeout: .milliseconds(config.httpIdleTimeoutMs))),
+        configuration: .init(address: .hostname(otlp.host, port: otlp.port), serverName: "vigil"),
+        onServerRunning: { [state] channel in
+          let port = channel.localAddress?.port ?? otlp.port
+          state.withLock { $0.boundOTLPPort = port }
+          logger.info("otlp listening on \(HostPort(host: otlp.host, port: port)) (/v1/traces, /v1/logs)")
+        },
+        logger: logger)
+      services.append(.init(service: app, serviceName: "otlp"))
     }
     services.append(
       .init(

@@ -80,7 +80,7 @@ enum HTTPRoutes {
     }
   }
 
-  static func router(state: ServerState, rules: RuleSet, db: SerialStore, token: String?)
+  static func router(state: ServerState, rules: RuleSet, db: SerialStore, token: String?, intake: HTTPIntake)
     -> Hummingbird.Router<BasicRequestContext>
   {
     let router = Hummingbird.Router()
@@ -128,6 +128,8 @@ enum HTTPRoutes {
       return json(try await db.run { try API.rejects($0, limit: limit) })
     }
     router.get("/api/ingest") { _, _ in json(API.ingest(state: state)) }
+    // LiteLLM's generic_api callback: its per-request log, as calls.
+    router.post("/ingest/litellm") { request, _ in await intake.handle(request, .litellm) }
     router.get("/api/sources") { request, _ in
       let query = QueryParameters(request)
       let window = try checked { () throws(QueryError) in

@@ -92,6 +92,16 @@ enum MetricsPage {
           "vigil_ingest_records_total", [("source", source), ("outcome", "rejected")], Double(s.rejected))
       }
       p.family(
+        "vigil_intake_requests_total", "counter",
+        "Requests to the HTTP intake endpoints (otlp_traces, otlp_logs, litellm) by status: 200 stored, 4xx refused, 503 behind."
+      )
+      for (endpoint, byCode) in state.intakeRequests.sorted(by: { $0.key < $1.key }) {
+        for (code, n) in byCode.sorted(by: { $0.key < $1.key }) {
+          p.sample(
+            "vigil_intake_requests_total", [("endpoint", endpoint), ("code", String(code))], Double(n))
+        }
+      }
+      p.family(
         "vigil_ingest_write_failures_total", "counter",
         "Writes of ingested lines that failed (database locked or disk full) and are being retried, by source."
       )

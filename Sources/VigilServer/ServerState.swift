@@ -23,12 +23,15 @@ package final class ServerState: Sendable {
     var deliveries: [String: [String: Int64]] = [:]
     var udp: UDPCounters?
     var boundHTTPPort: Int?
+    var boundOTLPPort: Int?
     /// Failed writes of ingested lines, per source (`file`, `udp`), and lines held because of them.
     var writeFailures: [String: Int64] = [:]
     var heldLinesBySource: [String: Int64] = [:]
     /// Per source family (a log and its rotated copies, the UDP listener): the latest call stored
     /// (call time) and when it was stored (wall time).
     var sources: [String: SourceSeen] = [:]
+    /// Requests to the HTTP intake endpoints (OTLP, LiteLLM) by endpoint and HTTP status.
+    var intakeRequests: [String: [Int: Int64]] = [:]
   }
 
   /// What one source has delivered since start.
@@ -106,6 +109,8 @@ package final class ServerState: Sendable {
 
   /// The port the HTTP server listens on, once it does.
   package var httpPort: Int? { withLock { $0.boundHTTPPort } }
+  /// The OTLP/HTTP port once listening (the real one when port 0 was asked for).
+  package var otlpPort: Int? { withLock { $0.boundOTLPPort } }
 
   func listening(httpPort: Int) { withLock { $0.boundHTTPPort = httpPort } }
 

@@ -39,11 +39,16 @@ struct Serve: AsyncParsableCommand {
   @Option(help: "HTTP listen address (host:port), or off.")
   var http: String?
 
+  @Option(
+    help:
+      "OTLP/HTTP receiver address (host:port) for /v1/traces and /v1/logs, or off. Default 127.0.0.1:4318.")
+  var otlp: String?
+
   @Option(help: "trace, debug, info, notice, warning, error or critical.")
   var logLevel: String?
 
   func validate() throws {
-    for (name, value) in [("--udp", udp), ("--http", http)] {
+    for (name, value) in [("--udp", udp), ("--http", http), ("--otlp", otlp)] {
       if let value, value != "off", HostPort(value) == nil {
         throw ValidationError("\(name) '\(value)' is not host:port (or off)")
       }
@@ -73,6 +78,7 @@ struct Serve: AsyncParsableCommand {
     if let startAt { settings.startAtEnd = startAt == "end" }
     if let udp { settings.udp = udp == "off" ? nil : HostPort(udp) }
     if let http { settings.http = http == "off" ? nil : HostPort(http) }
+    if let otlp { settings.otlp = otlp == "off" ? nil : HostPort(otlp) }
     if let logLevel { settings.logLevel = logLevel }
     let level = Logger.Level(rawValue: settings.logLevel) ?? .info
     LoggingSystem.bootstrap { label in

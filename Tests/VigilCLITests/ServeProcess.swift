@@ -9,6 +9,7 @@ final class ServeProcess {
   let outPath: String
   var udpPort = 0
   var httpPort = 0
+  var otlpPort = 0
 
   init(_ arguments: [String], in dir: TemporaryDirectory, environment: [String: String] = [:]) throws {
     process = Process()
@@ -31,7 +32,10 @@ final class ServeProcess {
     throws
   {
     try self.init(
-      ["--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml"), "--udp", "127.0.0.1:0", "--http", http]
+      [
+        "--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml"), "--udp", "127.0.0.1:0", "--http", http,
+        "--otlp", "127.0.0.1:0",
+      ]
         + extra, in: dir)
   }
 
@@ -39,12 +43,14 @@ final class ServeProcess {
   var output: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
 
   /// Waits until the listeners asked for are up; false if the process exited or took too long.
-  func waitUntilListening(udp: Bool = true, http: Bool = true) -> Bool {
+  func waitUntilListening(udp: Bool = true, http: Bool = true, otlp: Bool = true) -> Bool {
     VigilProcess.waitUntil(seconds: 30) {
       let text = log
       if udp, let p = Self.port(after: "udp listening on 127.0.0.1:", in: text) { udpPort = p }
       if http, let p = Self.port(after: "http listening on 127.0.0.1:", in: text) { httpPort = p }
-      return !process.isRunning || ((!udp || udpPort > 0) && (!http || httpPort > 0))
+      if let p = Self.port(after: "otlp listening on 127.0.0.1:", in: text) { otlpPort = p }
+      return !process.isRunning
+        || ((!udp || udpPort > 0) && (!http || httpPort > 0) && (!otlp || otlpPort > 0))
     } && process.isRunning
   }
 

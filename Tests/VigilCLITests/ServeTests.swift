@@ -115,7 +115,15 @@ import VigilTestSupport
     #expect(
       metrics.body.contains(
         #"vigil_alert{alertname="ServerErrors",provider="openai",severity="warning",alertstate="firing"} 1"#))
-    #expect(metrics.body.contains(#"vigil_notifications_total{receiver="hook",outcome="delivered"} 1"#))
+    // The delivery is counted once the webhook's answer is back, a moment after it got the request.
+    var delivered = metrics.body.contains(
+      #"vigil_notifications_total{receiver="hook",outcome="delivered"} 1"#)
+    for _ in 0..<100 where !delivered {
+      try await Task.sleep(for: .milliseconds(100))
+      delivered = try await serve.get("/metrics").body.contains(
+        #"vigil_notifications_total{receiver="hook",outcome="delivered"} 1"#)
+    }
+    #expect(delivered)
     try Self.promtoolAccepts(metrics.body, dir)
     let alerts = try await serve.get("/api/alerts").json
     #expect((alerts["alerts"] as? [[String: Any]])?.first?["rule"] as? String == "ServerErrors")
@@ -174,7 +182,8 @@ import VigilTestSupport
     Self.rules(dir.file("alerts.yaml"))
     LogFile.write(
       dir.file("vigil.yaml"),
-      "version: 1\nhttp: {listen: 127.0.0.1:0, token_env: VIGIL_TEST_TOKEN}\nudp: off\n")
+      "version: 1\nhttp: {listen: 127.0.0.1:0, token_env: VIGIL_TEST_TOKEN}\nudp: off\notlp: {listen: 127.0.0.1:0}\n"
+    )
     let serve = try ServeProcess(
       ["--config", dir.file("vigil.yaml"), "--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml")],
       in: dir,

@@ -27,6 +27,7 @@ import VigilTestSupport
     config.follow = [dir.file("app.log")]
     config.udp = nil
     config.http = HostPort(host: "127.0.0.1", port: 0)
+    config.otlp = nil
     let shipped = try String(contentsOfFile: "alerts.yaml", encoding: .utf8)
     let rules = try RulesLoader.load(yaml: IncidentScenario.rulesWithHook(shipped), file: "alerts.yaml")
     var logger = Logger(label: "vigil-test")

@@ -19,6 +19,7 @@ import VigilTestSupport
     config.db = dir.file("v.db")
     config.udp = HostPort(host: "127.0.0.1", port: 0)
     config.http = HostPort(host: "127.0.0.1", port: 0)
+    config.otlp = HostPort(host: "127.0.0.1", port: 0)
     let rules = try RulesLoader.load(
       yaml: """
         version: 1

@@ -25,6 +25,12 @@ public enum HTTPGet {
 
   public static func head(_ url: String) async throws -> Reply { try await request(url, method: .HEAD) }
 
+  public static func post(_ url: String, headers: [(String, String)] = [], body: [UInt8]) async throws
+    -> Reply
+  {
+    try await request(url, method: .POST, headers: headers, body: body)
+  }
+
   /// Any method, with an optional body.
   public static func request(
     _ url: String, method: HTTPMethod, headers: [(String, String)] = [], body: [UInt8]? = nil

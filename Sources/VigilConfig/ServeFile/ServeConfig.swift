@@ -17,6 +17,8 @@ package struct ServeConfig: Sendable, Equatable {
   package var udpReceiveBufferBytes = 32 << 20
   /// The HTTP server (`nil`: off).
   package var http: HostPort? = VigilDefaults.httpListen
+  /// The OTLP/HTTP receiver (`/v1/traces`, `/v1/logs`; `nil`: off).
+  package var otlp: HostPort? = VigilDefaults.otlpListen
   /// The environment variable holding the bearer token HTTP clients must send (all but health checks).
   package var httpTokenEnv: String?
   /// An HTTP connection with no request for this long is closed.

@@ -16,10 +16,13 @@ package enum ServeConfigLoader {
 }
 
 extension YAMLReader {
-  static let serveKeys = ["version", "db", "rules", "follow", "udp", "http", "retention", "log_level"]
+  static let serveKeys = [
+    "version", "db", "rules", "follow", "udp", "http", "otlp", "retention", "log_level",
+  ]
   static let followKeys = ["paths", "start_at", "poll_interval", "max_line_bytes"]
   static let udpKeys = ["listen", "receive_buffer"]
   static let httpKeys = ["listen", "token_env", "idle_timeout"]
+  static let otlpKeys = ["listen"]
   static let retentionKeys = ["raw", "rollups", "delivered_messages", "every"]
   static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -69,6 +72,7 @@ extension YAMLReader {
     }
     if let n = top["udp"] { c.udp = listener(n, keys: Self.udpKeys, what: "udp", into: &c) }
     if let n = top["http"] { c.http = listener(n, keys: Self.httpKeys, what: "http", into: &c) }
+    if let n = top["otlp"] { c.otlp = listener(n, keys: Self.otlpKeys, what: "otlp", into: &c) }
     if let n = top["retention"] {
       let e = entries(n, known: Self.retentionKeys, what: "retention")
       if let v = e["raw"], let ms = duration(v, positive: true) { c.retainRawMs = ms }
@@ -85,16 +89,25 @@ extension YAMLReader {
   mutating func listener(_ n: Node, keys: [String], what: String, into c: inout ServeConfig) -> HostPort? {
     if n.scalar?.string == "off" || n.bool == false { return nil }
     let e = entries(n, known: keys, what: what)
+    let fallback =
+      switch what {
+      case "udp": VigilDefaults.udpListen
+      case "otlp": VigilDefaults.otlpListen
+      default: VigilDefaults.httpListen
+      }
     var address =
-      what == "udp"
-      ? c.udp ?? VigilDefaults.udpListen : c.http ?? VigilDefaults.httpListen
+      switch what {
+      case "udp": c.udp ?? fallback
+      case "otlp": c.otlp ?? fallback
+      default: c.http ?? fallback
+      }
     if let l = e["listen"], let text = string(l) {
       if let hp = HostPort(text) {
         address = hp
       } else {
         fail(
           l,
-          "\(what).listen must be host:port, e.g. \(what == "udp" ? VigilDefaults.udpListen : VigilDefaults.httpListen)"
+          "\(what).listen must be host:port, e.g. \(fallback)"
         )
       }
     }

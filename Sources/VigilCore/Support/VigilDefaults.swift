@@ -8,6 +8,8 @@ package enum VigilDefaults {
   /// Where `vigil serve` listens for UDP datagrams and for HTTP: loopback only.
   package static let udpListen = HostPort(host: "127.0.0.1", port: 9515)
   package static let httpListen = HostPort(host: "127.0.0.1", port: 9516)
+  /// OTLP/HTTP's registered port, as collectors and exporters default to it.
+  package static let otlpListen = HostPort(host: "127.0.0.1", port: 4318)
   /// Lines longer than this are rejected, never buffered whole.
   package static let maxLineBytes = 1 << 20
   /// How long to wait for a database another process is writing.

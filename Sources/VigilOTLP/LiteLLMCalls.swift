@@ -1,0 +1,107 @@
+import Foundation
+import VigilCore
+
+/// LiteLLM's per-request log (`StandardLoggingPayload`, posted by its `generic_api` callback)
+/// into call records: one logical request each (the proxy retries inside it).
+package enum LiteLLMCalls {
+  /// The calls in a body: a JSON array of payloads, one payload, or NDJSON.
+  package static func calls(_ body: [UInt8]) throws(PayloadError) -> GenAICalls.Mapped {
+    var out = GenAICalls.Mapped()
+    var items: [Any] = []
+    let data = Data(body)
+    if let whole = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) {
+      items = (whole as? [Any]) ?? [whole]
+    } else {
+      var sawLine = false
+      for line in body.split(separator: UInt8(ascii: "\n")) where !line.allSatisfy({ $0 == 32 || $0 == 13 }) {
+        sawLine = true
+        guard let item = try? JSONSerialization.jsonObject(with: Data(line), options: [.fragmentsAllowed])
+        else {
+          out.reject("a line is not JSON")
+          continue
+        }
+        items.append(item)
+      }
+      if !sawLine { throw PayloadError(400, "an empty body: send a JSON array, an object or NDJSON") }
+    }
+    for item in items {
+      guard let payload = item as? [String: Any] else {
+        out.reject("an item is not a JSON object")
+        continue
+      }
+      if let call = call(payload, out: &out) { out.calls.append(call) }
+    }
+    return out
+  }
+
+  static func string(_ v: Any?) -> String? {
+    switch v {
+    case let s as String: s.isEmpty ? nil : s
+    case let n as NSNumber: n.stringValue
+    default: nil
+    }
+  }
+
+  static func number(_ v: Any?) -> Double? {
+    switch v {
+    case let n as NSNumber: n.doubleValue.isFinite ? n.doubleValue : nil
+    case let s as String: Double(s).flatMap { $0.isFinite ? $0 : nil }
+    default: nil
+    }
+  }
+
+  static func integer(_ v: Any?) -> Int64? {
+    guard let d = number(v), d == d.rounded(), abs(d) < 9e18 else { return nil }
+    return Int64(d)
+  }
+
+  /// One payload; `nil` (counted) when it has no usable end time.
+  static func call(_ p: [String: Any], out: inout GenAICalls.Mapped) -> CallRecord? {
+    guard let end = number(p["endTime"]), end > 0, end < 253_402_300_800 else {
+      out.reject("a payload without endTime (epoch seconds)")
+      return nil
+    }
+    let start = number(p["startTime"]) ?? end
+    let error = p["error_information"] as? [String: Any] ?? [:]
+    let metadata = p["metadata"] as? [String: Any] ?? [:]
+    var c = CallRecord(
+      timestampMs: Int64(end * 1000), status: 200,
+      provider: (string(p["custom_llm_provider"]) ?? string(error["llm_provider"]) ?? "unknown").lowercased(),
+      model: string(p["model_group"]) ?? string(p["model"]) ?? "unknown",
+      latencyMs: end >= start ? (end - start) * 1000 : nil)
+    if string(p["status"]) == "failure" {
+      // error_code is the HTTP status as text for some errors and the provider's code for others
+      // ("server_error" for a 500): the class, or the message's "Error code: NNN", says the rest.
+      let code = string(error["error_code"])
+      let codeStatus = code.flatMap { Int($0) }.flatMap { (100...599).contains($0) ? $0 : nil }
+      let recovered = ProviderError(
+        exceptionClass: string(error["error_class"]) ?? "LiteLLMError",
+        message: string(error["error_message"]) ?? string(p["error_str"]))
+      c.status = codeStatus ?? recovered?.status ?? 0
+      c.errorCode = codeStatus == nil ? code : recovered?.errorCode
+      c.errorType = recovered?.errorType
+      c.retriesExhausted = true
+    }
+    c.promptTokens = integer(p["prompt_tokens"])
+    c.completionTokens = integer(p["completion_tokens"])
+    c.requestID = string(p["trace_id"]) ?? string(p["id"])
+    c.app = string(metadata["user_api_key_team_alias"]) ?? string(metadata["user_api_key_alias"])
+    c.endpoint = string(p["call_type"])
+    if let hidden = p["hidden_params"] as? [String: Any],
+      let headers = hidden["additional_headers"] as? [String: Any]
+    {
+      func header(_ names: String...) -> Any? {
+        for n in names { if let v = headers[n] { return v } }
+        return nil
+      }
+      c.rateLimitRemainingRequests = integer(
+        header("x_ratelimit_remaining_requests", "x-ratelimit-remaining-requests"))
+      c.rateLimitRemainingTokens = integer(
+        header("x_ratelimit_remaining_tokens", "x-ratelimit-remaining-tokens"))
+      if let r = number(header("retry_after", "retry-after", "llm_provider-retry-after")), r >= 0 {
+        c.retryAfterS = r
+      }
+    }
+    return c.validated(out: &out)
+  }
+}

@@ -1,0 +1,128 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+import VigilCore
+import VigilOTLP
+import VigilStore
+
+/// Calls that arrive over HTTP (OTLP exports, LiteLLM's log): decoded, mapped and committed
+/// before the request is answered, so that a 200 means stored and anything else means "send it
+/// again" to the exporter, which keeps its batch.
+final class HTTPIntake: Sendable {
+  let db: SerialStore
+  let state: ServerState
+  let logger: Logger
+  /// Requests decoding or waiting for the database. Beyond `maxInFlight`, a request is answered
+  /// 503 with `Retry-After` at once: intake is behind, and the exporter backs off and retries.
+  let inFlight = Atomic<Int>(0)
+  static let maxInFlight = 16
+
+  init(db: SerialStore, state: ServerState, logger: Logger) {
+    self.db = db
+    self.state = state
+    self.logger = logger
+  }
+
+  enum Endpoint: String {
+    case otlpTraces = "otlp_traces"
+    case otlpLogs = "otlp_logs"
+    case litellm
+
+    var source: String { self == .litellm ? "litellm" : "otlp" }
+  }
+
+  func count(_ endpoint: Endpoint, _ status: Int) {
+    state.withLock { $0.intakeRequests[endpoint.rawValue, default: [:]][status, default: 0] += 1 }
+  }
+
+  static func plain(_ status: HTTPResponse.Status, _ message: String, retryAfter: Int? = nil) -> Response {
+    var headers = HTTPFields()
+    headers[.contentType] = "text/plain; charset=utf-8"
+    if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+    return Response(
+      status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
+  }
+
+  /// Handles one request to `endpoint`.
+  func handle(_ request: Request, _ endpoint: Endpoint) async -> Response {
+    let response = await answer(request, endpoint)
+    count(endpoint, response.status.code)
+    return response
+  }
+
+  func answer(_ request: Request, _ endpoint: Endpoint) async -> Response {
+    if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Payload.maxBodyBytes {
+      return Self.plain(.contentTooLarge, "the body is larger than \(Payload.maxBodyBytes >> 20) MiB")
+    }
+    guard inFlight.add(1, ordering: .relaxed).newValue <= Self.maxInFlight else {
+      inFlight.subtract(1, ordering: .relaxed)
+      return Self.plain(.serviceUnavailable, "intake is behind: retry shortly", retryAfter: 1)
+    }
+    defer { inFlight.subtract(1, ordering: .relaxed) }
+    let protobuf: Bool
+    let mapped: GenAICalls.Mapped
+    do {
+      let body: ByteBuffer
+      do {
+        body = try await request.body.collect(upTo: Payload.maxBodyBytes)
+      } catch {
+        return Self.plain(.contentTooLarge, "the body is larger than \(Payload.maxBodyBytes >> 20) MiB")
+      }
+      let bytes = try Payload.decoded(Array(buffer: body), contentEncoding: request.headers[.contentEncoding])
+      switch endpoint {
+      case .otlpTraces:
+        protobuf = try Payload.isProtobuf(request.headers[.contentType])
+        mapped = try Payload.traces(bytes, protobuf: protobuf)
+      case .otlpLogs:
+        protobuf = try Payload.isProtobuf(request.headers[.contentType])
+        mapped = try Payload.logs(bytes, protobuf: protobuf)
+      case .litellm:
+        protobuf = false
+        mapped = try LiteLLMCalls.calls(bytes)
+      }
+    } catch {
+      return Self.plain(HTTPResponse.Status(code: error.status), error.message)
+    }
+    var batch = IngestBatch(source: endpoint.source, capacity: mapped.calls.count)
+    for call in mapped.calls { batch.add(call) }
+    if mapped.rejected > 0 {
+      // Kept like a rejected line: where it came from and why (the first reason of the request).
+      batch.rejects.append(
+        Reject(
+          source: endpoint.source, offset: 0, lineNumber: nil,
+          reason: RejectReason(
+            .badValue, "\(mapped.rejected) of the request's items: \(mapped.firstError ?? "")"),
+          line: ""))
+    }
+    do {
+      try await db.run { try $0.write(batch, nowMs: WallClock.nowMs()) }
+    } catch {
+      logger.error("\(endpoint.source): a write failed (\(error)); the sender is asked to retry")
+      return Self.plain(.serviceUnavailable, "the database refused the write: retry shortly", retryAfter: 5)
+    }
+    state.stored(batch, source: endpoint.source)
+    if endpoint == .litellm {
+      return HTTPRoutes.json([
+        "stored": .number(Double(mapped.calls.count)), "rejected": .number(Double(mapped.rejected)),
+        "error": mapped.firstError.map(JSONValue.string) ?? .null,
+      ])
+    }
+    var headers = HTTPFields()
+    headers[.contentType] = protobuf ? "application/x-protobuf" : "application/json"
+    let body = Payload.response(
+      logs: endpoint == .otlpLogs, rejected: mapped.rejected, message: mapped.firstError, protobuf: protobuf)
+    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+  }
+
+  /// The OTLP/HTTP receiver's routes.
+  func otlpRouter(token: String?) -> Hummingbird.Router<BasicRequestContext> {
+    let router = Hummingbird.Router()
+    router.add(middleware: SecurityHeadersMiddleware())
+    if let token { router.add(middleware: BearerTokenMiddleware(token: Array(token.utf8))) }
+    router.post("/v1/traces") { request, _ in await self.handle(request, .otlpTraces) }
+    router.post("/v1/logs") { request, _ in await self.handle(request, .otlpLogs) }
+    return router
+  }
+}

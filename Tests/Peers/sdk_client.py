@@ -1,0 +1,64 @@
+"""Calls a provider through the official SDK (openai or anthropic), instrumented by OpenLLMetry
+(opentelemetry-instrumentation-openai / -anthropic), which exports its spans over OTLP/HTTP
+protobuf to Vigil. One call per step; the SDK's own retries are set by --max-retries.
+
+    python3 sdk_client.py --sdk openai --base-url http://127.0.0.1:P --otlp http://127.0.0.1:Q \
+        --calls 6 --max-retries 0 [--service support-bot --env prod]
+"""
+import argparse
+
+from opentelemetry import trace
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--sdk", choices=["openai", "anthropic"], required=True)
+    p.add_argument("--base-url", required=True)
+    p.add_argument("--otlp", required=True)
+    p.add_argument("--calls", type=int, default=1)
+    p.add_argument("--max-retries", type=int, default=0)
+    p.add_argument("--service", default="support-bot")
+    p.add_argument("--env", default="prod")
+    p.add_argument("--token", default=None)
+    a = p.parse_args()
+
+    resource = Resource.create({"service.name": a.service, "deployment.environment.name": a.env})
+    provider = TracerProvider(resource=resource)
+    headers = {"Authorization": "Bearer " + a.token} if a.token else None
+    provider.add_span_processor(
+        BatchSpanProcessor(OTLPSpanExporter(endpoint=a.otlp + "/v1/traces", headers=headers)))
+    trace.set_tracer_provider(provider)
+
+    failures = 0
+    if a.sdk == "openai":
+        from opentelemetry.instrumentation.openai import OpenAIInstrumentor
+        OpenAIInstrumentor().instrument()
+        import openai
+        client = openai.OpenAI(api_key="sk-test", base_url=a.base_url + "/v1", max_retries=a.max_retries)
+        for _ in range(a.calls):
+            try:
+                client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+            except openai.APIError:
+                failures += 1
+    else:
+        from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor
+        AnthropicInstrumentor().instrument()
+        import anthropic
+        client = anthropic.Anthropic(api_key="sk-ant-test", base_url=a.base_url, max_retries=a.max_retries)
+        for _ in range(a.calls):
+            try:
+                client.messages.create(model="claude-sonnet-4", max_tokens=16,
+                                       messages=[{"role": "user", "content": "hi"}])
+            except anthropic.APIError:
+                failures += 1
+    provider.force_flush()
+    provider.shutdown()
+    print("FAILURES %d" % failures, flush=True)
+
+
+if __name__ == "__main__":
+    main()
