@@ -97,7 +97,11 @@ let package = Package(
       swiftSettings: swiftSettings),
     .executableTarget(name: "parser-profile", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
     .executableTarget(
-      name: "vigil-bench", dependencies: ["VigilCore", "VigilStore", "VigilConfig"],
+      name: "vigil-bench",
+      dependencies: [
+        "VigilCore", "VigilStore", "VigilConfig", "VigilOTLP",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
       swiftSettings: swiftSettings),
     .target(
       name: "VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/VigilTestSupport",

@@ -37,33 +37,51 @@ package enum AttributeValue: Sendable, Equatable {
   }
 }
 
-/// Attributes by key: a span's over its resource's (a span's own win), as the mapping reads them.
+/// Attributes by key, read in place from the span's (or record's) list and then its resource's
+/// (a span's own win): no dictionary per span, since a span has a dozen attributes at most and
+/// intake reads a hundred thousand spans a second.
 package struct Attributes: Sendable {
-  package var values: [String: AttributeValue] = [:]
+  let own: [Vigil_Otlp_V1_KeyValue]
+  let resource: [Vigil_Otlp_V1_KeyValue]
 
-  package init(_ values: [String: AttributeValue] = [:]) { self.values = values }
+  package init(_ own: [Vigil_Otlp_V1_KeyValue], resource: [Vigil_Otlp_V1_KeyValue] = []) {
+    self.own = own
+    self.resource = resource
+  }
 
-  package subscript(_ key: String) -> AttributeValue? { values[key] }
+  package subscript(_ key: String) -> AttributeValue? {
+    for kv in own where kv.key == key { return Self.scalar(kv.value) }
+    for kv in resource where kv.key == key { return Self.scalar(kv.value) }
+    return nil
+  }
+
+  /// A scalar value; a list of scalars counts as its first element (captured HTTP headers are
+  /// lists of strings); maps and bytes as absent.
+  static func scalar(_ v: Vigil_Otlp_V1_AnyValue) -> AttributeValue? {
+    switch v.value {
+    case .stringValue(let s): .string(s)
+    case .intValue(let i): .int(i)
+    case .doubleValue(let d): .double(d)
+    case .boolValue(let b): .bool(b)
+    case .arrayValue(let a): a.values.first.flatMap(scalar)
+    default: nil
+    }
+  }
 
   /// The first of `keys` that is present, as text (empty strings count as absent).
   package func text(_ keys: String...) -> String? {
-    for k in keys { if let t = values[k]?.text, !t.isEmpty { return t } }
+    for k in keys { if let t = self[k]?.text, !t.isEmpty { return t } }
     return nil
   }
 
   package func integer(_ keys: String...) -> Int64? {
-    for k in keys { if let v = values[k]?.integer { return v } }
+    for k in keys { if let v = self[k]?.integer { return v } }
     return nil
   }
 
   package func number(_ keys: String...) -> Double? {
-    for k in keys { if let v = values[k]?.number { return v } }
+    for k in keys { if let v = self[k]?.number { return v } }
     return nil
-  }
-
-  /// These attributes with `other`'s added where these have none.
-  package func over(_ other: Attributes) -> Attributes {
-    Attributes(values.merging(other.values) { mine, _ in mine })
   }
 }
 

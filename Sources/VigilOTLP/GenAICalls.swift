@@ -20,75 +20,53 @@ package enum GenAICalls {
     }
   }
 
-  /// Attributes of a KeyValue list; a list value of scalars counts as its first element (captured
-  /// HTTP headers are lists of strings).
-  package static func attributes(_ list: [Vigil_Otlp_V1_KeyValue]) -> Attributes {
-    var out: [String: AttributeValue] = [:]
-    for kv in list where !kv.key.isEmpty {
-      if let v = scalar(kv.value) { out[kv.key] = v }
-    }
-    return Attributes(out)
-  }
-
-  static func scalar(_ v: Vigil_Otlp_V1_AnyValue) -> AttributeValue? {
-    switch v.value {
-    case .stringValue(let s): .string(s)
-    case .intValue(let i): .int(i)
-    case .doubleValue(let d): .double(d)
-    case .boolValue(let b): .bool(b)
-    case .arrayValue(let a): a.values.first.flatMap(scalar)
-    default: nil
-    }
-  }
-
   /// Whether a span (or log record) is an LLM call.
   static func isGenAI(_ a: Attributes) -> Bool {
     a["gen_ai.operation.name"] != nil || a.text("openinference.span.kind")?.uppercased() == "LLM"
       || a["llm.request.type"] != nil
   }
 
-  /// Ids as text: hex, as OTLP/JSON writes them. JSON's hex ids were decoded as base64 (the
-  /// generic proto3 JSON rule), which encoding again gives back.
-  static func idText(_ bytes: Data, json: Bool) -> String {
-    json ? bytes.base64EncodedString() : bytes.map { String(format: "%02x", $0) }.joined()
+  /// A span's place in its trace: trace and span id, as sent (OTLP/JSON's hex ids arrive
+  /// decoded as base64, which changes nothing for matching a parent to its children).
+  struct SpanKey: Hashable {
+    var trace: Data
+    var span: Data
   }
 
   struct SpanEntry {
     var span: Vigil_Otlp_V1_Span
     var attributes: Attributes
-    var id: String
-    var parent: String
-    var trace: String
+    var key: SpanKey
+    var parent: SpanKey?
     var scope: String
   }
 
   /// The calls in a traces export.
-  package static func calls(_ request: Vigil_Otlp_V1_ExportTraceServiceRequest, json: Bool) -> Mapped {
+  package static func calls(_ request: Vigil_Otlp_V1_ExportTraceServiceRequest) -> Mapped {
     var out = Mapped()
     var entries: [SpanEntry] = []
     for rs in request.resourceSpans {
-      let resource = attributes(rs.resource.attributes)
       for ss in rs.scopeSpans {
         for span in ss.spans {
           entries.append(
             SpanEntry(
-              span: span, attributes: attributes(span.attributes).over(resource),
-              id: idText(span.spanID, json: json), parent: idText(span.parentSpanID, json: json),
-              trace: idText(span.traceID, json: json), scope: ss.scope.name))
+              span: span, attributes: Attributes(span.attributes, resource: rs.resource.attributes),
+              key: SpanKey(trace: span.traceID, span: span.spanID),
+              parent: span.parentSpanID.isEmpty ? nil : SpanKey(trace: span.traceID, span: span.parentSpanID),
+              scope: ss.scope.name))
         }
       }
     }
-    let genAIIDs = Set(entries.filter { isGenAI($0.attributes) }.map { $0.trace + "/" + $0.id })
+    let genAIIDs = Set(entries.filter { isGenAI($0.attributes) }.map(\.key))
     var requests: [SpanEntry] = []
     // HTTP client spans (and GenAI spans) under a GenAI span: its attempts, by parent.
-    var attemptsOf: [String: [SpanEntry]] = [:]
+    var attemptsOf: [SpanKey: [SpanEntry]] = [:]
     for e in entries {
-      let parentKey = e.trace + "/" + e.parent
       let hasStatus =
         e.attributes["http.response.status_code"] != nil || e.attributes["http.status_code"] != nil
-      if !e.parent.isEmpty && genAIIDs.contains(parentKey) {
+      if let parent = e.parent, genAIIDs.contains(parent) {
         if hasStatus && (e.span.kind == .client || isGenAI(e.attributes)) {
-          attemptsOf[parentKey, default: []].append(e)
+          attemptsOf[parent, default: []].append(e)
         } else {
           out.ignored += 1
         }
@@ -101,7 +79,7 @@ package enum GenAICalls {
     var found: [Found] = []
     for g in requests {
       guard let base = call(g.span, g.attributes, out: &out) else { continue }
-      let attempts = (attemptsOf[g.trace + "/" + g.id] ?? []).sorted {
+      let attempts = (attemptsOf[g.key] ?? []).sorted {
         $0.span.startTimeUnixNano < $1.span.startTimeUnixNano
       }
       if attempts.isEmpty {
@@ -151,6 +129,10 @@ package enum GenAICalls {
   /// provider's error code from the exception, tokens, ids). Calls of one instrumentation are
   /// never merged, however close.
   static func deduplicated(_ found: [Found]) -> [CallRecord] {
+    // One instrumentation in the export (the usual case): nothing to merge.
+    guard let first = found.first?.scope, found.contains(where: { $0.scope != first }) else {
+      return found.map(\.call)
+    }
     let order = found.indices.sorted { found[$0].span.startTimeUnixNano < found[$1].span.startTimeUnixNano }
     var merged: [Found] = []
     var open: [Int] = []  // indices into `merged` that a later span can still overlap
@@ -223,7 +205,7 @@ package enum GenAICalls {
       c.status = Int(clamping: status)
     }
     if failed {
-      let exception = span.events.first { $0.name == "exception" }.map { attributes($0.attributes) }
+      let exception = span.events.first { $0.name == "exception" }.map { Attributes($0.attributes) }
       let recovered = ProviderError(
         exceptionClass: a.text("error.type") ?? exception?.text("exception.type"),
         message: exception?.text("exception.message")
@@ -266,10 +248,9 @@ package enum GenAICalls {
   package static func calls(_ request: Vigil_Otlp_V1_ExportLogsServiceRequest) -> Mapped {
     var out = Mapped()
     for rl in request.resourceLogs {
-      let resource = attributes(rl.resource.attributes)
       for sl in rl.scopeLogs {
         for record in sl.logRecords {
-          let a = attributes(record.attributes).over(resource)
+          let a = Attributes(record.attributes, resource: rl.resource.attributes)
           let describesCall =
             isGenAI(a) && (a["http.response.status_code"] != nil || a["error.type"] != nil)
           guard describesCall else {

@@ -93,7 +93,7 @@ package enum Payload {
         protobuf
         ? try Vigil_Otlp_V1_ExportTraceServiceRequest(serializedBytes: body)
         : try Vigil_Otlp_V1_ExportTraceServiceRequest(jsonUTF8Bytes: body, options: jsonOptions)
-      return GenAICalls.calls(request, json: !protobuf)
+      return GenAICalls.calls(request)
     } catch {
       throw PayloadError(400, "not an OTLP traces export (\(protobuf ? "protobuf" : "JSON")): \(error)")
     }

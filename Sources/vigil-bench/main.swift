@@ -3,6 +3,7 @@ import VigilConfig
 //   vigil-bench seed DB CALLS RATE       writes CALLS synthetic calls at RATE calls/s of event time
 //   vigil-bench eval DB RULES RUNS       times evaluating RULES at the last instant, beside exact SQL
 //   vigil-bench parts DB RULES RUNS      times each read an evaluation makes, for profiling
+//   vigil-bench otlp PORT SPANS BATCH CONNECTIONS   posts GenAI spans to serve's OTLP receiver
 import VigilCore
 import VigilStore
 
@@ -151,8 +152,13 @@ do {
   case "seed" where args.count == 5: try seed(args[2], Int(args[3])!, Double(args[4])!)
   case "eval" where args.count == 5: try evaluate(args[2], args[3], Int(args[4])!)
   case "parts" where args.count == 5: try parts(args[2], args[3], Int(args[4])!)
+  case "otlp" where args.count == 6:
+    try OTLPLoad.run(
+      port: Int(args[2])!, spans: Int(args[3])!, batch: Int(args[4])!, connections: Int(args[5])!)
   default:
-    print("usage: vigil-bench seed DB CALLS RATE | eval DB RULES RUNS | parts DB RULES RUNS")
+    print(
+      "usage: vigil-bench seed DB CALLS RATE | eval DB RULES RUNS | parts DB RULES RUNS | otlp PORT SPANS BATCH CONNECTIONS"
+    )
     exit(2)
   }
 } catch {

@@ -15,6 +15,8 @@ import Testing
       (400, "billing_hard_limit_reached", .quota),
       (429, "billing_error", .quota), (429, "rate_limit_exceeded", .capacity),
       (500, "insufficient_quota", .server),
+      // Groq's 498 is capacity, Bedrock's 424 the model failing; OpenAI's credit_balance_exhausted is quota.
+      (498, nil, .capacity), (424, nil, .server), (429, "credit_balance_exhausted", .quota),
     ] as [(Int, String?, StatusClass)])
   func classes(status: Int, code: String?, expected: StatusClass) {
     #expect(StatusClass(status: status, errorCode: code) == expected)

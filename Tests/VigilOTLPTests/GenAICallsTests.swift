@@ -87,7 +87,7 @@ import VigilCore
     a["gen_ai.usage.output_tokens"] = 3
     a["gen_ai.response.id"] = "chatcmpl-1"
     let r = Self.request([(Self.openLLMetry, [Self.span("openai.chat", id: 1, startMs: 0, endMs: 840, a)])])
-    let out = GenAICalls.calls(r, json: false)
+    let out = GenAICalls.calls(r)
     #expect(out.rejected == 0 && out.calls.count == 1)
     let c = try #require(out.calls.first)
     #expect(c.status == 200 && c.provider == "openai" && c.model == "gpt-4o-mini")
@@ -141,7 +141,7 @@ import VigilCore
         ]
       )
     ])
-    let c = try #require(GenAICalls.calls(r, json: false).calls.first)
+    let c = try #require(GenAICalls.calls(r).calls.first)
     #expect(c.status == status)
     #expect(c.errorCode == code)
     #expect(c.statusClass == cls)
@@ -180,7 +180,7 @@ import VigilCore
         ]
       ),
     ])
-    let out = GenAICalls.calls(r, json: false)
+    let out = GenAICalls.calls(r)
     #expect(out.calls.count == 1)
     let c = try #require(out.calls.first)
     #expect(c.status == 529 && c.provider == "anthropic" && c.errorType == "overloaded_error")
@@ -193,7 +193,7 @@ import VigilCore
       let start = UInt64(i)
       spans.append(Self.span("openai.chat", id: n, trace: n, startMs: start, endMs: start + 10, Self.chat))
     }
-    #expect(GenAICalls.calls(Self.request([(Self.openLLMetry, spans)]), json: false).calls.count == 5)
+    #expect(GenAICalls.calls(Self.request([(Self.openLLMetry, spans)])).calls.count == 5)
   }
 
   /// HTTP client spans under a GenAI span (an httpx instrumentation beside OpenLLMetry) are its
@@ -218,7 +218,7 @@ import VigilCore
         ]
       )
     ])
-    let out = GenAICalls.calls(r, json: false)
+    let out = GenAICalls.calls(r)
     #expect(out.calls.map(\.status) == [429, 429, 200])
     #expect(out.calls.map(\.attempt) == [1, 2, 3])
     #expect(out.calls.map(\.retriesExhausted) == [false, false, false])
@@ -237,7 +237,7 @@ import VigilCore
         ]
       )
     ])
-    let out = GenAICalls.calls(r, json: false)
+    let out = GenAICalls.calls(r)
     #expect(out.calls.isEmpty && out.ignored == 1 && out.rejected == 1)
     #expect(out.firstError?.contains("no valid end time") == true)
   }
@@ -256,7 +256,7 @@ import VigilCore
         ]
       )
     ])
-    let c = try #require(GenAICalls.calls(r, json: false).calls.first)
+    let c = try #require(GenAICalls.calls(r).calls.first)
     #expect(
       c.provider == "anthropic" && c.model == "claude-haiku" && c.promptTokens == 5 && c.completionTokens == 2
     )

@@ -38,10 +38,11 @@ package enum StatusClass: String, Sendable, CaseIterable, Codable {
   /// The codes and types by which providers say "out of money" or "past the spending cap", as
   /// opposed to "too many requests right now": OpenAI's `insufficient_quota`,
   /// `billing_hard_limit_reached` and `billing_not_active`; Anthropic's `billing_error` (402) and
-  /// `credit_balance_too_low`; `insufficient_balance` (DeepSeek and others).
+  /// `credit_balance_too_low`; `insufficient_balance` (DeepSeek and others);
+  /// `credit_balance_exhausted`.
   package static let quotaSignals: Set<String> = [
     "insufficient_quota", "billing_hard_limit_reached", "billing_not_active", "billing_error",
-    "credit_balance_too_low", "insufficient_balance",
+    "credit_balance_too_low", "insufficient_balance", "credit_balance_exhausted",
   ]
 
   /// The signals' lengths, to skip other text without building a string.
@@ -55,7 +56,10 @@ package enum StatusClass: String, Sendable, CaseIterable, Codable {
     case 402: self = .quota
     case 400..<500 where quota: self = .quota
     case 429: self = .capacity
-    case 503, 529: self = .capacity
+    // 503 unavailable, Anthropic's 529 overloaded, Groq's 498 (flex tier over capacity).
+    case 498, 503, 529: self = .capacity
+    // Bedrock's 424 ModelErrorException: the model failed, a server error in all but number.
+    case 424: self = .server
     case 400..<500: self = .client
     case 500..<600: self = .server
     default: self = .success
