@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Synchronization
 import Testing
 import VigilCore
 import VigilStore
@@ -251,9 +252,23 @@ import VigilTestSupport
     // A receiver still failing at the deadline: the message waits in the outbox, not dead.
     server.reply(.status(500), .status(500), .status(500), .status(500))
     try f.enqueue("hook", titles: ["[FIRING:1] later"])
-    let stuck = Task { try await sender.deliver(until: clock.nowMs() + 1500, clock: clock) }
-    while await clock.waitForSleeper(seconds: 2) {
-      clock.advance(byMs: (clock.nextDeadline ?? clock.nowMs()) - clock.nowMs())
+    let finished = Mutex(false)
+    let stuck = Task {
+      defer { finished.withLock { $0 = true } }
+      return try await sender.deliver(until: clock.nowMs() + 1500, clock: clock)
+    }
+    // Until it returns (not until no sleeper shows for a while: under load, a retry can take
+    // longer than that to reach its next sleep, which nobody would then end).
+    let giveUp = ContinuousClock.now + .seconds(120)
+    while !finished.withLock({ $0 }) {
+      if ContinuousClock.now > giveUp {
+        Issue.record("deliver(until:) did not return")
+        stuck.cancel()
+        return
+      }
+      if await clock.waitForSleeper(seconds: 1) {
+        clock.advance(byMs: (clock.nextDeadline ?? clock.nowMs()) - clock.nowMs())
+      }
     }
     let report = try await stuck.value
     #expect(report.delivered == 0 && report.dead == 0 && report.retried >= 1)
