@@ -125,9 +125,11 @@ package enum GenAICalls {
   /// One call seen by two instrumentations (an SDK's own spans beside OpenLLMetry's, each in a
   /// trace of its own) is one call: spans of different instrumentation scopes, for the same
   /// provider, model, app and env, whose times overlap and whose starts and ends are each within
-  /// 50 ms. The one with an HTTP status attribute wins; the other fills in what it lacks (the
-  /// provider's error code from the exception, tokens, ids). Calls of one instrumentation are
-  /// never merged, however close.
+  /// 500 ms (one wraps the other; under load the wrapper's own work takes a while), the closest
+  /// such pair first. The one with an HTTP status attribute wins; the other fills in what it
+  /// lacks (the provider's error code from the exception, tokens, ids). Calls of one
+  /// instrumentation are never merged, however close; spans exported in different requests are
+  /// not seen together.
   static func deduplicated(_ found: [Found]) -> [CallRecord] {
     // One instrumentation in the export (the usual case): nothing to merge.
     guard let first = found.first?.scope, found.contains(where: { $0.scope != first }) else {
@@ -136,18 +138,22 @@ package enum GenAICalls {
     let order = found.indices.sorted { found[$0].span.startTimeUnixNano < found[$1].span.startTimeUnixNano }
     var merged: [Found] = []
     var open: [Int] = []  // indices into `merged` that a later span can still overlap
-    let slack: UInt64 = 50_000_000
+    let slack: UInt64 = 500_000_000
     for i in order {
       let f = found[i]
       open.removeAll { merged[$0].span.endTimeUnixNano + slack < f.span.startTimeUnixNano }
-      let match = open.first { j in
+      func gap(_ j: Int) -> UInt {
+        f.span.startTimeUnixNano.distance(to: merged[j].span.startTimeUnixNano).magnitude
+          + f.span.endTimeUnixNano.distance(to: merged[j].span.endTimeUnixNano).magnitude
+      }
+      let match = open.filter { j in
         let m = merged[j]
         return m.scope != f.scope && same(m.call, f.call)
           && f.span.startTimeUnixNano < m.span.endTimeUnixNano
           && m.span.startTimeUnixNano < f.span.endTimeUnixNano
           && f.span.startTimeUnixNano.distance(to: m.span.startTimeUnixNano).magnitude <= slack
           && f.span.endTimeUnixNano.distance(to: m.span.endTimeUnixNano).magnitude <= slack
-      }
+      }.min { gap($0) < gap($1) }
       guard let j = match else {
         merged.append(f)
         open.append(merged.count - 1)

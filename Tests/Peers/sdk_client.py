@@ -29,8 +29,11 @@ def main():
     resource = Resource.create({"service.name": a.service, "deployment.environment.name": a.env})
     provider = TracerProvider(resource=resource)
     headers = {"Authorization": "Bearer " + a.token} if a.token else None
+    # One export at the end (force_flush): an SDK's own span and OpenLLMetry's for one call travel
+    # together, as they do in any batch that is not cut between them.
     provider.add_span_processor(
-        BatchSpanProcessor(OTLPSpanExporter(endpoint=a.otlp + "/v1/traces", headers=headers)))
+        BatchSpanProcessor(OTLPSpanExporter(endpoint=a.otlp + "/v1/traces", headers=headers),
+                           schedule_delay_millis=600000))
     trace.set_tracer_provider(provider)
 
     failures = 0
