@@ -86,6 +86,23 @@ extension Store {
     try s.run()
   }
 
+  /// Queues one message outside an evaluation (`vigil notify test`); its outbox id.
+  package func enqueueOne(_ message: OutboxMessage, nowMs: Int64) throws(StoreError) -> Int64 {
+    try connection.transaction { () throws(StoreError) in
+      try enqueue(message, nowMs: nowMs)
+      return connection.lastInsertRowID
+    }
+  }
+
+  /// Removes a message that was not delivered (a test message that must not be sent later);
+  /// whether there was one to remove.
+  package func withdraw(id: Int64) throws(StoreError) -> Bool {
+    let s = try connection.prepare("DELETE FROM outbox WHERE id = ? AND state != 'delivered'")
+    try s.bind([.int(id)])
+    try s.run()
+    return connection.changes == 1
+  }
+
   /// Queues messages outside an evaluation (`vigil notify test`).
   package func enqueue(_ messages: [OutboxMessage], nowMs: Int64) throws(StoreError) {
     try connection.transaction { () throws(StoreError) in

@@ -104,6 +104,16 @@ import VigilTestSupport
     // An unset variable is named, never a value.
     (status, _, err) = try await VigilProcess.run(args + ["--send-timeout", "0s"])
     #expect(status == 1 && err.contains("receiver 'hook': $HOOK_URL is not set"))
+    // The failed tests are not in the outbox: a check or serve later sends nothing.
+    let (listed, out, _) = try await VigilProcess.run(["outbox", "--db", dir.file("v.db"), "--state", "all"])
+    #expect(listed == 0 && out.hasPrefix("pending: 0, delivered: 1, dead: 0"), "\(out)")
+    server.reply(.status(200, body: "ok"))
+    let before = server.requests.count  // the delivered test and the one answered 404
+    (status, _, err) = try await VigilProcess.run(
+      ["outbox", "flush", "--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml")],
+      environment: ["HOOK_URL": server.url()])
+    #expect(status == 0, "\(err)")
+    #expect(server.requests.count == before)
   }
 
   @Test func aSilenceMutesTheMessagesOfAFiringAlertUntilItEnds() async throws {
