@@ -31,7 +31,7 @@ struct OutboxList: ParsableCommand {
   func run() throws {
     let states = state.contains("all") ? OutboxEntry.State.allCases : state.compactMap(OutboxEntry.State.init)
     try reportingErrors {
-      let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
+      let database = try store.existing()
       let counts = try database.outboxCounts()
       print(OutboxEntry.State.allCases.map { "\($0.rawValue): \(counts[$0] ?? 0)" }.joined(separator: ", "))
       let entries = try database.outbox(states: states, limit: limit)
@@ -63,7 +63,7 @@ struct OutboxShow: ParsableCommand {
 
   func run() throws {
     try reportingErrors {
-      let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
+      let database = try store.existing()
       guard
         let e = try database.outbox(states: OutboxEntry.State.allCases, limit: Int.max).first(where: {
           $0.id == id
@@ -98,7 +98,7 @@ struct OutboxRetry: ParsableCommand {
 
   func run() throws {
     try reportingErrors {
-      let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
+      let database = try store.existing()
       let n = try database.retryDead(ids: all ? [] : ids, nowMs: WallClock.nowMs())
       print(
         "\(n) message\(n == 1 ? "" : "s") queued again; `vigil outbox flush` (or the next check) sends them")

@@ -33,7 +33,7 @@ struct Prune: ParsableCommand {
 
   func run() throws {
     do {
-      let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
+      let database = try store.existing()
       guard
         let reference = try now.flatMap(Timestamp.parseRFC3339)
           ?? database.bucketRange().map({ $0.1 + rollupBucketMs })

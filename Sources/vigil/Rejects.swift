@@ -13,7 +13,7 @@ struct Rejects: ParsableCommand {
 
   func run() throws {
     do {
-      let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
+      let database = try store.existing()
       let rejects = try database.rejects(limit: limit)
       let total = try database.rejectCount()
       for r in rejects {

@@ -68,7 +68,7 @@ struct ReportCommand: AsyncParsableCommand {
       return r
     }
     try await reportingAsyncErrors {
-      let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
+      let database = try store.existing()
       let report = try Report.build(store: database, rules: rules, fromMs: fromMs, toMs: toMs, nowMs: now)
       let text = report.render(format)
       if let out {

@@ -85,7 +85,7 @@ struct SilenceList: ParsableCommand {
 
   func run() throws {
     try reportingErrors {
-      let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
+      let database = try store.existing()
       let now = WallClock.nowMs()
       let list = try database.silences(activeAtMs: all ? nil : now)
       guard !list.isEmpty else {
@@ -116,7 +116,7 @@ struct SilenceExpire: ParsableCommand {
 
   func run() throws {
     try reportingErrors {
-      let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
+      let database = try store.existing()
       var missing: [String] = []
       for id in ids where try !database.expireSilence(id: id, nowMs: WallClock.nowMs()) {
         missing.append(id)

@@ -25,7 +25,7 @@ struct Summary: ParsableCommand {
 
   func run() throws {
     do {
-      let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
+      let database = try store.existing()
       guard let (first, last) = try database.bucketRange() else {
         print("no calls stored in \(store.db) yet")
         return

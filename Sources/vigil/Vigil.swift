@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import VigilCore
+import VigilStore
 
 @main
 struct Vigil: AsyncParsableCommand {
@@ -24,5 +26,20 @@ struct StoreOptions: ParsableArguments {
   func validate() throws {
     guard !db.isEmpty else { throw ValidationError("--db needs a file path") }
     guard busyTimeout >= 0 else { throw ValidationError("--busy-timeout must not be negative") }
+  }
+
+  /// The database, for a command that reads (or acts on what is stored): a missing file is an
+  /// error, never a new empty database, so that a typo in --db cannot report "all quiet".
+  func existing() throws -> Store {
+    guard FileManager.default.fileExists(atPath: db) else { throw MissingDatabase(path: db) }
+    return try Store(path: db, busyTimeoutMs: busyTimeout)
+  }
+}
+
+/// `--db` names no file, for a command that only reads.
+struct MissingDatabase: Error, CustomStringConvertible {
+  var path: String
+  var description: String {
+    "no database at \(path): check --db (vigil ingest, check and serve create it; this command only reads)"
   }
 }
