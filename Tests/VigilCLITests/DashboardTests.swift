@@ -16,7 +16,8 @@ import VigilTestSupport
     ]
     arguments += screenshot.map { ["--screenshot=\($0)"] } ?? ["--dump-dom"]
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/chromium")
+    process.executableURL = URL(
+      fileURLWithPath: try RequiredTool.path("/usr/bin/chromium", package: "chromium fonts-dejavu-core"))
     process.arguments = arguments + [url]
     _ = FileManager.default.createFile(atPath: dir.file("out"), contents: nil)
     _ = FileManager.default.createFile(atPath: dir.file("err"), contents: nil)

@@ -6,7 +6,7 @@ import VigilTestSupport
 /// rule tests and `promtool test rules` must agree on which alerts fire when.
 @Suite(.serialized) struct PrometheusExportTests {
   static func promtool(_ arguments: [String], in dir: TemporaryDirectory) throws -> (Int32, String) {
-    try tool("/usr/bin/promtool", arguments, in: dir)
+    try tool(RequiredTool.path("/usr/bin/promtool", package: "prometheus"), arguments, in: dir)
   }
 
   /// Runs a Prometheus tool in `dir`: its status, and its output and errors together.
@@ -244,7 +244,7 @@ extension PrometheusExportTests {
 
 extension PrometheusExportTests {
   static func amtool(_ arguments: [String], in dir: TemporaryDirectory) throws -> (Int32, String) {
-    try tool("/usr/bin/amtool", arguments, in: dir)
+    try tool(RequiredTool.path("/usr/bin/amtool", package: "prometheus-alertmanager"), arguments, in: dir)
   }
 
   /// `vigil export alertmanager`: Alertmanager's own checker accepts it, its routes send each

@@ -147,7 +147,8 @@ import VigilTestSupport
     LogFile.write(path, text)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", "promtool check metrics < '\(path)' > '\(path).out' 2>&1"]
+    let promtool = try RequiredTool.path("/usr/bin/promtool", package: "prometheus")
+    process.arguments = ["-c", "\(promtool) check metrics < '\(path)' > '\(path).out' 2>&1"]
     try process.run()
     process.waitUntilExit()
     let out = (try? String(contentsOfFile: path + ".out", encoding: .utf8)) ?? ""

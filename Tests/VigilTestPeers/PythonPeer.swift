@@ -19,7 +19,11 @@ public final class PythonPeer: @unchecked Sendable {
     modules.filter { module in
       let p = Process()
       p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-      p.arguments = ["python3", "-c", "import \(module)"]
+      // find_spec, not import: importing litellm would fetch a price list from the internet.
+      p.arguments = [
+        "python3", "-c",
+        "import importlib.util, sys; sys.exit(importlib.util.find_spec('\(module)') is None)",
+      ]
       p.standardOutput = FileHandle.nullDevice
       p.standardError = FileHandle.nullDevice
       guard (try? p.run()) != nil else { return true }

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import VigilTestSupport
+
+/// The shipped systemd unit, as systemd reads it: `systemd-analyze verify` finds nothing to say.
+@Suite struct ServiceUnitTests {
+  /// `systemd-analyze verify` on `unit` (with ExecStart pointing at the built vigil): its status
+  /// and what it printed.
+  static func verify(_ unit: String) throws -> (Int32, String) {
+    let dir = TemporaryDirectory()
+    let path = dir.file("vigil.service")
+    LogFile.write(path, unit.replacingOccurrences(of: "/usr/local/bin/vigil", with: VigilProcess.executable))
+    let process = Process()
+    process.executableURL = URL(
+      fileURLWithPath: try RequiredTool.path("/usr/bin/systemd-analyze", package: "systemd"))
+    process.arguments = ["verify", path]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = out
+    try process.run()
+    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+  }
+
+  @Test func theShippedUnitVerifiesWithoutAWarning() throws {
+    let unit = try String(contentsOfFile: "examples/vigil.service", encoding: .utf8)
+    let (status, output) = try Self.verify(unit)
+    #expect(status == 0, "\(output)")
+    #expect(output.isEmpty, "\(output)")
+    for directive in [
+      "EnvironmentFile=-/etc/vigil/secrets.env", "Group=adm", "TimeoutStopSec=30", "StateDirectory=vigil",
+    ] {
+      #expect(unit.contains("\n\(directive)\n"), "\(directive)")
+    }
+  }
+
+  /// What the README's unit once did: a comment after a directive, which systemd reads as part
+  /// of the value (the group "adm    # to read..."). verify says so; the test above would fail.
+  @Test func aCommentAfterADirectiveIsCaught() throws {
+    let (_, output) = try Self.verify(
+      "[Service]\nExecStart=/usr/local/bin/vigil serve\nGroup=adm    # to read logs\nTimeoutStopSec=30   # room\n"
+    )
+    #expect(output.contains("Failed to parse time value") || output.contains("adm    #"), "\(output)")
+  }
+}
+
+extension ServiceUnitTests {
+  /// The settings the unit points at load, and the rules they name check.
+  @Test func theShippedSettingsLoad() async throws {
+    let (status, _, err) = try await VigilProcess.run([
+      "serve", "--config", "examples/vigil.yaml", "--db", "/nonexistent-dir/v.db", "--udp", "off", "--http",
+      "off",
+      "--otlp", "off",
+    ])
+    // Past the settings (which load): it stops only at the database path, which is not there.
+    #expect(status == 2, "\(err)")
+    #expect(!err.contains("vigil.yaml:"), "\(err)")
+  }
+}
