@@ -86,30 +86,27 @@ package enum Payload {
     return o
   }
 
+  /// An export request, from protobuf or OTLP/JSON; a 400 that says why when it does not decode.
+  static func request<M: SwiftProtobuf.Message>(_: M.Type, _ body: [UInt8], protobuf: Bool, what: String)
+    throws(PayloadError) -> M
+  {
+    do {
+      return protobuf ? try M(serializedBytes: body) : try M(jsonUTF8Bytes: body, options: jsonOptions)
+    } catch {
+      throw PayloadError(400, "not an OTLP \(what) export (\(protobuf ? "protobuf" : "JSON")): \(error)")
+    }
+  }
+
   /// The calls of an OTLP traces export.
   package static func traces(_ body: [UInt8], protobuf: Bool) throws(PayloadError) -> GenAICalls.Mapped {
-    do {
-      let request =
-        protobuf
-        ? try Vigil_Otlp_V1_ExportTraceServiceRequest(serializedBytes: body)
-        : try Vigil_Otlp_V1_ExportTraceServiceRequest(jsonUTF8Bytes: body, options: jsonOptions)
-      return GenAICalls.calls(request)
-    } catch {
-      throw PayloadError(400, "not an OTLP traces export (\(protobuf ? "protobuf" : "JSON")): \(error)")
-    }
+    GenAICalls.calls(
+      try request(Vigil_Otlp_V1_ExportTraceServiceRequest.self, body, protobuf: protobuf, what: "traces"))
   }
 
   /// The calls of an OTLP logs export.
   package static func logs(_ body: [UInt8], protobuf: Bool) throws(PayloadError) -> GenAICalls.Mapped {
-    do {
-      let request =
-        protobuf
-        ? try Vigil_Otlp_V1_ExportLogsServiceRequest(serializedBytes: body)
-        : try Vigil_Otlp_V1_ExportLogsServiceRequest(jsonUTF8Bytes: body, options: jsonOptions)
-      return GenAICalls.calls(request)
-    } catch {
-      throw PayloadError(400, "not an OTLP logs export (\(protobuf ? "protobuf" : "JSON")): \(error)")
-    }
+    GenAICalls.calls(
+      try request(Vigil_Otlp_V1_ExportLogsServiceRequest.self, body, protobuf: protobuf, what: "logs"))
   }
 
   /// The export response: empty when everything was taken, else `partial_success` with the count
