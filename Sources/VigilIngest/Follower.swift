@@ -89,6 +89,15 @@ package final class Follower {
 
   // MARK: Discovery
 
+  /// The patterns that match no file now: worth a warning at start (a typo follows nothing).
+  package static func unmatched(_ patterns: [String]) -> [String] {
+    patterns.filter { pattern in
+      var g = glob_t()
+      defer { globfree(&g) }
+      return glob(pattern, 0, nil, &g) != 0 || g.gl_pathc == 0
+    }
+  }
+
   func expand(_ pattern: String) -> [String] {
     var g = glob_t()
     defer { globfree(&g) }

@@ -58,6 +58,10 @@ package struct Daemon: Sendable {
     }
     let intake = HTTPIntake(
       db: try SerialStore(path: config.db, label: "vigil-intake"), state: state, logger: logger)
+    // A port that is taken is said plainly, with the flag that moves it, before anything starts.
+    for (address, name) in [(config.http, "http"), (config.otlp, "otlp")] {
+      if let address { try Self.checkCanListen(address, name) }
+    }
 
     if let http = config.http {
       if !http.isLoopback && token == nil {
@@ -135,6 +139,31 @@ package struct Daemon: Sendable {
       configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
     logger.info("vigil \(VigilInfo.version) serving \(config.db) with \(rules.rules.count) rules")
     return Daemon(state: state, udpPort: udpPort, group: group)
+  }
+}
+
+extension Daemon {
+  /// Throws when a TCP listener cannot bind `address` (in use, or not an address of this host).
+  static func checkCanListen(_ address: HostPort, _ name: String) throws {
+    guard address.port != 0 else { return }
+    var hints = addrinfo()
+    hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+    hints.ai_flags = AI_PASSIVE
+    var found: UnsafeMutablePointer<addrinfo>?
+    // A name that does not resolve is left for the server to report.
+    guard getaddrinfo(address.host, String(address.port), &hints, &found) == 0, let ai = found else { return }
+    defer { freeaddrinfo(found) }
+    let fd = socket(ai.pointee.ai_family, ai.pointee.ai_socktype, ai.pointee.ai_protocol)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    var one: Int32 = 1
+    _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+    guard bind(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0 else {
+      let reason = String(cString: strerror(errno))
+      throw DaemonError(
+        "\(name): cannot listen on \(address): \(reason) (another vigil serve, or another program, has it? choose another with --\(name) HOST:PORT, or --\(name) off)"
+      )
+    }
   }
 }
 

@@ -33,6 +33,10 @@ struct FollowService: Service {
           store: MeteredSink(store: store, state: state, source: "file"), patterns: config.follow,
           options: options)
         logger.info("following \(config.follow.joined(separator: " "))")
+        for pattern in Follower.unmatched(config.follow) {
+          logger.warning(
+            "follow: no file matches \(pattern) yet; it is read when one appears (check the path)")
+        }
         FollowLoop(pollIntervalMs: config.pollIntervalMs).run(
           follower, wait: { stop.sleep(ms: $0) },
           report: { report in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VigilConfig
 import VigilCore
 
@@ -11,6 +12,12 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 enum AlertOutput {
   /// Loads rules or prints every error (one line each) and exits 2; warnings go to stderr.
   static func loadRules(_ path: String) throws -> RuleSet {
+    guard FileManager.default.fileExists(atPath: path) else {
+      Console.error(
+        "no rules file at \(path): give one with --rules FILE (the repository's alerts.yaml is a start; `vigil rules check FILE` validates it)"
+      )
+      throw ExitCode(2)
+    }
     do {
       let set = try RulesLoader.load(path: path)
       for w in set.warnings { Console.error("warning: \(w)") }
