@@ -47,6 +47,9 @@ struct Serve: AsyncParsableCommand {
   @Option(help: "trace, debug, info, notice, warning, error or critical.")
   var logLevel: String?
 
+  @Option(help: "text (readable lines), json or logfmt (for log shippers).")
+  var logFormat: String?
+
   func validate() throws {
     for (name, value) in [("--udp", udp), ("--http", http), ("--otlp", otlp)] {
       if let value, value != "off", HostPort(value) == nil {
@@ -55,6 +58,9 @@ struct Serve: AsyncParsableCommand {
     }
     if let startAt, startAt != "beginning" && startAt != "end" {
       throw ValidationError("--start-at must be beginning or end")
+    }
+    if let logFormat, !ServeConfig.logFormats.contains(logFormat) {
+      throw ValidationError("--log-format '\(logFormat)': one of text, json, logfmt")
     }
     if let logLevel, Logger.Level(rawValue: logLevel) == nil {
       throw ValidationError(
@@ -80,8 +86,15 @@ struct Serve: AsyncParsableCommand {
     if let http { settings.http = http == "off" ? nil : HostPort(http) }
     if let otlp { settings.otlp = otlp == "off" ? nil : HostPort(otlp) }
     if let logLevel { settings.logLevel = logLevel }
+    if let logFormat { settings.logFormat = logFormat }
     let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+    let structured = StructuredLogHandler.Format(rawValue: settings.logFormat)
     LoggingSystem.bootstrap { label in
+      if let structured {
+        var handler = StructuredLogHandler(format: structured)
+        handler.logLevel = level
+        return handler
+      }
       var handler = OneLineLogHandler(StreamLogHandler.standardError(label: label))
       handler.logLevel = level
       return handler

@@ -41,3 +41,24 @@ import VigilTestSupport
       }, "\(serve.log)")
   }
 }
+
+extension FirstHourMessageTests {
+  /// `--log-format json`: every line serve writes is a JSON object with a level and a message.
+  @Test func jsonLogsAreOneObjectPerLine() async throws {
+    let dir = TemporaryDirectory()
+    ServeTests.rules(dir.file("alerts.yaml"))
+    let serve = try ServeProcess(loopbackIn: dir, ["--log-format", "json"])
+    #expect(serve.waitUntilListening(), "\(serve.log)")
+    #expect(serve.terminate() == 0)
+    let lines = serve.log.split(separator: "\n")
+    #expect(lines.count >= 4, "\(serve.log)")
+    for line in lines {
+      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+      #expect(object?["level"] != nil && object?["msg"] != nil, "\(line)")
+    }
+    LogFile.write(dir.file("vigil.yaml"), "version: 1\nlog_format: xml\n")
+    let (status, _, err) = try await VigilProcess.run(["serve", "--config", dir.file("vigil.yaml")])
+    #expect(
+      status == 2 && err.contains("vigil.yaml:2:13: log_format must be one of text, json, logfmt"), "\(err)")
+  }
+}

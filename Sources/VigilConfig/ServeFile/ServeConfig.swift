@@ -29,6 +29,9 @@ package struct ServeConfig: Sendable, Equatable {
   package var retainDeliveredMs: Int64 = 7 * 86_400_000
   package var retentionEveryMs: Int64 = 3_600_000
   package var logLevel = "info"
+  /// `text` (one readable line per entry), `json` or `logfmt` (for log shippers).
+  package var logFormat = "text"
+  package static let logFormats = ["text", "json", "logfmt"]
 
   package init() {}
 }

@@ -17,7 +17,7 @@ package enum ServeConfigLoader {
 
 extension YAMLReader {
   static let serveKeys = [
-    "version", "db", "rules", "follow", "udp", "http", "otlp", "retention", "log_level",
+    "version", "db", "rules", "follow", "udp", "http", "otlp", "retention", "log_level", "log_format",
   ]
   static let followKeys = ["paths", "start_at", "poll_interval", "max_line_bytes"]
   static let udpKeys = ["listen", "receive_buffer"]
@@ -50,6 +50,13 @@ extension YAMLReader {
     }
     if let n = top["db"], let v = string(n) { c.db = v }
     if let n = top["rules"], let v = string(n) { c.rules = v }
+    if let n = top["log_format"], let v = string(n) {
+      if ServeConfig.logFormats.contains(v) {
+        c.logFormat = v
+      } else {
+        fail(n, "log_format must be one of \(ServeConfig.logFormats.joined(separator: ", "))")
+      }
+    }
     if let n = top["log_level"], let v = string(n) {
       if Self.logLevels.contains(v) {
         c.logLevel = v
