@@ -93,27 +93,26 @@ package final class SQLiteConnection {
   /// the busy timeout, so that what `body` reads cannot change before it writes). Within a
   /// transaction already open, `body` simply runs as part of it.
   package func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-    if inTransaction { return try body() }
-    try execute("BEGIN IMMEDIATE")
-    do {
-      let result = try body()
-      try execute("COMMIT")
-      return result
-    } catch {
-      try? execute("ROLLBACK")
-      throw error
-    }
+    try within("BEGIN IMMEDIATE", body, storeError: { $0 })
   }
 
   /// Runs `body` in one read transaction (`BEGIN DEFERRED`): its queries see one snapshot of the
   /// database, and the file is locked and checked once rather than once per statement. Inside a
   /// transaction already, `body` just runs in it.
   package func reading<T>(_ body: () throws -> T) throws -> T {
+    try within("BEGIN DEFERRED", body, storeError: { $0 })
+  }
+
+  /// `body` between `begin` and COMMIT (ROLLBACK when it throws), or as part of the transaction
+  /// already open; the connection's own errors as `body`'s error type.
+  private func within<T, E: Error>(
+    _ begin: String, _ body: () throws(E) -> T, storeError: (StoreError) -> E
+  ) throws(E) -> T {
     if inTransaction { return try body() }
-    try execute("BEGIN DEFERRED")
-    do {
+    do { try execute(begin) } catch { throw storeError(error) }
+    do throws(E) {
       let result = try body()
-      try execute("COMMIT")
+      do { try execute("COMMIT") } catch { throw storeError(error) }
       return result
     } catch {
       try? execute("ROLLBACK")
