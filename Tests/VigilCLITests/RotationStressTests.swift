@@ -32,7 +32,9 @@ import VigilTestSupport
       "\(String(decoding: data, as: UTF8.self))")
     let text = String(decoding: data, as: UTF8.self)
     #expect((result["rotations"] as? Int ?? 0) >= 4, "\(text)")
-    #expect((result["on_disk"] as? Int ?? 0) > 100_000, "\(text)")
+    // The writer runs for 4 s at whatever speed the (shared, busy) machine allows: about 100,000
+    // lines alone, fewer beside the rest of the suite. What matters is rotations under a stream.
+    #expect((result["on_disk"] as? Int ?? 0) > 20_000, "\(text)")
     #expect(result["dups"] as? Int == 0, "\(text)")
     #expect(result["missing"] as? Int == 0, "\(text)")
     #expect(result["vigil_status"] as? Int == 0, "\(text)")
