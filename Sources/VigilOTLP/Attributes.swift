@@ -74,6 +74,14 @@ package struct Attributes: Sendable {
     return nil
   }
 
+  /// Every string of a list attribute (`gen_ai.response.finish_reasons`); a scalar as a list of one.
+  package func texts(_ key: String) -> [String] {
+    let kv = own.first { $0.key == key } ?? resource.first { $0.key == key }
+    guard let kv else { return [] }
+    if case .arrayValue(let a) = kv.value.value { return a.values.compactMap { Self.scalar($0)?.text } }
+    return Self.scalar(kv.value)?.text.map { [$0] } ?? []
+  }
+
   package func integer(_ keys: String...) -> Int64? {
     for k in keys { if let v = self[k]?.integer { return v } }
     return nil

@@ -164,6 +164,7 @@ package enum GenAICalls {
       if f.explicitStatus && !kept.explicitStatus { swap(&kept, &other) }
       kept.call.errorType = kept.call.errorType ?? other.call.errorType
       kept.call.errorCode = kept.call.errorCode ?? other.call.errorCode
+      kept.call.finishReason = kept.call.finishReason ?? other.call.finishReason
       kept.call.promptTokens = kept.call.promptTokens ?? other.call.promptTokens
       kept.call.completionTokens = kept.call.completionTokens ?? other.call.completionTokens
       kept.call.requestID = kept.call.requestID ?? other.call.requestID
@@ -230,11 +231,23 @@ package enum GenAICalls {
       "gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion",
       "llm.usage.completion_tokens")
     c.requestID = a.text("gen_ai.response.id")
+    c.finishReason = finishReason(a)
     c.app = a.text("service.name")
     c.env = a.text("deployment.environment.name", "deployment.environment")
     c.endpoint = a.text("gen_ai.operation.name", "llm.request.type")
     headers(a, into: &c)
     return c.validated(out: &out)
+  }
+
+  /// The answer's finish reason: a content-filter one if any choice ended so (one filtered choice
+  /// is a filtered answer), else the first. `gen_ai.response.finish_reasons` is a list;
+  /// OpenLLMetry's older attributes name each completion's.
+  static func finishReason(_ a: Attributes) -> String? {
+    var reasons = a.texts("gen_ai.response.finish_reasons")
+    if let old = a.text("gen_ai.completion.0.finish_reason", "llm.response.finish_reason") {
+      reasons.append(old)
+    }
+    return reasons.first { StatusClass.isContentFilterFinish($0.utf8) } ?? reasons.first
   }
 
   /// Rate-limit headers an instrumentation captured (`http.response.header.NAME`).
@@ -286,6 +299,7 @@ package enum GenAICalls {
           c.app = a.text("service.name")
           c.env = a.text("deployment.environment.name", "deployment.environment")
           c.endpoint = a.text("gen_ai.operation.name")
+          c.finishReason = finishReason(a)
           if let valid = c.validated(out: &out) { out.calls.append(valid) }
         }
       }

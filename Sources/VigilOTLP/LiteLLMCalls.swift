@@ -87,6 +87,11 @@ package enum LiteLLMCalls {
     c.requestID = string(p["trace_id"]) ?? string(p["id"])
     c.app = string(metadata["user_api_key_team_alias"]) ?? string(metadata["user_api_key_alias"])
     c.endpoint = string(p["call_type"])
+    // The response's first choice that ended filtered, else its first choice's reason.
+    let reasons = ((p["response"] as? [String: Any])?["choices"] as? [[String: Any]] ?? []).compactMap {
+      string($0["finish_reason"])
+    }
+    c.finishReason = reasons.first { StatusClass.isContentFilterFinish($0.utf8) } ?? reasons.first
     if let hidden = p["hidden_params"] as? [String: Any],
       let headers = hidden["additional_headers"] as? [String: Any]
     {

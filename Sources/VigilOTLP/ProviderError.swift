@@ -47,6 +47,12 @@ package struct ProviderError: Sendable, Equatable {
     ("exceeded your current quota", "insufficient_quota"),
     ("credit balance is too low", "credit_balance_too_low"),
     ("billing hard limit", "billing_hard_limit_reached"),
+    // Anthropic's 400 invalid_request_error, Gemini's INVALID_ARGUMENT, Bedrock's
+    // ValidationException: only the text says the prompt did not fit.
+    ("prompt is too long", "context_length_exceeded"),
+    ("maximum context length", "context_length_exceeded"),
+    ("exceeds the maximum number of tokens", "context_length_exceeded"),
+    ("input is too long", "context_length_exceeded"),
   ]
 
   static func codeOfMessage(_ message: String) -> String? {

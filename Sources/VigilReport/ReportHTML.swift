@@ -101,7 +101,7 @@ extension Report {
     out += "<h2>Status codes</h2>\n"
     let colors: [StatusClass: String] = [
       .success: "#16a34a", .client: "#6b7280", .capacity: "#d97706", .quota: "#9333ea", .server: "#dc2626",
-      .network: "#0891b2",
+      .network: "#0891b2", .contentFilter: "#db2777", .contextLength: "#4f46e5", .cancelled: "#a3a3a3",
     ]
     out +=
       SVGChart.bars(

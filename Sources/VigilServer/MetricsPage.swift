@@ -44,6 +44,13 @@ enum MetricsPage {
         p.sample("vigil_unavailable_requests_total", dims(key), Double(s.unavailable))
       }
       p.family(
+        "vigil_cancelled_requests_total", "counter",
+        "Attempts the caller cancelled (class cancelled): each ends its logical request outside an availability SLO."
+      )
+      for (key, s) in series {
+        p.sample("vigil_cancelled_requests_total", dims(key), Double(s.count(of: .cancelled)))
+      }
+      p.family(
         "vigil_tokens_total", "counter", "Tokens reported by stored calls, by kind (prompt, completion).")
       for (key, s) in series {
         p.sample("vigil_tokens_total", dims(key) + [("kind", "prompt")], Double(s.promptTokens))

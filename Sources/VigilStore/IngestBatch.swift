@@ -134,6 +134,7 @@ package struct IngestBatch: Sendable {
         }
         string("error_type", row.errorType)
         string("error_code", row.errorCode)
+        string("finish_reason", row.finishReason)
         if row.flags.contains(.retryAfter) {
           key("retry_after_s")
           detailText += JSONText.number(row.retryAfterS).utf8

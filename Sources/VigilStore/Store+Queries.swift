@@ -308,10 +308,11 @@ extension Store {
     RequestCounts]
   {
     guard from < to else { return [:] }
-    let (table, column) = tier.map { ($0.table, $0.column) } ?? ("rollups", "bucket")
+    let (table, column, cancelled) =
+      tier.map { ($0.table, $0.column, "cancelled") } ?? ("rollups", "bucket", "c_cancelled")
     let s = try cachedStatement(
       """
-      SELECT series, requests, unavailable FROM \(table) WHERE \(column) >= ? AND \(column) < ?
+      SELECT series, requests, unavailable, \(cancelled) FROM \(table) WHERE \(column) >= ? AND \(column) < ?
       """)
     defer { s.reset() }
     s.bind(1, from)
@@ -320,7 +321,7 @@ extension Store {
     var out: [Int64: RequestCounts] = [:]
     while try s.step() {
       out[s.int64(0), default: RequestCounts()].add(
-        RequestCounts(requests: s.int64(1), unavailable: s.int64(2)))
+        RequestCounts(requests: s.int64(1), unavailable: s.int64(2), cancelled: s.int64(3)))
     }
     return out
   }

@@ -94,7 +94,7 @@ extension Store {
     let upsert = try connection.prepare(
       """
       INSERT OR REPLACE INTO rollups(bucket, series, \(Self.rollupColumns))
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """)
     for (slot, key) in keys.enumerated() {
       let series = seriesOfSlots[slot]
@@ -116,7 +116,7 @@ extension Store {
     var minutes: [RequestTierKey: RequestCounts] = [:]
     for (slot, key) in keys.enumerated() {
       let r = values[slot]
-      guard r.requests > 0 || r.unavailable > 0 else { continue }
+      guard r.requests > 0 || r.unavailable > 0 || r.count(of: .cancelled) > 0 else { continue }
       let minute = RequestTier.minute.start(of: key.bucketMs)
       minutes[RequestTierKey(start: minute, series: seriesOfSlots[slot]), default: RequestCounts()].add(r)
     }
@@ -132,15 +132,16 @@ extension Store {
     for (tier, entries) in [(RequestTier.minute, minutes), (.hour, hours)] {
       let upsert = try connection.prepare(
         """
-        INSERT INTO \(tier.table)(\(tier.column), series, requests, unavailable) VALUES (?, ?, ?, ?)
+        INSERT INTO \(tier.table)(\(tier.column), series, requests, unavailable, cancelled) VALUES (?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET requests = requests + excluded.requests,
-          unavailable = unavailable + excluded.unavailable
+          unavailable = unavailable + excluded.unavailable, cancelled = cancelled + excluded.cancelled
         """)
       for (key, counts) in entries {
         upsert.bind(1, key.start)
         upsert.bind(2, key.series)
         upsert.bind(3, counts.requests)
         upsert.bind(4, counts.unavailable)
+        upsert.bind(5, counts.cancelled)
         try upsert.run()
       }
     }
@@ -199,7 +200,7 @@ extension Store {
   }
 
   static let rollupColumns =
-    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes, unavailable"
+    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes, unavailable, c_content_filter, c_context_length, c_cancelled"
 
   static func bindRollup(_ r: Rollup, to s: Statement, from i: Int32) {
     var ints: [Int64] = [r.attempts, r.requests, r.errors, r.status429, r.status5xx, r.auth]
@@ -218,6 +219,7 @@ extension Store {
     s.bind(k + 5, r.retryTokens)
     s.bind(k + 6, blob: r.codes.encoded())
     s.bind(k + 7, r.unavailable)
+    for c in 6..<r.classes.count { s.bind(k + 8 + Int32(c - 6), r.classes[c]) }
   }
 
   /// A rollup from the columns of ``rollupColumns`` starting at `i`; the latency histogram and
@@ -240,6 +242,8 @@ extension Store {
     r.retryTokens = s.int64(i + 18)
     if codes { s.withBlob(i + 19) { _ = r.codes.merge(encoded: $0) } }
     r.unavailable = s.int64(i + 20)
+    // The classes added by schema 7 come last.
+    for c in 6..<r.classes.count { r.classes[c] = s.int64(i + 21 + Int32(c - 6)) }
     return r
   }
 

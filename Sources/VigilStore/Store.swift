@@ -176,6 +176,29 @@ package final class Store {
       hour INTEGER NOT NULL, series INTEGER NOT NULL, requests INTEGER NOT NULL, unavailable INTEGER NOT NULL,
       PRIMARY KEY(hour, series)) WITHOUT ROWID;
     """,
+    // 7: the classes content_filter, context_length and cancelled (split out of client and
+    // success), cancelled requests per minute and hour (outside an availability SLO), and a call's
+    // finish reason in `detail`. Older rollups keep their counts where they were counted (those
+    // calls were client errors or successes then).
+    """
+    ALTER TABLE rollups ADD COLUMN c_content_filter INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rollups ADD COLUMN c_context_length INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rollups ADD COLUMN c_cancelled INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE request_minutes ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE request_hours ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0;
+    DROP VIEW call_log;
+    CREATE VIEW call_log AS
+      SELECT c.id, c.ts, s.provider, s.model, s.app, s.env, s.endpoint, c.status, c.latency_ms, c.attempt,
+        c.max_attempts, c.exhausted AS retries_exhausted, c.request_id, c.prompt_tokens, c.completion_tokens,
+        c.detail ->> '$.error_type' AS error_type, c.detail ->> '$.error_code' AS error_code,
+        c.detail ->> '$.retry_after_s' AS retry_after_s,
+        c.detail ->> '$.ratelimit_remaining_requests' AS ratelimit_remaining_requests,
+        c.detail ->> '$.ratelimit_remaining_tokens' AS ratelimit_remaining_tokens,
+        c.detail ->> '$.finish_reason' AS finish_reason,
+        (SELECT o.name FROM chunks k JOIN sources o ON o.id = k.source
+          WHERE c.id BETWEEN k.first_call AND k.last_call) AS source
+      FROM calls c JOIN series s ON s.id = c.series;
+    """,
   ]
 
   func migrate() throws(StoreError) {

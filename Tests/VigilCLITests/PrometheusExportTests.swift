@@ -85,6 +85,8 @@ import VigilTestSupport
               values: '0x40 75+75x39 3000x39'
             - series: 'vigil_requests_total{\(labels)}'
               values: '0+150x40 6225+225x39 15150+150x39'
+            - series: 'vigil_cancelled_requests_total{\(labels)}'
+              values: '0x120'
             - series: 'vigil_retries_exhausted_total{\(labels)}'
               values: '0x120'
             - series: 'vigil_unavailable_requests_total{\(labels)}'
@@ -180,6 +182,8 @@ extension PrometheusExportTests {
           input_series:
             - series: 'vigil_requests_total{\(labels)}'
               values: '0+150x600'
+            - series: 'vigil_cancelled_requests_total{\(labels)}'
+              values: '0x600'
             - series: 'vigil_unavailable_requests_total{\(labels)}'
               values: '0x280 150+150x39 6000x280'
           alert_rule_test:
@@ -222,6 +226,8 @@ extension PrometheusExportTests {
           input_series:
             - series: 'vigil_requests_total{\(labels)}'
               values: '0+150x400'
+            - series: 'vigil_cancelled_requests_total{\(labels)}'
+              values: '0x400'
             - series: 'vigil_unavailable_requests_total{\(labels)}'
               values: '0+3x400'
             - series: 'vigil_attempts_total{\(labels),code="200",class="success"}'

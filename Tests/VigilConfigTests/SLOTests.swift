@@ -74,6 +74,10 @@ import VigilCore
     fast.pairs = [burn.pairs[0]]
     #expect(fast.judge { _ in RequestCounts(requests: 100, unavailable: 100) }.holds)
     #expect(!fast.judge { _ in RequestCounts(requests: 100, unavailable: 99) }.holds)
+    // Cancelled requests are outside the SLI: 99 failures of the 99 requests not cancelled burn it all.
+    #expect(fast.judge { _ in RequestCounts(requests: 100, unavailable: 99, cancelled: 1) }.holds)
+    #expect(burn.burn(RequestCounts(requests: 1000, unavailable: 10, cancelled: 900)) == 0.1 / burn.budget)
+    #expect(burn.burn(RequestCounts(requests: 5, unavailable: 0, cancelled: 5)) == nil)
     #expect(set.warnings.count == 1)
     #expect(set.warnings.first?.contains("cannot burn faster than 10.00x") == true)
   }

@@ -228,6 +228,46 @@ import Testing
     #expect(batch.records[4].retryAfterS == 2.5 && batch.records[4].rateLimitRemainingRequests == 0)
   }
 
+  /// The ingest path classifies from the batch's bytes, records from strings: the two must agree,
+  /// and each class must land in its rollup column.
+  @Test func theBatchClassifiesEveryLineAsItsRecordDoes() throws {
+    let lines: [(String, StatusClass)] = [
+      (#"{"ts":1,"status":200,"finish_reason":"stop"}"#, .success),
+      (#"{"ts":1,"status":200,"finish_reason":"content_filter"}"#, .contentFilter),
+      (#"{"ts":1,"status":200,"stop_reason":"refusal"}"#, .contentFilter),
+      (#"{"ts":1,"status":200,"finish_reason":"SAFETY"}"#, .contentFilter),
+      (#"{"ts":1,"status":200,"finish_reason":"guardrail_intervened"}"#, .contentFilter),
+      (#"{"ts":1,"status":400,"error_code":"content_filter"}"#, .contentFilter),
+      (#"{"ts":1,"status":400,"error_code":"context_length_exceeded"}"#, .contextLength),
+      (#"{"ts":1,"status":400,"error_type":"invalid_request_error"}"#, .client),
+      (#"{"ts":1,"status":499}"#, .cancelled),
+      (#"{"ts":1,"status":0,"error_type":"CancelledError"}"#, .cancelled),
+      (#"{"ts":1,"status":0,"error_type":"APITimeoutError"}"#, .network),
+      (#"{"ts":1,"status":429,"error_code":"insufficient_quota"}"#, .quota),
+      (#"{"ts":1,"status":429}"#, .capacity),
+      (#"{"ts":1,"status":502,"finish_reason":"content_filter"}"#, .server),
+      (#"{"ts":1,"status":400,"error_code":"API_KEY_INVALID"}"#, .client),
+      (#"{"ts":1,"status":429,"error_code":"GenerateRequestsPerDayPerProjectPerModel-FreeTier"}"#, .quota),
+    ]
+    var batch = CallBatch()
+    for (line, expected) in lines {
+      var copy = line
+      try copy.withUTF8 { try parser.parse(UnsafeRawBufferPointer($0), into: &batch) }
+      let record = try parser.parse(line)
+      #expect(record.statusClass == expected, "\(line)")
+      #expect(Int(batch.rows[batch.count - 1].statusClass) == expected.index, "\(line)")
+    }
+    #expect(batch.records[2].finishReason == "refusal")
+    var total = Rollup()
+    for r in batch.rollupValues { total.merge(r) }
+    #expect(total.count(of: .contentFilter) == 5 && total.count(of: .contextLength) == 1)
+    #expect(total.count(of: .cancelled) == 2 && total.count(of: .success) == 1)
+    // Cancelled calls are not errors; a filtered 200 is not one either (it is not a 2xx success).
+    #expect(total.errors == 9)
+    // Gemini's 400 API_KEY_INVALID is a bad key, as a 401 would be.
+    #expect(total.auth == 1)
+  }
+
   @Test func byteComparisonAgreesWithArraysAtEveryLengthAndEveryDifferingPosition() {
     for n in 0...40 {
       let a = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }

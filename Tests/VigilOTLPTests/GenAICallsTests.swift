@@ -149,6 +149,66 @@ import VigilCore
     #expect(c.retriesExhausted)
   }
 
+  /// Failures that are none of the provider's unavailability: a filtered prompt (Azure's 400
+  /// content_filter), a prompt too long (OpenAI's code, Anthropic's text only), a cancelled task.
+  @Test(
+    arguments: [
+      (
+        "BadRequestError",
+        "Error code: 400 - {'error': {'message': 'The response was filtered', 'type': null, 'param': 'prompt', 'code': 'content_filter'}}",
+        400, StatusClass.contentFilter
+      ),
+      (
+        "BadRequestError",
+        "Error code: 400 - {'error': {'message': \"This model's maximum context length is 128000 tokens.\", 'type': 'invalid_request_error', 'code': 'context_length_exceeded'}}",
+        400, .contextLength
+      ),
+      (
+        "BadRequestError",
+        "Error code: 400 - {'type': 'error', 'error': {'type': 'invalid_request_error', 'message': 'prompt is too long: 210000 tokens > 200000 maximum'}}",
+        400, .contextLength
+      ),
+      ("CancelledError", "", 0, .cancelled),
+    ] as [(String, String, Int, StatusClass)])
+  func filteredTooLongAndCancelledHaveTheirClass(
+    _ type: String, _ message: String, _ status: Int, _ cls: StatusClass
+  )
+    throws
+  {
+    var a = Self.chat
+    a["error.type"] = type
+    let span = Self.span(
+      "openai.chat", id: 1, startMs: 0, endMs: 50, error: true, a,
+      exception: message.isEmpty ? nil : ("openai." + type, message))
+    let c = try #require(GenAICalls.calls(Self.request([(Self.openLLMetry, [span])])).calls.first)
+    #expect(c.status == status && c.statusClass == cls)
+  }
+
+  /// A 200 that ended in a content filter is a content-filter outcome: `finish_reasons` is a list,
+  /// and one filtered choice is enough; the older per-completion attribute counts too.
+  @Test func aSuccessThatEndedFilteredIsAContentFilterOutcome() throws {
+    var a = Self.chat
+    a["gen_ai.response.finish_reasons"] = ["stop", "content_filter"]
+    var b = Self.chat
+    b["gen_ai.completion.0.finish_reason"] = "SAFETY"
+    var c = Self.chat
+    c["gen_ai.response.finish_reasons"] = ["stop"]
+    let r = Self.request([
+      (
+        Self.openLLMetry,
+        [
+          Self.span("openai.chat", id: 1, startMs: 0, endMs: 50, a),
+          Self.span("openai.chat", id: 2, startMs: 1000, endMs: 1050, b),
+          Self.span("openai.chat", id: 3, startMs: 2000, endMs: 2050, c),
+        ]
+      )
+    ])
+    let calls = GenAICalls.calls(r).calls.sorted { $0.timestampMs < $1.timestampMs }
+    #expect(calls.map(\.finishReason) == ["content_filter", "SAFETY", "stop"])
+    #expect(calls.map(\.statusClass) == [.contentFilter, .contentFilter, .success])
+    #expect(calls.allSatisfy { $0.status == 200 })
+  }
+
   @Test func anthropicsOwnSpanBesideOpenLLMetrysIsOneCall() throws {
     let anthropic: [String: Any] = [
       "gen_ai.operation.name": "chat", "gen_ai.provider.name": "anthropic",

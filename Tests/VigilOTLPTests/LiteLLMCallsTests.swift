@@ -59,6 +59,25 @@ import VigilCore
     #expect(c.retriesExhausted && c.app == "key-a")
   }
 
+  /// LiteLLM's own classes for a filtered prompt and a prompt too long, and a response whose
+  /// choice ended filtered.
+  @Test func contentFilterAndContextLengthAreTheirOwnClasses() throws {
+    for (cls, expected) in [
+      ("ContentPolicyViolationError", StatusClass.contentFilter),
+      ("ContextWindowExceededError", .contextLength),
+    ] {
+      let payload = Self.failure(code: "400", cls: cls, message: "litellm.\(cls): AzureException - refused")
+      let c = try #require(LiteLLMCalls.calls(Array(payload.utf8)).calls.first)
+      #expect(c.status == 400 && c.statusClass == expected, "\(cls)")
+    }
+    let refused = Self.success.replacingOccurrences(
+      of: #""error_information":null"#,
+      with: #""error_information":null,"response":{"choices":[{"finish_reason":"content_filter","index":0}]}"#
+    )
+    let c = try #require(LiteLLMCalls.calls(Array(refused.utf8)).calls.first)
+    #expect(c.status == 200 && c.finishReason == "content_filter" && c.statusClass == .contentFilter)
+  }
+
   @Test func anArrayNDJSONAndOneObjectAreAllRead() throws {
     let one = Self.success.replacingOccurrences(of: "\n", with: "")
     #expect(try LiteLLMCalls.calls(Array("[\(one),\(one)]".utf8)).calls.count == 2)

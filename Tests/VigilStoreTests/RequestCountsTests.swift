@@ -24,7 +24,8 @@ import VigilTestSupport
       var batch = IngestBatch(source: "gen")
       for _ in 0..<2000 {
         let ms = Int64(random.next() % (80 * 3_600_000))
-        let status = [200, 200, 200, 503, 429, 500, 401][Int(random.next() % 7)]
+        // 499s (cancelled) leave the SLI: each takes its request out, in every tier alike.
+        let status = [200, 200, 200, 503, 429, 500, 401, 499][Int(random.next() % 8)]
         batch.add(
           CallRecord(
             timestampMs: ms, status: status, provider: ["openai", "anthropic"][Int(random.next() % 2)],

@@ -54,6 +54,44 @@ import VigilTestSupport
     #expect(early.map(\.lastCallMs) == [lastBeforeHalfAnHour, lastBeforeHalfAnHour])
   }
 
+  /// A database written by the previous version (schema 6) opens, gains the new class columns
+  /// (zero for its old rollups) and takes new calls of every class, old counts intact.
+  @Test func aSchemaSixDatabaseMigratesAndKeepsItsRollups() throws {
+    let dir = TemporaryDirectory()
+    let path = dir.file("v6.db")
+    do {
+      let c = try SQLiteConnection(path: path, busyTimeoutMs: 1000)
+      for step in 0..<6 { try c.execute(Store.migrations[step]) }
+      try c.execute(
+        """
+        INSERT INTO series(id, provider, model, app, env, endpoint) VALUES (1, 'openai', 'gpt-4o', '', '', '');
+        INSERT INTO rollups(bucket, series, attempts, requests, errors, s429, s5xx, auth, c_success, c_client,
+          c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens,
+          failed_tokens, latency, unavailable) VALUES (0, 1, 3, 3, 1, 0, 0, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, x'', 0);
+        INSERT INTO request_minutes(minute, series, requests, unavailable) VALUES (0, 1, 3, 0);
+        PRAGMA user_version=6;
+        """)
+    }
+    let store = try Store(path: path)
+    #expect(try store.connection.scalar("PRAGMA user_version") == 7)
+    var batch = IngestBatch(source: "t")
+    batch.add(CallRecord(timestampMs: 1000, status: 499, provider: "openai", model: "gpt-4o"))
+    batch.add(
+      CallRecord(timestampMs: 2000, status: 200, provider: "openai", model: "gpt-4o", finishReason: "refusal")
+    )
+    try store.write(batch)
+    let row = try #require(try store.rollupRows(fromMs: 0, toMs: 10_000, latency: false).first)
+    #expect(row.rollup.attempts == 5 && row.rollup.count(of: .client) == 1)
+    #expect(row.rollup.count(of: .cancelled) == 1 && row.rollup.count(of: .contentFilter) == 1)
+    #expect(row.rollup.count(of: .success) == 2)
+    // The cancelled request leaves the SLI in the tiers and the rollups alike.
+    let key = SeriesKey(provider: "openai", model: "gpt-4o", app: "", env: "", endpoint: "")
+    let counts = try store.requestCounts(starts: [0], toMs: 120_000)[0]?[key]
+    #expect(counts?.requests == 5 && counts?.cancelled == 1 && counts?.inSLI == 4)
+    let finish = try store.connection.prepare("SELECT finish_reason FROM call_log WHERE status = 200")
+    #expect(try finish.step() && finish.text(0) == "refusal")
+  }
+
   @Test func refusesADatabaseFromANewerVigil() throws {
     let dir = TemporaryDirectory()
     do {

@@ -239,7 +239,7 @@ package enum Evaluator {
             window: window))
       }
       states[key] = state.phase == .inactive && state.activeSinceMs == nil ? nil : state
-      let requests = entry.windows[burn.pairs.first?.longMs ?? 0]?.requests ?? 0
+      let requests = entry.windows[burn.pairs.first?.longMs ?? 0]?.inSLI ?? 0
       groups.append(
         GroupResult(
           key: key, labels: allLabels(rule, entry.labels), value: judged.value, attempts: requests,

@@ -115,6 +115,7 @@ package struct CallBatch: Sendable {
     row.timestampMs = record.timestampMs
     row.status = Int16(clamping: record.status)
     row.statusClass = UInt8(record.statusClass.index)
+    if record.isAuthFailure { row.flags.insert(.auth) }
     row.attempt = Int32(clamping: record.attempt)
     row.maxAttempts = Int32(clamping: record.maxAttempts ?? 0)
     if record.retriesExhausted { row.flags.insert(.exhausted) }
@@ -128,6 +129,7 @@ package struct CallBatch: Sendable {
     if let v = record.requestID { row.requestID = appendText(v) }
     if let v = record.errorType { row.errorType = appendText(v) }
     if let v = record.errorCode { row.errorCode = appendText(v) }
+    if let v = record.finishReason { row.finishReason = appendText(v) }
     if record.app != nil { row.flags.insert(.app) }
     if record.env != nil { row.flags.insert(.env) }
     if record.endpoint != nil { row.flags.insert(.endpoint) }
@@ -165,7 +167,7 @@ package struct CallBatch: Sendable {
       promptTokens: f.contains(.promptTokens) ? row.promptTokens : nil,
       completionTokens: f.contains(.completionTokens) ? row.completionTokens : nil,
       app: f.contains(.app) ? series.app : nil, env: f.contains(.env) ? series.env : nil,
-      endpoint: f.contains(.endpoint) ? series.endpoint : nil)
+      endpoint: f.contains(.endpoint) ? series.endpoint : nil, finishReason: string(row.finishReason))
   }
 
   /// Every row as a record (tests and small batches; the ingest path reads rows).

@@ -8,6 +8,7 @@
 enum Field: Int, CaseIterable, Sendable {
   case ts, status, provider, model, latency, attempt, maxAttempts, exhausted, errorType, errorCode
   case requestID, retryAfter, rlRequests, rlTokens, promptTokens, completionTokens, app, env, endpoint
+  case finishReason
 
   /// The canonical name, for messages.
   var name: String {
@@ -31,6 +32,7 @@ enum Field: Int, CaseIterable, Sendable {
     case .app: "app"
     case .env: "env"
     case .endpoint: "endpoint"
+    case .finishReason: "finish_reason"
     }
   }
 }
@@ -77,6 +79,7 @@ let fieldKeys: [FieldKey] = {
     (.app, [("app", .none)]),
     (.env, [("env", .none)]),
     (.endpoint, [("endpoint", .none)]),
+    (.finishReason, [("finish_reason", .none), ("stop_reason", .none)]),
   ]
   return spec.flatMap { field, names in
     names.enumerated().map {

@@ -193,7 +193,7 @@ extension CallLogReader {
     case .promptTokens: CallRow.put(try tokens(key, value), &r.row.promptTokens, .promptTokens, &r.row.flags)
     case .completionTokens:
       CallRow.put(try tokens(key, value), &r.row.completionTokens, .completionTokens, &r.row.flags)
-    case .provider, .model, .errorType, .errorCode, .requestID, .app, .env, .endpoint:
+    case .provider, .model, .errorType, .errorCode, .requestID, .app, .env, .endpoint, .finishReason:
       guard case .string(let s, let e, let esc) = value else {
         throw wrongType(key, value, expected: "a string")
       }
@@ -223,6 +223,7 @@ extension CallLogReader {
       r.row.flags.insert(.endpoint)
     case .errorType: r.row.errorType = batch.pointee.appendText(bytes)
     case .errorCode: r.row.errorCode = batch.pointee.appendText(bytes)
+    case .finishReason: r.row.finishReason = batch.pointee.appendText(bytes)
     default: r.row.requestID = batch.pointee.appendText(bytes)
     }
   }
@@ -257,21 +258,39 @@ extension CallLogReader {
     guard seenStatus else {
       throw RejectReason(.missingField, "missing required field 'status' (or status_code, http_status)")
     }
-    let quota =
-      (400..<500).contains(record.row.status)
-      && (isQuota(record.row.errorCode) || isQuota(record.row.errorType))
-    record.row.statusClass = UInt8(StatusClass(status: Int(record.row.status), quota: quota).index)
+    classify(&record.row)
     batch.pointee.add(
       record.row, provider: record.provider, model: record.model, app: record.app, env: record.env,
       endpoint: record.endpoint)
   }
 
-  /// Whether a span of the batch's text is one of ``StatusClass/quotaSignals``.
-  func isQuota(_ span: TextSpan) -> Bool {
-    guard StatusClass.quotaSignalLengths.contains(Int(span.count)) else { return false }
-    return batch.pointee.text.withUnsafeBytes {
-      let text = UnsafeRawBufferPointer(rebasing: $0[Int(span.offset)..<Int(span.offset) + Int(span.count)])
-      return StatusClass.quotaSignals.contains(String(decoding: text, as: UTF8.self))
+  /// The call's class: its status, what its error code or type signals, and whether a 2xx
+  /// ended filtered (``StatusClass/init(status:signal:filtered:)``); and whether it is an auth
+  /// failure. Strings are built only for the codes of 4xx and status-0 lines.
+  func classify(_ row: inout CallRow) {
+    let status = Int(row.status)
+    var signal: StatusClass?
+    var filtered = false
+    if status == 0 || (400..<500).contains(status) {
+      let code = text(row.errorCode)
+      let type = text(row.errorType)
+      signal = code.flatMap(StatusClass.signal(of:)) ?? type.flatMap(StatusClass.signal(of:))
+      if StatusClass.isAuth(status: status, errorCode: code, errorType: type) { row.flags.insert(.auth) }
+    } else if (200..<300).contains(status) && !row.finishReason.isNull {
+      filtered = withText(row.finishReason) { StatusClass.isContentFilterFinish($0) }
+    }
+    row.statusClass = UInt8(StatusClass(status: status, signal: signal, filtered: filtered).index)
+  }
+
+  /// A span of the batch's text as a string; nil when absent or too long to be a code.
+  func text(_ span: TextSpan) -> String? {
+    guard !span.isNull, span.count <= 200 else { return nil }
+    return withText(span) { String(decoding: $0, as: UTF8.self) }
+  }
+
+  func withText<T>(_ span: TextSpan, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+    batch.pointee.text.withUnsafeBytes {
+      body(UnsafeRawBufferPointer(rebasing: $0[Int(span.offset)..<Int(span.offset) + Int(span.count)]))
     }
   }
 

@@ -22,6 +22,8 @@ package struct CallRecord: Sendable, Equatable, Hashable {
   package var retriesExhausted: Bool
   package var errorType: String?
   package var errorCode: String?
+  /// Why the answer ended (`stop`, `length`, `content_filter`, `refusal`, `SAFETY`, ...).
+  package var finishReason: String?
   package var requestID: String?
   package var retryAfterS: Double?
   package var rateLimitRemainingRequests: Int64?
@@ -42,7 +44,7 @@ package struct CallRecord: Sendable, Equatable, Hashable {
     errorCode: String? = nil, requestID: String? = nil, retryAfterS: Double? = nil,
     rateLimitRemainingRequests: Int64? = nil, rateLimitRemainingTokens: Int64? = nil,
     promptTokens: Int64? = nil, completionTokens: Int64? = nil, app: String? = nil,
-    env: String? = nil, endpoint: String? = nil
+    env: String? = nil, endpoint: String? = nil, finishReason: String? = nil
   ) {
     self.timestampMs = timestampMs
     self.status = status
@@ -63,11 +65,17 @@ package struct CallRecord: Sendable, Equatable, Hashable {
     self.app = app
     self.env = env
     self.endpoint = endpoint
+    self.finishReason = finishReason
   }
 
   /// The article's class of this attempt's status (see ``StatusClass``).
   package var statusClass: StatusClass {
-    StatusClass(status: status, errorCode: errorCode, errorType: errorType)
+    StatusClass(status: status, errorCode: errorCode, errorType: errorType, finishReason: finishReason)
+  }
+
+  /// Whether the attempt is an authentication failure (``StatusClass/isAuth(status:errorCode:errorType:)``).
+  package var isAuthFailure: Bool {
+    StatusClass.isAuth(status: status, errorCode: errorCode, errorType: errorType)
   }
 
   /// The dimensions that alert rules filter and group by.

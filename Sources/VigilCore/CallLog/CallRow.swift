@@ -18,6 +18,7 @@ package struct CallRow: Sendable, BitwiseCopyable {
   package var requestID = TextSpan.null
   package var errorType = TextSpan.null
   package var errorCode = TextSpan.null
+  package var finishReason = TextSpan.null
   package var attempt: Int32 = 1
   /// 0 when the line does not say.
   package var maxAttempts: Int32 = 0
@@ -43,6 +44,8 @@ package struct CallRow: Sendable, BitwiseCopyable {
     package static let app = Flags(rawValue: 128)
     package static let env = Flags(rawValue: 256)
     package static let endpoint = Flags(rawValue: 512)
+    /// An authentication failure (401, 403, or a code such as Gemini's `API_KEY_INVALID`).
+    package static let auth = Flags(rawValue: 1024)
   }
 
   package init() {}
@@ -56,7 +59,7 @@ package struct CallRow: Sendable, BitwiseCopyable {
 
   /// Whether the line carries any of the rare fields the store keeps as `detail`.
   @inline(__always) package var hasDetail: Bool {
-    !errorType.isNull || !errorCode.isNull
+    !errorType.isNull || !errorCode.isNull || !finishReason.isNull
       || !flags.isDisjoint(with: [.retryAfter, .rateLimitRequests, .rateLimitTokens])
   }
 }

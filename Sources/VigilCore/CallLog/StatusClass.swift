@@ -8,12 +8,17 @@ extension StatusClass {
     case .quota: 3
     case .server: 4
     case .network: 5
+    case .contentFilter: 6
+    case .contextLength: 7
+    case .cancelled: 8
     }
   }
 }
 /// The classes of the reference article: what a status means and whether retrying helps.
 ///
-/// Classes are exclusive; ``isAuth`` marks the 401/403 subset of ``client``.
+/// Classes are exclusive; ``isAuth`` marks the 401/403 subset of ``client``. The first six are the
+/// article's; `content_filter`, `context_length` and `cancelled` split out outcomes that are none of
+/// the provider's unavailability and that a fix on the caller's side (or no fix) answers.
 package enum StatusClass: String, Sendable, CaseIterable, Codable {
   /// 1xx-3xx: the attempt got an answer.
   case success
@@ -29,25 +34,99 @@ package enum StatusClass: String, Sendable, CaseIterable, Codable {
   case server
   /// 0 (no response) and 408: retry.
   case network
+  /// The provider's safety system refused the request or cut the answer: Azure's 400
+  /// `content_filter`, OpenAI's `content_policy_violation`, or a 200 whose `finish_reason` is
+  /// `content_filter`, `refusal` (Anthropic), `SAFETY` and the other block reasons (Gemini) or
+  /// `guardrail_intervened` (Bedrock). Not an HTTP error; do not retry unchanged.
+  case contentFilter = "content_filter"
+  /// The prompt does not fit the model's context window (`context_length_exceeded`): shorten it or
+  /// pick a larger model; retrying cannot help.
+  case contextLength = "context_length"
+  /// The caller gave up on the request before the answer (Groq's and nginx's 499, a cancelled
+  /// task): neither an error nor the provider's unavailability, and outside an availability SLO.
+  case cancelled
 
-  package init(status: Int, errorCode: String? = nil, errorType: String? = nil) {
-    let signal = { (s: String?) in s.map { Self.quotaSignals.contains($0) } ?? false }
-    self.init(status: status, quota: signal(errorCode) || signal(errorType))
+  package init(status: Int, errorCode: String? = nil, errorType: String? = nil, finishReason: String? = nil) {
+    let signal = errorCode.flatMap(Self.signal(of:)) ?? errorType.flatMap(Self.signal(of:))
+    self.init(
+      status: status, signal: signal,
+      filtered: finishReason.map { Self.isContentFilterFinish(Array($0.utf8)) } ?? false)
+  }
+
+  /// The class an error code or type names whatever its status (quota, content filter, context
+  /// length, cancelled), or nil for a code that leaves the status to decide.
+  package static func signal(of code: String) -> StatusClass? {
+    if quotaSignals.contains(code) { return .quota }
+    if let c = otherSignals[code] { return c }
+    // Gemini's RESOURCE_EXHAUSTED names the quota it hit: a per-day one is spent until tomorrow
+    // (`GenerateRequestsPerDayPerProjectPerModel-FreeTier`), a per-minute one is throttling.
+    if code.utf8.count <= 200 && code.contains("PerDay") { return .quota }
+    return nil
+  }
+
+  /// Codes by which a 4xx other than 401/403 says the key is wrong (Gemini's 400
+  /// `API_KEY_INVALID`): counted as auth failures all the same.
+  package static let authSignals: Set<String> = ["API_KEY_INVALID", "invalid_api_key"]
+
+  /// Whether an attempt is an authentication failure: 401, 403, or a 4xx naming an ``authSignals``
+  /// code.
+  package static func isAuth(status: Int, errorCode: String?, errorType: String?) -> Bool {
+    isAuth(status)
+      || ((400..<500).contains(status)
+        && (errorCode.map(authSignals.contains) ?? false || errorType.map(authSignals.contains) ?? false))
+  }
+
+  /// Codes and types that name a class other than quota: OpenAI's and Azure's
+  /// `content_filter`/`content_policy_violation`, Bedrock's guardrail, `context_length_exceeded`
+  /// (OpenAI, Groq, Mistral, DeepSeek), and the exception names of a cancelled request.
+  package static let otherSignals: [String: StatusClass] = [
+    "content_filter": .contentFilter, "content_policy_violation": .contentFilter,
+    "ContentPolicyViolationError": .contentFilter, "guardrail_intervened": .contentFilter,
+    "context_length_exceeded": .contextLength, "ContextWindowExceededError": .contextLength,
+    "model_context_window_exceeded": .contextLength,
+    "cancelled": .cancelled, "canceled": .cancelled, "CancelledError": .cancelled,
+    "request_cancelled": .cancelled,
+  ]
+
+  /// The finish (stop) reasons by which a 200 says the answer was filtered, compared ignoring case:
+  /// OpenAI's and Azure's `content_filter`, Anthropic's `refusal`, Gemini's `SAFETY`, `RECITATION`,
+  /// `BLOCKLIST`, `PROHIBITED_CONTENT`, `SPII` and `IMAGE_SAFETY`, Bedrock's `guardrail_intervened`.
+  package static let contentFilterFinishes: Set<[UInt8]> = Set(
+    [
+      "content_filter", "refusal", "safety", "recitation", "blocklist", "prohibited_content", "spii",
+      "image_safety", "guardrail_intervened",
+    ].map { Array($0.utf8) })
+
+  /// Whether a finish reason (any case) is one of ``contentFilterFinishes``.
+  package static func isContentFilterFinish(_ reason: some Collection<UInt8>) -> Bool {
+    guard reason.count <= 20 else { return false }
+    return contentFilterFinishes.contains(
+      reason.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 })
+  }
+
+  /// The class of `status` given what its error code says (``signal(of:)``) and whether a 2xx
+  /// answer ended filtered.
+  package init(status: Int, signal: StatusClass?, filtered: Bool = false) {
+    switch (status, signal) {
+    case (0, .cancelled?), (400..<500, .cancelled?): self = .cancelled
+    case (400..<500, .contentFilter?): self = .contentFilter
+    case (400..<500, .contextLength?): self = .contextLength
+    case (200..<300, _) where filtered: self = .contentFilter
+    default: self.init(status: status, quota: signal == .quota)
+    }
   }
 
   /// The codes and types by which providers say "out of money" or "past the spending cap", as
   /// opposed to "too many requests right now": OpenAI's `insufficient_quota`,
   /// `billing_hard_limit_reached` and `billing_not_active`; Anthropic's `billing_error` (402) and
   /// `credit_balance_too_low`; `insufficient_balance` (DeepSeek and others);
-  /// `credit_balance_exhausted`.
+  /// `credit_balance_exhausted`; Anthropic's spend cap `enforced_spend_limit_reached` (a 429);
+  /// Bedrock's `ServiceQuotaExceededException` (a 400).
   package static let quotaSignals: Set<String> = [
     "insufficient_quota", "billing_hard_limit_reached", "billing_not_active", "billing_error",
     "credit_balance_too_low", "insufficient_balance", "credit_balance_exhausted",
+    "enforced_spend_limit_reached", "ServiceQuotaExceededException",
   ]
-
-  /// The signals' lengths, to skip other text without building a string.
-  package static let quotaSignalLengths: ClosedRange<Int> =
-    quotaSignals.map(\.utf8.count).min()!...quotaSignals.map(\.utf8.count).max()!
 
   /// The class of `status`; `quota` says that the error names one of ``quotaSignals``.
   package init(status: Int, quota: Bool) {
@@ -55,6 +134,7 @@ package enum StatusClass: String, Sendable, CaseIterable, Codable {
     case 0, 408: self = .network
     case 402: self = .quota
     case 400..<500 where quota: self = .quota
+    case 499: self = .cancelled
     case 429: self = .capacity
     // 503 unavailable, Anthropic's 529 overloaded, Groq's 498 (flex tier over capacity).
     case 498, 503, 529: self = .capacity
@@ -70,7 +150,7 @@ package enum StatusClass: String, Sendable, CaseIterable, Codable {
   package var isRetryable: Bool {
     switch self {
     case .capacity, .server, .network: true
-    case .success, .client, .quota: false
+    case .success, .client, .quota, .contentFilter, .contextLength, .cancelled: false
     }
   }
 
@@ -87,11 +167,23 @@ package enum StatusClass: String, Sendable, CaseIterable, Codable {
     case .server:
       "Server error: retry with exponential backoff and jitter; consider failing over to another provider."
     case .network: "No response or timeout: retry with backoff; check timeouts and connectivity."
+    case .contentFilter:
+      "Content filtered: the provider's safety system refused the prompt or cut the answer; retrying the same request will not help. Look at the prompts (or a jailbreak attempt) and the deployment's filter settings."
+    case .contextLength:
+      "Context window exceeded: the prompt and the requested output do not fit the model; trim or summarise the history, lower max_tokens, or route to a model with a larger window."
+    case .cancelled:
+      "Cancelled by the caller: a client timeout or a user who left; not the provider's fault. Check client timeouts if there are many."
     }
   }
 
-  /// Whether `status` counts as an error for `error_rate` (>= 400, or 0 for no response).
+  /// Whether `status` counts as an error for `error_rate` (>= 400, or 0 for no response). A
+  /// cancelled call is not one: see ``isError(_:classIndex:)``.
   @inlinable package static func isError(_ status: Int) -> Bool { status >= 400 || status == 0 }
+  /// Whether an attempt of `status` and class counts as an error: a cancelled one does not (the
+  /// caller stopped waiting; a filtered 200 is not one either, it is a 2xx).
+  @inlinable package static func isError(_ status: Int, classIndex: Int) -> Bool {
+    isError(status) && classIndex != StatusClass.cancelled.index
+  }
   /// Whether `status` is an authentication failure (401/403).
   @inlinable package static func isAuth(_ status: Int) -> Bool { status == 401 || status == 403 }
 

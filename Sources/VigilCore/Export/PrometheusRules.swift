@@ -165,14 +165,16 @@ package enum PrometheusRules {
           "sum\(by.isEmpty ? "" : " by (\(by))")(increase(\(metric)\(selector)[\(w)]))"
         }
         let labels = "        labels:\n          slo: \(quote(burn.slo))\n"
+        // Requests the caller cancelled are outside the SLI (every series has both counters).
+        let requests = "\(sum("vigil_requests_total")) - \(sum("vigil_cancelled_requests_total"))"
         out +=
-          "      - record: \(quote("vigil:slo_requests:increase\(w)"))\n        expr: \(quote(sum("vigil_requests_total")))\n"
+          "      - record: \(quote("vigil:slo_requests:increase\(w)"))\n        expr: \(quote(requests))\n"
           + labels
         out +=
           "      - record: \(quote("vigil:slo_unavailable:increase\(w)"))\n        expr: \(quote(sum("vigil_unavailable_requests_total")))\n"
           + labels
         out +=
-          "      - record: \(quote(ratioRecord(ms)))\n        expr: \(quote("\(sum("vigil_unavailable_requests_total")) / \(sum("vigil_requests_total"))"))\n"
+          "      - record: \(quote(ratioRecord(ms)))\n        expr: \(quote("\(sum("vigil_unavailable_requests_total")) / (\(requests))"))\n"
           + labels
       }
     }

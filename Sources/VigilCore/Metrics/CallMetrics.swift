@@ -29,6 +29,11 @@ package struct CallMetrics: Sendable {
     package var latencyCount: Int64 = 0
     /// The time of the latest call stored (ms), for staleness.
     package var lastCallMs: Int64 = .min
+
+    /// Attempts of one class, whatever their status.
+    package func count(of statusClass: StatusClass) -> Int64 {
+      attempts.reduce(0) { $0 + ($1.key.statusClass == statusClass ? $1.value : 0) }
+    }
   }
 
   package private(set) var series: [SeriesKey: Series] = [:]

@@ -1,26 +1,37 @@
-/// Logical requests and the unavailable ones among them: what an availability SLO counts.
+/// Logical requests, the unavailable ones among them and the cancelled ones: what an
+/// availability SLO counts.
 package struct RequestCounts: Sendable, Equatable {
   package var requests: Int64 = 0
   package var unavailable: Int64 = 0
+  /// Cancelled attempts: each ends its request (whichever attempt it was) outside the SLI.
+  package var cancelled: Int64 = 0
 
-  package init(requests: Int64 = 0, unavailable: Int64 = 0) {
+  package init(requests: Int64 = 0, unavailable: Int64 = 0, cancelled: Int64 = 0) {
     self.requests = requests
     self.unavailable = unavailable
+    self.cancelled = cancelled
   }
+
+  /// The requests an availability SLO judges: a request the caller cancelled is neither good nor
+  /// bad.
+  package var inSLI: Int64 { requests - cancelled }
 
   package mutating func add(_ r: Rollup) {
     requests.addSaturating(r.requests)
     unavailable.addSaturating(r.unavailable)
+    cancelled.addSaturating(r.count(of: .cancelled))
   }
 
   package mutating func add(_ other: RequestCounts) {
     requests.addSaturating(other.requests)
     unavailable.addSaturating(other.unavailable)
+    cancelled.addSaturating(other.cancelled)
   }
 
   package mutating func subtract(_ other: RequestCounts) {
     requests -= other.requests
     unavailable -= other.unavailable
+    cancelled -= other.cancelled
   }
 }
 

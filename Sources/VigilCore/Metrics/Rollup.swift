@@ -7,14 +7,14 @@ package struct Rollup: Sendable {
   package var attempts: Int64 = 0
   /// Logical requests: lines with `attempt == 1`.
   package var requests: Int64 = 0
-  /// Attempts with status >= 400 or 0.
+  /// Attempts with status >= 400 or 0, except cancelled ones (the caller stopped waiting).
   package var errors: Int64 = 0
   package var status429: Int64 = 0
   package var status5xx: Int64 = 0
-  /// 401 and 403.
+  /// Authentication failures: 401, 403, and 4xx codes such as Gemini's `API_KEY_INVALID`.
   package var auth: Int64 = 0
   /// Attempts per ``StatusClass`` (`success` included), indexed by the class's position in `allCases`.
-  package var classes = InlineArray<6, Int64>(repeating: 0)
+  package var classes = InlineArray<9, Int64>(repeating: 0)
   /// Lines that say the caller gave up.
   package var exhausted: Int64 = 0
   /// Logical requests whose last attempt failed for a reason on the provider's side (server,
@@ -36,31 +36,34 @@ package struct Rollup: Sendable {
   /// Counts one call.
   package mutating func add(_ r: CallRecord) {
     add(
-      status: r.status, classIndex: r.statusClass.index, attempt: r.attempt, maxAttempts: r.maxAttempts ?? 0,
-      exhausted: r.retriesExhausted, latencyMs: r.latencyMs, promptTokens: r.promptTokens ?? 0,
+      status: r.status, classIndex: r.statusClass.index, auth: r.isAuthFailure, attempt: r.attempt,
+      maxAttempts: r.maxAttempts ?? 0, exhausted: r.retriesExhausted, latencyMs: r.latencyMs,
+      promptTokens: r.promptTokens ?? 0,
       completionTokens: r.completionTokens ?? 0)
   }
 
   /// Counts one call of a batch.
   @inline(__always) package mutating func add(_ r: CallRow) {
     add(
-      status: Int(r.status), classIndex: Int(r.statusClass), attempt: Int(r.attempt),
+      status: Int(r.status), classIndex: Int(r.statusClass), auth: r.flags.contains(.auth),
+      attempt: Int(r.attempt),
       maxAttempts: Int(r.maxAttempts), exhausted: r.flags.contains(.exhausted),
       latencyMs: r.flags.contains(.latency) ? r.latencyMs : nil,
       promptTokens: r.promptTokens, completionTokens: r.completionTokens)
   }
 
   @inline(__always) mutating func add(
-    status: Int, classIndex: Int, attempt: Int, maxAttempts: Int, exhausted wasExhausted: Bool,
+    status: Int, classIndex: Int, auth isAuth: Bool, attempt: Int, maxAttempts: Int,
+    exhausted wasExhausted: Bool,
     latencyMs: Double?, promptTokens prompt: Int64, completionTokens completion: Int64
   ) {
     attempts += 1
     if attempt == 1 { requests += 1 }
-    let isError = StatusClass.isError(status)
+    let isError = StatusClass.isError(status, classIndex: classIndex)
     if isError { errors += 1 }
     if status == 429 { status429 += 1 }
     if status >= 500 && status <= 599 { status5xx += 1 }
-    if StatusClass.isAuth(status) { auth += 1 }
+    if isAuth { auth += 1 }
     classes[classIndex] += 1
     if wasExhausted { exhausted += 1 }
     if Self.endsUnavailable(
@@ -102,7 +105,7 @@ package struct Rollup: Sendable {
     status429.addSaturating(other.status429)
     status5xx.addSaturating(other.status5xx)
     auth.addSaturating(other.auth)
-    for i in 0..<6 { classes[i].addSaturating(other.classes[i]) }
+    for i in classes.indices { classes[i].addSaturating(other.classes[i]) }
     exhausted.addSaturating(other.exhausted)
     unavailable.addSaturating(other.unavailable)
     if withLatency { latency.merge(other.latency) }
@@ -120,7 +123,7 @@ package struct Rollup: Sendable {
 extension Rollup: Equatable {
   package static func == (a: Rollup, b: Rollup) -> Bool {
     var sameClasses = true
-    for i in 0..<6 where a.classes[i] != b.classes[i] { sameClasses = false }
+    for i in a.classes.indices where a.classes[i] != b.classes[i] { sameClasses = false }
     return sameClasses && a.attempts == b.attempts && a.requests == b.requests && a.errors == b.errors
       && a.status429 == b.status429 && a.status5xx == b.status5xx && a.auth == b.auth
       && a.exhausted == b.exhausted && a.unavailable == b.unavailable

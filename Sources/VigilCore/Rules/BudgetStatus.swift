@@ -13,7 +13,7 @@ package struct BudgetStatus: Sendable, Equatable {
 
   /// From the period's counts and the current burn rate.
   package init(_ burn: BurnRate, spent: RequestCounts, burnRate: Double?) {
-    let failed = spent.requests > 0 ? Double(spent.unavailable) / Double(spent.requests) : 0
+    let failed = spent.inSLI > 0 ? Double(spent.unavailable) / Double(spent.inSLI) : 0
     left = burn.budget > 0 ? 1 - failed / burn.budget : 0
     if let rate = burnRate, rate > 0 {
       timeToExhaustionMs = Int64(max(0, left) * Double(burn.periodMs) / rate)

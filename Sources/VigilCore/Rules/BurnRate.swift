@@ -47,8 +47,8 @@ package struct BurnRate: Sendable, Equatable {
 
   /// The burn rate of `counts`: their failure share over the budget.
   package func burn(_ counts: RequestCounts) -> Double? {
-    guard counts.requests > 0, budget > 0 else { return nil }
-    return Double(counts.unavailable) / Double(counts.requests) / budget
+    guard counts.inSLI > 0, budget > 0 else { return nil }
+    return Double(counts.unavailable) / Double(counts.inSLI) / budget
   }
 
   /// The window a message's `causes` are counted over: the shortest the pairs use.
@@ -65,7 +65,7 @@ package struct BurnRate: Sendable, Equatable {
     for pair in pairs {
       let long = counts(pair.longMs)
       let short = counts(pair.shortMs)
-      guard long.requests >= minTotal, short.requests >= minTotal, let burnLong = burn(long),
+      guard long.inSLI >= minTotal, short.inSLI >= minTotal, let burnLong = burn(long),
         let burnShort = burn(short)
       else { continue }
       if burnLong >= pair.factor && burnShort >= pair.factor && short.unavailable >= minBad {
