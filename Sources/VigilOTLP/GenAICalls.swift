@@ -241,11 +241,14 @@ package enum GenAICalls {
 
   /// The answer's finish reason: a content-filter one if any choice ended so (one filtered choice
   /// is a filtered answer), else the first. `gen_ai.response.finish_reasons` is a list;
-  /// OpenLLMetry's older attributes name each completion's.
+  /// OpenLLMetry's Anthropic instrumentation and older attributes name one.
   static func finishReason(_ a: Attributes) -> String? {
     var reasons = a.texts("gen_ai.response.finish_reasons")
-    if let old = a.text("gen_ai.completion.0.finish_reason", "llm.response.finish_reason") {
-      reasons.append(old)
+    // OpenLLMetry's Anthropic instrumentation writes one reason, under the singular name.
+    if let one = a.text(
+      "gen_ai.response.finish_reason", "gen_ai.completion.0.finish_reason", "llm.response.finish_reason")
+    {
+      reasons.append(one)
     }
     return reasons.first { StatusClass.isContentFilterFinish($0.utf8) } ?? reasons.first
   }

@@ -3,6 +3,9 @@
 and rate-limit headers of each provider. Prints "PORT n" once listening.
 
     python3 fake_provider.py --script 200,429,200,500,401,529 [--repeat]
+
+A step is a status, "429q" (OpenAI's insufficient_quota) or "200f" (an answer stopped by the
+safety system).
 """
 import argparse
 import json
@@ -73,8 +76,10 @@ def handler(script):
             req = json.loads(self.rfile.read(length) or b"{}")
             model = req.get("model", "unknown")
             step = script.next(self.path)
-            # "429q": a 429 for an exhausted quota (OpenAI's insufficient_quota).
-            status = int(step.rstrip("q"))
+            # "429q": a 429 for an exhausted quota (OpenAI's insufficient_quota); "200f": a 200 whose
+            # answer the safety system stopped (finish_reason content_filter, stop_reason refusal).
+            status = int(step.rstrip("qf"))
+            filtered = step.endswith("f")
             anthropic = self.path.startswith("/v1/messages")
             if anthropic:
                 headers = [("request-id", "req_%d" % script.i),
@@ -83,7 +88,8 @@ def handler(script):
                 if status == 200:
                     return self.send(200, {
                         "id": "msg_%d" % script.i, "type": "message", "role": "assistant", "model": model,
-                        "content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn",
+                        "content": [{"type": "text", "text": "ok"}],
+                        "stop_reason": "refusal" if filtered else "end_turn",
                         "stop_sequence": None, "usage": {"input_tokens": 11, "output_tokens": 3}}, headers)
                 if status == 429:
                     headers.append(("retry-after", "0"))
@@ -94,7 +100,7 @@ def handler(script):
             if status == 200:
                 return self.send(200, {
                     "id": "chatcmpl-%d" % script.i, "object": "chat.completion", "created": int(time.time()),
-                    "model": model, "choices": [{"index": 0, "finish_reason": "stop",
+                    "model": model, "choices": [{"index": 0, "finish_reason": "content_filter" if filtered else "stop",
                                                  "message": {"role": "assistant", "content": "ok"}}],
                     "usage": {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14}}, headers)
             if status == 429:

@@ -53,7 +53,8 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     Self.rules(dir.file("alerts.yaml"))
     let provider = try PythonPeer.fakeProvider(
-      script: ["200", "429q", "500", "401", "401", "401", "401", "401", "529", "200"], directory: dir.path)
+      script: ["200", "429q", "500", "401", "401", "401", "401", "401", "200f", "400", "529", "200f"],
+      directory: dir.path)
     let serve = try ServeProcess(loopbackIn: dir)
     defer { _ = serve.terminate() }
     #expect(serve.waitUntilListening() && serve.otlpPort > 0, "\(serve.log)")
@@ -62,10 +63,10 @@ import VigilTestSupport
     let client = PythonPeer.script("sdk_client.py")
     let (s1, o1) = try await WorkerThread.run {
       try PythonPeer.run([
-        "python3", client, "--sdk", "openai", "--base-url", base, "--otlp", otlp, "--calls", "8",
+        "python3", client, "--sdk", "openai", "--base-url", base, "--otlp", otlp, "--calls", "10",
       ])
     }
-    #expect(s1 == 0 && o1.contains("FAILURES 7"), "\(o1)")
+    #expect(s1 == 0 && o1.contains("FAILURES 8"), "\(o1)")
     // Anthropic's SDK traces its own calls beside OpenLLMetry: still one call each.
     let (s2, o2) = try await WorkerThread.run {
       try PythonPeer.run([
@@ -74,7 +75,7 @@ import VigilTestSupport
     }
     #expect(s2 == 0 && o2.contains("FAILURES 1"), "\(o2)")
     #expect(
-      VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) >= 10 }, "\(serve.log)"
+      VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) >= 12 }, "\(serve.log)"
     )
     let rows = try Self.rows(dir.file("v.db"))
     let expected =
@@ -84,6 +85,10 @@ import VigilTestSupport
         "openai gpt-4o-mini 500  support-bot prod otlp",
       ]
       + Array(repeating: "openai gpt-4o-mini 401  support-bot prod otlp", count: 5)
+      + [
+        "openai gpt-4o-mini 200  support-bot prod otlp",
+        "openai gpt-4o-mini 400 context_length_exceeded support-bot prod otlp",
+      ]
       + [
         "anthropic claude-sonnet-4 529  support-bot prod otlp",
         "anthropic claude-sonnet-4 200  support-bot prod otlp",
@@ -106,7 +111,23 @@ import VigilTestSupport
     }
     #expect(firing, "\(serve.log)")
     let metrics = try await serve.get("/metrics").body
-    #expect(metrics.contains(#"vigil_ingest_records_total{source="otlp",outcome="stored"} 10"#), "\(metrics)")
+    #expect(metrics.contains(#"vigil_ingest_records_total{source="otlp",outcome="stored"} 12"#), "\(metrics)")
+    // The answers the safety system stopped, as each instrumentation reports them, and the prompt
+    // too long: their own classes.
+    #expect(
+      try store.connection.scalar(
+        "SELECT count(*) FROM call_log WHERE status = 200 AND finish_reason IN ('content_filter', 'refusal')")
+        == 2)
+    for (provider, code, cls) in [
+      ("openai", 200, "content_filter"), ("anthropic", 200, "content_filter"),
+      ("openai", 400, "context_length"),
+    ] {
+      #expect(
+        metrics.split(separator: "\n").contains {
+          $0.hasPrefix("vigil_attempts_total{") && $0.contains("provider=\"\(provider)\"")
+            && $0.contains("code=\"\(code)\"") && $0.contains("class=\"\(cls)\"")
+        }, "\(provider) \(code) \(cls)")
+    }
   }
 
   /// Bad bodies get a clear 4xx (a partial success for bad spans), nothing crashes, and
