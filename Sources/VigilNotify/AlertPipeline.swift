@@ -95,6 +95,7 @@ package struct AlertPipeline: Sendable {
   func evaluateUnchecked(store: Store, steps: [Int64], nowMs: Int64, endOfRun: Bool) throws -> Outcome {
     var states = try store.alertStates()
     var router = Router(receivers: rules.receivers, groups: try store.notifyGroups())
+    if let first = steps.first { router.resolveAlerts(ofRulesNotIn: Set(byName.keys), atMs: first) }
     let silences = try store.silences()
     var resolved = try recentlyResolved(store: store, beforeMs: steps.first ?? 0)
     var outcome = Outcome()

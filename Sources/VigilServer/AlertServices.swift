@@ -14,7 +14,7 @@ import VigilStore
 /// tick or flush.
 struct EvaluationService<Clock: VigilClock>: Service {
   let config: ServeConfig
-  let rules: RuleSet
+  /// The rules come from `state` at each round: a reload replaces them.
   let state: ServerState
   let logger: Logger
   let clock: Clock
@@ -22,12 +22,13 @@ struct EvaluationService<Clock: VigilClock>: Service {
 
   func run() async throws {
     let db = try SerialStore(path: config.db, label: "vigil-evaluation")
-    let interval = rules.evaluationIntervalMs
     var due = clock.nowMs()
     var last: Int64 = .min
     var dataWaiting = false
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
-      let pipeline = AlertPipeline(rules: linkedRules())
+      let rules = linkedRules(state.rules)
+      let interval = rules.evaluationIntervalMs
+      let pipeline = AlertPipeline(rules: rules)
       let t = clock.nowMs()
       if t >= due || (dataWaiting && t - last >= minGapMs) {
         await evaluate(pipeline, db, atMs: t, lagMs: t >= due ? t - due : 0)
@@ -51,7 +52,7 @@ struct EvaluationService<Clock: VigilClock>: Service {
 
   /// The rules, with `external_url` (unless the file sets it) where the HTTP server listens: its
   /// real port once bound, and the machine's name for a wildcard address.
-  func linkedRules() -> RuleSet {
+  func linkedRules(_ rules: RuleSet) -> RuleSet {
     guard !rules.externalURLGiven, let http = config.http else { return rules }
     var linked = rules
     linked.externalURL = HostPort(host: http.host, port: state.httpPort ?? http.port).httpURL(
@@ -79,7 +80,6 @@ struct EvaluationService<Clock: VigilClock>: Service {
 /// ones. Graceful shutdown stops it between rounds; what is pending stays in the outbox.
 struct DeliveryService<Clock: VigilClock>: Service {
   let config: ServeConfig
-  let rules: RuleSet
   /// Where secrets (webhook URLs, passwords) are read from: the daemon's environment.
   let environment: [String: String]
   let state: ServerState
@@ -88,12 +88,20 @@ struct DeliveryService<Clock: VigilClock>: Service {
 
   func run() async throws {
     let http = OutboxSender.makeHTTPClient()
-    let sender = try OutboxSender(
-      databasePath: config.db, rules: rules, environment: environment, http: http,
-      stdout: { bytes in
-        FileHandle.standardOutput.write(Data(bytes))
-      })
+    // The receivers come from the rules in effect: a reload that changes them gets a new sender.
+    var generation = -1
+    var sender: OutboxSender?
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
+      let (rules, current) = state.rulesAndGeneration
+      if current != generation {
+        sender = try OutboxSender(
+          databasePath: config.db, rules: rules, environment: environment, http: http,
+          stdout: { bytes in
+            FileHandle.standardOutput.write(Data(bytes))
+          })
+        generation = current
+      }
+      guard let sender else { break }
       do {
         try await sender.deliver(until: clock.nowMs(), clock: clock) { round in
           for p in round.problems { logger.warning("delivery \(p)") }

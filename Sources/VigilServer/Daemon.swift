@@ -29,24 +29,30 @@ package struct Daemon: Sendable {
   /// Starts a graceful shutdown, as a signal would.
   package func shutDown() async { await group.triggerGracefulShutdown() }
 
-  /// Runs `vigil serve` until a signal stops it.
+  /// Runs `vigil serve` until a signal stops it; SIGHUP reloads with `reload`.
   package static func run(
     config: ServeConfig, rules: RuleSet, environment: [String: String], logger: Logger,
-    clock: some VigilClock = WallClock()
+    clock: some VigilClock = WallClock(), reload: ConfigLoad? = nil
   ) async throws {
-    try await make(config: config, rules: rules, environment: environment, logger: logger, clock: clock).run()
+    try await make(
+      config: config, rules: rules, environment: environment, logger: logger, clock: clock, reload: reload
+    ).run()
   }
 
   /// The daemon's services in one group, ready to run: listeners bound, the database created or
   /// migrated. Tests run it in process, with port 0, a clock of their own, no signal handlers
-  /// (`signals: []`), and ``shutDown()``.
+  /// (`signals: []`), and ``shutDown()``. `reload` reads the configuration again for SIGHUP and
+  /// `POST /-/reload` (by default, the rules file at `config.rules`).
   package static func make(
     config: ServeConfig, rules: RuleSet, environment: [String: String], logger: Logger,
-    clock: some VigilClock = WallClock(), signals: [UnixSignal] = [.sigterm, .sigint]
+    clock: some VigilClock = WallClock(), signals: [UnixSignal] = [.sigterm, .sigint],
+    reload: ConfigLoad? = nil
   ) async throws -> Daemon {
     // Create or migrate the database once, before the services open connections of their own.
     _ = try Store(path: config.db)
-    let state = ServerState()
+    let state = ServerState(rules: rules)
+    let reloader = ConfigReloader(
+      running: config, load: reload ?? ConfigReloader.rulesFile(of: config), state: state, logger: logger)
     var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
     var udpPort: Int?
     var token: String?
@@ -69,8 +75,8 @@ package struct Daemon: Sendable {
           "http listens on \(http) without a token: anyone who can reach it can read alerts and calls")
       }
       let routes = HTTPRoutes.router(
-        state: state, rules: rules, db: try SerialStore(path: config.db, label: "vigil-http"), token: token,
-        intake: intake)
+        state: state, db: try SerialStore(path: config.db, label: "vigil-http"), token: token, intake: intake,
+        reloader: reloader)
       let app = Application(
         router: routes,
         // A connection idle this long is closed: a client that opens connections and sends
@@ -104,11 +110,11 @@ package struct Daemon: Sendable {
     services.append(
       .init(
         service: DeliveryService(
-          config: config, rules: rules, environment: environment, state: state, logger: logger, clock: clock),
+          config: config, environment: environment, state: state, logger: logger, clock: clock),
         serviceName: "delivery"))
     services.append(
       .init(
-        service: EvaluationService(config: config, rules: rules, state: state, logger: logger, clock: clock),
+        service: EvaluationService(config: config, state: state, logger: logger, clock: clock),
         serviceName: "evaluation"))
     services.append(
       .init(service: RetentionService(config: config, logger: logger, clock: clock), serviceName: "retention")
@@ -134,6 +140,9 @@ package struct Daemon: Sendable {
     if !config.follow.isEmpty {
       services.append(
         .init(service: FollowService(config: config, state: state, logger: logger), serviceName: "follow"))
+    }
+    if !signals.isEmpty {
+      services.append(.init(service: ReloadOnHangUpService(reloader: reloader), serviceName: "reload"))
     }
     let group = ServiceGroup(
       configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))

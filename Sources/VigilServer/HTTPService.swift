@@ -8,6 +8,7 @@ import VigilCore
 import VigilIngest
 import VigilReport
 import VigilStore
+import VigilSync
 
 /// Requires `Authorization: Bearer <token>` on every path but the health checks, when a token is set.
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -80,7 +81,9 @@ enum HTTPRoutes {
     }
   }
 
-  static func router(state: ServerState, rules: RuleSet, db: SerialStore, token: String?, intake: HTTPIntake)
+  static func router(
+    state: ServerState, db: SerialStore, token: String?, intake: HTTPIntake, reloader: ConfigReloader
+  )
     -> Hummingbird.Router<BasicRequestContext>
   {
     let router = Hummingbird.Router()
@@ -102,7 +105,21 @@ enum HTTPRoutes {
       return text(
         MetricsPage.render(state: state, outbox: outbox), type: "text/plain; version=0.0.4; charset=utf-8")
     }
-    router.get("/api/alerts") { _, _ in json(API.alerts(state: state, rules: rules)) }
+    router.get("/api/alerts") { _, _ in json(API.alerts(state: state, rules: state.rules)) }
+    // Prometheus's reload endpoint: 200 once the new configuration is in effect, 500 with the
+    // errors when it was refused (the previous one stays).
+    router.post("/-/reload") { _, _ in
+      // Reading and checking the files blocks: not on the threads Swift concurrency shares.
+      switch try await WorkerThread.run({ reloader.reload(trigger: "POST /-/reload") }) {
+      case .applied(let notes):
+        return text((["configuration reloaded"] + notes).joined(separator: "\n") + "\n")
+      case .refused(let errors):
+        return text(
+          (["configuration refused; the previous one stays in effect:"] + errors).joined(separator: "\n")
+            + "\n",
+          status: .internalServerError)
+      }
+    }
     router.get("/api/transitions") { request, _ in
       let query = QueryParameters(request)
       let since = try checked { () throws(QueryError) in
@@ -143,6 +160,7 @@ enum HTTPRoutes {
         try query.duration("window", default: 3_600_000, max: maxWindowMs)
       }
       let now = WallClock.nowMs()
+      let rules = state.rules
       let report = try await db.run {
         try Report.build(store: $0, rules: rules, fromMs: now - window, toMs: now, nowMs: now)
       }

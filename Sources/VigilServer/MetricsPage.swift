@@ -109,6 +109,22 @@ enum MetricsPage {
         }
       }
       p.family(
+        "vigil_config_last_reload_successful", "gauge",
+        "Whether the last configuration reload (SIGHUP, POST /-/reload) succeeded: 0 while a refused one's errors wait to be fixed."
+      )
+      p.sample("vigil_config_last_reload_successful", [], state.lastReloadSucceeded ? 1 : 0)
+      p.family(
+        "vigil_config_last_reload_success_timestamp_seconds", "gauge",
+        "When the configuration in effect was loaded (the start, or the last successful reload).")
+      p.sample(
+        "vigil_config_last_reload_success_timestamp_seconds", [], Double(state.lastReloadSuccessMs) / 1000)
+      p.family("vigil_config_reloads_total", "counter", "Configuration reloads since start, by result.")
+      for (ok, result) in [(true, "success"), (false, "failure")] {
+        p.sample("vigil_config_reloads_total", [("result", result)], Double(state.reloads[ok] ?? 0))
+      }
+      p.family("vigil_rules", "gauge", "Alert rules in effect (SLOs count as their page and ticket rules).")
+      p.sample("vigil_rules", [], Double(state.rules.rules.count))
+      p.family(
         "vigil_ingest_write_failures_total", "counter",
         "Writes of ingested lines that failed (database locked or disk full) and are being retried, by source."
       )

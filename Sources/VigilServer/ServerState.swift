@@ -1,7 +1,7 @@
 import Foundation
 import ServiceLifecycle
 import Synchronization
-import VigilCore
+package import VigilCore
 import VigilIngest
 import VigilNotify
 import VigilStore
@@ -32,6 +32,15 @@ package final class ServerState: Sendable {
     var sources: [String: SourceSeen] = [:]
     /// Requests to the HTTP intake endpoints (OTLP, LiteLLM) by endpoint and HTTP status.
     var intakeRequests: [String: [Int: Int64]] = [:]
+    /// The rules in effect, and how many times they were replaced (services rebuild what they
+    /// derive from them when it changes).
+    var rules = RuleSet()
+    var rulesGeneration = 0
+    /// Reloads (SIGHUP, `POST /-/reload`): whether the last one succeeded, when one last did
+    /// (the start counts), and how many of each outcome.
+    var lastReloadSucceeded = true
+    var lastReloadSuccessMs: Int64 = 0
+    var reloads: [Bool: Int64] = [:]
   }
 
   /// What one source has delivered since start.
@@ -48,7 +57,32 @@ package final class ServerState: Sendable {
   let dataArrived = Wakeup()
   let messagesQueued = Wakeup()
 
-  package init() {}
+  package init(rules: RuleSet = RuleSet()) {
+    shared.withLock {
+      $0.rules = rules
+      $0.lastReloadSuccessMs = startedMs
+    }
+  }
+
+  /// The rules in effect now.
+  package var rules: RuleSet { withLock { $0.rules } }
+  /// The rules and their generation (bumped by each successful reload).
+  var rulesAndGeneration: (RuleSet, Int) { withLock { ($0.rules, $0.rulesGeneration) } }
+
+  /// A reload: its rules in effect from now (`nil` when it failed and the old ones stay).
+  func reloaded(_ rules: RuleSet?) {
+    withLock { state in
+      state.reloads[rules != nil, default: 0] += 1
+      state.lastReloadSucceeded = rules != nil
+      guard let rules else { return }
+      state.rules = rules
+      state.rulesGeneration += 1
+      state.lastReloadSuccessMs = WallClock.nowMs()
+    }
+    // The evaluation loop evaluates with the new rules soon; delivery picks up new receivers.
+    dataArrived.signal()
+    messagesQueued.signal()
+  }
 
   func withLock<T: Sendable>(_ body: (inout Shared) throws -> T) rethrows -> T {
     try shared.withLock { try body(&$0) }

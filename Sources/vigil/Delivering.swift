@@ -39,7 +39,12 @@ enum Delivering {
   /// Warns, once per run, about secrets named in the file but missing from the environment:
   /// their receivers' messages will wait in the outbox until the variable is set.
   static func warnAboutUnsetSecrets(_ rules: RuleSet) {
-    let environment = ProcessInfo.processInfo.environment
+    for w in unsetSecrets(rules, ProcessInfo.processInfo.environment) { Console.error(w) }
+  }
+
+  /// A warning for each secret a receiver names that `environment` does not hold.
+  static func unsetSecrets(_ rules: RuleSet, _ environment: [String: String]) -> [String] {
+    var warnings: [String] = []
     for r in rules.receivers {
       var names: [SecretValue] = []
       switch r.kind {
@@ -48,10 +53,11 @@ enum Delivering {
       case .email(let e): names = e.password.map { [$0] } ?? []
       }
       for case .environment(let name) in names where environment[name] == nil {
-        Console.error(
+        warnings.append(
           "receiver '\(r.name)': $\(name) is not set; its messages wait in the outbox until it is")
       }
     }
+    return warnings
   }
 }
 

@@ -15,7 +15,9 @@ struct Serve: AsyncParsableCommand {
     discussion: """
       Settings come from --config (see the README's "vigil serve" section), then these flags.
       Listeners bind to 127.0.0.1 unless told otherwise. SIGTERM or SIGINT stops it gracefully:
-      intake stops and commits what it received, pending messages stay in the outbox.
+      intake stops and commits what it received, pending messages stay in the outbox. SIGHUP (or
+      POST /-/reload) reloads the settings file and the rules file: a configuration with an error
+      is refused and the previous one stays in effect.
       """)
 
   @Option(help: "The serve settings file (YAML).")
@@ -68,14 +70,14 @@ struct Serve: AsyncParsableCommand {
     }
   }
 
-  func run() async throws {
+  /// The settings: the file's (when --config is given), then the flags.
+  func settings() throws(ConfigLoadError) -> ServeConfig {
     var settings = ServeConfig()
     if let config {
       do {
         settings = try ServeConfigLoader.load(path: config)
       } catch {
-        for e in error.errors { Console.error(e.description) }
-        throw ExitCode(2)
+        throw ConfigLoadError(error.errors.map(\.description))
       }
     }
     if let db { settings.db = db }
@@ -87,6 +89,41 @@ struct Serve: AsyncParsableCommand {
     if let otlp { settings.otlp = otlp == "off" ? nil : HostPort(otlp) }
     if let logLevel { settings.logLevel = logLevel }
     if let logFormat { settings.logFormat = logFormat }
+    return settings
+  }
+
+  /// What a reload reads: the settings and the rules file they name, with the warnings start gives.
+  func reload() -> Result<LoadedConfig, ConfigLoadError> {
+    do throws(ConfigLoadError) {
+      let settings = try settings()
+      guard FileManager.default.fileExists(atPath: settings.rules) else {
+        throw ConfigLoadError(["no rules file at \(settings.rules)"])
+      }
+      let rules: RuleSet
+      do {
+        rules = try RulesLoader.load(path: settings.rules)
+      } catch {
+        throw ConfigLoadError(error.errors.map(\.description))
+      }
+      return .success(
+        LoadedConfig(
+          config: settings, rules: rules,
+          warnings: rules.warnings + Delivering.unsetSecrets(rules, ProcessInfo.processInfo.environment)))
+    } catch {
+      return .failure(error)
+    }
+  }
+
+  func run() async throws {
+    // A hang-up before the reload handler is in place must not stop the daemon.
+    signal(SIGHUP, SIG_IGN)
+    let settings: ServeConfig
+    do {
+      settings = try self.settings()
+    } catch {
+      for e in error.messages { Console.error(e) }
+      throw ExitCode(2)
+    }
     let level = Logger.Level(rawValue: settings.logLevel) ?? .info
     let structured = StructuredLogHandler.Format(rawValue: settings.logFormat)
     LoggingSystem.bootstrap { label in
@@ -111,7 +148,8 @@ struct Serve: AsyncParsableCommand {
     pthread_sigmask(SIG_UNBLOCK, &set, nil)
     do {
       try await Daemon.run(
-        config: settings, rules: ruleSet, environment: ProcessInfo.processInfo.environment, logger: logger)
+        config: settings, rules: ruleSet, environment: ProcessInfo.processInfo.environment, logger: logger,
+        reload: { reload() })
     } catch {
       Console.error("\(error)")
       throw ExitCode(2)

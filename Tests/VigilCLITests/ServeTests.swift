@@ -219,4 +219,49 @@ import VigilTestSupport
     ])
     #expect(s2 == 2 && e2.contains("http.token_env names $VIGIL_UNSET_TOKEN, which is not set"), "\(e2)")
   }
+
+  /// logrotate's postrotate and `systemctl reload` send SIGHUP: it reloads vigil.yaml and the
+  /// rules file it names (it used to stop the daemon), refuses a broken file with its place and
+  /// keeps going with what it had, and says which settings wait for a restart.
+  @Test func aHangUpReloadsTheSettingsAndRulesAndABrokenFileIsRefused() async throws {
+    let dir = TemporaryDirectory()
+    let rule = "  - {alert: A, metric: error_rate, threshold: 5%, window: 5m}\n"
+    LogFile.write(dir.file("one.yaml"), "version: 1\nrules:\n" + rule)
+    LogFile.write(
+      dir.file("two.yaml"), "version: 1\nrules:\n" + rule + rule.replacingOccurrences(of: "A,", with: "B,"))
+    func settings(rules: String, raw: String) {
+      LogFile.write(
+        dir.file("vigil.yaml"),
+        "version: 1\ndb: \(dir.file("v.db"))\nrules: \(dir.file(rules))\nretention: {raw: \(raw)}\n")
+    }
+    settings(rules: "one.yaml", raw: "7d")
+    let serve = try ServeProcess(
+      ["--config", dir.file("vigil.yaml"), "--udp", "off", "--http", "127.0.0.1:0", "--otlp", "off"], in: dir)
+    defer { _ = serve.terminate() }
+    #expect(serve.waitUntilListening(udp: false, otlp: false), "\(serve.log)")
+    func metricsSay(_ line: String) async -> Bool {
+      for _ in 0..<150 {
+        if let m = try? await serve.get("/metrics"), m.body.split(separator: "\n").contains(Substring(line)) {
+          return true
+        }
+        try? await Task.sleep(for: .milliseconds(100))
+      }
+      return false
+    }
+    #expect(await metricsSay("vigil_rules 1"))
+    settings(rules: "two.yaml", raw: "1d")
+    kill(serve.process.processIdentifier, SIGHUP)
+    #expect(await metricsSay("vigil_rules 2"), "\(serve.log)")
+    #expect(await metricsSay(#"vigil_config_reloads_total{result="success"} 1"#))
+    #expect(
+      serve.log.contains("retention changed in the settings: it takes effect when vigil serve restarts"))
+    LogFile.write(dir.file("two.yaml"), "version: 1\nrules:\n  - {alert: A, metric: eror_rate}\n")
+    kill(serve.process.processIdentifier, SIGHUP)
+    #expect(await metricsSay("vigil_config_last_reload_successful 0"), "\(serve.log)")
+    #expect(await metricsSay("vigil_rules 2"))
+    #expect(
+      serve.log.contains("reload (SIGHUP) refused") && serve.log.contains("two.yaml:3:"), "\(serve.log)")
+    #expect(serve.process.isRunning)
+    #expect(serve.terminate() == 0)
+  }
 }

@@ -22,8 +22,8 @@ import VigilTestSupport
       AlertRule(name: "Errors", metric: .errorRate, threshold: 0.05, windowMs: 300_000)
     ])
     rules.evaluationIntervalMs = 15_000
-    return EvaluationService(
-      config: config, rules: rules, state: state, logger: Logger(label: "test"), clock: clock)
+    state.withLock { $0.rules = rules }
+    return EvaluationService(config: config, state: state, logger: Logger(label: "test"), clock: clock)
   }
 
   @Test func anIdleDaemonEvaluatesOncePerIntervalForAnHour() async throws {

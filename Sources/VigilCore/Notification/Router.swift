@@ -43,6 +43,20 @@ package struct Router: Sendable {
     }
   }
 
+  /// Resolves, at `atMs`, the firing alerts of rules not in `names` (removed from alerts.yaml or
+  /// renamed, by a reload or between cron runs): nothing evaluates them any more, and a group
+  /// must neither repeat them forever nor leave the channel believing they still fire.
+  package mutating func resolveAlerts(ofRulesNotIn names: Set<String>, atMs: Int64) {
+    for (id, group) in groups {
+      for (fingerprint, alert) in group.alerts where alert.status == .firing && !names.contains(alert.name) {
+        var resolved = alert
+        resolved.status = .resolved
+        resolved.endsAtMs = atMs
+        groups[id]!.alerts[fingerprint] = resolved
+      }
+    }
+  }
+
   /// Takes every announced transition of an evaluation (`firing` and `resolved`).
   package mutating func add(_ transitions: [AlertTransition], format: (AlertTransition) -> NotifiedAlert?) {
     for t in transitions {
