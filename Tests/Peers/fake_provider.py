@@ -4,10 +4,11 @@ and rate-limit headers of each provider. Prints "PORT n" once listening.
 
     python3 fake_provider.py --script 200,429,200,500,401,529 [--repeat]
 
-A step is a status, "429q" (OpenAI's insufficient_quota) or "200f" (an answer stopped by the
-safety system).
+A step is a status, "429q" (OpenAI's insufficient_quota), "429d" (Retry-After as an HTTP-date)
+or "200f" (an answer stopped by the safety system).
 """
 import argparse
+import email.utils
 import json
 import threading
 import time
@@ -31,6 +32,10 @@ ANTHROPIC_ERRORS = {
     403: ("permission_error", "Your API key does not have permission"), 429: ("rate_limit_error", "Rate limited"),
     500: ("api_error", "Internal server error"), 529: ("overloaded_error", "Overloaded"),
 }
+
+
+def retry_after(step):
+    return email.utils.formatdate(time.time() + 3, usegmt=True) if step.endswith("d") else "0"
 
 
 class Script:
@@ -78,7 +83,8 @@ def handler(script):
             step = script.next(self.path)
             # "429q": a 429 for an exhausted quota (OpenAI's insufficient_quota); "200f": a 200 whose
             # answer the safety system stopped (finish_reason content_filter, stop_reason refusal).
-            status = int(step.rstrip("qf"))
+            # "429d": a 429 whose Retry-After is an HTTP-date three seconds ahead, not seconds.
+            status = int(step.rstrip("qfd"))
             filtered = step.endswith("f")
             anthropic = self.path.startswith("/v1/messages")
             if anthropic:
@@ -92,7 +98,7 @@ def handler(script):
                         "stop_reason": "refusal" if filtered else "end_turn",
                         "stop_sequence": None, "usage": {"input_tokens": 11, "output_tokens": 3}}, headers)
                 if status == 429:
-                    headers.append(("retry-after", "0"))
+                    headers.append(("retry-after", retry_after(step)))
                 kind, message = ANTHROPIC_ERRORS.get(status, ("api_error", "Internal server error"))
                 return self.send(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
             headers = [("x-request-id", "req_%d" % script.i),
@@ -104,7 +110,7 @@ def handler(script):
                                                  "message": {"role": "assistant", "content": "ok"}}],
                     "usage": {"prompt_tokens": 11, "completion_tokens": 3, "total_tokens": 14}}, headers)
             if status == 429:
-                headers.append(("retry-after", "0"))
+                headers.append(("retry-after", retry_after(step)))
             etype, code, message = OPENAI_QUOTA if step.endswith("q") else OPENAI_ERRORS.get(
                 status, ("server_error", None, "The server had an error"))
             return self.send(status, {"error": {"message": message, "type": etype, "param": None, "code": code}},

@@ -1,0 +1,135 @@
+"""Vigil call-log records: one JSON object per HTTP attempt (the contract is in Vigil's README,
+"The call log"), appended to a file that Vigil tails, or sent to Vigil's UDP listener.
+
+Copy this file beside openai_calls.py or anthropic_calls.py. It needs only the standard library.
+"""
+import datetime
+import email.utils
+import json
+import logging
+import logging.handlers
+import random
+import socket
+import time
+
+# Statuses worth retrying (with backoff): throttling, overload, server errors, timeouts.
+RETRYABLE = {408, 429, 500, 502, 503, 504, 529}
+# Codes by which a provider says "out of money", not "too many requests": never retried.
+QUOTA_CODES = {"insufficient_quota", "billing_hard_limit_reached", "billing_not_active", "billing_error",
+               "credit_balance_too_low", "insufficient_balance", "credit_balance_exhausted",
+               "enforced_spend_limit_reached"}
+
+
+class FileSink:
+    """Appends one line per record to `path`.
+
+    The file is reopened when it is no longer the one at `path` (logrotate's `create` mode moves it
+    away and creates a new one): lines go to the new file, never into the rotated copy. Each line is
+    written and flushed whole, so a reader never sees half a record.
+    """
+
+    def __init__(self, path):
+        self.handler = logging.handlers.WatchedFileHandler(path, encoding="utf-8")
+        self.handler.setFormatter(logging.Formatter("%(message)s"))
+
+    def write(self, record):
+        line = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+        self.handler.handle(logging.makeLogRecord({"msg": line, "levelno": logging.INFO}))
+
+    def close(self):
+        self.handler.close()
+
+
+class UDPSink:
+    """Sends each record as one datagram to Vigil's UDP listener (`vigil serve`, 127.0.0.1:9515 by
+    default). Fire and forget: a send never blocks the call and never fails it."""
+
+    def __init__(self, host="127.0.0.1", port=9515):
+        self.address = (host, port)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.setblocking(False)
+
+    def write(self, record):
+        try:
+            self.sock.sendto(json.dumps(record, separators=(",", ":")).encode(), self.address)
+        except OSError:
+            pass
+
+    def close(self):
+        self.sock.close()
+
+
+def retry_after_seconds(value, now=None):
+    """A Retry-After header as seconds to wait: a number of seconds or an HTTP-date (both are valid,
+    RFC 9110); None when absent or unreadable, never an exception."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+        return seconds if 0 <= seconds < 86400 else None
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_seconds(attempt, retry_after=None, base=0.5, cap=20.0):
+    """How long to wait before the next attempt: full jitter (uniform in [0, base * 2^attempt],
+    at most `cap`), and never less than what the provider asked for in Retry-After (up to a minute)."""
+    delay = random.uniform(0, min(cap, base * 2 ** attempt))
+    if retry_after is not None:
+        delay = max(delay, min(retry_after, 60.0))
+    return delay
+
+
+def header_int(headers, *names):
+    """The first of `names` that is an integer header (rate-limit remaining counts)."""
+    for name in names:
+        value = headers.get(name)
+        if value is not None:
+            try:
+                return int(value)
+            except ValueError:
+                pass
+    return None
+
+
+def error_object(body):
+    """The `error` object of a provider's error body (both SDKs keep the parsed body), or {}."""
+    error = body.get("error", body) if isinstance(body, dict) else {}
+    return error if isinstance(error, dict) else {}
+
+
+def status_failure(record, status, headers, code):
+    """Records a failed answer's status and Retry-After; returns (retry_after, retryable): a billing
+    `code` is not worth retrying whatever the status."""
+    retry_after = retry_after_seconds(headers.get("retry-after"))
+    record.update(status=status, retry_after_s=retry_after)
+    return retry_after, status in RETRYABLE and code not in QUOTA_CODES
+
+
+def gives_up(record, attempt, max_attempts, retryable=True):
+    """Marks whether the caller gives up after this attempt (`retries_exhausted`), and says so."""
+    record["retries_exhausted"] = not retryable or attempt == max_attempts
+    return record["retries_exhausted"]
+
+
+def finish(record, start, clock, sink):
+    """Completes an attempt's record and writes it: the latency is the attempt's own time, measured
+    here, before any backoff sleep; `ts` is when the attempt ended."""
+    record["latency_ms"] = round((clock() - start) * 1000, 1)
+    record["ts"] = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")
+    sink.write({k: v for k, v in record.items() if v is not None})
+
+
+def monotonic():
+    return time.monotonic()
