@@ -53,23 +53,7 @@ package struct MessageRenderer: Sendable {
   }
 
   func link(_ alertname: String) -> String {
-    "\(externalURL)/?alert=\(Self.percentEncode(alertname))"
-  }
-
-  static func percentEncode(_ s: String) -> String {
-    var out = ""
-    for b in s.utf8 {
-      switch b {
-      case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-        UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."),
-        UInt8(ascii: "~"):
-        out.unicodeScalars.append(Unicode.Scalar(b))
-      default:
-        let hex = String(b, radix: 16, uppercase: true)
-        out += "%" + (hex.count == 1 ? "0" : "") + hex
-      }
-    }
-    return out
+    "\(externalURL)/?alert=\(URLText.percentEncode(alertname))"
   }
 
   /// `s` cut to at most `max` characters, ending in `…` when cut.

@@ -25,6 +25,25 @@ package struct Report: Sendable {
   /// Each source (a log file with its rotated copies, the UDP listener): calls in the period and
   /// the last one, so that a source that went quiet shows.
   package var sources: [SourceActivity] = []
+  /// The period of the same length just before, as totals: what "normal" looked like.
+  package var previous: Rollup?
+  /// Failed attempts per provider, model and status, most first.
+  package var errorsByModel: [ErrorRow] = []
+  /// The one provider the report is about, when it was asked for one.
+  package var provider: String?
+  /// Where times are shown (UTC unless asked).
+  package var zone = ReportZone.utc
+
+  /// Failed attempts of one model with one status.
+  package struct ErrorRow: Sendable, Equatable {
+    package var provider: String
+    package var model: String
+    package var status: Int
+    package var count: Int64
+    /// The model's attempts in the period, for the share.
+    package var attempts: Int64
+    package var statusClass: StatusClass { StatusClass(status: status) }
+  }
 
   /// A provider, or a provider's model, over the whole period.
   package struct Group: Sendable {
@@ -106,20 +125,35 @@ package struct Report: Sendable {
     return steps.first { span / $0 <= 150 } ?? 86_400_000 * ((span / 86_400_000 + 149) / 150)
   }
 
-  /// Builds the report of `[fromMs, toMs)` from the store.
-  package static func build(store: Store, rules: RuleSet, fromMs: Int64, toMs: Int64, nowMs: Int64) throws
+  /// Builds the report of `[fromMs, toMs)` from the store: of every provider, or of `provider`
+  /// alone; with the previous period's totals when `previous`.
+  package static func build(
+    store: Store, rules: RuleSet, fromMs: Int64, toMs: Int64, nowMs: Int64, provider: String? = nil,
+    previous: Bool = true
+  ) throws
     -> Report
   {
     let step = Self.step(for: max(toMs - fromMs, rollupBucketMs))
     let from = RollupKey.bucket(of: fromMs)
     var report = Report(fromMs: fromMs, toMs: toMs, generatedAtMs: nowMs, stepMs: step)
+    report.provider = provider
     report.thresholds = thresholds(from: rules)
+    if previous {
+      var before = Rollup()
+      let span = toMs - fromMs
+      for row in try store.rollupRows(fromMs: from - span, toMs: from, latency: true)
+      where provider == nil || row.series.provider == provider {
+        before.merge(row.rollup)
+      }
+      report.previous = before
+    }
     report.sources = SourceActivity.byFamily(try store.sourceActivity(fromMs: fromMs, toMs: toMs)).values
       .sorted { $0.source < $1.source }
     // One merge per row into its (series, step) cell; everything else is derived from the cells.
     let stepCount = Int((toMs - from + step - 1) / step)
     var cells: [SeriesKey: [Rollup?]] = [:]
-    for row in try store.rollupRows(fromMs: from, toMs: toMs, latency: true, codes: true) {
+    for row in try store.rollupRows(fromMs: from, toMs: toMs, latency: true, codes: true)
+    where provider == nil || row.series.provider == provider {
       let i = Int((row.bucketMs - from) / step)
       guard i >= 0 && i < stepCount else { continue }
       if cells[row.series] == nil { cells[row.series] = [Rollup?](repeating: nil, count: stepCount) }
@@ -150,6 +184,13 @@ package struct Report: Sendable {
     report.models = byModel.values.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map {
       Group(provider: $0.0, model: $0.1, rollup: $0.2)
     }
+    report.errorsByModel = report.models.flatMap { g in
+      g.rollup.codes.sorted.filter { StatusClass.isError($0.status) }.map {
+        ErrorRow(
+          provider: g.provider, model: g.model ?? "", status: $0.status, count: $0.count,
+          attempts: g.rollup.attempts)
+      }
+    }.sorted { ($1.count, $0.provider, $0.model, $0.status) < ($0.count, $1.provider, $1.model, $1.status) }
     let floor: Int64 = 20
     var errorWindows: [Window] = []
     var slowWindows: [Window] = []
@@ -180,7 +221,9 @@ package struct Report: Sendable {
         atMs: from + Int64(i) * step, p50: r.latency.quantile(0.5), p95: r.latency.quantile(0.95),
         p99: r.latency.quantile(0.99))
     }
-    report.alerts = try alertSpans(store: store, fromMs: fromMs, toMs: toMs)
+    report.alerts = try alertSpans(store: store, fromMs: fromMs, toMs: toMs).filter {
+      provider == nil || $0.labels["provider"] == nil || $0.labels["provider"] == provider
+    }
     return report
   }
 

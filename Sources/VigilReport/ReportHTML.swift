@@ -1,13 +1,68 @@
 import VigilCore
 
+/// What the live dashboard adds around a report: the window links, the provider it is filtered
+/// to, and a note when the default view moved to where the data is.
+package struct DashboardView: Sendable {
+  /// The windows offered (`15m`, `1h`, `6h`, `24h`) and the one shown, if it is one of them.
+  package var windows: [String]
+  package var current: String?
+  /// A line above the page: why it shows what it shows.
+  package var note: String?
+
+  package init(windows: [String] = ["15m", "1h", "6h", "24h"], current: String?, note: String? = nil) {
+    self.windows = windows
+    self.current = current
+    self.note = note
+  }
+
+  /// The dashboard's address for a window and a provider (nil: all providers).
+  static func link(window: String?, provider: String?) -> String {
+    var query: [String] = []
+    if let window { query.append("window=" + URLText.percentEncode(window)) }
+    if let provider { query.append("provider=" + URLText.percentEncode(provider)) }
+    return "/" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+  }
+}
+
+/// One colour per provider, the same on every chart, table and page: the providers' own colours
+/// where they have one, else one of a palette chosen by the name.
+package enum ProviderColor {
+  static let known: [String: String] = [
+    "openai": "#10a37f", "anthropic": "#d97757", "gemini": "#4285f4", "google": "#4285f4",
+    "vertex_ai": "#4285f4", "azure": "#0078d4", "bedrock": "#ff9900", "aws": "#ff9900", "groq": "#f55036",
+    "mistral": "#fa520f", "deepseek": "#4d6bfe", "cohere": "#39594d", "xai": "#111827",
+  ]
+  static let palette = [
+    "#2563eb", "#9333ea", "#0891b2", "#ca8a04", "#db2777", "#65a30d", "#7c3aed", "#0f766e",
+  ]
+
+  package static func of(_ provider: String) -> String {
+    if let c = known[provider.lowercased()] { return c }
+    // FNV-1a: stable across runs and machines (Hasher is seeded per process).
+    var h: UInt32 = 2_166_136_261
+    for b in provider.utf8 { h = (h ^ UInt32(b)) &* 16_777_619 }
+    return palette[Int(h % UInt32(palette.count))]
+  }
+}
+
 extension Report {
   /// A single self-contained page: inline CSS and SVG, no script, nothing fetched. The numbers are
   /// in tables too, so that it reads well in a mail client that does not draw SVG. For the live
   /// dashboard, `live` puts the alerts in force on top and `refreshSeconds` reloads the page.
-  package func html(live: [LiveAlert]? = nil, refreshSeconds: Int? = nil, title: String = "Vigil report")
+  package func html(
+    live: [LiveAlert]? = nil, refreshSeconds: Int? = nil, title: String = "Vigil report",
+    dashboard: DashboardView? = nil
+  )
     -> String
   {
     let e = HTMLText.escape
+    // A provider's name with its colour, linking to its own view on the dashboard.
+    let providerCell = { (name: String) -> String in
+      let swatch = "<span class=\"sw\" style=\"background:\(ProviderColor.of(name))\"></span>"
+      guard let dashboard else { return swatch + e(name) }
+      let href = DashboardView.link(window: dashboard.current, provider: name)
+      return swatch + "<a href=\"\(e(href))\" data-provider=\"\(e(name))\">\(e(name))</a>"
+    }
     var out = """
       <!DOCTYPE html>
       <html lang="en"><head><meta charset="utf-8">
@@ -29,24 +84,47 @@ extension Report {
       .card.pending{border-color:#fde68a;background:#fffbeb}
       .ok{border:1px solid #bbf7d0;background:#f0fdf4;border-radius:6px;padding:8px 12px}
       svg{max-width:100%;height:auto;display:block;margin:8px 0}
+      .sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:baseline}
+      nav a{display:inline-block;padding:2px 9px;margin-right:4px;border:1px solid #d1d5db;border-radius:4px;color:#1f2937;text-decoration:none;font-size:13px}
+      nav a.current{background:#1f2937;color:#fff;border-color:#1f2937}a{color:#1d4ed8}
+      .note{background:#eff6ff;border:1px solid #bfdbfe;border-radius:6px;padding:6px 10px;font-size:13px}
       </style></head><body>
       <h1>\(e(title))</h1>
-      <p class="muted">\(e(period)) · generated \(e(Timestamp.formatRFC3339(generatedAtMs)))</p>
 
       """
+    if let dashboard {
+      out += "<nav id=\"windows\">"
+      for w in dashboard.windows {
+        let current = w == dashboard.current ? " class=\"current\" aria-current=\"page\"" : ""
+        out +=
+          "<a href=\"\(e(DashboardView.link(window: w, provider: provider)))\"\(current) data-window=\"\(e(w))\">\(e(w))</a>"
+      }
+      if let provider {
+        out +=
+          " · provider \(providerCell(provider)) · <a href=\"\(e(DashboardView.link(window: dashboard.current, provider: nil)))\" id=\"all-providers\">all providers</a>"
+      }
+      out += "</nav>\n"
+      if let note = dashboard.note { out += "<p class=\"note\" id=\"view-note\">\(e(note))</p>\n" }
+    }
+    out += "<p class=\"muted\">\(e(period)) · generated \(e(zone.format(generatedAtMs)))</p>\n"
     if let live {
       out += "<h2 id=\"alerts-now\">Alerts now</h2>\n"
       if live.isEmpty {
         out += "<div class=\"ok\" id=\"no-alerts\">No alert is pending or firing.</div>\n"
       }
       for a in live {
-        let scope = a.labels.filter { !["alertname", "severity"].contains($0.key) }.sorted { $0.key < $1.key }
-          .map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        let scope = a.labels.filter { !["alertname", "severity", "provider"].contains($0.key) }
+          .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         out += "<div class=\"card \(a.state == "pending" ? "pending" : "")\" data-alert=\"\(e(a.rule))\">"
         out +=
           "<span class=\"\(a.state == "pending" ? "pending" : "firing")\">\(e(a.state.uppercased()))</span> "
-        out += "<strong>\(e(a.rule))</strong> \(e(scope)) · value \(e(a.value)) (\(e(a.threshold)))"
-        if let since = a.sinceMs { out += " · since \(e(Timestamp.formatRFC3339(since)))" }
+        out += "<strong>\(e(a.rule))</strong> "
+        if let p = a.labels["provider"] { out += "provider=\(providerCell(p)) " }
+        out += "\(e(scope)) · value \(e(a.value)) (\(e(a.threshold)))"
+        if let since = a.sinceMs {
+          out +=
+            " · <span class=\"for\">\(e(a.state)) for \(e(Self.duration(generatedAtMs - since)))</span>, since \(e(zone.format(since)))"
+        }
         out += "<br><span class=\"muted\">\(e(a.summary))</span></div>\n"
       }
     }
@@ -57,14 +135,22 @@ extension Report {
     out += """
       <h2>Summary</h2>
       <table><tr><th>attempts</th><th>logical requests</th><th>errors</th><th>error rate</th><th>alerts</th><th>tokens</th></tr>
-      <tr><td>\(total.attempts)</td><td>\(total.requests)</td><td>\(total.errors)</td><td>\(e(Self.percent(total.errors, of: total.attempts)))</td><td>\(alerts.count)</td><td>\(totalTokens)</td></tr></table>
+      <tr><td>\(formatCount(total.attempts))</td><td>\(formatCount(total.requests))</td><td>\(formatCount(total.errors))</td><td>\(e(Self.percent(total.errors, of: total.attempts)))</td><td>\(alerts.count)</td><td>\(formatCount(totalTokens))</td></tr></table>
 
       """
+    if let rows = comparisonRows() {
+      out +=
+        "<table id=\"previous\"><tr><th>against the previous \(e(DurationText.format(toMs - fromMs)))</th><th>this period</th><th>previous</th><th>change</th></tr>\n"
+      for r in rows { out += "<tr>" + r.map { "<td>\(e($0))</td>" }.joined() + "</tr>\n" }
+      out += "</table>\n"
+    }
     out += "<h2>Metrics per provider and model</h2>\n<table><tr><th>provider/model</th><th>attempts</th>"
     for t in thresholds { out += "<th>\(e(t.metric.name))<br><span class=\"muted\">\(e(t.text))</span></th>" }
     out += "</tr>\n"
-    for (name, r) in tableGroups.map({ ($0.name, $0.rollup) }) + [("all", total)] {
-      out += "<tr><td>\(e(name))</td><td>\(r.attempts)</td>"
+    for (group, r) in tableGroups.map({ ($0 as Group?, $0.rollup) }) + [(nil, total)] {
+      let name =
+        group.map { g in g.model.map { e(g.provider + "/" + $0) } ?? providerCell(g.provider) } ?? "all"
+      out += "<tr><td>\(name)</td><td>\(formatCount(r.attempts))</td>"
       for t in thresholds {
         let v = t.metric.value(of: r)
         out +=
@@ -85,7 +171,9 @@ extension Report {
         SVGChart.lines(
           title: title,
           lines: series.map { s in
-            SVGChart.Line(name: s.provider, points: s.points.map { ($0.atMs, $0[keyPath: value]) })
+            SVGChart.Line(
+              name: s.provider, points: s.points.map { ($0.atMs, $0[keyPath: value]) },
+              color: ProviderColor.of(s.provider))
           },
           fromMs: fromMs, toMs: toMs, format: pct, threshold: threshold(metric)) + "\n"
     }
@@ -111,7 +199,8 @@ extension Report {
     out +=
       "<table><tr><th>class</th><th>attempts</th><th>share</th><th class=\"text\">retry?</th><th class=\"text\">what to do</th></tr>\n"
     for (c, n) in Self.classRows(total) {
-      out += "<tr><td>\(e(c.rawValue))</td><td>\(n)</td><td>\(e(Self.percent(n, of: total.attempts)))</td>"
+      out +=
+        "<tr><td>\(e(c.rawValue))</td><td>\(formatCount(n))</td><td>\(e(Self.percent(n, of: total.attempts)))</td>"
       out +=
         "<td class=\"text\">\(c.isRetryable ? "yes, with backoff" : "no")</td><td class=\"text\">\(e(c.advice))</td></tr>\n"
     }
@@ -119,7 +208,15 @@ extension Report {
       "</table>\n<table><tr><th>code</th><th class=\"text\">class</th><th>attempts</th><th>share</th></tr>\n"
     for c in codes {
       out +=
-        "<tr><td>\(c.status)</td><td class=\"text\">\(e(c.statusClass.rawValue))</td><td>\(c.count)</td><td>\(e(Self.percent(c.count, of: total.attempts)))</td></tr>\n"
+        "<tr><td>\(c.status)</td><td class=\"text\">\(e(c.statusClass.rawValue))</td><td>\(formatCount(c.count))</td><td>\(e(Self.percent(c.count, of: total.attempts)))</td></tr>\n"
+    }
+    if !errorsByModel.isEmpty {
+      out +=
+        "</table>\n<h2 id=\"errors-by-model\">Errors by model and status</h2>\n<table><tr><th class=\"text\">provider</th><th class=\"text\">model</th><th>status</th><th class=\"text\">class</th><th>attempts</th><th>share of the model's</th></tr>\n"
+      for r in errorsByModel.prefix(20) {
+        out +=
+          "<tr><td>\(providerCell(r.provider))</td><td class=\"text\">\(e(r.model))</td><td>\(r.status)</td><td class=\"text\">\(e(r.statusClass.rawValue))</td><td>\(formatCount(r.count))</td><td>\(e(Self.percent(r.count, of: r.attempts)))</td></tr>\n"
+      }
     }
     out += "</table>\n<h2>Sources</h2>\n"
     out +=
@@ -127,7 +224,7 @@ extension Report {
     for s in sources {
       let quiet = toMs - s.lastCallMs
       out +=
-        "<tr><td class=\"text\">\(e(s.source))</td><td>\(s.calls)</td><td>\(e(Timestamp.formatRFC3339(s.lastCallMs)))</td>"
+        "<tr><td class=\"text\">\(e(s.source))</td><td>\(formatCount(s.calls))</td><td>\(e(zone.format(s.lastCallMs)))</td>"
       out += "<td class=\"\(quiet >= 600_000 ? "firing" : "")\">\(e(Self.duration(quiet)))</td></tr>\n"
     }
     out += "</table>\n<h2>Alerts in the period</h2>\n"
@@ -139,7 +236,7 @@ extension Report {
         out +=
           "<tr><td class=\"\(a.severity == "critical" ? "firing" : "pending")\">\(e(a.rule))</td><td class=\"text\">\(e(a.scope))</td>"
         out +=
-          "<td>\(e(Timestamp.formatRFC3339(a.startMs)))</td><td>\(e(a.endMs.map(Timestamp.formatRFC3339) ?? "still firing"))</td>"
+          "<td>\(e(zone.format(a.startMs)))</td><td>\(e(a.endMs.map(zone.format) ?? "still firing"))</td>"
         out += "<td>\(e(Self.duration((a.endMs ?? toMs) - max(a.startMs, fromMs))))</td></tr>\n"
       }
       out += "</table>\n"
@@ -154,7 +251,7 @@ extension Report {
         "<table><tr><th>\(e(title))</th><th class=\"text\">provider</th><th>value</th><th>attempts</th></tr>\n"
       for w in windows {
         out +=
-          "<tr><td>\(e(Timestamp.formatRFC3339(w.startMs)))</td><td class=\"text\">\(e(w.provider))</td><td>\(e(metric.format(w.value)))</td><td>\(w.attempts)</td></tr>\n"
+          "<tr><td>\(e(zone.format(w.startMs)))</td><td class=\"text\">\(providerCell(w.provider))</td><td>\(e(metric.format(w.value)))</td><td>\(formatCount(w.attempts))</td></tr>\n"
       }
       if windows.isEmpty { out += "<tr><td class=\"muted\" colspan=\"4\">none</td></tr>\n" }
       out += "</table>\n"
@@ -162,9 +259,9 @@ extension Report {
     out += """
       <h2>What failures and retries cost</h2>
       <table><tr><th>tokens</th><th>count</th><th>share</th></tr>
-      <tr><td>all</td><td>\(totalTokens)</td><td>100%</td></tr>
-      <tr><td>spent on failed attempts</td><td>\(failedTokens)</td><td>\(e(Self.percent(failedTokens, of: totalTokens)))</td></tr>
-      <tr><td>spent on retries</td><td>\(retryTokens)</td><td>\(e(Self.percent(retryTokens, of: totalTokens)))</td></tr>
+      <tr><td>all</td><td>\(formatCount(totalTokens))</td><td>100%</td></tr>
+      <tr><td>spent on failed attempts</td><td>\(formatCount(failedTokens))</td><td>\(e(Self.percent(failedTokens, of: totalTokens)))</td></tr>
+      <tr><td>spent on retries</td><td>\(formatCount(retryTokens))</td><td>\(e(Self.percent(retryTokens, of: totalTokens)))</td></tr>
       </table>
       <p class="muted">Vigil \(e(VigilInfo.version)). Thresholds: the rules' where a rule watches the metric, else the reference article's.</p>
       </body></html>

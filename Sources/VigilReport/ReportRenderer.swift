@@ -39,7 +39,10 @@ extension Report {
     }
   }
 
-  var period: String { "\(Timestamp.formatRFC3339(fromMs)) to \(Timestamp.formatRFC3339(toMs))" }
+  var period: String {
+    "\(zone.format(fromMs)) to \(zone.format(toMs))" + (zone.isUTC ? "" : " (\(zone.name))")
+      + (provider.map { ", provider \($0)" } ?? "")
+  }
   var isEmpty: Bool { total.attempts == 0 }
 
   static func percent(_ a: Int64, of b: Int64) -> String {
@@ -48,11 +51,41 @@ extension Report {
 
   static func duration(_ ms: Int64) -> String { DurationText.format(max(0, ms) / 1000 * 1000) }
 
+  /// This period beside the previous one: attempts, then the table's metrics; a rate's change in
+  /// percentage points, a count's or a latency's in percent. `nil` without a previous period.
+  func comparisonRows() -> [[String]]? {
+    guard let previous else { return nil }
+    func relative(_ now: Double?, _ before: Double?) -> String {
+      guard let now, let before, before > 0 else { return "-" }
+      let change = (now - before) / before * 100
+      return (change >= 0 ? "+" : "") + formatFixed(change, digits: 1) + "%"
+    }
+    var rows = [
+      [
+        "attempts", formatCount(total.attempts), previous.attempts > 0 ? formatCount(previous.attempts) : "-",
+        relative(Double(total.attempts), Double(previous.attempts)),
+      ]
+    ]
+    for t in thresholds {
+      let now = t.metric.value(of: total)
+      let before = previous.attempts > 0 ? t.metric.value(of: previous) : nil
+      var change = "-"
+      if t.metric.isRate, let now, let before {
+        let points = (now - before) * 100
+        change = (points >= 0 ? "+" : "") + formatFixed(points, digits: 1) + " pp"
+      } else if !t.metric.isRate {
+        change = relative(now, before)
+      }
+      rows.append([t.metric.name, t.metric.format(now), before.map { t.metric.format($0) } ?? "-", change])
+    }
+    return rows
+  }
+
   /// Rows of the metrics table: name, attempts, then each metric with a `!` when it breaches.
   func metricRows(mark: Bool) -> [[String]] {
     let groups = tableGroups
     return (groups.map { ($0.name, $0.rollup) } + [("all", total)]).map { name, r in
-      [name, String(r.attempts)]
+      [name, formatCount(r.attempts)]
         + thresholds.map { t in
           let v = t.metric.value(of: r)
           return t.metric.format(v) + (mark && t.breached(v) ? " !" : "")
@@ -102,8 +135,12 @@ extension Report {
       return out.joined(separator: "\n") + "\n"
     }
     out.append(
-      "\(total.attempts) attempts, \(total.requests) logical requests, \(total.errors) errors (\(Self.percent(total.errors, of: total.attempts))), \(alerts.count) alert(s)."
+      "\(formatCount(total.attempts)) attempts, \(formatCount(total.requests)) logical requests, \(formatCount(total.errors)) errors (\(Self.percent(total.errors, of: total.attempts))), \(alerts.count) alert(s)."
     )
+    if let rows = comparisonRows() {
+      heading("Against the previous \(DurationText.format(toMs - fromMs))")
+      table([["", "this period", "previous", "change"]] + rows)
+    }
     heading("Metrics (! = over the threshold)")
     table(
       [["provider/model", "attempts"] + thresholds.map { "\($0.metric.name) \($0.text)" }]
@@ -113,7 +150,7 @@ extension Report {
       [["class", "attempts", "share", "retry?", "what to do"]]
         + Self.classRows(total).map { c, n in
           [
-            c.rawValue, String(n), Self.percent(n, of: total.attempts),
+            c.rawValue, formatCount(n), Self.percent(n, of: total.attempts),
             c.isRetryable ? "yes, with backoff" : "no", c.advice,
           ]
         })
@@ -123,8 +160,19 @@ extension Report {
         [["code", "class", "attempts", "share"]]
           + codes.map {
             [
-              String($0.status), $0.statusClass.rawValue, String($0.count),
+              String($0.status), $0.statusClass.rawValue, formatCount($0.count),
               Self.percent($0.count, of: total.attempts),
+            ]
+          })
+    }
+    if !errorsByModel.isEmpty {
+      heading("Errors by model and status")
+      table(
+        [["provider/model", "status", "class", "attempts", "share of the model's"]]
+          + errorsByModel.prefix(20).map {
+            [
+              "\($0.provider)/\($0.model)", String($0.status), $0.statusClass.rawValue, formatCount($0.count),
+              Self.percent($0.count, of: $0.attempts),
             ]
           })
     }
@@ -136,8 +184,8 @@ extension Report {
         [["alert", "labels", "severity", "started", "ended", "duration"]]
           + alerts.map { a in
             [
-              a.rule, a.scope, a.severity, Timestamp.formatRFC3339(a.startMs),
-              a.endMs.map(Timestamp.formatRFC3339) ?? "still firing",
+              a.rule, a.scope, a.severity, zone.format(a.startMs),
+              a.endMs.map(zone.format) ?? "still firing",
               Self.duration((a.endMs ?? toMs) - max(a.startMs, fromMs)),
             ]
           })
@@ -147,7 +195,7 @@ extension Report {
       [["source", "calls", "last call", "quiet for"]]
         + sources.map {
           [
-            $0.source, String($0.calls), Timestamp.formatRFC3339($0.lastCallMs),
+            $0.source, formatCount($0.calls), zone.format($0.lastCallMs),
             Self.duration(toMs - $0.lastCallMs),
           ]
         })
@@ -159,8 +207,8 @@ extension Report {
         [["highest error rate", "provider", "error rate", "attempts"]]
           + worstErrorWindows.map {
             [
-              Timestamp.formatRFC3339($0.startMs), $0.provider, MetricKind.errorRate.format($0.value),
-              String($0.attempts),
+              zone.format($0.startMs), $0.provider, MetricKind.errorRate.format($0.value),
+              formatCount($0.attempts),
             ]
           })
       out.append("")
@@ -168,17 +216,17 @@ extension Report {
         [["slowest P99", "provider", "p99", "attempts"]]
           + slowestWindows.map {
             [
-              Timestamp.formatRFC3339($0.startMs), $0.provider,
-              MetricKind.latencyQuantile(0.99).format($0.value), String($0.attempts),
+              zone.format($0.startMs), $0.provider,
+              MetricKind.latencyQuantile(0.99).format($0.value), formatCount($0.attempts),
             ]
           })
     }
     heading("Tokens")
     table([
       ["tokens", "count", "share"],
-      ["all", String(totalTokens), "100%"],
-      ["spent on failed attempts", String(failedTokens), Self.percent(failedTokens, of: totalTokens)],
-      ["spent on retries", String(retryTokens), Self.percent(retryTokens, of: totalTokens)],
+      ["all", formatCount(totalTokens), "100%"],
+      ["spent on failed attempts", formatCount(failedTokens), Self.percent(failedTokens, of: totalTokens)],
+      ["spent on retries", formatCount(retryTokens), Self.percent(retryTokens, of: totalTokens)],
     ])
     return out.joined(separator: "\n") + "\n"
   }
@@ -247,6 +295,17 @@ extension Report {
         }),
       "worst_error_windows": .array(worstErrorWindows.map(window)),
       "slowest_windows": .array(slowestWindows.map(window)),
+      "previous": previous.map { p in
+        ["attempts": .number(Double(p.attempts)), "metrics": metrics(p)] as JSONValue
+      } ?? .null,
+      "errors_by_model": .array(
+        errorsByModel.map {
+          [
+            "provider": .string($0.provider), "model": .string($0.model),
+            "status": .number(Double($0.status)),
+            "class": .string($0.statusClass.rawValue), "count": .number(Double($0.count)),
+          ]
+        }),
     ]
   }
 }

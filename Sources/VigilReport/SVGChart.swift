@@ -15,6 +15,8 @@ enum SVGChart {
   struct Line {
     var name: String
     var points: [(Int64, Double?)]
+    /// Its colour (a provider's is the same everywhere); else the palette's next.
+    var color: String? = nil
   }
 
   /// Lines over time; `format` labels the y axis; `threshold` draws a dashed red line.
@@ -46,7 +48,7 @@ enum SVGChart {
         "<text x=\"\(fmt(width - right))\" y=\"\(fmt(y(threshold) - 4))\" font-size=\"10\" text-anchor=\"end\" fill=\"#dc2626\">threshold \(e(format(threshold)))</text>\n"
     }
     for (i, line) in lines.enumerated() {
-      let color = palette[i % palette.count]
+      let color = line.color ?? palette[i % palette.count]
       // A gap (no calls) breaks the line.
       var run: [String] = []
       func flush() {

@@ -159,13 +159,32 @@ enum HTTPRoutes {
       let window = try checked { () throws(QueryError) in
         try query.duration("window", default: 3_600_000, max: maxWindowMs)
       }
+      let provider = query["provider"].flatMap { $0.isEmpty ? nil : $0 }
+      let asked = query["window"]
       let now = WallClock.nowMs()
       let rules = state.rules
-      let report = try await db.run {
-        try Report.build(store: $0, rules: rules, fromMs: now - window, toMs: now, nowMs: now)
+      let (report, note) = try await db.run { store in
+        // With no window asked for and no call in the last hour, the default view moves to the
+        // hour that ends with the last call stored (say, an example log of last week).
+        var to = now
+        var note: String?
+        if asked == nil, let last = try store.lastCallBucketEndMs(beforeMs: now + rollupBucketMs),
+          last < now - window
+        {
+          to = last
+          note =
+            "No call in the last \(DurationText.format(window)): showing the \(DurationText.format(window)) up to the last one stored, \(Timestamp.formatRFC3339(last))."
+        }
+        let report = try Report.build(
+          store: store, rules: rules, fromMs: to - window, toMs: to, nowMs: now, provider: provider)
+        return (report, note)
       }
+      let windowText = asked.map { _ in DurationText.format(window) } ?? "1h"
       let page = report.html(
-        live: API.liveAlerts(state: state, rules: rules), refreshSeconds: 30, title: "Vigil")
+        live: API.liveAlerts(state: state, rules: rules).filter {
+          provider == nil || $0.labels["provider"] == nil || $0.labels["provider"] == provider
+        }, refreshSeconds: 30, title: "Vigil",
+        dashboard: DashboardView(current: windowText, note: note))
       var response = text(page, type: "text/html; charset=utf-8")
       // The page is self-contained: inline CSS and SVG, no script, nothing fetched.
       response.headers[.contentSecurityPolicy] =

@@ -14,6 +14,9 @@ struct QueryParameters {
 
   init(_ values: [String: String]) { self.values = values }
 
+  /// A parameter's text as given (decoded), or nil.
+  subscript(_ name: String) -> String? { values[name] }
+
   /// A positive duration such as `5m`, at most `max`; `defaultMs` when absent.
   func duration(_ name: String, default defaultMs: Int64, max: Int64) throws(QueryError) -> Int64 {
     guard let text = values[name] else { return defaultMs }

@@ -155,6 +155,15 @@ extension Store {
 }
 
 extension Store {
+  /// The end of the latest 10 s bucket with calls before `beforeMs`, or nil when none has any.
+  package func lastCallBucketEndMs(beforeMs: Int64) throws(StoreError) -> Int64? {
+    let s = try cachedStatement("SELECT max(bucket) FROM rollups WHERE bucket < ?")
+    defer { s.reset() }
+    s.bind(1, beforeMs)
+    guard try s.step(), !s.isNull(0) else { return nil }
+    return s.int64(0) + rollupBucketMs
+  }
+
   /// Requests and the last one per series over `[fromMs, toMs)`: whole minutes from
   /// `request_minutes`, the edges from the 10 s rollups, and for a series whose last request fell
   /// in the minute tier, the 10 s buckets of that one minute. An hour reads about sixty small rows

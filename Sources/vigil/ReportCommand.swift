@@ -41,10 +41,20 @@ struct ReportCommand: AsyncParsableCommand {
   @Option(help: "Mail the report (HTML and text) to this email receiver of the rules file.")
   var email: String?
 
+  @Option(help: "Show times in this IANA time zone (e.g. Europe/Paris); default UTC.")
+  var timezone: String?
+
+  @Option(help: "Report on this provider alone.")
+  var provider: String?
+
   @OptionGroup var delivery: DeliveryOptions
 
   func validate() throws {
     if since != nil && from != nil { throw ValidationError("give --since or --from, not both") }
+    if let timezone, TimeZone(identifier: timezone) == nil {
+      throw ValidationError(
+        "--timezone '\(timezone)' is not a time zone (an IANA name such as Europe/Paris, or UTC)")
+    }
     if let since { try validateDuration("--since", since, example: "24h") }
     for (name, value) in [("--from", from), ("--to", to)] {
       if let value, parseTime(value) == nil { throw ValidationError("\(name) '\(value)' is not a time") }
@@ -69,7 +79,13 @@ struct ReportCommand: AsyncParsableCommand {
     }
     try await reportingAsyncErrors {
       let database = try store.existing()
-      let report = try Report.build(store: database, rules: rules, fromMs: fromMs, toMs: toMs, nowMs: now)
+      var report = try Report.build(
+        store: database, rules: rules, fromMs: fromMs, toMs: toMs, nowMs: now, provider: provider)
+      if let timezone, timezone != "UTC", let zone = TimeZone(identifier: timezone) {
+        report.zone = ReportZone(name: timezone) { ms in
+          zone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(ms) / 1000))
+        }
+      }
       let text = report.render(format)
       if let out {
         guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {

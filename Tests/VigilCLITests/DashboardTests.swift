@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilStore
+import VigilSync
 import VigilTestPeers
 import VigilTestSupport
 
@@ -67,5 +68,76 @@ import VigilTestSupport
     let size = (try? FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
     #expect(size > 10_000, "screenshot at \(png): \(size) bytes")
     #expect(serve.terminate() == 0)
+  }
+
+  /// Incident-first (issue 15): window links, "firing for", the provider's own view linked from
+  /// its alert, one colour per provider, errors by model and status; and with only old data, the
+  /// default view moves to where the data is. Screenshots of each are left for people.
+  @Test func theDashboardLeadsFromTheAlertToItsProvider() async throws {
+    let dir = TemporaryDirectory()
+    ServeTests.rules(dir.file("alerts.yaml"))
+    let serve = try ServeProcess(loopbackIn: dir)
+    #expect(serve.waitUntilListening(), "\(serve.log)")
+    let sender = UDPSender(port: serve.udpPort)
+    for d in 0..<40 {
+      sender.send(ServeTests.record("openai", status: d % 2 == 0 ? 500 : 200, d))
+      sender.send(ServeTests.record("anthropic", status: 200, d))
+    }
+    #expect(
+      VigilProcess.waitUntil(seconds: 30) { serve.log.contains("firing ServerErrors{provider=openai}") },
+      "\(serve.log)")
+    let artifacts = FileManager.default.currentDirectoryPath + "/.build/test-artifacts"
+    try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
+    let home = serve.url("/")
+    let (dom, console) = try await WorkerThread.run { try Self.browse(home) }
+    #expect(console.isEmpty, "console: \(console)")
+    #expect(
+      dom.contains(#"<a href="/?window=1h" class="current" aria-current="page" data-window="1h">1h</a>"#))
+    for w in ["15m", "6h", "24h"] { #expect(dom.contains(#"data-window="\#(w)">\#(w)</a>"#)) }
+    // The alert says for how long it has fired, and leads to its provider's view.
+    #expect(dom.contains(#"<span class="for">firing for "#), "\(dom.prefix(3000))")
+    #expect(dom.contains(#"<a href="/?window=1h&amp;provider=openai" data-provider="openai">openai</a>"#))
+    #expect(dom.contains(#"id="errors-by-model""#) && dom.contains(#"id="previous""#))
+    let openai = ##"<span class="sw" style="background:#10a37f"></span>"##
+    let anthropic = ##"<span class="sw" style="background:#d97757"></span>"##
+    // The charts draw openai in the same colour (a line, or a dot while its calls fill one step).
+    #expect(dom.contains(openai) && dom.contains(anthropic))
+    #expect(dom.contains(##"stroke="#10a37f""##) || dom.contains(##"fill="#10a37f""##))
+    _ = try await WorkerThread.run {
+      try Self.browse(home, screenshot: artifacts + "/dashboard-incident.png")
+    }
+    // The provider's view: its calls alone, its alert, a way back.
+    let url = serve.url("/?window=15m&provider=openai")
+    let (view, viewConsole) = try await WorkerThread.run { try Self.browse(url) }
+    #expect(viewConsole.isEmpty, "console: \(viewConsole)")
+    #expect(view.contains(#"class="current" aria-current="page" data-window="15m">15m</a>"#))
+    #expect(view.contains(#"id="all-providers""#) && view.contains(#"data-alert="ServerErrors""#))
+    #expect(!view.contains(#"data-provider="anthropic""#) && view.contains("provider openai"))
+    _ = try await WorkerThread.run { try Self.browse(url, screenshot: artifacts + "/dashboard-provider.png") }
+    #expect(serve.terminate() == 0)
+
+    // Only last week's example log: the default view zooms to its last hour and says so.
+    let old = TemporaryDirectory()
+    ServeTests.rules(old.file("alerts.yaml"))
+    let (status, _, _) = try await VigilProcess.run([
+      "ingest", "--db", old.file("v.db"), "examples/incident.jsonl",
+    ])
+    #expect(status == 0)
+    let quiet = try ServeProcess(loopbackIn: old)
+    #expect(quiet.waitUntilListening(), "\(quiet.log)")
+    let quietHome = quiet.url("/")
+    let (zoomed, _) = try await WorkerThread.run { try Self.browse(quietHome) }
+    #expect(
+      zoomed.contains(#"id="view-note""#) && zoomed.contains("No call in the last 1h"),
+      "\(zoomed.prefix(2000))")
+    #expect(zoomed.contains("Metrics per provider and model") && !zoomed.contains(#"id="empty""#))
+    _ = try await WorkerThread.run {
+      try Self.browse(quietHome, screenshot: artifacts + "/dashboard-zoomed.png")
+    }
+    // Asked for a window explicitly, it shows that window, empty or not.
+    let quietHour = quiet.url("/?window=1h")
+    let (asked, _) = try await WorkerThread.run { try Self.browse(quietHour) }
+    #expect(asked.contains(#"id="empty""#) && !asked.contains(#"id="view-note""#))
+    #expect(quiet.terminate() == 0)
   }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 import VigilCore
-import VigilReport
 import VigilStore
 import VigilTestSupport
+
+@testable import VigilReport
 
 /// Reports from a real store: what they compute, and how each format shows it.
 @Suite struct ReportTests {
@@ -77,7 +78,7 @@ import VigilTestSupport
   @Test func textAndMarkdownShowTheTablesAndMarkBreaches() throws {
     let text = try build().render(.text)
     #expect(text.hasPrefix("Vigil report: 2026-11-25T10:00:00Z to 2026-11-25T11:00:00Z\n"))
-    #expect(text.contains("3960 attempts, 3600 logical requests"))
+    #expect(text.contains("3,960 attempts, 3,600 logical requests"))
     let openai = try #require(text.split(separator: "\n").first { $0.hasPrefix("openai ") })
     // Error rate, 5xx rate and P99 breach.
     #expect(openai.components(separatedBy: "8.33% !").count == 3 && openai.contains("39.94s !"))
@@ -134,5 +135,105 @@ import VigilTestSupport
     #expect(r.stepMs == 3 * 86_400_000 && r.latency.count <= 150)
     #expect(r.total.attempts == 3960)
     #expect(r.render(.html).contains("<svg"))
+  }
+}
+
+/// What issue 15 asked of the report and the dashboard: thousands separators, a time zone, the
+/// previous period beside this one, errors by model and status, one provider alone, and one
+/// colour per provider everywhere.
+@Suite struct ReportIncidentFirstTests {
+  static let t0 = ReportTests.t0
+
+  static func store(_ dir: TemporaryDirectory) throws -> Store {
+    let store = try Store(path: dir.file("v.db"))
+    try ReportTests.seed(store)
+    // The hour before: openai alone, quieter and healthy.
+    var batch = IngestBatch(source: "test")
+    for s in stride(from: 0, to: 3600, by: 2) {
+      batch.add(
+        CallRecord(
+          timestampMs: t0 - 3_600_000 + Int64(s) * 1000, status: s % 100 == 0 ? 500 : 200, provider: "openai",
+          model: "gpt-4o", latencyMs: 700))
+    }
+    try store.write(batch)
+    return store
+  }
+
+  @Test func countsHaveSeparatorsAndTimesTheirZone() {
+    #expect(formatCount(0) == "0" && formatCount(999) == "999" && formatCount(1000) == "1,000")
+    #expect(formatCount(1_234_567) == "1,234,567" && formatCount(-12_345) == "-12,345")
+    let paris = ReportZone(name: "Europe/Paris") { ms in
+      TimeZone(identifier: "Europe/Paris")!.secondsFromGMT(
+        for: Date(timeIntervalSince1970: Double(ms) / 1000))
+    }
+    // Winter (+01:00) and summer (+02:00) time, and a zone west of UTC.
+    #expect(paris.format(Self.t0) == "2026-11-25T11:00:00+01:00")
+    #expect(paris.format(1_782_900_000_000) == "2026-07-01T12:00:00+02:00")
+    let newfoundland = ReportZone(name: "America/St_Johns") { _ in -(3 * 3600 + 1800) }
+    #expect(newfoundland.format(Self.t0) == "2026-11-25T06:30:00-03:30")
+    #expect(ReportZone.utc.format(Self.t0) == "2026-11-25T10:00:00Z")
+  }
+
+  @Test func thePreviousPeriodStandsBesideThisOne() throws {
+    let dir = TemporaryDirectory()
+    let store = try Self.store(dir)
+    var r = try Report.build(
+      store: store, rules: RuleSet(), fromMs: Self.t0, toMs: Self.t0 + 3_600_000, nowMs: 0)
+    #expect(r.previous?.attempts == 1800)
+    let rows = try #require(r.comparisonRows())
+    #expect(rows[0] == ["attempts", "3,960", "1,800", "+120.0%"])
+    let errorRate = try #require(rows.first { $0[0] == "error_rate" })
+    // 660 of 3,960 now (16.7%), 36 of 1,800 before (2.0%).
+    #expect(errorRate[1] == "16.67%" && errorRate[2] == "2.00%" && errorRate[3] == "+14.7 pp", "\(errorRate)")
+    r.zone = ReportZone(name: "Asia/Kolkata") { _ in 19_800 }
+    let text = r.render(.text)
+    #expect(text.contains("AGAINST THE PREVIOUS 1H") && text.contains("+120.0%"))
+    #expect(
+      text.hasPrefix("Vigil report: 2026-11-25T15:30:00+05:30 to 2026-11-25T16:30:00+05:30 (Asia/Kolkata)"))
+    #expect(text.contains("3,960 attempts"))
+    let html = r.html()
+    #expect(html.contains(#"<table id="previous">"#) && html.contains("<td>3,960</td>"))
+  }
+
+  @Test func errorsAreBrokenDownByModelAndStatusAndOneProviderCanStandAlone() throws {
+    let dir = TemporaryDirectory()
+    let store = try Self.store(dir)
+    let all = try Report.build(
+      store: store, rules: RuleSet(), fromMs: Self.t0, toMs: Self.t0 + 3_600_000, nowMs: 0)
+    let hostile = #"<script>alert("x")</script>"#
+    #expect(
+      all.errorsByModel.map { "\($0.provider)/\($0.model) \($0.status) \($0.count)" } == [
+        "openai/gpt-4o 502 300", "\(hostile)/m&m 429 180", "\(hostile)/m2 429 180",
+      ])
+    #expect(all.errorsByModel[0].attempts == 3600)
+    let openai = try Report.build(
+      store: store, rules: RuleSet(), fromMs: Self.t0, toMs: Self.t0 + 3_600_000, nowMs: 0, provider: "openai"
+    )
+    #expect(openai.total.attempts == 3600 && openai.providers.map(\.provider) == ["openai"])
+    #expect(openai.errorsByModel.count == 1 && openai.render(.text).contains("provider openai"))
+    let html = all.html(dashboard: DashboardView(current: "1h"))
+    #expect(html.contains(#"id="errors-by-model""#) && !html.contains("<script>"))
+  }
+
+  @Test func aProviderHasOneColourOnEveryChartAndTableAndLinksToItsView() throws {
+    let dir = TemporaryDirectory()
+    let store = try Self.store(dir)
+    let r = try Report.build(
+      store: store, rules: RuleSet(), fromMs: Self.t0, toMs: Self.t0 + 3_600_000, nowMs: 0)
+    let html = r.html(dashboard: DashboardView(current: "6h"))
+    let openai = ProviderColor.of("openai")
+    #expect(openai == "#10a37f" && ProviderColor.of("OpenAI") == openai)
+    // The same colour for a name in every process (no per-process hash seed).
+    #expect(ProviderColor.of("acme-llm") == ProviderColor.of("acme-llm"))
+    #expect(ProviderColor.palette.contains(ProviderColor.of("acme-llm")))
+    // Three charts draw openai's line in its colour; the table's swatch is the same.
+    #expect(html.components(separatedBy: #"stroke="\#(openai)""#).count - 1 == 3)
+    #expect(html.contains(#"<span class="sw" style="background:\#(openai)"></span>"#))
+    #expect(html.contains(#"<a href="/?window=6h&amp;provider=openai" data-provider="openai">openai</a>"#))
+    // A name that is markup is encoded in the link and escaped in the text.
+    #expect(html.contains("provider=%3Cscript%3Ealert%28%22x%22%29%3C%2Fscript%3E"))
+    #expect(html.contains(#"<a href="/?window=15m" data-window="15m">15m</a>"#))
+    #expect(
+      html.contains(#"<a href="/?window=6h" class="current" aria-current="page" data-window="6h">6h</a>"#))
   }
 }
