@@ -29,6 +29,10 @@ package struct Report: Sendable {
   package var previous: Rollup?
   /// Failed attempts per provider, model and status, most first.
   package var errorsByModel: [ErrorRow] = []
+  /// Failed calls per provider error code (or type), from the stored calls (the last million of
+  /// the period at most: `errorCodesComplete` says whether that was all of it).
+  package var errorCodes: [ErrorCodeCount] = []
+  package var errorCodesComplete = true
   /// The one provider the report is about, when it was asked for one.
   package var provider: String?
   /// Where times are shown (UTC unless asked).
@@ -221,6 +225,8 @@ package struct Report: Sendable {
         atMs: from + Int64(i) * step, p50: r.latency.quantile(0.5), p95: r.latency.quantile(0.95),
         p99: r.latency.quantile(0.99))
     }
+    (report.errorCodes, report.errorCodesComplete) = try store.errorCodes(
+      fromMs: fromMs, toMs: toMs, provider: provider)
     report.alerts = try alertSpans(store: store, fromMs: fromMs, toMs: toMs).filter {
       provider == nil || $0.labels["provider"] == nil || $0.labels["provider"] == provider
     }

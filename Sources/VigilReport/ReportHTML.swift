@@ -1,4 +1,5 @@
 import VigilCore
+import VigilStore
 
 /// What the live dashboard adds around a report: the window links, the provider it is filtered
 /// to, and a note when the default view moved to where the data is.
@@ -216,6 +217,14 @@ extension Report {
       for r in errorsByModel.prefix(20) {
         out +=
           "<tr><td>\(providerCell(r.provider))</td><td class=\"text\">\(e(r.model))</td><td>\(r.status)</td><td class=\"text\">\(e(r.statusClass.rawValue))</td><td>\(formatCount(r.count))</td><td>\(e(Self.percent(r.count, of: r.attempts)))</td></tr>\n"
+      }
+    }
+    if !errorCodes.isEmpty {
+      out +=
+        "</table>\n<h3 id=\"error-codes\">Error codes\(errorCodesComplete ? "" : " (of the last 1,000,000 calls)")</h3>\n<table><tr><th class=\"text\">provider</th><th class=\"text\">model</th><th>status</th><th class=\"text\">code</th><th>attempts</th></tr>\n"
+      for r in errorCodes {
+        out +=
+          "<tr><td>\(providerCell(r.provider))</td><td class=\"text\">\(e(r.model))</td><td>\(r.status)</td><td class=\"text\">\(e(r.code))</td><td>\(formatCount(r.count))</td></tr>\n"
       }
     }
     out += "</table>\n<h2>Sources</h2>\n"

@@ -1,4 +1,5 @@
 import VigilCore
+import VigilStore
 
 /// A report as text, Markdown, JSON or a self-contained HTML page.
 package enum ReportFormat: String, Sendable, CaseIterable {
@@ -176,6 +177,14 @@ extension Report {
             ]
           })
     }
+    if !errorCodes.isEmpty {
+      heading("Error codes" + (errorCodesComplete ? "" : " (of the last 1,000,000 calls)"))
+      table(
+        [["provider/model", "status", "code", "attempts"]]
+          + errorCodes.map {
+            ["\($0.provider)/\($0.model)", String($0.status), $0.code, formatCount($0.count)]
+          })
+    }
     heading("Alerts")
     if alerts.isEmpty {
       out.append("No alert fired in this period.")
@@ -298,6 +307,14 @@ extension Report {
       "previous": previous.map { p in
         ["attempts": .number(Double(p.attempts)), "metrics": metrics(p)] as JSONValue
       } ?? .null,
+      "error_codes": .array(
+        errorCodes.map {
+          [
+            "provider": .string($0.provider), "model": .string($0.model),
+            "status": .number(Double($0.status)),
+            "code": .string($0.code), "count": .number(Double($0.count)),
+          ]
+        }),
       "errors_by_model": .array(
         errorsByModel.map {
           [

@@ -154,7 +154,58 @@ extension Store {
   }
 }
 
+/// Failed calls with one provider's error code (or type), from the stored calls.
+package struct ErrorCodeCount: Sendable, Equatable {
+  package var provider: String
+  package var model: String
+  package var status: Int
+  package var code: String
+  package var count: Int64
+
+  package init(provider: String, model: String, status: Int, code: String, count: Int64) {
+    self.provider = provider
+    self.model = model
+    self.status = status
+    self.code = code
+    self.count = count
+  }
+}
+
 extension Store {
+  /// Failed calls of `[fromMs, toMs)` per provider, model, status and error code (else type), most
+  /// first, from the raw calls (rollups keep statuses, not codes). At most the last `maxCalls`
+  /// calls of the stretch are read, so that a busy day costs a bounded scan; `complete` says
+  /// whether that covered the stretch.
+  package func errorCodes(fromMs: Int64, toMs: Int64, provider: String? = nil, maxCalls: Int64 = 1_000_000)
+    throws(StoreError) -> (counts: [ErrorCodeCount], complete: Bool)
+  {
+    let range = try connection.prepare(
+      "SELECT min(first_call), max(last_call) FROM chunks WHERE max_ts >= ? AND min_ts < ?")
+    try range.bind([.int(fromMs), .int(toMs)])
+    guard try range.step(), !range.isNull(0) else { return ([], true) }
+    let (first, last) = (range.int64(0), range.int64(1))
+    let start = max(first, last - maxCalls + 1)
+    let s = try connection.prepare(
+      """
+      SELECT s.provider, s.model, c.status, coalesce(c.detail ->> '$.error_code', c.detail ->> '$.error_type'),
+        count(*)
+      FROM calls c JOIN series s ON s.id = c.series
+      WHERE c.id BETWEEN ? AND ? AND c.ts >= ? AND c.ts < ? AND c.detail IS NOT NULL
+        AND (c.status >= 400 OR c.status = 0) AND (?5 IS NULL OR s.provider = ?5)
+        AND coalesce(c.detail ->> '$.error_code', c.detail ->> '$.error_type') IS NOT NULL
+      GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC, 1, 2, 3, 4 LIMIT 50
+      """)
+    try s.bind([.int(start), .int(last), .int(fromMs), .int(toMs), provider.map(SQLValue.text) ?? .null])
+    var out: [ErrorCodeCount] = []
+    while try s.step() {
+      out.append(
+        ErrorCodeCount(
+          provider: s.text(0) ?? "", model: s.text(1) ?? "", status: Int(s.int64(2)), code: s.text(3) ?? "",
+          count: s.int64(4)))
+    }
+    return (out, start == first)
+  }
+
   /// The end of the latest 10 s bucket with calls before `beforeMs`, or nil when none has any.
   package func lastCallBucketEndMs(beforeMs: Int64) throws(StoreError) -> Int64? {
     let s = try cachedStatement("SELECT max(bucket) FROM rollups WHERE bucket < ?")

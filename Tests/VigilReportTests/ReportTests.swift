@@ -215,6 +215,37 @@ import VigilTestSupport
     #expect(html.contains(#"id="errors-by-model""#) && !html.contains("<script>"))
   }
 
+  /// Rollups keep statuses, not the providers' codes: the codes come from the stored calls, the
+  /// scan bounded and saying so when it did not reach the start of the period.
+  @Test func providerErrorCodesComeFromTheStoredCalls() throws {
+    let dir = TemporaryDirectory()
+    let store = try Self.store(dir)
+    var batch = IngestBatch(source: "codes")
+    for (i, code) in ["insufficient_quota", "insufficient_quota", "rate_limit_exceeded"].enumerated() {
+      batch.add(
+        CallRecord(
+          timestampMs: Self.t0 + 60_000 + Int64(i), status: 429, provider: "openai", model: "gpt-4o",
+          errorCode: code))
+    }
+    batch.add(
+      CallRecord(
+        timestampMs: Self.t0 + 61_000, status: 529, provider: "anthropic", errorType: "overloaded_error"))
+    try store.write(batch)
+    let r = try Report.build(
+      store: store, rules: RuleSet(), fromMs: Self.t0, toMs: Self.t0 + 3_600_000, nowMs: 0)
+    #expect(
+      r.errorCodes.map { "\($0.provider) \($0.status) \($0.code) \($0.count)" } == [
+        "openai 429 insufficient_quota 2", "anthropic 529 overloaded_error 1",
+        "openai 429 rate_limit_exceeded 1",
+      ])
+    #expect(r.errorCodesComplete && r.render(.text).contains("ERROR CODES"))
+    // Bounded: the last call of the period alone, and it says so.
+    let bounded = try store.errorCodes(fromMs: Self.t0, toMs: Self.t0 + 3_600_000, maxCalls: 1)
+    #expect(!bounded.complete && bounded.counts.map(\.code) == ["overloaded_error"])
+    let openai = try store.errorCodes(fromMs: Self.t0, toMs: Self.t0 + 3_600_000, provider: "openai")
+    #expect(openai.counts.map(\.count) == [2, 1])
+  }
+
   @Test func aProviderHasOneColourOnEveryChartAndTableAndLinksToItsView() throws {
     let dir = TemporaryDirectory()
     let store = try Self.store(dir)
