@@ -22,6 +22,8 @@ package struct AlertPipeline: Sendable {
     package var notifications: [AlertNotification] = []
     /// Nothing was recorded: the time asked for was not after the last evaluation.
     package var readOnly = false
+    /// Messages queued in the outbox (notifications rendered, and pushes to Alertmanagers).
+    package var queuedMessages = 0
   }
 
   /// The alert of an announced transition, with values formatted as its rule's metric reads.
@@ -94,7 +96,7 @@ package struct AlertPipeline: Sendable {
 
   func evaluateUnchecked(store: Store, steps: [Int64], nowMs: Int64, endOfRun: Bool) throws -> Outcome {
     var states = try store.alertStates()
-    var router = Router(receivers: rules.receivers, groups: try store.notifyGroups())
+    var router = Router(receivers: routedReceivers, groups: try store.notifyGroups())
     if let first = steps.first { router.resolveAlerts(ofRulesNotIn: Set(byName.keys), atMs: first) }
     let silences = try store.silences()
     var resolved = try recentlyResolved(store: store, beforeMs: steps.first ?? 0)
@@ -119,6 +121,11 @@ package struct AlertPipeline: Sendable {
       guard let receiver = rules.receiver(named: n.receiver) else { continue }
       messages.append(try renderer.render(n, for: receiver))
     }
+    if let evaluation = outcome.evaluation {
+      messages += try alertmanagerPushes(
+        store: store, evaluation: evaluation, transitions: outcome.transitions, atMs: last)
+    }
+    outcome.queuedMessages = messages.count
     try store.saveEvaluation(
       states: states, transitions: outcome.transitions, evaluatedAtMs: last,
       notify: (Array(router.groups.values), messages, nowMs))
@@ -149,7 +156,7 @@ package struct AlertPipeline: Sendable {
 
   /// When the router next has something to send, if anything.
   package func nextFlushMs(store: Store, atMs: Int64) throws -> Int64? {
-    Router(receivers: rules.receivers, groups: try store.notifyGroups()).nextFlushMs(
+    Router(receivers: routedReceivers, groups: try store.notifyGroups()).nextFlushMs(
       atMs: atMs, silences: try store.silences(activeAtMs: atMs), inhibitRules: rules.inhibitRules,
       inhibitors: try inhibitors(store: store, atMs: atMs))
   }
@@ -161,7 +168,7 @@ package struct AlertPipeline: Sendable {
     guard let due = try nextFlushMs(store: store, atMs: atMs), due <= atMs else { return [] }
     return try store.connection.transaction { () throws(StoreError) -> [AlertNotification] in
       do {
-        var router = Router(receivers: rules.receivers, groups: try store.notifyGroups())
+        var router = Router(receivers: routedReceivers, groups: try store.notifyGroups())
         let silences = try store.silences()
         let inhibitors = try inhibitors(store: store, atMs: atMs)
         let notifications = router.flush(

@@ -28,6 +28,17 @@ struct Transport: Sendable {
       return .delivered
     case .webhook(let w): return await post(entry, w, nowMs: nowMs)
     case .email(let e): return await mail(entry, e)
+    case .alertmanager(let a):
+      // One replica per message; each replica gets every push.
+      guard let i = AlertmanagerReceiver.replica(ofGroupKey: entry.message.groupKey),
+        a.urls.indices.contains(i)
+      else {
+        return .failed("no Alertmanager replica '\(entry.message.groupKey)' in this receiver any more")
+      }
+      guard let w = a.webhook(replica: i, environment: environment) else {
+        return .retry("\(a.urls[i]) is not set", retryAfterMs: nil)
+      }
+      return await post(entry, w, nowMs: nowMs)
     }
   }
 

@@ -37,6 +37,15 @@ package struct MessageRenderer: Sendable {
     case .email(let e):
       contentType = "message/rfc822"
       body = EmailMessage(notification: n, receiver: e, externalURL: externalURL, dateMs: nowMs).text
+    case .alertmanager(let a):
+      // A notification sent to an Alertmanager (`vigil notify test`) is a push of its alerts.
+      contentType = "application/json"
+      body = AlertPipeline.pushBody(
+        n.alerts.map {
+          AlertPipeline.PushedAlert(
+            labels: $0.labels, annotations: $0.annotations, startsAtMs: $0.startsAtMs,
+            endsAtMs: $0.endsAtMs ?? a.endsAtMs(firingAtMs: nowMs, evaluationIntervalMs: 0))
+        }, externalURL: externalURL)
     }
     return OutboxMessage(
       receiver: n.receiver, groupKey: n.groupKey, status: n.status, alertCount: n.alerts.count,

@@ -124,6 +124,7 @@ package actor OutboxSender {
       switch receiver?.kind {
       case .webhook(let w): w.timeoutMs
       case .email(let e): e.timeoutMs
+      case .alertmanager(let a): a.timeoutMs
       default: 0
       }
     return try store.claim(entry, untilMs: nowMs + timeoutMs + 60_000)

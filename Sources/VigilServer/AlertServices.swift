@@ -68,7 +68,7 @@ struct EvaluationService<Clock: VigilClock>: Service {
         logger.info(
           "\(tr.kind.rawValue) \(tr.key.rule){\(tr.key.group)} value=\(tr.value.map(formatPlain) ?? "-")")
       }
-      if !outcome.notifications.isEmpty { state.messagesQueued.signal() }
+      if outcome.queuedMessages > 0 { state.messagesQueued.signal() }
       state.evaluated(outcome.evaluation, atMs: t, seconds: -started.timeIntervalSinceNow, lagMs: lagMs)
     } catch {
       logger.error("evaluation failed: \(error)")

@@ -16,6 +16,9 @@ package struct StoredTransition: Sendable, Equatable {
   package var threshold: Double
   package var labels: [String: String]
   package var summary: String
+  package var description = ""
+  /// For a resolve: when the alert had fired.
+  package var firedAtMs: Int64?
 }
 
 extension Store {
@@ -105,7 +108,8 @@ extension Store {
   {
     let s = try connection.prepare(
       """
-      SELECT at_ms, rule, group_key, kind, metric, value, threshold, labels, summary FROM alert_transitions
+      SELECT at_ms, rule, group_key, kind, metric, value, threshold, labels, summary, description, fired_at_ms
+      FROM alert_transitions
       WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, id
       """)
     try s.bind([.int(fromMs), .int(toMs)])
@@ -115,7 +119,8 @@ extension Store {
         StoredTransition(
           atMs: s.int64(0), rule: s.text(1) ?? "", group: s.text(2) ?? "", kind: s.text(3) ?? "",
           metric: s.text(4) ?? "", value: s.isNull(5) ? nil : s.double(5), threshold: s.double(6),
-          labels: LabelText.decode(s.text(7) ?? ""), summary: s.text(8) ?? ""))
+          labels: LabelText.decode(s.text(7) ?? ""), summary: s.text(8) ?? "", description: s.text(9) ?? "",
+          firedAtMs: s.isNull(10) ? nil : s.int64(10)))
     }
     return out
   }

@@ -103,6 +103,30 @@ extension Store {
     return connection.changes == 1
   }
 
+  /// Removes the pending messages of a receiver's group that a newer one supersedes (an
+  /// Alertmanager push carries every alert that is still to be sent): how many.
+  @discardableResult
+  package func supersedePending(receiver: String, groupKey: String) throws(StoreError) -> Int64 {
+    let s = try connection.prepare(
+      "DELETE FROM outbox WHERE receiver = ? AND group_key = ? AND state = 'pending'")
+    try s.bind([.text(receiver), .text(groupKey)])
+    try s.run()
+    return connection.changes
+  }
+
+  /// A value kept in the database between runs (`meta`), or nil.
+  package func meta(_ key: String) throws(StoreError) -> String? {
+    let s = try connection.prepare("SELECT value FROM meta WHERE key = ?")
+    try s.bind([.text(key)])
+    return try s.step() ? s.text(0) : nil
+  }
+
+  package func setMeta(_ key: String, _ value: String) throws(StoreError) {
+    let s = try connection.prepare("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)")
+    try s.bind([.text(key), .text(value)])
+    try s.run()
+  }
+
   /// Queues messages outside an evaluation (`vigil notify test`).
   package func enqueue(_ messages: [OutboxMessage], nowMs: Int64) throws(StoreError) {
     try connection.transaction { () throws(StoreError) in

@@ -51,6 +51,7 @@ enum Delivering {
       case .stdout: break
       case .webhook(let w): names = [w.url] + w.headers.map(\.value) + (w.signingSecret.map { [$0] } ?? [])
       case .email(let e): names = e.password.map { [$0] } ?? []
+      case .alertmanager(let a): names = a.urls + a.headers.map(\.value)
       }
       for case .environment(let name) in names where environment[name] == nil {
         warnings.append(

@@ -160,10 +160,59 @@ import VigilTestSupport
       "  - {name: w, type: webhook, url_env: X}\n  - {name: w, type: webhook, url_env: Y}\n",
       "a.yaml:4:12: two receivers are named 'w'"
     ),
+    ("  - {name: am, type: alertmanager}\n", "a.yaml:3:5: receiver 'am' needs 'urls'"),
+    (
+      "  - {name: am, type: alertmanager, urls: [am0:9093]}\n",
+      "a.yaml:3:42: receiver 'am': 'am0:9093' is not an http:// or https:// URL with a host"
+    ),
+    // An Alertmanager groups by itself: Vigil's routing keys do not apply.
+    (
+      "  - {name: am, type: alertmanager, urls: ['http://am0:9093'], group_wait: 30s}\n",
+      "a.yaml:3:63: unknown key 'group_wait' in an alertmanager receiver"
+    ),
+    (
+      "  - {name: am, type: alertmanagr, urls: ['http://am0:9093']}\n",
+      "a.yaml:3:22: receiver 'am': unknown type 'alertmanagr' (one of stdout, webhook, email, alertmanager) (did you mean 'alertmanager'?)"
+    ),
   ])
   func badReceiversAreRefusedWithLineAndColumn(receivers: String, expected: String) {
     let found = errors("version: 1\nreceivers:\n" + receivers + rule)
     #expect(found.contains { $0.hasPrefix(expected) }, "\(found)")
+  }
+
+  @Test func anAlertmanagerReceiverIsEveryReplicaWithItsTimings() throws {
+    let set = try RulesLoader.load(
+      yaml: """
+        version: 1
+        receivers:
+          - name: am
+            type: alertmanager
+            urls: ["http://am-0:9093", "http://am-1:9093/"]
+            url_env: VIGIL_TEST_AM_URL
+            header_env: {Authorization: VIGIL_TEST_AM_TOKEN}
+            resend_delay: 30s
+            timeout: 5s
+            send_resolved: false
+        """ + "\n" + rule.replacingOccurrences(of: "}", with: ", receivers: [am]}"), file: "a.yaml")
+    let r = try #require(set.receiver(named: "am"))
+    guard case .alertmanager(let a) = r.kind else {
+      Issue.record("not an alertmanager receiver: \(r.kind)")
+      return
+    }
+    #expect(
+      a.urls == [
+        .literal("http://am-0:9093"), .literal("http://am-1:9093/"), .environment("VIGIL_TEST_AM_URL"),
+      ])
+    #expect(a.resendDelayMs == 30_000 && a.timeoutMs == 5000 && !r.sendResolved)
+    #expect(a.headers == [.init(name: "Authorization", value: .environment("VIGIL_TEST_AM_TOKEN"))])
+    #expect(a.webhook(replica: 1, environment: [:])?.url == .literal("http://am-1:9093/api/v2/alerts"))
+    #expect(a.webhook(replica: 2, environment: [:]) == nil)
+    #expect(
+      a.webhook(replica: 2, environment: ["VIGIL_TEST_AM_URL": "https://am.example"])?.url
+        == .literal("https://am.example/api/v2/alerts"))
+    #expect(AlertmanagerReceiver.replica(ofGroupKey: AlertmanagerReceiver.groupKey(replica: 1)) == 1)
+    #expect(a.endsAtMs(firingAtMs: 0, evaluationIntervalMs: 15_000) == 120_000)
+    #expect(r.redactedDescription.contains("urls=http://am-0:9093/…,http://am-1:9093/…,$VIGIL_TEST_AM_URL"))
   }
 
   @Test func routingAndDeliveryAreChecked() {
@@ -196,7 +245,7 @@ import VigilTestSupport
     } catch {
       #expect(
         error.errors.map(\.description) == [
-          "\(dir.file("receivers.yaml")):2:24: receiver 'chat': unknown type 'webhok' (one of stdout, webhook, email) (did you mean 'webhook'?)"
+          "\(dir.file("receivers.yaml")):2:24: receiver 'chat': unknown type 'webhok' (one of stdout, webhook, email, alertmanager) (did you mean 'webhook'?)"
         ])
     }
   }

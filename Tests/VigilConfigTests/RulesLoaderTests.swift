@@ -145,7 +145,7 @@ func errors(_ yaml: String) -> [String] {
     ),
     (
       "version: 1\nreceivers:\n  - {name: chat, type: slack}\nrules: []\n",
-      "a.yaml:3:24: receiver 'chat': unknown type 'slack' (one of stdout, webhook, email)"
+      "a.yaml:3:24: receiver 'chat': unknown type 'slack' (one of stdout, webhook, email, alertmanager)"
     ),
   ])
   func badFilesAreRefusedWithLineAndColumn(yaml: String, expected: String) {

@@ -111,3 +111,69 @@ final class Failures: @unchecked Sendable {
     lock.unlock()
   }
 }
+
+/// Pushes to Alertmanagers (`type: alertmanager`), evaluation by evaluation through a 20-minute
+/// outage: Prometheus's timing, every replica, one pending push per replica at most.
+@Suite struct AlertmanagerPushPipelineTests {
+  @Test func firingIsResentEveryMinuteAndAResolveForFifteenMinutes() throws {
+    let dir = TemporaryDirectory()
+    let path = dir.file("v.db")
+    try AlertPipelineTests.seed(path)
+    var rules = AlertPipelineTests.rules
+    rules.rules[0].receivers = ["am"]
+    rules.rules[0].labels = ["team": "llm"]
+    rules.evaluationIntervalMs = 15_000
+    rules.externalURL = "http://vigil.example:9516"
+    rules.receivers.append(
+      Receiver(
+        name: "am",
+        kind: .alertmanager(
+          AlertmanagerReceiver(urls: [.literal("http://a:9093"), .literal("http://b:9093")]))))
+    let store = try Store(path: path)
+    let pipeline = AlertPipeline(rules: rules)
+    let start = AlertPipelineTests.start
+    var pushes: [(atMs: Int64, alerts: [[String: Any]])] = []
+    // A push is known by when it was queued (ids of deleted rows are reused).
+    var seen: Set<Int64> = []
+    for t in stride(from: start + 19 * 60_000, through: start + 3_600_000 + 20 * 60_000, by: 15_000) {
+      try pipeline.run(store: store, steps: [t], nowMs: t, endOfRun: false)
+      let pending = try store.outbox(states: [.pending])
+      #expect(pending.count <= 2)
+      let new = pending.filter { !seen.contains($0.createdMs) }
+      guard !new.isEmpty else { continue }
+      #expect(new.map(\.message.groupKey).sorted() == ["replica 1", "replica 2"])
+      #expect(new[0].message.body == new[1].message.body)
+      for e in new { seen.insert(e.createdMs) }
+      let alerts = try JSONSerialization.jsonObject(with: Data(new[0].message.body)) as? [[String: Any]] ?? []
+      pushes.append((t, alerts))
+    }
+    let firing = try #require(pushes.first)
+    let alert = try #require(firing.alerts.first)
+    #expect(
+      alert["labels"] as? [String: String] == [
+        "alertname": "ServerErrors", "provider": "openai", "severity": "warning", "team": "llm",
+      ])
+    // The value in an annotation (it changes as the window moves), never a label.
+    #expect((alert["annotations"] as? [String: String])?["value"]?.hasSuffix("%") == true)
+    #expect(alert["endsAt"] as? String == Timestamp.formatRFC3339(firing.atMs + 240_000))
+    #expect(alert["generatorURL"] as? String == "http://vigil.example:9516/?alert=ServerErrors")
+    // The last push that fires, then the resolve with its real end, re-sent for 15 minutes.
+    let trace = pushes.map {
+      "\(($0.atMs - start) / 1000) \($0.alerts.map { $0["endsAt"] as? String ?? "" })"
+    }
+    let resolvedAt = try #require(
+      pushes.first { p in
+        (p.alerts.first?["endsAt"] as? String).flatMap(Timestamp.parseRFC3339) ?? .max <= p.atMs
+      },
+      "\(trace)")
+    let whileFiring = pushes.filter { $0.atMs < resolvedAt.atMs }
+    #expect(zip(whileFiring, whileFiring.dropFirst()).allSatisfy { $1.atMs - $0.atMs == 60_000 })
+    #expect(resolvedAt.alerts.first?["endsAt"] as? String == Timestamp.formatRFC3339(resolvedAt.atMs))
+    let after = pushes.filter { $0.atMs > resolvedAt.atMs }
+    #expect(after.count == 14 && after.allSatisfy { $0.atMs - resolvedAt.atMs <= 15 * 60_000 }, "\(trace)")
+    #expect(
+      after.allSatisfy {
+        $0.alerts.first?["endsAt"] as? String == resolvedAt.alerts.first?["endsAt"] as? String
+      })
+  }
+}

@@ -60,6 +60,11 @@ extension YAMLReader {
       "smtp", "security", "username", "password_env", "auth", "from", "to", "ca_file", "hello", "timeout",
     ]
 
+  /// An Alertmanager groups and routes by itself: no routing keys here.
+  static let alertmanagerKeys = [
+    "name", "type", "send_resolved", "urls", "url_env", "headers", "header_env", "timeout", "resend_delay",
+  ]
+
   static let deliveryKeys = ["max_attempts", "initial_backoff", "max_backoff"]
 
   static let metricNames = [

@@ -5,7 +5,8 @@ import Yams
   import Glibc
 #endif
 
-/// alerts.yaml's receivers: stdout, webhooks and email, with their secrets named, never written.
+/// alerts.yaml's receivers: stdout, webhooks, email and Alertmanagers, with their secrets named,
+/// never written.
 extension YAMLReader {
   mutating func parseReceivers(_ node: Node, routing: Routing, into receivers: inout [Receiver]) {
     guard let list = node.sequence else {
@@ -23,15 +24,19 @@ extension YAMLReader {
       case "stdout": known = Self.stdoutKeys
       case "webhook": known = Self.webhookKeys
       case "email": known = Self.emailKeys
+      case "alertmanager": known = Self.alertmanagerKeys
       default:
-        let hint = nearest(type, ["stdout", "webhook", "email"]).map { " (did you mean '\($0)'?)" } ?? ""
+        let types = ["stdout", "webhook", "email", "alertmanager"]
+        let hint = nearest(type, types).map { " (did you mean '\($0)'?)" } ?? ""
         fail(
           mapping["type"] ?? item,
-          "receiver '\(mapping["name"]?.string ?? "?")': unknown type '\(type)' (one of stdout, webhook, email)\(hint)"
+          "receiver '\(mapping["name"]?.string ?? "?")': unknown type '\(type)' (one of \(types.joined(separator: ", ")))\(hint)"
         )
         continue
       }
-      let e = entries(item, known: known, what: type == "email" ? "an email receiver" : "a \(type) receiver")
+      let e = entries(
+        item, known: known,
+        what: ["email", "alertmanager"].contains(type) ? "an \(type) receiver" : "a \(type) receiver")
       guard let nameNode = e["name"], let name = string(nameNode), !name.isEmpty else {
         fail(item, "a receiver needs a 'name'")
         continue
@@ -47,6 +52,7 @@ extension YAMLReader {
         if format != "text" && format != "json" { fail(e["format"]!, "format must be text or json") }
         kind = .stdout(json: format == "json")
       case "webhook": kind = parseWebhook(e, item, name: name).map(ReceiverKind.webhook)
+      case "alertmanager": kind = parseAlertmanager(e, item, name: name).map(ReceiverKind.alertmanager)
       default: kind = parseEmail(e, item, name: name).map(ReceiverKind.email)
       }
       guard let kind else { continue }
@@ -111,27 +117,7 @@ extension YAMLReader {
         fail(n, "\(what): unknown payload '\(text)' (one of \(all.joined(separator: ", ")))\(hint)")
       }
     }
-    if let n = e["headers"] {
-      for (k, v) in n.mapping ?? [:] {
-        guard let key = k.string, isHeaderName(key), let value = v.string, !value.contains(where: \.isNewline)
-        else {
-          fail(k, "\(what): headers must be name: value pairs without line breaks")
-          continue
-        }
-        w.headers.append(.init(name: key, value: .literal(value)))
-      }
-      if n.mapping == nil { fail(n, "\(what): headers must be a mapping") }
-    }
-    if let n = e["header_env"] {
-      for (k, v) in n.mapping ?? [:] {
-        guard let key = k.string, isHeaderName(key), let variable = v.string, isEnvName(variable) else {
-          fail(k, "\(what): header_env maps header names to environment variable names")
-          continue
-        }
-        w.headers.append(.init(name: key, value: .environment(variable)))
-      }
-      if n.mapping == nil { fail(n, "\(what): header_env must be a mapping") }
-    }
+    w.headers = parseHeaders(e, what: what)
     w.signingSecret = secret(e, "signing_secret", literalAllowed: false, in: item, what: what)
     if let n = e["timeout"], let ms = duration(n, positive: true) { w.timeoutMs = ms }
     if let n = e["max_alerts"], let v = count(n) { w.maxAlerts = Int(v) }
@@ -144,6 +130,70 @@ extension YAMLReader {
       fail(item, "\(what): payload template needs a 'template'")
     }
     return w
+  }
+
+  /// `headers` (literal values) and `header_env` (values from environment variables), in order.
+  mutating func parseHeaders(_ e: [String: Node], what: String) -> [WebhookReceiver.Header] {
+    var headers: [WebhookReceiver.Header] = []
+    if let n = e["headers"] {
+      for (k, v) in n.mapping ?? [:] {
+        guard let key = k.string, isHeaderName(key), let value = v.string, !value.contains(where: \.isNewline)
+        else {
+          fail(k, "\(what): headers must be name: value pairs without line breaks")
+          continue
+        }
+        headers.append(.init(name: key, value: .literal(value)))
+      }
+      if n.mapping == nil { fail(n, "\(what): headers must be a mapping") }
+    }
+    if let n = e["header_env"] {
+      for (k, v) in n.mapping ?? [:] {
+        guard let key = k.string, isHeaderName(key), let variable = v.string, isEnvName(variable) else {
+          fail(k, "\(what): header_env maps header names to environment variable names")
+          continue
+        }
+        headers.append(.init(name: key, value: .environment(variable)))
+      }
+      if n.mapping == nil { fail(n, "\(what): header_env must be a mapping") }
+    }
+    return headers
+  }
+
+  /// An Alertmanager to push to: `urls` (each replica's base URL) or `url_env` (one, from the
+  /// environment), `resend_delay`, `timeout`, headers.
+  mutating func parseAlertmanager(_ e: [String: Node], _ item: Node, name: String) -> AlertmanagerReceiver? {
+    let what = "receiver '\(name)'"
+    var urls: [SecretValue] = []
+    if let n = e["urls"] {
+      let list = strings(n)
+      if list.isEmpty { fail(n, "\(what): urls must list each Alertmanager replica's URL") }
+      for u in list {
+        if URLParts(u) == nil {
+          fail(n, "\(what): '\(u)' is not an http:// or https:// URL with a host")
+        } else {
+          urls.append(.literal(u))
+        }
+      }
+    }
+    if let n = e["url_env"], let variable = string(n) {
+      if isEnvName(variable) {
+        urls.append(.environment(variable))
+      } else {
+        fail(n, "\(what): '\(variable)' is not an environment variable name")
+      }
+    }
+    guard !urls.isEmpty else {
+      if e["urls"] == nil && e["url_env"] == nil {
+        fail(
+          item, "\(what) needs 'urls' (each Alertmanager replica, e.g. [http://127.0.0.1:9093]) or 'url_env'")
+      }
+      return nil
+    }
+    var a = AlertmanagerReceiver(urls: urls)
+    a.headers = parseHeaders(e, what: what)
+    if let n = e["timeout"], let ms = duration(n, positive: true) { a.timeoutMs = ms }
+    if let n = e["resend_delay"], let ms = duration(n, positive: true) { a.resendDelayMs = ms }
+    return a
   }
 
   mutating func parseEmail(_ e: [String: Node], _ item: Node, name: String) -> EmailReceiver? {

@@ -4,12 +4,15 @@ package enum ReceiverKind: Sendable, Equatable {
   case stdout(json: Bool)
   case webhook(WebhookReceiver)
   case email(EmailReceiver)
+  /// Alerts pushed to an existing Alertmanager's API, which groups and notifies.
+  case alertmanager(AlertmanagerReceiver)
 
   package var typeName: String {
     switch self {
     case .stdout: "stdout"
     case .webhook: "webhook"
     case .email: "email"
+    case .alertmanager: "alertmanager"
     }
   }
 }
@@ -45,6 +48,12 @@ package struct Receiver: Sendable, Equatable {
       parts.append("smtp=\(e.host):\(e.port) security=\(e.security.rawValue)")
       if let u = e.username { parts.append("user=\(u) password=\(e.password?.description ?? "none")") }
       parts.append("from=\(e.from) to=\(e.to.joined(separator: ","))")
+    case .alertmanager(let a):
+      parts.append("urls=\(a.urls.map(Self.redactedURL).joined(separator: ","))")
+      if !a.headers.isEmpty { parts.append("headers=\(a.headers.map(\.name).joined(separator: ","))") }
+      parts.append(
+        "resend_delay=\(DurationText.format(a.resendDelayMs)) timeout=\(DurationText.format(a.timeoutMs))")
+      return parts.joined(separator: " ")
     }
     parts.append("group_by=[\(routing.groupBy.joined(separator: ","))]")
     parts.append(
