@@ -9,6 +9,10 @@ import VigilTestSupport
 
 @testable import VigilNotify
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Delivery through the outbox to a real HTTP server on 127.0.0.1, with time passed in.
 @Suite(.serialized) struct DeliveryTests {
   static let now: Int64 = 1_795_600_800_000
@@ -371,15 +375,28 @@ import VigilTestSupport
   }
 
   @Test func aReceiverThatRefusesConnectionsIsRetried() async throws {
-    let server = try await RecordingHTTPServer()
-    let url = server.url()
-    await server.close()
-    let f = try Fixture([Self.webhook("hook", .literal(url))])
+    // A port held bound but not listening refuses every connection, for as long as the test
+    // runs: a port closed and released could be taken by another test meanwhile.
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
+    }
+    #expect(bound == 0)
+    _ = withUnsafeMutablePointer(to: &addr) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+    }
+    let port = Int(UInt16(bigEndian: addr.sin_port))
+    let f = try Fixture([Self.webhook("hook", .literal("http://127.0.0.1:\(port)/hook"))])
     try f.enqueue("hook")
     let report = try await f.sender().deliverDue(nowMs: Self.now)
     #expect(report.retried == 1)
     #expect(
-      report.problems.first?.contains("http://127.0.0.1:\(server.port): connection refused") == true,
+      report.problems.first?.contains("http://127.0.0.1:\(port): connection refused") == true,
       "\(report.problems)")
   }
 
