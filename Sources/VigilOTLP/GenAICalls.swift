@@ -263,6 +263,17 @@ package enum GenAICalls {
       c.rateLimitRemainingTokens = v
     }
     if let v = a.number(h + "retry-after"), v >= 0 { c.retryAfterS = v }
+    c.rateLimitLimitRequests = a.integer(
+      h + "x-ratelimit-limit-requests", h + "anthropic-ratelimit-requests-limit")
+    c.rateLimitLimitTokens = a.integer(h + "x-ratelimit-limit-tokens", h + "anthropic-ratelimit-tokens-limit")
+    let callMs = c.timestampMs
+    let reset = { (names: [String]) in
+      names.lazy.compactMap { a.text($0) }.first.flatMap { RateLimitReset.seconds($0.utf8, callMs: callMs) }
+    }
+    c.rateLimitResetRequestsS = reset([
+      h + "x-ratelimit-reset-requests", h + "anthropic-ratelimit-requests-reset",
+    ])
+    c.rateLimitResetTokensS = reset([h + "x-ratelimit-reset-tokens", h + "anthropic-ratelimit-tokens-reset"])
   }
 
   /// The calls in a logs export: records that describe an LLM call (GenAI attributes with a

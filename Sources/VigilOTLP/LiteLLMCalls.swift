@@ -103,6 +103,14 @@ package enum LiteLLMCalls {
         header("x_ratelimit_remaining_requests", "x-ratelimit-remaining-requests"))
       c.rateLimitRemainingTokens = integer(
         header("x_ratelimit_remaining_tokens", "x-ratelimit-remaining-tokens"))
+      c.rateLimitLimitRequests = integer(header("x_ratelimit_limit_requests", "x-ratelimit-limit-requests"))
+      c.rateLimitLimitTokens = integer(header("x_ratelimit_limit_tokens", "x-ratelimit-limit-tokens"))
+      let reset = { (v: Any?) -> Double? in
+        if let n = number(v), n >= 0, n <= RateLimitReset.maxSeconds { return n }
+        return string(v).flatMap { RateLimitReset.seconds($0.utf8, callMs: c.timestampMs) }
+      }
+      c.rateLimitResetRequestsS = reset(header("x_ratelimit_reset_requests", "x-ratelimit-reset-requests"))
+      c.rateLimitResetTokensS = reset(header("x_ratelimit_reset_tokens", "x-ratelimit-reset-tokens"))
       if let r = number(header("retry_after", "retry-after", "llm_provider-retry-after")), r >= 0 {
         c.retryAfterS = r
       }

@@ -135,18 +135,23 @@ package struct IngestBatch: Sendable {
         string("error_type", row.errorType)
         string("error_code", row.errorCode)
         string("finish_reason", row.finishReason)
-        if row.flags.contains(.retryAfter) {
-          key("retry_after_s")
-          detailText += JSONText.number(row.retryAfterS).utf8
+        func integer(_ name: StaticString, _ flag: CallRow.Flags, _ v: Int64) {
+          guard row.flags.contains(flag) else { return }
+          key(name)
+          detailText += String(v).utf8
         }
-        if row.flags.contains(.rateLimitRequests) {
-          key("ratelimit_remaining_requests")
-          detailText += String(row.rateLimitRemainingRequests).utf8
+        func number(_ name: StaticString, _ flag: CallRow.Flags, _ v: Double) {
+          guard row.flags.contains(flag) else { return }
+          key(name)
+          detailText += JSONText.number(v).utf8
         }
-        if row.flags.contains(.rateLimitTokens) {
-          key("ratelimit_remaining_tokens")
-          detailText += String(row.rateLimitRemainingTokens).utf8
-        }
+        number("retry_after_s", .retryAfter, row.retryAfterS)
+        integer("ratelimit_remaining_requests", .rateLimitRequests, row.rateLimitRemainingRequests)
+        integer("ratelimit_remaining_tokens", .rateLimitTokens, row.rateLimitRemainingTokens)
+        integer("ratelimit_limit_requests", .limitRequests, row.rateLimitLimitRequests)
+        integer("ratelimit_limit_tokens", .limitTokens, row.rateLimitLimitTokens)
+        number("ratelimit_reset_requests_s", .resetRequests, row.rateLimitResetRequestsS)
+        number("ratelimit_reset_tokens_s", .resetTokens, row.rateLimitResetTokensS)
         detailText.append(125)  // }
         detailSpans.append(TextSpan(offset: Int32(start), count: Int32(detailText.count - start)))
       }

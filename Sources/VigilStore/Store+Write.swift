@@ -94,7 +94,7 @@ extension Store {
     let upsert = try connection.prepare(
       """
       INSERT OR REPLACE INTO rollups(bucket, series, \(Self.rollupColumns))
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """)
     for (slot, key) in keys.enumerated() {
       let series = seriesOfSlots[slot]
@@ -200,7 +200,7 @@ extension Store {
   }
 
   static let rollupColumns =
-    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes, unavailable, c_content_filter, c_context_length, c_cancelled"
+    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes, unavailable, c_content_filter, c_context_length, c_cancelled, ratelimit"
 
   static func bindRollup(_ r: Rollup, to s: Statement, from i: Int32) {
     var ints: [Int64] = [r.attempts, r.requests, r.errors, r.status429, r.status5xx, r.auth]
@@ -220,6 +220,7 @@ extension Store {
     s.bind(k + 6, blob: r.codes.encoded())
     s.bind(k + 7, r.unavailable)
     for c in 6..<r.classes.count { s.bind(k + 8 + Int32(c - 6), r.classes[c]) }
+    if let blob = r.rateLimits.encoded() { s.bind(k + 11, blob: blob) } else { s.bindNull(k + 11) }
   }
 
   /// A rollup from the columns of ``rollupColumns`` starting at `i`; the latency histogram and
@@ -244,6 +245,8 @@ extension Store {
     r.unavailable = s.int64(i + 20)
     // The classes added by schema 7 come last.
     for c in 6..<r.classes.count { r.classes[c] = s.int64(i + 21 + Int32(c - 6)) }
+    // Schema 8: what the rate-limit headers said (NULL for most rollups).
+    s.withBlob(i + 24) { if let fits = RateLimits(encoded: $0) { r.rateLimits = fits } }
     return r
   }
 

@@ -199,6 +199,28 @@ package final class Store {
           WHERE c.id BETWEEN k.first_call AND k.last_call) AS source
       FROM calls c JOIN series s ON s.id = c.series;
     """,
+    // 8: the rate-limit headers' limits and resets (in `detail`), and per rollup what they said
+    // over time (a least-squares fit of the remaining counts: the observed burn), for the
+    // headroom forecast.
+    """
+    ALTER TABLE rollups ADD COLUMN ratelimit BLOB;
+    DROP VIEW call_log;
+    CREATE VIEW call_log AS
+      SELECT c.id, c.ts, s.provider, s.model, s.app, s.env, s.endpoint, c.status, c.latency_ms, c.attempt,
+        c.max_attempts, c.exhausted AS retries_exhausted, c.request_id, c.prompt_tokens, c.completion_tokens,
+        c.detail ->> '$.error_type' AS error_type, c.detail ->> '$.error_code' AS error_code,
+        c.detail ->> '$.retry_after_s' AS retry_after_s,
+        c.detail ->> '$.ratelimit_remaining_requests' AS ratelimit_remaining_requests,
+        c.detail ->> '$.ratelimit_remaining_tokens' AS ratelimit_remaining_tokens,
+        c.detail ->> '$.ratelimit_limit_requests' AS ratelimit_limit_requests,
+        c.detail ->> '$.ratelimit_limit_tokens' AS ratelimit_limit_tokens,
+        c.detail ->> '$.ratelimit_reset_requests_s' AS ratelimit_reset_requests_s,
+        c.detail ->> '$.ratelimit_reset_tokens_s' AS ratelimit_reset_tokens_s,
+        c.detail ->> '$.finish_reason' AS finish_reason,
+        (SELECT o.name FROM chunks k JOIN sources o ON o.id = k.source
+          WHERE c.id BETWEEN k.first_call AND k.last_call) AS source
+      FROM calls c JOIN series s ON s.id = c.series;
+    """,
   ]
 
   func migrate() throws(StoreError) {

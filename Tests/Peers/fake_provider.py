@@ -90,6 +90,9 @@ def handler(script):
             if anthropic:
                 headers = [("request-id", "req_%d" % script.i),
                            ("anthropic-ratelimit-requests-remaining", "41"),
+                           ("anthropic-ratelimit-requests-limit", "50"),
+                           ("anthropic-ratelimit-requests-reset",
+                            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 12))),
                            ("anthropic-ratelimit-tokens-remaining", "39000")]
                 if status == 200:
                     return self.send(200, {
@@ -102,7 +105,8 @@ def handler(script):
                 kind, message = ANTHROPIC_ERRORS.get(status, ("api_error", "Internal server error"))
                 return self.send(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
             headers = [("x-request-id", "req_%d" % script.i),
-                       ("x-ratelimit-remaining-requests", "41"), ("x-ratelimit-remaining-tokens", "39000")]
+                       ("x-ratelimit-remaining-requests", "41"), ("x-ratelimit-remaining-tokens", "39000"),
+                       ("x-ratelimit-limit-requests", "50"), ("x-ratelimit-reset-requests", "1m12s")]
             if status == 200:
                 return self.send(200, {
                     "id": "chatcmpl-%d" % script.i, "object": "chat.completion", "created": int(time.time()),

@@ -151,7 +151,7 @@ import VigilTestSupport
     let (cs, _, cerr) = try await VigilProcess.run(["rules", "check", dir.file("bad.yaml")])
     #expect(cs == 1 && cerr.contains(":4:13:"))
     let (ok, okOut, _) = try await VigilProcess.run(["rules", "check", "alerts.yaml"])
-    #expect(ok == 0 && okOut.contains("11 rules OK"))
+    #expect(ok == 0 && okOut.contains("13 rules OK"))
   }
 
   @Test func backtestPrintsJSONTransitionsAndASummaryPerRule() async throws {

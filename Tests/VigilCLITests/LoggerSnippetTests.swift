@@ -63,6 +63,20 @@ import VigilTestSupport
           "openai 200 3 0  stop", "openai 429 1 0 rate_limit_exceeded ", "openai 429 1 1 insufficient_quota ",
           "openai 500 2 0 server_error ",
         ].sorted(), "\(rows)")
+    // The rate-limit headers, as each provider writes them (a duration, an RFC 3339 time).
+    let limits = try store.connection.prepare(
+      """
+      SELECT provider, ratelimit_limit_requests, ratelimit_reset_requests_s FROM call_log
+      WHERE status = 200 AND ratelimit_limit_requests IS NOT NULL ORDER BY provider
+      """)
+    var resets: [String: Double] = [:]
+    while try limits.step() {
+      #expect(limits.int64(1) == 50)
+      resets[limits.text(0) ?? ""] = limits.double(2)
+    }
+    #expect(
+      resets["openai"] == 72 && (resets["anthropic"] ?? 0) >= 10 && (resets["anthropic"] ?? 0) <= 13,
+      "\(resets)")
     // Latency is each attempt's own: never the seconds of backoff the test skipped between them.
     #expect(latencies.count == 7 && latencies.allSatisfy { $0 < 1500 }, "\(latencies)")
   }

@@ -35,8 +35,12 @@ import VigilTestSupport
     #expect(status == 0, "\(err)")
     let (code, output) = try Self.promtool(["check", "rules", "rules.yml"], in: dir)
     #expect(code == 0, "\(output)")
-    // 11 alerts, and for the SLO's 7 windows and its period: requests, bad ones and their ratio.
+    // 11 alerts (the 2 headroom forecasts stay in Vigil, and say so), and for the SLO's 7 windows
+    // and its period: requests, bad ones and their ratio.
     #expect(output.contains("SUCCESS: 35 rules found"), "\(output)")
+    let rules = try String(contentsOfFile: dir.file("rules.yml"), encoding: .utf8)
+    #expect(
+      rules.contains("# RateLimitHeadroom: not exported") && !rules.contains("alert: \"RateLimitHeadroom\""))
   }
 
   /// One scenario, written once: openai serves 10 calls/s for 30 minutes, and from minute 10 to

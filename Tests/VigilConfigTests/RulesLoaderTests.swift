@@ -20,7 +20,8 @@ func errors(_ yaml: String) -> [String] {
     #expect(
       set.rules.map(\.name) == [
         "HighErrorRate", "HighRateLimitRate", "ServerErrors", "SlowResponses", "RetriesExhausted",
-        "AuthFailures", "QuotaExhausted", "CallsStopped", "SourceQuiet", "ProviderAvailabilityPage",
+        "AuthFailures", "RateLimitHeadroom", "QuotaHeadroom", "QuotaExhausted", "CallsStopped", "SourceQuiet",
+        "ProviderAvailabilityPage",
         "ProviderAvailabilityTicket",
       ])
     #expect(set.warnings.isEmpty)

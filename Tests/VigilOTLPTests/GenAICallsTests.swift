@@ -267,6 +267,8 @@ import VigilCore
         [
           "http.response.status_code": status, "http.response.header.retry-after": ["2"],
           "http.response.header.x-ratelimit-remaining-requests": ["0"],
+          "http.response.header.x-ratelimit-limit-requests": ["500"],
+          "http.response.header.x-ratelimit-reset-requests": ["6m0s"],
         ])
     }
     let r = Self.request([
@@ -284,6 +286,7 @@ import VigilCore
     #expect(out.calls.map(\.retriesExhausted) == [false, false, false])
     #expect(out.calls.map(\.promptTokens) == [nil, nil, 11])
     #expect(out.calls[0].retryAfterS == 2 && out.calls[0].rateLimitRemainingRequests == 0)
+    #expect(out.calls[0].rateLimitLimitRequests == 500 && out.calls[0].rateLimitResetRequestsS == 360)
     #expect(out.calls.allSatisfy { $0.provider == "openai" && $0.app == "support-bot" })
   }
 

@@ -10,7 +10,7 @@ import VigilCore
     {"id":"chatcmpl-1","trace_id":"t-1","call_type":"acompletion","status":"success","startTime":1795600800.0,
      "endTime":1795600800.42,"model":"gpt-4o-mini","model_group":"fast","custom_llm_provider":"openai",
      "prompt_tokens":11,"completion_tokens":3,"metadata":{"user_api_key_alias":"key-a","user_api_key_team_alias":"support"},
-     "hidden_params":{"additional_headers":{"x_ratelimit_remaining_requests":41,"x_ratelimit_remaining_tokens":"39000"}},
+     "hidden_params":{"additional_headers":{"x_ratelimit_remaining_requests":41,"x_ratelimit_remaining_tokens":"39000","x_ratelimit_limit_requests":50,"x_ratelimit_reset_requests":"1m12s","x_ratelimit_reset_tokens":6}},
      "error_information":null}
     """
 
@@ -30,6 +30,7 @@ import VigilCore
     #expect(c.timestampMs == 1_795_600_800_420 && abs((c.latencyMs ?? 0) - 420) < 0.01)
     #expect(c.promptTokens == 11 && c.completionTokens == 3 && c.requestID == "t-1")
     #expect(c.rateLimitRemainingRequests == 41 && c.rateLimitRemainingTokens == 39000)
+    #expect(c.rateLimitLimitRequests == 50 && c.rateLimitResetRequestsS == 72 && c.rateLimitResetTokensS == 6)
   }
 
   /// error_code is the status as text for some errors and the provider's code for others: the

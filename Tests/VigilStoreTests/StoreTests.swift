@@ -73,22 +73,35 @@ import VigilTestSupport
         """)
     }
     let store = try Store(path: path)
-    #expect(try store.connection.scalar("PRAGMA user_version") == 7)
+    #expect(try store.connection.scalar("PRAGMA user_version") == Int64(Store.schemaVersion))
     var batch = IngestBatch(source: "t")
     batch.add(CallRecord(timestampMs: 1000, status: 499, provider: "openai", model: "gpt-4o"))
     batch.add(
       CallRecord(timestampMs: 2000, status: 200, provider: "openai", model: "gpt-4o", finishReason: "refusal")
     )
+    var headers = CallRecord(timestampMs: 3000, status: 200, provider: "openai", model: "gpt-4o")
+    headers.rateLimitRemainingRequests = 40
+    headers.rateLimitLimitRequests = 50
+    headers.rateLimitResetRequestsS = 12
+    batch.add(headers)
     try store.write(batch)
     let row = try #require(try store.rollupRows(fromMs: 0, toMs: 10_000, latency: false).first)
-    #expect(row.rollup.attempts == 5 && row.rollup.count(of: .client) == 1)
+    #expect(row.rollup.attempts == 6 && row.rollup.count(of: .client) == 1)
+    // Schema 8: what the rate-limit headers said, kept with the rollup.
+    #expect(row.rollup.rateLimits.requests.n == 1 && row.rollup.rateLimits.requests.limit == 50)
+    #expect(row.rollup.rateLimits.requests.maxResetS == 12 && row.rollup.rateLimits.tokens.isEmpty)
     #expect(row.rollup.count(of: .cancelled) == 1 && row.rollup.count(of: .contentFilter) == 1)
-    #expect(row.rollup.count(of: .success) == 2)
+    #expect(row.rollup.count(of: .success) == 3)
     // The cancelled request leaves the SLI in the tiers and the rollups alike.
     let key = SeriesKey(provider: "openai", model: "gpt-4o", app: "", env: "", endpoint: "")
     let counts = try store.requestCounts(starts: [0], toMs: 120_000)[0]?[key]
-    #expect(counts?.requests == 5 && counts?.cancelled == 1 && counts?.inSLI == 4)
-    let finish = try store.connection.prepare("SELECT finish_reason FROM call_log WHERE status = 200")
+    #expect(counts?.requests == 6 && counts?.cancelled == 1 && counts?.inSLI == 5)
+    let limits = try store.connection.prepare(
+      "SELECT ratelimit_limit_requests, ratelimit_reset_requests_s FROM call_log WHERE ratelimit_limit_requests IS NOT NULL"
+    )
+    #expect(try limits.step() && limits.int64(0) == 50 && limits.double(1) == 12)
+    let finish = try store.connection.prepare(
+      "SELECT finish_reason FROM call_log WHERE status = 200 AND finish_reason IS NOT NULL")
     #expect(try finish.step() && finish.text(0) == "refusal")
   }
 

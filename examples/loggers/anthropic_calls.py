@@ -19,9 +19,12 @@ from vigil_calllog import backoff_seconds, error_object, finish, gives_up, heade
 
 
 def rate_limits(record, headers):
-    record["ratelimit_remaining_requests"] = header_int(headers, "anthropic-ratelimit-requests-remaining")
-    record["ratelimit_remaining_tokens"] = header_int(
-        headers, "anthropic-ratelimit-tokens-remaining", "anthropic-ratelimit-input-tokens-remaining")
+    """The anthropic-ratelimit-* headers: what is left, the limits, and when they reset (an RFC 3339
+    time): what Vigil's headroom forecast reads."""
+    for kind in ("requests", "tokens"):
+        record["ratelimit_remaining_" + kind] = header_int(headers, "anthropic-ratelimit-%s-remaining" % kind)
+        record["ratelimit_limit_" + kind] = header_int(headers, "anthropic-ratelimit-%s-limit" % kind)
+        record["ratelimit_reset_" + kind] = headers.get("anthropic-ratelimit-%s-reset" % kind)
 
 
 def message(client, sink, messages, model="claude-sonnet-4", max_tokens=1024, max_attempts=3, app=None,

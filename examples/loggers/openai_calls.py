@@ -19,8 +19,12 @@ from vigil_calllog import backoff_seconds, error_object, finish, gives_up, heade
 
 
 def rate_limits(record, headers):
-    record["ratelimit_remaining_requests"] = header_int(headers, "x-ratelimit-remaining-requests")
-    record["ratelimit_remaining_tokens"] = header_int(headers, "x-ratelimit-remaining-tokens")
+    """The x-ratelimit-* headers: what is left, the limits, and when they reset (`6m0s`): what
+    Vigil's headroom forecast reads."""
+    for kind in ("requests", "tokens"):
+        record["ratelimit_remaining_" + kind] = header_int(headers, "x-ratelimit-remaining-" + kind)
+        record["ratelimit_limit_" + kind] = header_int(headers, "x-ratelimit-limit-" + kind)
+        record["ratelimit_reset_" + kind] = headers.get("x-ratelimit-reset-" + kind)
 
 
 def chat(client, sink, messages, model="gpt-4o-mini", max_attempts=3, app=None, env=None,

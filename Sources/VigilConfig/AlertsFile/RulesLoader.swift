@@ -36,7 +36,8 @@ extension YAMLReader {
   ]
 
   static let ruleKeys = [
-    "alert", "metric", "class", "percentile", "op", "threshold", "window", "for", "min_requests", "no_data",
+    "alert", "metric", "class", "percentile", "horizon", "op", "threshold", "window", "for", "min_requests",
+    "no_data",
     "resolve_threshold", "keep_firing_for", "filters", "group_by", "severity", "labels", "summary",
     "description",
     "receivers",
@@ -71,6 +72,8 @@ extension YAMLReader {
     "error_rate", "rate_429", "rate_5xx", "p99_latency", "retry_exhaustion_rate", "auth_failure_rate",
     "class_rate", "latency_percentile", "request_count", "logical_request_count", "error_count",
     "auth_failures", "class_count", "time_since_last_call", "source_time_since_last_call",
+    "ratelimit_utilisation",
+    "ratelimit_time_to_exhaustion",
   ]
 
   mutating func parseAlertsFile(_ yaml: String) -> RuleSet? {

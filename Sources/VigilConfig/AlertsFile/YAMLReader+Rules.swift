@@ -146,6 +146,17 @@ extension YAMLReader {
     case "auth_failures": return .authFailures
     case "class_rate": return statusClass().map { .classRate($0) }
     case "class_count": return statusClass().map { .classCount($0) }
+    case "ratelimit_utilisation": return .rateLimitUtilisation
+    case "ratelimit_time_to_exhaustion":
+      guard let n = e["horizon"] else { return .rateLimitExhaustion(.any) }
+      guard let text = n.string, let h = RateLimitHorizon(rawValue: text) else {
+        fail(
+          n,
+          "rule '\(rule)': horizon must be short (limits that reset within the hour), long (daily quotas) or any"
+        )
+        return nil
+      }
+      return .rateLimitExhaustion(h)
     case "latency_percentile":
       guard let n = e["percentile"], let p = n.float, p > 0, p < 100 else {
         fail(
@@ -188,10 +199,10 @@ extension YAMLReader {
       }
       return v
     }
-    if metric.isLatency || metric.isSilence {
+    if metric.isLatency || metric.isDuration {
       if let v = Double(text), v >= 0, v.isFinite { return v }
       if let ms = DurationText.parseMs(text) { return Double(ms) }
-      let what = metric.isLatency ? "latency" : "silence"
+      let what = metric.isLatency ? "latency" : "duration"
       fail(node, "rule '\(rule)': \(what) threshold '\(text)' is not milliseconds or a duration such as 30s")
       return nil
     }

@@ -126,6 +126,10 @@ package struct CallBatch: Sendable {
     CallRow.put(
       record.rateLimitRemainingRequests, &row.rateLimitRemainingRequests, .rateLimitRequests, &row.flags)
     CallRow.put(record.rateLimitRemainingTokens, &row.rateLimitRemainingTokens, .rateLimitTokens, &row.flags)
+    CallRow.put(record.rateLimitLimitRequests, &row.rateLimitLimitRequests, .limitRequests, &row.flags)
+    CallRow.put(record.rateLimitLimitTokens, &row.rateLimitLimitTokens, .limitTokens, &row.flags)
+    CallRow.put(record.rateLimitResetRequestsS, &row.rateLimitResetRequestsS, .resetRequests, &row.flags)
+    CallRow.put(record.rateLimitResetTokensS, &row.rateLimitResetTokensS, .resetTokens, &row.flags)
     if let v = record.requestID { row.requestID = appendText(v) }
     if let v = record.errorType { row.errorType = appendText(v) }
     if let v = record.errorCode { row.errorCode = appendText(v) }
@@ -156,7 +160,7 @@ package struct CallBatch: Sendable {
     let row = rows[k]
     let series = rollupKeys[Int(row.slot)].series
     let f = row.flags
-    return CallRecord(
+    var record = CallRecord(
       timestampMs: row.timestampMs, status: Int(row.status), provider: series.provider, model: series.model,
       latencyMs: f.contains(.latency) ? row.latencyMs : nil, attempt: Int(row.attempt),
       maxAttempts: row.maxAttempts > 0 ? Int(row.maxAttempts) : nil, retriesExhausted: f.contains(.exhausted),
@@ -168,6 +172,11 @@ package struct CallBatch: Sendable {
       completionTokens: f.contains(.completionTokens) ? row.completionTokens : nil,
       app: f.contains(.app) ? series.app : nil, env: f.contains(.env) ? series.env : nil,
       endpoint: f.contains(.endpoint) ? series.endpoint : nil, finishReason: string(row.finishReason))
+    if f.contains(.limitRequests) { record.rateLimitLimitRequests = row.rateLimitLimitRequests }
+    if f.contains(.limitTokens) { record.rateLimitLimitTokens = row.rateLimitLimitTokens }
+    if f.contains(.resetRequests) { record.rateLimitResetRequestsS = row.rateLimitResetRequestsS }
+    if f.contains(.resetTokens) { record.rateLimitResetTokensS = row.rateLimitResetTokensS }
+    return record
   }
 
   /// Every row as a record (tests and small batches; the ingest path reads rows).

@@ -8,7 +8,7 @@
 enum Field: Int, CaseIterable, Sendable {
   case ts, status, provider, model, latency, attempt, maxAttempts, exhausted, errorType, errorCode
   case requestID, retryAfter, rlRequests, rlTokens, promptTokens, completionTokens, app, env, endpoint
-  case finishReason
+  case finishReason, rlLimitRequests, rlLimitTokens, rlResetRequests, rlResetTokens
 
   /// The canonical name, for messages.
   var name: String {
@@ -33,6 +33,10 @@ enum Field: Int, CaseIterable, Sendable {
     case .env: "env"
     case .endpoint: "endpoint"
     case .finishReason: "finish_reason"
+    case .rlLimitRequests: "ratelimit_limit_requests"
+    case .rlLimitTokens: "ratelimit_limit_tokens"
+    case .rlResetRequests: "ratelimit_reset_requests"
+    case .rlResetTokens: "ratelimit_reset_tokens"
     }
   }
 }
@@ -80,6 +84,10 @@ let fieldKeys: [FieldKey] = {
     (.env, [("env", .none)]),
     (.endpoint, [("endpoint", .none)]),
     (.finishReason, [("finish_reason", .none), ("stop_reason", .none)]),
+    (.rlLimitRequests, [("ratelimit_limit_requests", .none)]),
+    (.rlLimitTokens, [("ratelimit_limit_tokens", .none)]),
+    (.rlResetRequests, [("ratelimit_reset_requests", .none), ("ratelimit_reset_requests_s", .none)]),
+    (.rlResetTokens, [("ratelimit_reset_tokens", .none), ("ratelimit_reset_tokens_s", .none)]),
   ]
   return spec.flatMap { field, names in
     names.enumerated().map {

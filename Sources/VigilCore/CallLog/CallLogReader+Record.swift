@@ -137,6 +137,30 @@ extension CallLogReader {
     }
   }
 
+  /// Seconds until a rate limit resets: a number of seconds, a duration (`6m0s`) or an RFC 3339
+  /// time (relative to the call's `ts`, which is read before this field).
+  mutating func resetSeconds(_ key: KeyInfo, _ value: Scalar, _ callMs: Int64) throws(RejectReason) -> Double
+  {
+    switch value {
+    case .string(let s, let e, let esc):
+      let seconds: Double?
+      if esc {
+        unescape(s, e)
+        seconds = RateLimitReset.seconds(scratch, callMs: callMs)
+      } else {
+        seconds = RateLimitReset.seconds(UnsafeRawBufferPointer(start: p + s, count: e - s), callMs: callMs)
+      }
+      guard let seconds else {
+        throw outOfRange(key, "not a duration (6m0s), a number of seconds or an RFC 3339 time")
+      }
+      return seconds
+    default:
+      let d = try number(key, value)
+      guard d >= 0, d <= RateLimitReset.maxSeconds else { throw outOfRange(key, "must be 0 to 31 days") }
+      return d
+    }
+  }
+
   /// Converts the chosen value of one field; `value` is never `.absent` or `.null`.
   mutating func convert(_ key: KeyInfo, _ value: Scalar, into r: inout Draft) throws(RejectReason) {
     switch key.field {
@@ -190,6 +214,18 @@ extension CallLogReader {
         try integer(key, value), &r.row.rateLimitRemainingRequests, .rateLimitRequests, &r.row.flags)
     case .rlTokens:
       CallRow.put(try integer(key, value), &r.row.rateLimitRemainingTokens, .rateLimitTokens, &r.row.flags)
+    case .rlLimitRequests:
+      CallRow.put(try integer(key, value), &r.row.rateLimitLimitRequests, .limitRequests, &r.row.flags)
+    case .rlLimitTokens:
+      CallRow.put(try integer(key, value), &r.row.rateLimitLimitTokens, .limitTokens, &r.row.flags)
+    case .rlResetRequests:
+      CallRow.put(
+        try resetSeconds(key, value, r.row.timestampMs), &r.row.rateLimitResetRequestsS, .resetRequests,
+        &r.row.flags)
+    case .rlResetTokens:
+      CallRow.put(
+        try resetSeconds(key, value, r.row.timestampMs), &r.row.rateLimitResetTokensS, .resetTokens,
+        &r.row.flags)
     case .promptTokens: CallRow.put(try tokens(key, value), &r.row.promptTokens, .promptTokens, &r.row.flags)
     case .completionTokens:
       CallRow.put(try tokens(key, value), &r.row.completionTokens, .completionTokens, &r.row.flags)

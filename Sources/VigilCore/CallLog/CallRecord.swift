@@ -28,6 +28,11 @@ package struct CallRecord: Sendable, Equatable, Hashable {
   package var retryAfterS: Double?
   package var rateLimitRemainingRequests: Int64?
   package var rateLimitRemainingTokens: Int64?
+  /// The limits the rate-limit headers announce, and the seconds until each resets.
+  package var rateLimitLimitRequests: Int64?
+  package var rateLimitLimitTokens: Int64?
+  package var rateLimitResetRequestsS: Double?
+  package var rateLimitResetTokensS: Double?
   package var promptTokens: Int64?
   package var completionTokens: Int64?
   package var app: String?

@@ -15,6 +15,11 @@ package struct CallRow: Sendable, BitwiseCopyable {
   package var retryAfterS: Double = 0
   package var rateLimitRemainingRequests: Int64 = 0
   package var rateLimitRemainingTokens: Int64 = 0
+  package var rateLimitLimitRequests: Int64 = 0
+  package var rateLimitLimitTokens: Int64 = 0
+  /// Seconds until the limit resets (from a duration, or an RFC 3339 time less the call's).
+  package var rateLimitResetRequestsS: Double = 0
+  package var rateLimitResetTokensS: Double = 0
   package var requestID = TextSpan.null
   package var errorType = TextSpan.null
   package var errorCode = TextSpan.null
@@ -46,6 +51,10 @@ package struct CallRow: Sendable, BitwiseCopyable {
     package static let endpoint = Flags(rawValue: 512)
     /// An authentication failure (401, 403, or a code such as Gemini's `API_KEY_INVALID`).
     package static let auth = Flags(rawValue: 1024)
+    package static let limitRequests = Flags(rawValue: 2048)
+    package static let limitTokens = Flags(rawValue: 4096)
+    package static let resetRequests = Flags(rawValue: 8192)
+    package static let resetTokens = Flags(rawValue: 16384)
   }
 
   package init() {}
@@ -60,6 +69,9 @@ package struct CallRow: Sendable, BitwiseCopyable {
   /// Whether the line carries any of the rare fields the store keeps as `detail`.
   @inline(__always) package var hasDetail: Bool {
     !errorType.isNull || !errorCode.isNull || !finishReason.isNull
-      || !flags.isDisjoint(with: [.retryAfter, .rateLimitRequests, .rateLimitTokens])
+      || !flags.isDisjoint(with: [
+        .retryAfter, .rateLimitRequests, .rateLimitTokens, .limitRequests, .limitTokens, .resetRequests,
+        .resetTokens,
+      ])
   }
 }

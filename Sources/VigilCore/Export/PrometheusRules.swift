@@ -19,6 +19,12 @@ package enum PrometheusRules {
       """
     let recording = sloRecordingRules(set)
     for rule in set.rules {
+      if rule.metric.isRateLimit {
+        // Left to Vigil: an alert that could never fire in Prometheus would only mislead.
+        out +=
+          "      # \(rule.name): not exported: the rate-limit forecast is fitted to the headers of each call, which /metrics does not expose; Vigil evaluates it\n"
+        continue
+      }
       let e = expression(rule, delayMs: set.evaluationDelayMs)
       if let note = e.note { out += "      # \(rule.name): \(note)\n" }
       out += "      - alert: \(JSONText.quote(rule.name))\n"
@@ -46,6 +52,9 @@ package enum PrometheusRules {
     return out
   }
 
+  /// Attempts that count as errors: status 0 or 4xx/5xx, except those the caller cancelled.
+  static let errorSelector = ["code=~\"0|[45]..\"", "class!=\"cancelled\""]
+
   /// The PromQL of a rule's condition, and a note where Prometheus cannot say the same thing.
   package static func expression(_ rule: AlertRule, delayMs: Int64 = 0) -> (expr: String, note: String?) {
     let window =
@@ -70,7 +79,7 @@ package enum PrometheusRules {
     var note: String?
     switch rule.metric {
     case .errorRate:
-      (value, scale) = ("\(sum("vigil_attempts_total", ["class!=\"success\""])) / \(attempts)", 1)
+      (value, scale) = ("\(sum("vigil_attempts_total", Self.errorSelector)) / \(attempts)", 1)
     case .rate429: (value, scale) = ("\(sum("vigil_attempts_total", ["code=\"429\""])) / \(attempts)", 1)
     case .rate5xx: (value, scale) = ("\(sum("vigil_attempts_total", ["code=~\"5..\""])) / \(attempts)", 1)
     case .authFailureRate:
@@ -85,7 +94,7 @@ package enum PrometheusRules {
       (value, scale) = ("histogram_quantile(\(formatPlain(q)), \(buckets))", 0.001)  // seconds
     case .requestCount: (value, scale) = (attempts, 1)
     case .logicalRequestCount: (value, scale) = (sum("vigil_requests_total"), 1)
-    case .errorCount: (value, scale) = (sum("vigil_attempts_total", ["class!=\"success\""]), 1)
+    case .errorCount: (value, scale) = (sum("vigil_attempts_total", Self.errorSelector), 1)
     case .authFailures: (value, scale) = (sum("vigil_attempts_total", ["code=~\"401|403\""]), 1)
     case .classCount(let c): (value, scale) = (sum("vigil_attempts_total", ["class=\"\(c.rawValue)\""]), 1)
     case .timeSinceLastCall:
@@ -100,6 +109,8 @@ package enum PrometheusRules {
       note = "Prometheus cannot hold min_requests to the window here: every source with a last call counts"
     case .burnRate:
       return (burnExpression(rule), nil)
+    case .rateLimitUtilisation, .rateLimitExhaustion:
+      return ("vector(0) > 1", "not exported (see export)")
     }
     if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) && !by.isEmpty {
       note =

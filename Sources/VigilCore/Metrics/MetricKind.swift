@@ -31,6 +31,12 @@ package enum MetricKind: Sendable, Equatable, Hashable {
   /// An SLO's burn rate: how many times faster than the objective allows the error budget is
   /// spent (the rule's `burn` says over which windows).
   case burnRate
+  /// How much of a rate limit is in use at the worst moment of the window: 1 − lowest
+  /// remaining / limit, of requests or tokens, whichever is higher.
+  case rateLimitUtilisation
+  /// Milliseconds until a rate limit's remaining count reaches zero at the burn observed over the
+  /// window (requests or tokens, whichever comes first), for limits of the given reset horizon.
+  case rateLimitExhaustion(RateLimitHorizon)
 
   /// Counts are not held to the request floor: "no traffic" must be able to alert.
   package var isCount: Bool {
@@ -42,7 +48,9 @@ package enum MetricKind: Sendable, Equatable, Hashable {
 
   package var isRate: Bool {
     switch self {
-    case .errorRate, .rate429, .rate5xx, .retryExhaustionRate, .authFailureRate, .classRate: true
+    case .errorRate, .rate429, .rate5xx, .retryExhaustionRate, .authFailureRate, .classRate,
+      .rateLimitUtilisation:
+      true
     default: false
     }
   }
@@ -54,6 +62,20 @@ package enum MetricKind: Sendable, Equatable, Hashable {
 
   /// Time since the last call (of a group or of a source): a duration.
   package var isSilence: Bool { self == .timeSinceLastCall || self == .sourceTimeSinceLastCall }
+
+  /// From the rate-limit headers (the headroom forecast).
+  package var isRateLimit: Bool {
+    switch self {
+    case .rateLimitUtilisation, .rateLimitExhaustion: true
+    default: false
+    }
+  }
+
+  /// A duration in milliseconds (thresholds are written `10m`, values shown as durations).
+  package var isDuration: Bool {
+    if case .rateLimitExhaustion = self { return true }
+    return isSilence
+  }
 
   /// The name used in alerts.yaml, output and labels.
   package var name: String {
@@ -74,6 +96,9 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     case .timeSinceLastCall: "time_since_last_call"
     case .sourceTimeSinceLastCall: "source_time_since_last_call"
     case .burnRate: "burn_rate"
+    case .rateLimitUtilisation: "ratelimit_utilisation"
+    case .rateLimitExhaustion(let h):
+      h == .any ? "ratelimit_time_to_exhaustion" : "ratelimit_time_to_exhaustion{horizon=\(h.rawValue)}"
     }
   }
 
@@ -96,6 +121,13 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     case .classCount(let c): return Double(r.count(of: c))
     case .timeSinceLastCall, .sourceTimeSinceLastCall: return nil  // from times, not counts
     case .burnRate: return nil  // from windows of request counts
+    case .rateLimitUtilisation:
+      return [r.rateLimits.requests.utilisation, r.rateLimits.tokens.utilisation].compactMap { $0 }.max()
+    case .rateLimitExhaustion(let h):
+      return [r.rateLimits.requests, r.rateLimits.tokens].compactMap { fit -> Double? in
+        guard !fit.isEmpty, h.includes(fit) else { return nil }
+        return fit.secondsToExhaustion(atMs: fit.lastMs).map { $0 * 1000 }
+      }.min()
     }
   }
 
@@ -104,7 +136,7 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     guard let v else { return "-" }
     if isRate { return formatFixed(v * 100, digits: 2) + "%" }
     if isLatency { return formatFixed(v / 1000, digits: 2) + "s" }
-    if isSilence { return DurationText.format(Int64(v) / 1000 * 1000) }
+    if isDuration { return DurationText.format(Int64(v) / 1000 * 1000) }
     if self == .burnRate { return formatFixed(v, digits: 1) + "x" }
     return formatPlain(v)
   }
@@ -129,8 +161,24 @@ package enum MetricKind: Sendable, Equatable, Hashable {
       "A log source went quiet: check that the application still writes it (path, permissions, rotation) or still sends UDP to Vigil."
     case .burnRate:
       "Requests are failing on the provider's side faster than the objective allows: see which kind of failure dominates; retry 429/5xx with backoff and jitter, fail over to another model or provider while it lasts."
+    case .rateLimitUtilisation, .rateLimitExhaustion:
+      "The rate limit is about to run out: calls will get 429s. Slow down non-urgent traffic (queue or batch it), spread load over keys, deployments or models, or ask the provider for a higher limit."
     case .errorRate, .errorCount:
       "Errors: see the breakdown by class; retry 429/5xx with backoff, fix 4xx requests and keys."
+    }
+  }
+}
+
+/// Which rate limits a forecast watches: those that reset within the hour (per-minute rate limits)
+/// or over hours (daily quotas, such as Groq's requests per day), or either.
+package enum RateLimitHorizon: String, Sendable, Equatable, Hashable, CaseIterable {
+  case any, short, long
+
+  func includes(_ fit: RateLimitFit) -> Bool {
+    switch self {
+    case .any: true
+    case .short: !fit.isLongHorizon
+    case .long: fit.isLongHorizon
     }
   }
 }

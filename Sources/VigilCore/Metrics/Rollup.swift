@@ -30,11 +30,23 @@ package struct Rollup: Sendable {
   package var retryTokens: Int64 = 0
   /// Attempts per HTTP status code, for reports (read from the store only when asked for).
   package var codes = StatusCounts()
+  /// What the rate-limit headers said: remaining counts over time, limits, resets.
+  package var rateLimits = RateLimits()
 
   package init() {}
 
   /// Counts one call.
   package mutating func add(_ r: CallRecord) {
+    if let v = r.rateLimitRemainingRequests {
+      rateLimits.requests.add(
+        remaining: Double(v), atMs: r.timestampMs, limit: r.rateLimitLimitRequests.map(Double.init),
+        resetS: r.rateLimitResetRequestsS)
+    }
+    if let v = r.rateLimitRemainingTokens {
+      rateLimits.tokens.add(
+        remaining: Double(v), atMs: r.timestampMs, limit: r.rateLimitLimitTokens.map(Double.init),
+        resetS: r.rateLimitResetTokensS)
+    }
     add(
       status: r.status, classIndex: r.statusClass.index, auth: r.isAuthFailure, attempt: r.attempt,
       maxAttempts: r.maxAttempts ?? 0, exhausted: r.retriesExhausted, latencyMs: r.latencyMs,
@@ -44,6 +56,7 @@ package struct Rollup: Sendable {
 
   /// Counts one call of a batch.
   @inline(__always) package mutating func add(_ r: CallRow) {
+    if r.flags.contains(.rateLimitRequests) || r.flags.contains(.rateLimitTokens) { addRateLimits(r) }
     add(
       status: Int(r.status), classIndex: Int(r.statusClass), auth: r.flags.contains(.auth),
       attempt: Int(r.attempt),
@@ -97,6 +110,23 @@ package struct Rollup: Sendable {
       && (exhausted || maxAttempts == 0 || attempt >= maxAttempts)
   }
 
+  /// The rate-limit headers of a call of a batch (rare: off the hot path).
+  mutating func addRateLimits(_ r: CallRow) {
+    let f = r.flags
+    if f.contains(.rateLimitRequests) {
+      rateLimits.requests.add(
+        remaining: Double(r.rateLimitRemainingRequests), atMs: r.timestampMs,
+        limit: f.contains(.limitRequests) ? Double(r.rateLimitLimitRequests) : nil,
+        resetS: f.contains(.resetRequests) ? r.rateLimitResetRequestsS : nil)
+    }
+    if f.contains(.rateLimitTokens) {
+      rateLimits.tokens.add(
+        remaining: Double(r.rateLimitRemainingTokens), atMs: r.timestampMs,
+        limit: f.contains(.limitTokens) ? Double(r.rateLimitLimitTokens) : nil,
+        resetS: f.contains(.resetTokens) ? r.rateLimitResetTokensS : nil)
+    }
+  }
+
   /// Adds every count of `other`; the latency histogram only if `latency`.
   package mutating func merge(_ other: Rollup, latency withLatency: Bool = true) {
     attempts.addSaturating(other.attempts)
@@ -115,6 +145,7 @@ package struct Rollup: Sendable {
     failedTokens.addSaturating(other.failedTokens)
     retryTokens.addSaturating(other.retryTokens)
     if !other.codes.isEmpty { codes.merge(other.codes) }
+    if !other.rateLimits.isEmpty { rateLimits.merge(other.rateLimits) }
   }
 
   /// Attempts of one class.
@@ -129,6 +160,6 @@ extension Rollup: Equatable {
       && a.exhausted == b.exhausted && a.unavailable == b.unavailable
       && a.latency == b.latency && a.latencySumMs == b.latencySumMs && a.promptTokens == b.promptTokens
       && a.completionTokens == b.completionTokens && a.failedTokens == b.failedTokens
-      && a.retryTokens == b.retryTokens && a.codes == b.codes
+      && a.retryTokens == b.retryTokens && a.codes == b.codes && a.rateLimits == b.rateLimits
   }
 }
