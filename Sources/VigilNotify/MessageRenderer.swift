@@ -15,6 +15,17 @@ package struct MessageRenderer: Sendable {
 
   /// The outbox message for `n` to `receiver`. Throws only for a user template that cannot be
   /// compiled, which the rules loader has already refused.
+  /// The messages of a notification: one, or for an Alertmanager one per replica (each gets it).
+  package func renderAll(_ n: AlertNotification, for receiver: Receiver) throws -> [OutboxMessage] {
+    let message = try render(n, for: receiver)
+    guard case .alertmanager(let a) = receiver.kind else { return [message] }
+    return a.urls.indices.map { i in
+      var m = message
+      m.groupKey = AlertmanagerReceiver.groupKey(replica: i)
+      return m
+    }
+  }
+
   package func render(_ n: AlertNotification, for receiver: Receiver) throws -> OutboxMessage {
     let (contentType, body): (String, String)
     switch receiver.kind {

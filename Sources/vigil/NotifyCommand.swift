@@ -47,21 +47,22 @@ struct NotifyTest: AsyncParsableCommand {
     let notification = AlertNotification(
       receiver: receiver, groupLabels: ["alertname": "VigilTest"], alerts: [alert], atMs: now)
     try await reportingAsyncErrors {
-      let message = try MessageRenderer(externalURL: rules.externalURL, nowMs: now).render(
+      // One message, or for an Alertmanager one per replica.
+      let messages = try MessageRenderer(externalURL: rules.externalURL, nowMs: now).renderAll(
         notification, for: target)
       let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
-      let id = try database.enqueueOne(message, nowMs: now)
+      let ids = try messages.map { try database.enqueueOne($0, nowMs: now) }
       _ = try await Delivering.run(
         db: store.db, busyTimeout: store.busyTimeout, rules: rules,
         waitMs: delivery.waitMs,
         only: [receiver])
-      let delivered = try database.outbox(states: [.delivered], limit: Int.max).contains { $0.id == id }
-      if delivered {
+      let done = Set(try database.outbox(states: [.delivered], limit: Int.max).map(\.id))
+      if ids.allSatisfy(done.contains) {
         Console.info("delivered to \(receiver)")
       } else {
         // A test that failed is over: it is not sent later by the next check or serve (the
         // channel would get a stale test post).
-        _ = try database.withdraw(id: id)
+        for id in ids where !done.contains(id) { _ = try database.withdraw(id: id) }
         Console.error("not delivered to \(receiver); the test message was removed from the outbox")
         throw ExitCode(1)
       }

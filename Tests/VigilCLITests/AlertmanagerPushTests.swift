@@ -110,5 +110,14 @@ import VigilTestSupport
     #expect(serve.log.contains("resolved ServerErrors{provider=openai}"), "\(serve.log)")
     let store = try Store(path: dir.file("v.db"))
     #expect(try store.outboxCounts()[.dead] ?? 0 == 0)
+    // `vigil notify test am` reaches every replica.
+    let (status, out, err) = try await VigilProcess.run([
+      "notify", "test", "am", "--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml"),
+    ])
+    #expect(status == 0 && (out + err).contains("delivered to am"), "\(out) \(err)")
+    for am in replicas {
+      let names = try await am.alerts().compactMap { ($0["labels"] as? [String: String])?["alertname"] }
+      #expect(names.contains("VigilTest"), "\(am.url): \(names)")
+    }
   }
 }
