@@ -1,5 +1,5 @@
-package import VigilCore
-package import VigilStore
+import VigilCore
+import VigilStore
 
 /// Alerts pushed to Alertmanagers (receivers of `type: alertmanager`), as Prometheus pushes them:
 /// every firing alert with `endsAt` a few resend periods ahead, re-sent while it fires; a resolved
