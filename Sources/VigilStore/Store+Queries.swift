@@ -206,6 +206,26 @@ extension Store {
     return (out, start == first)
   }
 
+  /// The buckets of `[fromMs, toMs)` whose calls carried rate-limit headers (``RollupSource``).
+  package func rateLimitRows(fromMs: Int64, toMs: Int64) throws(StoreError) -> [RollupRow] {
+    let s = try cachedStatement(
+      "SELECT bucket, series, fits FROM ratelimit_rollups WHERE bucket >= ? AND bucket < ?")
+    defer { s.reset() }
+    s.bind(1, fromMs)
+    s.bind(2, toMs)
+    var out: [RollupRow] = []
+    while try s.step() {
+      guard let series = try seriesKey(id: s.int64(1)), let fits = s.withBlob(2, { RateLimits(encoded: $0) })
+      else {
+        continue
+      }
+      var r = Rollup()
+      r.rateLimits = fits
+      out.append(RollupRow(bucketMs: s.int64(0), series: series, rollup: r))
+    }
+    return out.compactMap { RollupRow.rateLimits(of: $0) }
+  }
+
   /// The end of the latest 10 s bucket with calls before `beforeMs`, or nil when none has any.
   package func lastCallBucketEndMs(beforeMs: Int64) throws(StoreError) -> Int64? {
     let s = try cachedStatement("SELECT max(bucket) FROM rollups WHERE bucket < ?")

@@ -94,7 +94,7 @@ extension Store {
     let upsert = try connection.prepare(
       """
       INSERT OR REPLACE INTO rollups(bucket, series, \(Self.rollupColumns))
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       """)
     for (slot, key) in keys.enumerated() {
       let series = seriesOfSlots[slot]
@@ -107,7 +107,27 @@ extension Store {
       upsert.bind(2, series)
       Self.bindRollup(merged, to: upsert, from: 3)
       try upsert.run()
+      if !values[slot].rateLimits.isEmpty {
+        try mergeRateLimits(values[slot].rateLimits, bucketMs: key.bucketMs, series: series)
+      }
     }
+  }
+
+  /// Adds a bucket's rate-limit fits to what `ratelimit_rollups` holds for it.
+  func mergeRateLimits(_ fits: RateLimits, bucketMs: Int64, series: Int64) throws(StoreError) {
+    var merged = fits
+    let select = try cachedStatement("SELECT fits FROM ratelimit_rollups WHERE bucket = ? AND series = ?")
+    select.bind(1, bucketMs)
+    select.bind(2, series)
+    if try select.step() { select.withBlob(0) { if let old = RateLimits(encoded: $0) { merged.merge(old) } } }
+    select.reset()
+    guard let blob = merged.encoded() else { return }
+    let upsert = try cachedStatement(
+      "INSERT OR REPLACE INTO ratelimit_rollups(bucket, series, fits) VALUES (?, ?, ?)")
+    upsert.bind(1, bucketMs)
+    upsert.bind(2, series)
+    upsert.bind(3, blob: blob)
+    try upsert.run()
   }
 
   /// Adds the batch's logical requests and unavailable ones to their minute and hour, per series:
@@ -192,6 +212,7 @@ extension Store {
         DELETE FROM chunks WHERE max_ts < \(rawBeforeMs);
         DELETE FROM rejects WHERE at_ms < \(rawBeforeMs);
         DELETE FROM rollups WHERE bucket < \(rollupsBeforeMs);
+        DELETE FROM ratelimit_rollups WHERE bucket < \(rollupsBeforeMs);
         DELETE FROM request_minutes WHERE minute < \(rollupsBeforeMs);
         DELETE FROM request_hours WHERE hour < \(rollupsBeforeMs);
         """)
@@ -200,7 +221,7 @@ extension Store {
   }
 
   static let rollupColumns =
-    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes, unavailable, c_content_filter, c_context_length, c_cancelled, ratelimit"
+    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes, unavailable, c_content_filter, c_context_length, c_cancelled"
 
   static func bindRollup(_ r: Rollup, to s: Statement, from i: Int32) {
     var ints: [Int64] = [r.attempts, r.requests, r.errors, r.status429, r.status5xx, r.auth]
@@ -220,7 +241,6 @@ extension Store {
     s.bind(k + 6, blob: r.codes.encoded())
     s.bind(k + 7, r.unavailable)
     for c in 6..<r.classes.count { s.bind(k + 8 + Int32(c - 6), r.classes[c]) }
-    if let blob = r.rateLimits.encoded() { s.bind(k + 11, blob: blob) } else { s.bindNull(k + 11) }
   }
 
   /// A rollup from the columns of ``rollupColumns`` starting at `i`; the latency histogram and
@@ -245,8 +265,6 @@ extension Store {
     r.unavailable = s.int64(i + 20)
     // The classes added by schema 7 come last.
     for c in 6..<r.classes.count { r.classes[c] = s.int64(i + 21 + Int32(c - 6)) }
-    // Schema 8: what the rate-limit headers said (NULL for most rollups).
-    s.withBlob(i + 24) { if let fits = RateLimits(encoded: $0) { r.rateLimits = fits } }
     return r
   }
 

@@ -199,11 +199,14 @@ package final class Store {
           WHERE c.id BETWEEN k.first_call AND k.last_call) AS source
       FROM calls c JOIN series s ON s.id = c.series;
     """,
-    // 8: the rate-limit headers' limits and resets (in `detail`), and per rollup what they said
-    // over time (a least-squares fit of the remaining counts: the observed burn), for the
-    // headroom forecast.
+    // 8: the rate-limit headers' limits and resets (in `detail`), and per bucket and series what
+    // they said over time (a least-squares fit of the remaining counts: the observed burn), for
+    // the headroom forecast. A table of its own, holding only the buckets that saw the headers:
+    // rules over long windows read those, not every rollup.
     """
-    ALTER TABLE rollups ADD COLUMN ratelimit BLOB;
+    CREATE TABLE ratelimit_rollups(
+      bucket INTEGER NOT NULL, series INTEGER NOT NULL, fits BLOB NOT NULL,
+      PRIMARY KEY(bucket, series)) WITHOUT ROWID;
     DROP VIEW call_log;
     CREATE VIEW call_log AS
       SELECT c.id, c.ts, s.provider, s.model, s.app, s.env, s.endpoint, c.status, c.latency_ms, c.attempt,

@@ -22,7 +22,9 @@ package enum Evaluator {
     let to = RollupKey.bucket(of: atMs - set.evaluationDelayMs)
     // SLO windows (hours to days) are read from request counts, and "time since the last call"
     // from request activity, not rollup rows: both read coarser tiers.
-    let rowRules = set.rules.filter { $0.burn == nil && !$0.metric.isSilence }
+    // Rate-limit forecasts read the buckets that saw the headers, over their own windows.
+    let rowRules = set.rules.filter { $0.burn == nil && !$0.metric.isSilence && !$0.metric.isRateLimit }
+    let rateRules = set.rules.filter { $0.metric.isRateLimit }
     let earliest = rowRules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
     let burnCounts = try source.requestCounts(
       starts: Array(Set(set.rules.compactMap(\.burn).flatMap { $0.windows.map { Self.burnStart(to, $0) } })),
@@ -38,15 +40,18 @@ package enum Evaluator {
     var seriesIndex: [SeriesKey: Int] = [:]
     var rows: [(bucket: Int64, series: Int, rollup: Rollup)] = []
     rows.reserveCapacity(fetched.count)
-    for row in fetched {
-      let i =
-        seriesIndex[row.series]
-        ?? {
-          seriesList.append(row.series)
-          seriesIndex[row.series] = seriesList.count - 1
-          return seriesList.count - 1
-        }()
-      rows.append((row.bucketMs, i, row.rollup))
+    func index(_ series: SeriesKey) -> Int {
+      if let i = seriesIndex[series] { return i }
+      seriesList.append(series)
+      seriesIndex[series] = seriesList.count - 1
+      return seriesList.count - 1
+    }
+    for row in fetched { rows.append((row.bucketMs, index(row.series), row.rollup)) }
+    var rateRows: [(bucket: Int64, series: Int, rollup: Rollup)] = []
+    if let earliestRate = rateRules.map({ RollupKey.bucket(of: to - $0.windowMs) }).min() {
+      for row in try source.rateLimitRows(fromMs: earliestRate, toMs: to) {
+        rateRows.append((row.bucketMs, index(row.series), row.rollup))
+      }
     }
     for rule in set.rules {
       if let burn = rule.burn {
@@ -78,7 +83,7 @@ package enum Evaluator {
       var seen = [Bool](repeating: false, count: groupNames.count)
       // The end of each group's last bucket with calls, for "time since the last call".
       var lastCall = [Int64](repeating: .min, count: groupNames.count)
-      for row in rows where row.bucket >= from {
+      for row in rule.metric.isRateLimit ? rateRows : rows where row.bucket >= from {
         let g = groupOfSeries[row.series]
         guard g >= 0 else { continue }
         sums[g].merge(row.rollup, latency: false)

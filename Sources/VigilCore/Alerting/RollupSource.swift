@@ -1,5 +1,14 @@
 /// One stored rollup: a bucket of one series.
 package struct RollupRow: Sendable {
+  /// The row as a rate-limit row: its fits alone, the observations as attempts; nil without any.
+  package static func rateLimits(of row: RollupRow) -> RollupRow? {
+    guard !row.rollup.rateLimits.isEmpty else { return nil }
+    var r = Rollup()
+    r.rateLimits = row.rollup.rateLimits
+    r.attempts = max(r.rateLimits.requests.n, r.rateLimits.tokens.n)
+    return RollupRow(bucketMs: row.bucketMs, series: row.series, rollup: r)
+  }
+
   package var bucketMs: Int64
   package var series: SeriesKey
   package var rollup: Rollup
@@ -32,6 +41,10 @@ package protocol RollupSource {
   /// in which one started. What "time since the last call" reads, over windows of an hour and
   /// more: a store answers from its minute tier, not from every bucket.
   func requestActivity(fromMs: Int64, toMs: Int64) throws -> [SeriesKey: RequestActivity]
+
+  /// The buckets of `[fromMs, toMs)` whose calls carried rate-limit headers, each with its fits and
+  /// as attempts the observations (the floor `min_requests` holds a forecast to).
+  func rateLimitRows(fromMs: Int64, toMs: Int64) throws -> [RollupRow]
 
   /// Runs `body`, whose reads then see one state of the source (a store: one read transaction).
   func consistently<T>(_ body: () throws -> T) throws -> T
@@ -79,6 +92,10 @@ package struct SourceActivity: Sendable, Equatable {
 }
 extension RollupSource {
   package func sourceActivity(fromMs: Int64, toMs: Int64) throws -> [SourceActivity] { [] }
+
+  package func rateLimitRows(fromMs: Int64, toMs: Int64) throws -> [RollupRow] {
+    try rollupRows(fromMs: fromMs, toMs: toMs, latency: false).compactMap { RollupRow.rateLimits(of: $0) }
+  }
 
   package func consistently<T>(_ body: () throws -> T) throws -> T { try body() }
 
