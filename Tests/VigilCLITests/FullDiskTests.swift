@@ -19,20 +19,13 @@ import VigilTestSupport
   static func run(_ path: String, _ full: String, _ megabytes: Int, _ script: String) throws -> (
     Int32, String
   ) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
-    process.arguments = [
-      "-rm", "bash", "-c",
-      "set -u; FULL='\(full)'; VIGIL='\(VigilProcess.executable)'; mkdir -p \"$FULL\" && "
-        + "mount -t tmpfs -o size=\(megabytes)m tmpfs \"$FULL\" && cd '\(path)' && " + script,
-    ]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = out
-    try process.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, text)
+    try ToolRun.capture(
+      "/usr/bin/unshare",
+      [
+        "-rm", "bash", "-c",
+        "set -u; FULL='\(full)'; VIGIL='\(VigilProcess.executable)'; mkdir -p \"$FULL\" && "
+          + "mount -t tmpfs -o size=\(megabytes)m tmpfs \"$FULL\" && cd '\(path)' && " + script,
+      ])
   }
 
   static func value(_ name: String, in text: String) -> Int? {

@@ -10,17 +10,8 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     let path = dir.file("vigil.service")
     LogFile.write(path, unit.replacingOccurrences(of: "/usr/local/bin/vigil", with: VigilProcess.executable))
-    let process = Process()
-    process.executableURL = URL(
-      fileURLWithPath: try RequiredTool.path("/usr/bin/systemd-analyze", package: "systemd"))
-    process.arguments = ["verify", path]
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = out
-    try process.run()
-    let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return (process.terminationStatus, text)
+    return try ToolRun.capture(
+      try RequiredTool.path("/usr/bin/systemd-analyze", package: "systemd"), ["verify", path])
   }
 
   @Test func theShippedUnitVerifiesWithoutAWarning() throws {
