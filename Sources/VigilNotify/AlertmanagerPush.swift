@@ -83,19 +83,16 @@ extension AlertPipeline {
       firing.insert(LabelFingerprint.of(g.labels))
     }
     guard sendResolved else { return out }
-    // Resolves of this run, then those stored (the run's are not saved yet).
+    // Resolves stored, then this run's (not saved yet), strictly within the 15 minutes, as
+    // Prometheus keeps them.
     var resolved: [String: PushedAlert] = [:]
     let since = t - AlertmanagerReceiver.resolvedResendMs
-    // Strictly within the 15 minutes, as Prometheus keeps them.
-    let stored = try store.transitions(fromMs: since + 1, toMs: t + 1).filter { $0.kind == "resolved" }.map {
-      ($0.rule, $0.labels, $0.summary, $0.description, $0.firedAtMs, $0.atMs, $0.value)
-    }
-    let current = transitions.filter { $0.kind == .resolved && $0.atMs > since }.map {
-      ($0.key.rule, $0.labels, $0.summary, $0.description, $0.firedAtMs, $0.atMs, $0.value)
-    }
-    for (rule, labels, summary, description, firedAt, at, value) in stored + current where routed(rule) {
+    func resolve(
+      _ rule: String, _ labels: [String: String], _ summary: String, _ description: String, firedAt: Int64?,
+      at: Int64, value: Double?
+    ) {
       let fingerprint = LabelFingerprint.of(labels)
-      guard !firing.contains(fingerprint) else { continue }
+      guard routed(rule), !firing.contains(fingerprint) else { return }
       let metric = byName[rule]?.metric
       resolved[fingerprint] = PushedAlert(
         labels: labels,
@@ -103,6 +100,13 @@ extension AlertPipeline {
           "summary": summary, "description": description,
           "value": metric?.format(value) ?? (value.map(formatPlain) ?? "-"),
         ], startsAtMs: firedAt ?? at, endsAtMs: at)
+    }
+    for r in try store.transitions(fromMs: since + 1, toMs: t + 1) where r.kind == "resolved" {
+      resolve(r.rule, r.labels, r.summary, r.description, firedAt: r.firedAtMs, at: r.atMs, value: r.value)
+    }
+    for r in transitions where r.kind == .resolved && r.atMs > since {
+      resolve(
+        r.key.rule, r.labels, r.summary, r.description, firedAt: r.firedAtMs, at: r.atMs, value: r.value)
     }
     return out
       + resolved.values.sorted {

@@ -197,8 +197,6 @@ package final class Statement {
     }
   }
 
-  @inline(__always) package func bindNull(_ i: Int32) { sqlite3_bind_null(stmt, i) }
-
   @inline(__always) package func bind(_ i: Int32, blob: [UInt8]) {
     blob.withUnsafeBytes { buf in
       _ = sqlite3_bind_blob(
