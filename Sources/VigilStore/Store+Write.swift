@@ -11,6 +11,7 @@ extension Store {
   /// neither loses nor duplicates a line.
   package func write(_ batch: IngestBatch, nowMs: Int64 = WallClock.nowMs()) throws(StoreError) {
     beforeWrite?()
+    defer { forgetPendingInterned() }
     try connection.transaction { () throws(StoreError) in
       // Series ids per rollup slot: one lookup per series and bucket, for calls and rollups alike.
       var series: [Int64] = []
@@ -23,6 +24,7 @@ extension Store {
       try writeRejects(batch.rejects, nowMs: nowMs)
       if let checkpoint = batch.checkpoint { try saveCheckpoint(checkpoint, nowMs: nowMs) }
     }
+    if !connection.inTransaction { rememberInterned() }
   }
 
   func writeCalls(_ batch: IngestBatch, seriesOfSlots series: [Int64]) throws(StoreError) {

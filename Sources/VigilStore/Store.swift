@@ -23,6 +23,9 @@ package final class Store {
   /// Interned series and sources, so rows carry small integers.
   var seriesIDs: [SeriesKey: Int64] = [:]
   var sourceIDs: [String: Int64] = [:]
+  /// Ids learnt in the transaction in progress, kept only if it commits.
+  var pendingSeriesIDs: [SeriesKey: Int64] = [:]
+  var pendingSourceIDs: [String: Int64] = [:]
   var insertCalls: Statement?
   var rollupQuery: Statement?
   var latencyQuery: Statement?
@@ -287,25 +290,55 @@ package final class Store {
     return s
   }
 
-  /// The id of a series, created on first sight.
+  /// The id of a series, created on first sight. Another connection (another input of serve, a
+  /// `check` from cron) may have created it first: the insert then does nothing and the id is read
+  /// back. Ids learnt inside a transaction are remembered only once it commits
+  /// (``rememberInterned()``): a rolled-back insert's id may be given to another series later.
   func seriesID(_ key: SeriesKey) throws(StoreError) -> Int64 {
-    if let id = seriesIDs[key] { return id }
-    let s = try connection.prepare(
-      "INSERT INTO series(provider, model, app, env, endpoint) VALUES (?, ?, ?, ?, ?)")
-    try s.bind([.text(key.provider), .text(key.model), .text(key.app), .text(key.env), .text(key.endpoint)])
-    try s.run()
-    let id = connection.lastInsertRowID
-    seriesIDs[key] = id
+    if let id = seriesIDs[key] ?? pendingSeriesIDs[key] { return id }
+    let values: [SQLValue] = [
+      .text(key.provider), .text(key.model), .text(key.app), .text(key.env), .text(key.endpoint),
+    ]
+    let insert = try cachedStatement(
+      "INSERT INTO series(provider, model, app, env, endpoint) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
+    try insert.bind(values)
+    try insert.run()
+    let id = try internedID(
+      "SELECT id FROM series WHERE provider = ? AND model = ? AND app = ? AND env = ? AND endpoint = ?",
+      values)
+    pendingSeriesIDs[key] = id
     return id
   }
 
+  /// The id of a source name, created on first sight (as ``seriesID(_:)``).
   func sourceID(_ name: String) throws(StoreError) -> Int64 {
-    if let id = sourceIDs[name] { return id }
-    let s = try connection.prepare("INSERT INTO sources(name) VALUES (?)")
-    try s.bind([.text(name)])
-    try s.run()
-    let id = connection.lastInsertRowID
-    sourceIDs[name] = id
+    if let id = sourceIDs[name] ?? pendingSourceIDs[name] { return id }
+    let insert = try cachedStatement("INSERT INTO sources(name) VALUES (?) ON CONFLICT DO NOTHING")
+    try insert.bind([.text(name)])
+    try insert.run()
+    let id = try internedID("SELECT id FROM sources WHERE name = ?", [.text(name)])
+    pendingSourceIDs[name] = id
     return id
+  }
+
+  private func internedID(_ sql: String, _ values: [SQLValue]) throws(StoreError) -> Int64 {
+    let select = try cachedStatement(sql)
+    try select.bind(values)
+    defer { select.reset() }
+    guard try select.step() else { throw StoreError("database \(connection.path): an interned row vanished") }
+    return select.int64(0)
+  }
+
+  /// Keeps the ids learnt by the transaction that just committed.
+  func rememberInterned() {
+    seriesIDs.merge(pendingSeriesIDs) { _, new in new }
+    sourceIDs.merge(pendingSourceIDs) { _, new in new }
+    forgetPendingInterned()
+  }
+
+  /// Drops the ids learnt by a transaction that rolled back.
+  func forgetPendingInterned() {
+    pendingSeriesIDs.removeAll(keepingCapacity: true)
+    pendingSourceIDs.removeAll(keepingCapacity: true)
   }
 }
