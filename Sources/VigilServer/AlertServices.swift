@@ -88,18 +88,37 @@ struct DeliveryService<Clock: VigilClock>: Service {
 
   func run() async throws {
     let http = OutboxSender.makeHTTPClient()
+    // The client is shut down however the loop ends: one left running traps when it goes.
+    await deliver(with: http)
+    try await http.shutdown()
+  }
+
+  func deliver(with http: HTTPClient) async {
     // The receivers come from the rules in effect: a reload that changes them gets a new sender.
     var generation = -1
     var sender: OutboxSender?
+    var failedOpens = 0
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
       let (rules, current) = state.rulesAndGeneration
       if current != generation {
-        sender = try OutboxSender(
-          databasePath: config.db, rules: rules, environment: environment, http: http,
-          stdout: { bytes in
-            FileHandle.standardOutput.write(Data(bytes))
-          })
-        generation = current
+        do {
+          sender = try OutboxSender(
+            databasePath: config.db, rules: rules, environment: environment, http: http,
+            stdout: { bytes in
+              FileHandle.standardOutput.write(Data(bytes))
+            })
+          generation = current
+          failedOpens = 0
+        } catch {
+          // The database locked or unreadable for now: the outbox keeps the messages, so try again.
+          failedOpens += 1
+          let retryMs = min(Int64(1000) << min(failedOpens, 6), 60_000)
+          logger.error(
+            "delivery: cannot open the outbox (\(error)); retrying in \(DurationText.format(retryMs))")
+          let until = clock.nowMs() + retryMs
+          try? await cancelWhenGracefulShutdown { try await clock.sleep(untilMs: until) }
+          continue
+        }
       }
       guard let sender else { break }
       do {
@@ -116,7 +135,6 @@ struct DeliveryService<Clock: VigilClock>: Service {
       _ = await state.messagesQueued.wait(
         untilMs: min(max(next ?? .max, now + 1), now + 60_000), clock: clock)
     }
-    try await http.shutdown()
   }
 }
 

@@ -102,3 +102,25 @@ import VigilTestSupport
     #expect(await last)
   }
 }
+
+/// Delivery whose database cannot be opened (yet): it says so, tries again later on its clock,
+/// and still stops cleanly (its HTTP client was once left running, which traps in debug builds).
+@Suite struct DeliveryServiceStartTests {
+  @Test func aDatabaseThatCannotBeOpenedIsRetriedAndTheServiceStopsCleanly() async throws {
+    let dir = TemporaryDirectory()
+    let clock = ManualClock(nowMs: ServiceLoopTests.start)
+    var config = ServeConfig()
+    config.db = dir.path  // a directory: no SQLite file can be opened there
+    let service = DeliveryService(
+      config: config, environment: [:], state: ServerState(), logger: Logger(label: "test"), clock: clock)
+    let task = Task { try await service.run() }
+    // It waits for the next attempt on its clock, twice, instead of ending.
+    #expect(await clock.waitForSleeper())
+    let first = clock.nextDeadline
+    clock.advance(byMs: 60_000)
+    #expect(await clock.waitForSleeper())
+    #expect((clock.nextDeadline ?? 0) > (first ?? .max))
+    task.cancel()
+    try await task.value
+  }
+}
