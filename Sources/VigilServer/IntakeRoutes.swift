@@ -86,14 +86,16 @@ final class HTTPIntake: Sendable {
       return Self.plain(HTTPResponse.Status(code: error.status), error.message)
     }
     var batch = IngestBatch(source: endpoint.source, capacity: mapped.calls.count)
-    for call in mapped.calls { batch.add(call) }
-    if mapped.rejected > 0 {
+    // Every call passes the checks a call-log line passes before it reaches a rollup.
+    let refused = batch.add(mapped.calls)
+    let rejected = mapped.rejected + refused.refused
+    let firstError = mapped.firstError ?? refused.firstReason?.message
+    if rejected > 0 {
       // Kept like a rejected line: where it came from and why (the first reason of the request).
       batch.rejects.append(
         Reject(
           source: endpoint.source, offset: 0, lineNumber: nil,
-          reason: RejectReason(
-            .badValue, "\(mapped.rejected) of the request's items: \(mapped.firstError ?? "")"),
+          reason: RejectReason(.badValue, "\(rejected) of the request's items: \(firstError ?? "")"),
           line: ""))
     }
     do {
@@ -105,14 +107,14 @@ final class HTTPIntake: Sendable {
     state.stored(batch, source: endpoint.source)
     if endpoint == .litellm {
       return HTTPRoutes.json([
-        "stored": .number(Double(mapped.calls.count)), "rejected": .number(Double(mapped.rejected)),
-        "error": mapped.firstError.map(JSONValue.string) ?? .null,
+        "stored": .number(Double(batch.calls.count)), "rejected": .number(Double(rejected)),
+        "error": firstError.map(JSONValue.string) ?? .null,
       ])
     }
     var headers = HTTPFields()
     headers[.contentType] = protobuf ? "application/x-protobuf" : "application/json"
     let body = Payload.response(
-      logs: endpoint == .otlpLogs, rejected: mapped.rejected, message: mapped.firstError, protobuf: protobuf)
+      logs: endpoint == .otlpLogs, rejected: rejected, message: firstError, protobuf: protobuf)
     return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
   }
 

@@ -78,8 +78,25 @@ package struct IngestBatch: Sendable {
     calls = CallBatch(capacity: capacity)
   }
 
-  /// Adds one call and counts it in its rollup.
-  package mutating func add(_ record: CallRecord) { calls.add(record) }
+  /// Adds one call and counts it in its rollup; refuses a record with a value no call can have
+  /// (``CallLimits``).
+  package mutating func add(_ record: CallRecord) throws(RejectReason) { try calls.add(record) }
+
+  /// Adds the calls of a source other than the line parser (OTLP, LiteLLM): each is checked as
+  /// ``add(_:)`` checks it; those refused are counted, with the first reason.
+  package mutating func add(_ records: [CallRecord]) -> (refused: Int, firstReason: RejectReason?) {
+    var refused = 0
+    var first: RejectReason?
+    for record in records {
+      do throws(RejectReason) {
+        try calls.add(record)
+      } catch {
+        refused += 1
+        if first == nil { first = error }
+      }
+    }
+    return (refused, first)
+  }
 
   /// The calls as records (tests and small batches; the store reads rows).
   package var records: [CallRecord] { calls.records }

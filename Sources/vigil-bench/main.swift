@@ -44,7 +44,7 @@ func seed(_ db: String, _ calls: Int, _ rate: Double) throws {
     let u = rng.unit()
     let status = u < 0.03 ? 429 : u < 0.04 ? 503 : u < 0.045 ? 400 : 200
     let latency = exp(6.7 + 0.8 * sqrt(-2 * log(max(rng.unit(), 1e-12))) * cos(2 * .pi * rng.unit()))
-    batch.add(
+    try batch.add(
       CallRecord(
         timestampMs: start + Int64(Double(i) / rate * 1000), status: status, provider: p.0,
         model: p.1[Int(rng.next() % UInt64(p.1.count))], latencyMs: latency, retriesExhausted: u < 0.002))

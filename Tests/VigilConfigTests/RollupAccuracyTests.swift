@@ -24,7 +24,7 @@ import VigilStore
         case 1: latency = u < 0.985 ? 300 + u * 500 : 31_000 + u * 20_000
         default: latency = 1 + u * 60_000
         }
-        batch.add(
+        try batch.add(
           CallRecord(
             timestampMs: Int64(i) * 10, status: 200, provider: provider, model: "m", latencyMs: latency))
       }

@@ -67,10 +67,10 @@ import Testing
       accepted += 1
       var rollup = Rollup()
       for row in batch.rows {
-        #expect(row.promptTokens >= 0 && row.promptTokens <= CallLogParser.maxTokens)
-        #expect(row.completionTokens >= 0 && row.completionTokens <= CallLogParser.maxTokens)
+        #expect(row.promptTokens >= 0 && row.promptTokens <= CallLimits.maxTokens)
+        #expect(row.completionTokens >= 0 && row.completionTokens <= CallLimits.maxTokens)
         #expect(
-          !row.flags.contains(.latency) || (row.latencyMs >= 0 && row.latencyMs <= CallLogParser.maxLatencyMs)
+          !row.flags.contains(.latency) || (row.latencyMs >= 0 && row.latencyMs <= CallLimits.maxLatencyMs)
         )
         #expect(row.attempt >= 1)
         rollup.add(row)

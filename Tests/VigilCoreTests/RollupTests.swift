@@ -7,8 +7,8 @@ import Testing
   @Test func tokenSumsSaturateInsteadOfTrapping() {
     var a = Rollup()
     let big = CallRecord(
-      timestampMs: 0, status: 500, promptTokens: CallLogParser.maxTokens,
-      completionTokens: CallLogParser.maxTokens)
+      timestampMs: 0, status: 500, promptTokens: CallLimits.maxTokens,
+      completionTokens: CallLimits.maxTokens)
     a.add(big)
     a.promptTokens = .max - 1
     a.failedTokens = .max - 1
@@ -19,7 +19,7 @@ import Testing
     var b = a
     b.merge(a)
     #expect(b.promptTokens == .max)
-    #expect(b.completionTokens == 4 * CallLogParser.maxTokens)
+    #expect(b.completionTokens == 4 * CallLimits.maxTokens)
     #expect(b.attempts == 4)
   }
 

@@ -18,7 +18,7 @@ import VigilTestSupport
     for s in stride(from: 0, to: 3600, by: 1) {
       let outage = s >= 1200 && s < 2400
       for k in 0..<4 {
-        batch.add(
+        try batch.add(
           CallRecord(
             timestampMs: start + Int64(s) * 1000 + Int64(k) * 200, status: outage && k < 2 ? 500 : 200,
             provider: "openai", model: "gpt-4o", latencyMs: 300))

@@ -21,7 +21,7 @@ import VigilTestSupport
         latencyMs: burst ? 40_000 : 800)
       r.promptTokens = 100
       r.completionTokens = 50
-      batch.add(r)
+      try batch.add(r)
       if s % 10 == 0 {
         var retry = CallRecord(
           timestampMs: at, status: 429, provider: #"<script>alert("x")</script>"#,
@@ -29,7 +29,7 @@ import VigilTestSupport
           latencyMs: 300)
         retry.attempt = 2
         retry.promptTokens = 10
-        batch.add(retry)
+        try batch.add(retry)
       }
     }
     try store.write(batch)
@@ -150,7 +150,7 @@ import VigilTestSupport
     // The hour before: openai alone, quieter and healthy.
     var batch = IngestBatch(source: "test")
     for s in stride(from: 0, to: 3600, by: 2) {
-      batch.add(
+      try batch.add(
         CallRecord(
           timestampMs: t0 - 3_600_000 + Int64(s) * 1000, status: s % 100 == 0 ? 500 : 200, provider: "openai",
           model: "gpt-4o", latencyMs: 700))
@@ -222,12 +222,12 @@ import VigilTestSupport
     let store = try Self.store(dir)
     var batch = IngestBatch(source: "codes")
     for (i, code) in ["insufficient_quota", "insufficient_quota", "rate_limit_exceeded"].enumerated() {
-      batch.add(
+      try batch.add(
         CallRecord(
           timestampMs: Self.t0 + 60_000 + Int64(i), status: 429, provider: "openai", model: "gpt-4o",
           errorCode: code))
     }
-    batch.add(
+    try batch.add(
       CallRecord(
         timestampMs: Self.t0 + 61_000, status: 529, provider: "anthropic", errorType: "overloaded_error"))
     try store.write(batch)

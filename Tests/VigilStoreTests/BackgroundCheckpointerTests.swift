@@ -20,10 +20,11 @@ import VigilTestSupport
     let checkpointer = try BackgroundCheckpointer(store: store, frames: 8, restartFrames: 64)
     // Built first and written back to back, as a bulk import does: the next transaction begins
     // before the checkpoint that its predecessor asked for has finished.
-    let batches = (0..<40).map { b in
+    let batches = try (0..<40).map { b in
       var batch = IngestBatch(source: "a")
       for k in 0..<2_000 {
-        batch.add(CallRecord(timestampMs: Int64(b * 2_000 + k), status: 200, requestID: "request-\(b)-\(k)"))
+        try batch.add(
+          CallRecord(timestampMs: Int64(b * 2_000 + k), status: 200, requestID: "request-\(b)-\(k)"))
       }
       return batch
     }

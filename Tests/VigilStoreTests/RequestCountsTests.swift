@@ -26,7 +26,7 @@ import VigilTestSupport
         let ms = Int64(random.next() % (80 * 3_600_000))
         // 499s (cancelled) leave the SLI: each takes its request out, in every tier alike.
         let status = [200, 200, 200, 503, 429, 500, 401, 499][Int(random.next() % 8)]
-        batch.add(
+        try batch.add(
           CallRecord(
             timestampMs: ms, status: status, provider: ["openai", "anthropic"][Int(random.next() % 2)],
             attempt: Int(random.next() % 2) + 1, maxAttempts: 2))
@@ -59,7 +59,7 @@ import VigilTestSupport
       var batch = IngestBatch(source: "gen")
       for _ in 0..<300 {
         let ms = Int64(random.next() % UInt64(hours * 3_600_000))
-        batch.add(
+        try batch.add(
           CallRecord(
             timestampMs: ms, status: 200,
             provider: ["openai", "anthropic", "google", "groq", "mistral"][

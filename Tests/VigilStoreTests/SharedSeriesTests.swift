@@ -8,11 +8,11 @@ import VigilTestSupport
 /// `ingest` from cron opens another): a series or source that another connection created first
 /// is found, not inserted again.
 @Suite struct SharedSeriesTests {
-  func batch(_ source: String, _ ms: Int64, provider: String = "openai", model: String = "gpt-4o")
+  func batch(_ source: String, _ ms: Int64, provider: String = "openai", model: String = "gpt-4o") throws
     -> IngestBatch
   {
     var b = IngestBatch(source: source)
-    b.add(CallRecord(timestampMs: ms, status: 200, provider: provider, model: model, latencyMs: 100))
+    try b.add(CallRecord(timestampMs: ms, status: 200, provider: provider, model: model, latencyMs: 100))
     return b
   }
 
@@ -45,7 +45,7 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     let store = try Store(path: dir.file("v.db"))
     store.beforeWrite = nil
-    var failing = batch("app.jsonl", 1_000, provider: "anthropic", model: "claude")
+    var failing = try batch("app.jsonl", 1_000, provider: "anthropic", model: "claude")
     // A checkpoint whose insert fails (NOT NULL path) makes the transaction roll back after the
     // series was inserted.
     failing.checkpoint = Checkpoint(

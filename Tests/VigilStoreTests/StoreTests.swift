@@ -36,7 +36,7 @@ import VigilTestSupport
     for (source, range) in [("/var/log/app.jsonl", 0..<60), ("udp:127.0.0.1:9515", 0..<120)] {
       for minute in range {
         var batch = IngestBatch(source: source)
-        for k in 0..<10 { batch.add(call(Int64(minute) * 60_000 + Int64(k) * 1000, 200)) }
+        for k in 0..<10 { try batch.add(call(Int64(minute) * 60_000 + Int64(k) * 1000, 200)) }
         try store.write(batch)
       }
     }
@@ -75,15 +75,15 @@ import VigilTestSupport
     let store = try Store(path: path)
     #expect(try store.connection.scalar("PRAGMA user_version") == Int64(Store.schemaVersion))
     var batch = IngestBatch(source: "t")
-    batch.add(CallRecord(timestampMs: 1000, status: 499, provider: "openai", model: "gpt-4o"))
-    batch.add(
+    try batch.add(CallRecord(timestampMs: 1000, status: 499, provider: "openai", model: "gpt-4o"))
+    try batch.add(
       CallRecord(timestampMs: 2000, status: 200, provider: "openai", model: "gpt-4o", finishReason: "refusal")
     )
     var headers = CallRecord(timestampMs: 3000, status: 200, provider: "openai", model: "gpt-4o")
     headers.rateLimitRemainingRequests = 40
     headers.rateLimitLimitRequests = 50
     headers.rateLimitResetRequestsS = 12
-    batch.add(headers)
+    try batch.add(headers)
     try store.write(batch)
     let row = try #require(try store.rollupRows(fromMs: 0, toMs: 10_000, latency: false).first)
     #expect(row.rollup.attempts == 6 && row.rollup.count(of: .client) == 1)
@@ -139,13 +139,13 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     let store = try Store(path: dir.file("v.db"))
     var batch = IngestBatch(source: "app.log")
-    batch.add(call(1_000, 200))
-    batch.add(call(2_000, 429))
-    batch.add(call(12_000, 503, provider: "anthropic", model: "claude"))
+    try batch.add(call(1_000, 200))
+    try batch.add(call(2_000, 429))
+    try batch.add(call(12_000, 503, provider: "anthropic", model: "claude"))
     var withDetail = call(3_000, 429)
     withDetail.errorCode = "insufficient_quota"
     withDetail.retryAfterS = 2.5
-    batch.add(withDetail)
+    try batch.add(withDetail)
     batch.rejects.append(
       Reject(
         source: "app.log", offset: 99, lineNumber: 4, reason: RejectReason(.syntax, "bad"), line: "{oops"))
@@ -189,8 +189,8 @@ import VigilTestSupport
       let dir = TemporaryDirectory()
       let store = try Store(path: dir.file("v.db"))
       var batch = IngestBatch(source: "app.log")
-      batch.add(record)
-      batch.add(plain)
+      try batch.add(record)
+      try batch.add(plain)
       if encodeFirst { batch.encodeDetails() }
       try store.write(batch)
       let s = try store.connection.prepare(
@@ -218,10 +218,10 @@ import VigilTestSupport
     }
   }
 
-  @Test func aBatchIsFullAtItsLineCountOrItsTextLimitWhicheverComesFirst() {
+  @Test func aBatchIsFullAtItsLineCountOrItsTextLimitWhicheverComesFirst() throws {
     var batch = IngestBatch(source: "a")
     #expect(!batch.isFull(lines: 2))
-    batch.add(call(1_000, 200))
+    try batch.add(call(1_000, 200))
     batch.rejects.append(
       Reject(source: "a", offset: 0, lineNumber: 2, reason: RejectReason(.syntax, "bad"), line: "{"))
     #expect(batch.isFull(lines: 2) && !batch.isFull(lines: 3))
@@ -232,7 +232,7 @@ import VigilTestSupport
       #expect(!long.isFull(lines: 1_000))
       var r = call(Int64(k), 200)
       r.requestID = id
-      long.add(r)
+      try long.add(r)
     }
     #expect(long.isFull(lines: 1_000))
     #expect(long.records.last?.requestID?.count == id.count)
@@ -247,8 +247,8 @@ import VigilTestSupport
     retry.completionTokens = 20
     for statuses in [[200, 200, 429], [200, 503]] {
       var batch = IngestBatch(source: "a")
-      for s in statuses { batch.add(call(1_000, s)) }
-      batch.add(retry)
+      for s in statuses { try batch.add(call(1_000, s)) }
+      try batch.add(retry)
       try store.write(batch)
     }
     let rows = try store.rollupRows(fromMs: 0, toMs: 10_000, latency: false, codes: true)
@@ -269,7 +269,7 @@ import VigilTestSupport
       for i in 0..<50 {
         let latency = Double(part * 1000 + i * 7 + 1)
         exact.record(latency)
-        batch.add(call(Int64(i * 10), i % 10 == 0 ? 500 : 200, latency: latency))
+        try batch.add(call(Int64(i * 10), i % 10 == 0 ? 500 : 200, latency: latency))
       }
       try store.write(batch)
     }
@@ -285,7 +285,7 @@ import VigilTestSupport
     let store = try Store(path: dir.file("v.db"))
     var batch = IngestBatch(source: "s")
     let n = Store.rowsPerInsert * 3 + 5
-    for i in 0..<n { batch.add(call(Int64(i), 200 + (i % 2) * 300)) }
+    for i in 0..<n { try batch.add(call(Int64(i), 200 + (i % 2) * 300)) }
     try store.write(batch)
     #expect(try store.callCount() == Int64(n))
     #expect(try store.connection.scalar("SELECT count(*) FROM calls WHERE status = 500") == Int64(n / 2))
@@ -301,10 +301,10 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     let store = try Store(path: dir.file("v.db"))
     var old = IngestBatch(source: "s")
-    for i in 0..<10 { old.add(call(Int64(i) * 1000, 200)) }
+    for i in 0..<10 { try old.add(call(Int64(i) * 1000, 200)) }
     try store.write(old, nowMs: 0)
     var recent = IngestBatch(source: "s")
-    for i in 0..<5 { recent.add(call(1_000_000 + Int64(i), 200)) }
+    for i in 0..<5 { try recent.add(call(1_000_000 + Int64(i), 200)) }
     try store.write(recent, nowMs: 1_000_000)
     let deleted = try store.prune(rawBeforeMs: 500_000, rollupsBeforeMs: 0)
     #expect(deleted == 10)
@@ -322,7 +322,7 @@ import VigilTestSupport
     let other = try Store(path: path, busyTimeoutMs: 50)
     try writer.connection.execute("BEGIN IMMEDIATE")
     var batch = IngestBatch(source: "s")
-    batch.add(call(1, 200))
+    try batch.add(call(1, 200))
     #expect {
       try other.write(batch)
     } throws: { error in
@@ -367,7 +367,7 @@ final class Failures: @unchecked Sendable {
     let reader = try Store(path: dir.file("v.db"))
     let writer = try Store(path: dir.file("v.db"))
     var batch = IngestBatch(source: "s")
-    batch.add(CallRecord(timestampMs: 1000, status: 200, provider: "late", model: "m", latencyMs: 5))
+    try batch.add(CallRecord(timestampMs: 1000, status: 200, provider: "late", model: "m", latencyMs: 5))
     try writer.write(batch)
     let window = try reader.rollups(fromMs: 0, toMs: 10_000)
     #expect(window[SeriesKey(provider: "late", model: "m")]?.attempts == 1)

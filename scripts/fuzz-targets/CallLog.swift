@@ -10,8 +10,8 @@ public func fuzzCallLog(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
   }
   var rollup = Rollup()
   for row in batch.rows {
-    precondition(row.promptTokens >= 0 && row.promptTokens <= CallLogParser.maxTokens)
-    precondition(row.completionTokens >= 0 && row.completionTokens <= CallLogParser.maxTokens)
+    precondition(row.promptTokens >= 0 && row.promptTokens <= CallLimits.maxTokens)
+    precondition(row.completionTokens >= 0 && row.completionTokens <= CallLimits.maxTokens)
     rollup.add(row)
     rollup.merge(rollup)
   }

@@ -109,15 +109,18 @@ package struct CallBatch: Sendable {
     rows.append(row)
   }
 
-  /// Adds a call given as a record (tests, generators, other sources than the parser).
-  package mutating func add(_ record: CallRecord) {
+  /// Adds a call given as a record (OTLP, LiteLLM, generators, tests: every source but the line
+  /// parser), after the checks the parser applies to a line's fields (``CallLimits``): a record
+  /// with a value no call can have is refused, and nothing of it is counted.
+  package mutating func add(_ record: CallRecord) throws(RejectReason) {
+    try CallLimits.check(record)
     var row = CallRow()
     row.timestampMs = record.timestampMs
-    row.status = Int16(clamping: record.status)
+    row.status = Int16(record.status)
     row.statusClass = UInt8(record.statusClass.index)
     if record.isAuthFailure { row.flags.insert(.auth) }
-    row.attempt = Int32(clamping: record.attempt)
-    row.maxAttempts = Int32(clamping: record.maxAttempts ?? 0)
+    row.attempt = Int32(record.attempt)
+    row.maxAttempts = Int32(record.maxAttempts ?? 0)
     if record.retriesExhausted { row.flags.insert(.exhausted) }
     CallRow.put(record.latencyMs, &row.latencyMs, .latency, &row.flags)
     CallRow.put(record.promptTokens, &row.promptTokens, .promptTokens, &row.flags)

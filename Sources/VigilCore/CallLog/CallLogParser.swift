@@ -18,11 +18,6 @@
 package struct CallLogParser: Sendable {
   /// Objects and arrays nested deeper than this are rejected (JSONSerialization's own limit is 512).
   package static let maxDepth = 512
-  /// The most tokens one call may report (2^40, about 1.1 trillion): more is a forged or broken
-  /// line, rejected, and sums of this many calls' tokens stay within 64 bits.
-  package static let maxTokens: Int64 = 1 << 40
-  /// The longest latency one call may report: a week, in milliseconds.
-  package static let maxLatencyMs: Double = 604_800_000
   let keys: KeyPointers
 
   package init() { keys = KeyPointers(KeyTable.shared) }

@@ -116,15 +116,24 @@ extension CallLogReader {
     }
   }
 
-  /// A token count: an integer from 0 to ``CallLogParser/maxTokens``, so that sums of many stay
+  /// A token count: an integer from 0 to ``CallLimits/maxTokens``, so that sums of many stay
   /// far from overflowing.
   func tokens(_ key: KeyInfo, _ value: Scalar) throws(RejectReason) -> Int64 {
     let v = try integer(key, value)
-    guard v >= 0 else { throw outOfRange(key, "must not be negative") }
-    guard v <= CallLogParser.maxTokens else {
-      throw outOfRange(key, "\(v) is more tokens than any call uses (at most \(CallLogParser.maxTokens))")
-    }
+    try check(key, CallLimits.tokensProblem(v))
     return v
+  }
+
+  /// A count from the rate-limit headers: an integer, not negative.
+  func rateLimitCount(_ key: KeyInfo, _ value: Scalar) throws(RejectReason) -> Int64 {
+    let v = try integer(key, value)
+    try check(key, CallLimits.rateLimitCountProblem(v))
+    return v
+  }
+
+  /// Throws `problem` (from ``CallLimits``) as the field's.
+  @inline(__always) func check(_ key: KeyInfo, _ problem: String?) throws(RejectReason) {
+    if let problem { throw outOfRange(key, problem) }
   }
 
   func number(_ key: KeyInfo, _ value: Scalar) throws(RejectReason) -> Double {
@@ -156,7 +165,7 @@ extension CallLogReader {
       return seconds
     default:
       let d = try number(key, value)
-      guard d >= 0, d <= RateLimitReset.maxSeconds else { throw outOfRange(key, "must be 0 to 31 days") }
+      try check(key, CallLimits.resetProblem(d))
       return d
     }
   }
@@ -185,39 +194,35 @@ extension CallLogReader {
       }
     case .status:
       let v = try integer(key, value)
-      guard v == 0 || (100...599).contains(v) else {
-        throw outOfRange(key, "status \(v) is not 0 or 100-599")
-      }
+      try check(key, CallLimits.statusProblem(v))
       r.row.status = Int16(v)
     case .latency:
       var d = try number(key, value)
       if key.conversion == .secondsToMs { d *= 1000 }
-      guard d >= 0 else { throw outOfRange(key, "must not be negative") }
-      guard d <= CallLogParser.maxLatencyMs else {
-        throw outOfRange(key, "\(formatPlain(d)) ms is longer than any call can take (a week)")
-      }
+      try check(key, CallLimits.latencyProblem(d))
       CallRow.put(d, &r.row.latencyMs, .latency, &r.row.flags)
     case .attempt, .maxAttempts:
       var v = try integer(key, value)
       if key.conversion == .plusOne { v += 1 }
-      guard v >= 1, v <= Int32.max else { throw outOfRange(key, "must be 1 or more") }
+      try check(key, CallLimits.attemptProblem(v))
       if key.field == .attempt { r.row.attempt = Int32(v) } else { r.row.maxAttempts = Int32(v) }
     case .exhausted:
       guard case .bool(let b) = value else { throw wrongType(key, value, expected: "a boolean") }
       if b { r.row.flags.insert(.exhausted) }
     case .retryAfter:
       let d = try number(key, value)
-      guard d >= 0 else { throw outOfRange(key, "must not be negative") }
+      try check(key, CallLimits.retryAfterProblem(d))
       CallRow.put(d, &r.row.retryAfterS, .retryAfter, &r.row.flags)
     case .rlRequests:
       CallRow.put(
-        try integer(key, value), &r.row.rateLimitRemainingRequests, .rateLimitRequests, &r.row.flags)
+        try rateLimitCount(key, value), &r.row.rateLimitRemainingRequests, .rateLimitRequests, &r.row.flags)
     case .rlTokens:
-      CallRow.put(try integer(key, value), &r.row.rateLimitRemainingTokens, .rateLimitTokens, &r.row.flags)
+      CallRow.put(
+        try rateLimitCount(key, value), &r.row.rateLimitRemainingTokens, .rateLimitTokens, &r.row.flags)
     case .rlLimitRequests:
-      CallRow.put(try integer(key, value), &r.row.rateLimitLimitRequests, .limitRequests, &r.row.flags)
+      CallRow.put(try rateLimitCount(key, value), &r.row.rateLimitLimitRequests, .limitRequests, &r.row.flags)
     case .rlLimitTokens:
-      CallRow.put(try integer(key, value), &r.row.rateLimitLimitTokens, .limitTokens, &r.row.flags)
+      CallRow.put(try rateLimitCount(key, value), &r.row.rateLimitLimitTokens, .limitTokens, &r.row.flags)
     case .rlResetRequests:
       CallRow.put(
         try resetSeconds(key, value, r.row.timestampMs), &r.row.rateLimitResetRequestsS, .resetRequests,
@@ -233,12 +238,18 @@ extension CallLogReader {
       guard case .string(let s, let e, let esc) = value else {
         throw wrongType(key, value, expected: "a string")
       }
+      if esc { unescape(s, e) }
+      let count = esc ? scratch.count : e - s
+      switch key.field {
+      case .provider, .model, .app, .env, .endpoint:
+        try check(key, CallLimits.dimensionProblem(byteCount: count))
+      default: break
+      }
       if esc {
-        unescape(s, e)
         let unescaped = scratch
         unescaped.withUnsafeBytes { store(key.field, $0, into: &r) }
       } else {
-        store(key.field, UnsafeRawBufferPointer(start: p + s, count: e - s), into: &r)
+        store(key.field, UnsafeRawBufferPointer(start: p + s, count: count), into: &r)
       }
     }
   }

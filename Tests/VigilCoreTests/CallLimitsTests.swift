@@ -1,0 +1,97 @@
+import Testing
+
+@testable import VigilCore
+
+/// One set of checks for every door: a record built by another source (OTLP, LiteLLM) is taken
+/// exactly when the same call written as a line would be.
+@Suite struct CallLimitsTests {
+  static let statuses: [Int] = [-32768, -5, -1, 0, 1, 99, 100, 200, 429, 599, 600, 999, 32767, Int.max]
+  static let latencies: [Double] = [-1, 0, 0.5, 1200, 604_800_000, 604_800_001, 1.8e12, .infinity, .nan]
+  static let counts: [Int64] = [.min, -1, 0, 1, 1 << 40, (1 << 40) + 1, 9_000_000_000_000_000, .max]
+  static let seconds: [Double] = [-1, 0, 1.5, 2_678_400, 2_678_401, 1e308, .infinity, .nan]
+  static let attempts: [Int] = [Int.min, -1, 0, 1, 5, Int(Int32.max), Int(Int32.max) + 1]
+  static let labels = ["openai", String(repeating: "m", count: 1024), String(repeating: "m", count: 1025)]
+
+  /// The record as a call-log line, or nil when JSON cannot say a value (NaN, infinity).
+  static func line(_ r: CallRecord) -> String? {
+    var fields = [#""ts":\#(r.timestampMs)"#, #""status":\#(r.status)"#]
+    fields.append(#""provider":"\#(r.provider)""#)
+    fields.append(#""model":"\#(r.model)""#)
+    func number(_ name: String, _ v: Double?) -> Bool {
+      guard let v else { return true }
+      guard v.isFinite else { return false }
+      fields.append(#""\#(name)":\#(v)"#)
+      return true
+    }
+    func integer(_ name: String, _ v: Int64?) { if let v { fields.append(#""\#(name)":\#(v)"#) } }
+    guard number("latency_ms", r.latencyMs), number("retry_after_s", r.retryAfterS),
+      number("ratelimit_reset_requests", r.rateLimitResetRequestsS)
+    else { return nil }
+    integer("attempt", Int64(r.attempt))
+    integer("max_attempts", r.maxAttempts.map(Int64.init))
+    integer("prompt_tokens", r.promptTokens)
+    integer("ratelimit_remaining_requests", r.rateLimitRemainingRequests)
+    integer("ratelimit_limit_tokens", r.rateLimitLimitTokens)
+    return "{" + fields.joined(separator: ",") + "}"
+  }
+
+  @Test func aRecordIsTakenExactlyWhenItsLineWouldBe() throws {
+    var r = SeededRandom(seed: 20)
+    let parser = CallLogParser()
+    var taken = 0
+    var compared = 0
+    for _ in 0..<20_000 {
+      var record = CallRecord(
+        timestampMs: [0, 1_800_000_000_000, Timestamp.maxMs].randomElement(using: &r)!,
+        status: Self.statuses.randomElement(using: &r)!, provider: Self.labels.randomElement(using: &r)!,
+        model: "gpt-4o")
+      if r.next() % 2 == 0 { record.latencyMs = Self.latencies.randomElement(using: &r)! }
+      if r.next() % 3 == 0 { record.retryAfterS = Self.seconds.randomElement(using: &r)! }
+      if r.next() % 3 == 0 { record.rateLimitResetRequestsS = Self.seconds.randomElement(using: &r)! }
+      record.attempt = Self.attempts.randomElement(using: &r)!
+      if r.next() % 3 == 0 { record.maxAttempts = Self.attempts.randomElement(using: &r)! }
+      if r.next() % 2 == 0 { record.promptTokens = Self.counts.randomElement(using: &r)! }
+      if r.next() % 3 == 0 { record.rateLimitRemainingRequests = Self.counts.randomElement(using: &r)! }
+      if r.next() % 3 == 0 { record.rateLimitLimitTokens = Self.counts.randomElement(using: &r)! }
+      var batch = CallBatch()
+      let added = (try? batch.add(record)) != nil
+      #expect(batch.count == (added ? 1 : 0))
+      if added {
+        taken += 1
+        // What was taken sums without trapping.
+        var metrics = CallMetrics()
+        metrics.add(batch)
+        #expect(batch.rollupValues.first?.attempts == 1)
+      }
+      guard let line = Self.line(record) else {
+        #expect(!added, "a value JSON cannot hold was taken: \(record)")
+        continue
+      }
+      compared += 1
+      let parsed = (try? parser.parse(line)) != nil
+      #expect(
+        parsed == added,
+        "line \(parsed ? "taken" : "refused"), record \(added ? "taken" : "refused"): \(line)")
+    }
+    #expect(taken > 200 && compared > 10_000, "\(taken) taken, \(compared) compared")
+  }
+
+  @Test(arguments: [
+    (CallRecord(timestampMs: 0, status: -5), "field 'status': status -5 is not 0 or 100-599"),
+    (CallRecord(timestampMs: 0, status: 200, latencyMs: 1.8e12), "field 'latency_ms'"),
+    (CallRecord(timestampMs: -1, status: 200), "field 'ts': timestamp out of range"),
+    (CallRecord(timestampMs: 0, status: 200, attempt: 0), "field 'attempt': must be 1 or more"),
+    (
+      CallRecord(timestampMs: 0, status: 200, provider: String(repeating: "p", count: 2000)),
+      "field 'provider': 2000 bytes"
+    ),
+  ])
+  func aRefusalNamesTheFieldAndWhy(record: CallRecord, message: String) {
+    #expect(throws: RejectReason.self) { try CallLimits.check(record) }
+    do throws(RejectReason) {
+      try CallLimits.check(record)
+    } catch {
+      #expect(error.kind == .badValue && error.message.hasPrefix(message), "\(error.message)")
+    }
+  }
+}
