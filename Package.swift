@@ -60,7 +60,7 @@ let package = Package(
     .target(
       name: "VigilNotify",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilConfig",
+        "VigilCore", "VigilStore", "VigilConfig", "VigilSync",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -92,7 +92,7 @@ let package = Package(
       name: "vigil",
       dependencies: [
         "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilNotify", "VigilServer", "VigilReport",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "VigilSync", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
     .executableTarget(name: "parser-profile", dependencies: ["VigilCore"], swiftSettings: swiftSettings),

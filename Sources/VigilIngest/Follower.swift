@@ -1,5 +1,5 @@
 import VigilCore
-import VigilStore
+package import VigilStore
 
 #if canImport(Glibc)
   import Glibc
@@ -52,6 +52,11 @@ package final class Follower {
     self.store = store
     self.patterns = patterns
     self.options = options
+  }
+  /// A follower writing into `store` through a writer of its own (counted as `file`).
+  package convenience init(store: Store, patterns: [String], options: FollowOptions = FollowOptions()) {
+    self.init(
+      store: IntakeWriter(store: store, door: "file") as any IngestSink, patterns: patterns, options: options)
   }
 
   deinit {

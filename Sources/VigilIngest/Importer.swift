@@ -48,16 +48,13 @@ package struct IngestInterrupted: Error, CustomStringConvertible {
   package var description: String { "\(cause)" }
 }
 
-/// Where imported batches go: the database, or (for backtests) rollups in memory.
+/// Where imported batches go: the database (always through an ``IntakeWriter``), or, for
+/// backtests, rollups in memory.
 package protocol IngestSink: AnyObject {
   /// The checkpoint of a file identity, if one is kept.
   func checkpoint(fingerprint: String) throws -> Checkpoint?
   /// Stores one batch, with its checkpoint, atomically.
   func write(_ batch: IngestBatch) throws
-}
-
-extension Store: IngestSink {
-  package func write(_ batch: IngestBatch) throws { try write(batch, nowMs: WallClock.nowMs()) }
 }
 
 /// One-shot ingestion of files and stdin: reads from each file's checkpoint to its end, parsing on
@@ -69,6 +66,11 @@ package final class Importer {
   package init(store: any IngestSink, options: IngestOptions = IngestOptions()) {
     self.store = store
     self.options = options
+  }
+
+  /// An importer into `store`, through a writer of its own (files, counted as `file`).
+  package convenience init(store: Store, options: IngestOptions = IngestOptions()) {
+    self.init(store: IntakeWriter(store: store, door: "file") as any IngestSink, options: options)
   }
 
   /// Reads `path` from where the last run stopped to its end.
@@ -144,8 +146,8 @@ package final class Importer {
   /// The thread that writes is the one everything waits for: WAL checkpoints go to another one
   /// (none for a dry run or a sink that is not a database).
   func backgroundCheckpointer() -> BackgroundCheckpointer? {
-    guard !options.dryRun, let database = store as? Store else { return nil }
-    return try? BackgroundCheckpointer(store: database)
+    guard !options.dryRun, let writer = store as? IntakeWriter else { return nil }
+    return try? BackgroundCheckpointer(store: writer.store)
   }
 
   /// A batch, or the end of the producer's work.

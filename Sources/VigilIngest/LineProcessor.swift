@@ -22,8 +22,11 @@ package struct IngestStats: Sendable, Equatable {
 }
 
 /// Turns lines into a batch of calls and rejects for one source.
+///
+/// The one way a line becomes a call or a reject, whatever carried it: a file or stdin (through a
+/// ``LineSplitter``), a UDP datagram, an entry of the intake spool.
 struct LineProcessor {
-  let parser = CallLogParser()
+  let parser: CallLogParser
   let source: String
   var batch: IngestBatch
   var lineNumber: Int64
@@ -31,11 +34,21 @@ struct LineProcessor {
   /// Calls a batch makes room for up front (bulk imports), so that adding never regrows it.
   let capacity: Int
 
-  init(source: String, lineNumber: Int64, capacity: Int = 0) {
+  init(source: String, lineNumber: Int64, capacity: Int = 0, parser: CallLogParser = CallLogParser()) {
     self.source = source
     self.lineNumber = lineNumber
     self.capacity = capacity
+    self.parser = parser
     batch = IngestBatch(source: source, capacity: capacity)
+  }
+
+  /// The lines of one whole datagram: a reject keeps the datagram's number as its offset and the
+  /// line's number within the datagram.
+  mutating func handleDatagram(_ datagram: UnsafeRawBufferPointer, sequence: Int64, maxLineBytes: Int) {
+    let firstReject = batch.rejects.count
+    lineNumber = 0
+    LineSplitter.eachLine(inWhole: datagram, maxLineBytes: maxLineBytes) { handle($0) }
+    for k in firstReject..<batch.rejects.count { batch.rejects[k].offset = sequence }
   }
 
   mutating func handle(_ line: LineSplitter.Line) {

@@ -84,6 +84,23 @@ struct LineSplitter {
     }
   }
 
+  /// Hands out every line of a buffer that is whole (a datagram, an entry of the intake spool):
+  /// its last line ends with the buffer, newline or not. Nothing is copied.
+  static func eachLine(inWhole buffer: UnsafeRawBufferPointer, maxLineBytes: Int, _ emit: (Line) -> Void) {
+    guard let base = buffer.baseAddress, buffer.count > 0 else { return }
+    var end = buffer.count
+    while end > 0 && buffer[end - 1] != 0x0A { end -= 1 }
+    var splitter = LineSplitter(maxLineBytes: maxLineBytes, startOffset: 0)
+    splitter.feed(UnsafeRawBufferPointer(start: base, count: end), emit)
+    guard end < buffer.count else { return }
+    let last = UnsafeRawBufferPointer(start: base + end, count: buffer.count - end)
+    let tooLong = last.count > maxLineBytes
+    emit(
+      Line(
+        bytes: tooLong ? UnsafeRawBufferPointer(rebasing: last[..<Reject.maxStoredBytes]) : last,
+        start: Int64(end), end: Int64(buffer.count), tooLongLength: tooLong ? Int64(last.count) : nil))
+  }
+
   /// Adds bytes to the unfinished line, switching to discarding past the limit.
   mutating func append(_ piece: UnsafeRawBufferPointer) {
     if !hasPartial { partialStart = offset }

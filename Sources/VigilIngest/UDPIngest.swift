@@ -24,8 +24,6 @@ package final class UDPCounters: Sendable {
   package let rejected = Atomic<Int64>(0)
   /// Datagrams received but not yet committed.
   package let backlog = Atomic<Int64>(0)
-  /// Writes that failed and were retried (the database locked or its disk full).
-  package let writeFailures = Atomic<Int64>(0)
 
   package init() {}
 }
@@ -133,38 +131,48 @@ package final class UDPIngest: Sendable {
     }
   }
 
-  /// Parses and stores what the receiver hands over, until it has stopped and everything is
-  /// committed; run it on a thread of its own. `stored` is told of each committed batch.
-  /// A failed write (the database locked for longer than its timeout) is retried: nothing
-  /// received is dropped while the backlog has room.
+  /// Parses what ``receiveLoop()`` hands over and commits it through `writer`, in batches of up
+  /// to `maxBatchRecords` records, until the receiver has stopped and the backlog is empty. A
+  /// write that fails is tried again with backoff (nothing received is dropped for a locked
+  /// database or a full disk). Once a stop is asked for, a batch that still cannot be stored
+  /// after `stopGraceMs` goes to `spool` instead (stored at the next start), so that a database
+  /// held by another process never keeps serve from stopping.
   package func storeLoop(
-    sink: any IngestSink, maxBatchRecords: Int = 50_000, warn: (String) -> Void = { _ in },
-    stored: (IngestBatch) -> Void = { _ in }
+    writer: IntakeWriter, spool: IntakeSpool? = nil, maxBatchRecords: Int = 50_000,
+    stopGraceMs: Int64 = 10_000, warn: (String) -> Void = { _ in }
   ) {
     let parser = CallLogParser()
     var sequence: Int64 = 0
+    var stopAskedMs: Int64?
+    func giveUp() -> Bool {
+      guard stopping.load(ordering: .relaxed) else { return false }
+      let now = WallClock.nowMs()
+      if stopAskedMs == nil { stopAskedMs = now }
+      return now - (stopAskedMs ?? now) >= stopGraceMs
+    }
     while let chunks = backlog.take(upTo: maxBatchRecords) {
       defer { backlog.release(chunks) }
-      var batch = IngestBatch(source: source)
+      var processor = LineProcessor(source: source, lineNumber: 0, parser: parser)
       var pending = 0
       func commit() {
-        var delay: UInt32 = 10_000
-        while true {
-          do {
-            try sink.write(batch)
-            break
-          } catch {
-            counters.writeFailures.add(1, ordering: .relaxed)
-            warn("\(source): storing \(batch.calls.count) records failed (\(error)); retrying")
-            usleep(delay)
-            delay = min(delay * 2, 1_000_000)
+        let batch = processor.takeBatch()
+        if !writer.commit(batch, giveUp: giveUp) {
+          if let spool,
+            (try? spool.append(
+              door: writer.door, source: source, calls: batch.records, rejects: batch.rejects)) != nil
+          {
+            warn(
+              "\(source): the database still refuses writes at shutdown; \(batch.calls.count) records wait in the intake spool for the next start"
+            )
+          } else {
+            warn(
+              "\(source): the database still refuses writes at shutdown; \(batch.calls.count) records are lost"
+            )
           }
         }
         counters.stored.add(Int64(batch.calls.count), ordering: .relaxed)
         counters.rejected.add(Int64(batch.rejects.count), ordering: .relaxed)
         counters.backlog.subtract(Int64(pending), ordering: .relaxed)
-        stored(batch)
-        batch = IngestBatch(source: source)
         pending = 0
       }
       for chunk in chunks {
@@ -172,7 +180,7 @@ package final class UDPIngest: Sendable {
           sequence += 1
           pending += 1
           if truncated {
-            batch.rejects.append(
+            processor.batch.rejects.append(
               Reject(
                 source: source, offset: sequence, lineNumber: nil,
                 reason: RejectReason(
@@ -180,47 +188,11 @@ package final class UDPIngest: Sendable {
                 bytes: datagram))
             return
           }
-          Self.parse(
-            datagram, sequence: sequence, parser: parser, maxLineBytes: maxLineBytes,
-            into: &batch)
+          processor.handleDatagram(datagram, sequence: sequence, maxLineBytes: maxLineBytes)
         }
-        if batch.isFull(lines: maxBatchRecords) { commit() }
+        if processor.batch.isFull(lines: maxBatchRecords) { commit() }
       }
-      if pending > 0 || !batch.isEmpty { commit() }
-    }
-  }
-
-  /// The lines of one datagram into `batch`: a record each, or a reject with the datagram's
-  /// number (`offset`) and the line's number in it.
-  static func parse(
-    _ datagram: UnsafeRawBufferPointer, sequence: Int64, parser: CallLogParser,
-    maxLineBytes: Int, into batch: inout IngestBatch
-  ) {
-    var start = 0
-    var line: Int64 = 0
-    let source = batch.source
-    while start <= datagram.count {
-      var end = start
-      while end < datagram.count && datagram[end] != 0x0A { end += 1 }
-      let bytes = UnsafeRawBufferPointer(rebasing: datagram[start..<end])
-      line += 1
-      if bytes.contains(where: { !($0 == 32 || $0 == 9 || $0 == 13) }) {
-        if bytes.count > maxLineBytes {
-          batch.rejects.append(
-            Reject(
-              source: source, offset: sequence, lineNumber: line,
-              reason: RejectReason(.tooLong, "line of \(bytes.count) bytes is longer than the limit"),
-              bytes: bytes))
-        } else {
-          do {
-            try parser.parse(bytes, into: &batch.calls)
-          } catch {
-            batch.rejects.append(
-              Reject(source: source, offset: sequence, lineNumber: line, reason: error, bytes: bytes))
-          }
-        }
-      }
-      start = end + 1
+      if pending > 0 || !processor.batch.isEmpty { commit() }
     }
   }
 }

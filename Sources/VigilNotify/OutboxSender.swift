@@ -2,6 +2,7 @@ package import AsyncHTTPClient
 import NIOCore
 package import VigilCore
 import VigilStore
+import VigilSync
 
 /// What one round of delivery did.
 package struct DeliveryReport: Sendable, Equatable {

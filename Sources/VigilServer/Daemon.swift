@@ -63,7 +63,12 @@ package struct Daemon: Sendable {
       token = value
     }
     let intake = HTTPIntake(
-      db: try SerialStore(path: config.db, label: "vigil-intake"), state: state, logger: logger)
+      spool: try SerialSpool(database: config.db, appended: state.spoolAppended), state: state, logger: logger
+    )
+    // First in the group, so last to stop: what the HTTP intake acknowledged until its listeners
+    // closed is stored (or kept in the spool) before serve exits.
+    services.append(
+      .init(service: SpoolDrainService(config: config, state: state, logger: logger), serviceName: "spool"))
     // A port that is taken is said plainly, with the flag that moves it, before anything starts.
     for (address, name) in [(config.http, "http"), (config.otlp, "otlp")] {
       if let address { try Self.checkCanListen(address, name) }

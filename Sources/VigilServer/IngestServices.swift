@@ -29,9 +29,9 @@ struct FollowService: Service {
         var options = FollowOptions()
         options.ingest.maxLineBytes = config.maxLineBytes
         options.startAt = config.startAtEnd ? .end : .beginning
-        let follower = Follower(
-          store: MeteredSink(store: store, state: state, source: "file"), patterns: config.follow,
-          options: options)
+        let writer = IntakeWriter(
+          store: store, door: "file", observer: IntakeReporter(state: state, logger: logger))
+        let follower = Follower(store: writer, patterns: config.follow, options: options)
         logger.info("following \(config.follow.joined(separator: " "))")
         for pattern in Follower.unmatched(config.follow) {
           logger.warning(
@@ -40,14 +40,8 @@ struct FollowService: Service {
         FollowLoop(pollIntervalMs: config.pollIntervalMs).run(
           follower, wait: { stop.sleep(ms: $0) },
           report: { report in
-            switch report {
-            case .stored: state.held(lines: 0, source: "file")
-            case .event: logger.info("follow: \(report.message ?? "")")
-            case .failed(_, let held, _, _):
-              state.writeFailed(source: "file", heldLines: held)
-              logger.error("follow: \(report.message ?? "")")
-            case .recovered: logger.notice("follow: \(report.message ?? "")")
-            }
+            // Writes are counted and their failures said by the writer's reporter.
+            if case .event = report { logger.info("follow: \(report.message ?? "")") }
           })
         logger.info("follow: stopped")
       }
@@ -70,9 +64,12 @@ struct UDPService: Service {
     try await withGracefulShutdownHandler {
       async let received: Void = WorkerThread.run { udp.receiveLoop() }
       async let stored: Void = WorkerThread.run {
-        let store = try Store(path: config.db)
-        udp.storeLoop(
-          sink: MeteredSink(store: store, state: state, source: "udp"), warn: { logger.warning("\($0)") })
+        let writer = IntakeWriter(
+          store: try Store(path: config.db), door: "udp",
+          observer: IntakeReporter(state: state, logger: logger))
+        // At shutdown, what the database still refuses waits in the spool for the next start.
+        let spool = try? IntakeSpool(path: IntakeSpool.path(forDatabase: config.db))
+        udp.storeLoop(writer: writer, spool: spool, warn: { logger.warning("\($0)") })
       }
       try await received
       try await stored
@@ -83,5 +80,78 @@ struct UDPService: Service {
     } onGracefulShutdown: {
       udp.stop()
     }
+  }
+}
+
+/// Stores what the HTTP intake acknowledged into the spool (``IntakeSpool``), on a thread of its
+/// own: at once when a request was spooled, and tried again with backoff while the database
+/// refuses writes. Graceful shutdown stores what it can for a few seconds; the rest waits in the
+/// spool for the next start.
+struct SpoolDrainService: Service {
+  let config: ServeConfig
+  let state: ServerState
+  let logger: Logger
+  /// How long a shutdown keeps trying to store what waits.
+  var stopGraceMs: Int64 = 10_000
+
+  func run() async throws {
+    let stop = StopSignal()
+    let (config, state, logger, grace) = (self.config, self.state, self.logger, stopGraceMs)
+    try await withGracefulShutdownHandler {
+      try await WorkerThread.run {
+        let drain = IntakeSpoolDrain(
+          spool: try IntakeSpool(path: IntakeSpool.path(forDatabase: config.db)),
+          store: try Store(path: config.db), observer: IntakeReporter(state: state, logger: logger))
+        var stopAskedMs: Int64?
+        func giveUp() -> Bool {
+          guard stop.isStopped else { return false }
+          let now = WallClock.nowMs()
+          if stopAskedMs == nil { stopAskedMs = now }
+          return now - (stopAskedMs ?? now) >= grace
+        }
+        repeat {
+          do {
+            let done = try drain.drain(giveUp: giveUp)
+            state.spooled(waiting: drain.pendingEntries)
+            if done == nil { break }
+          } catch {
+            logger.error("intake spool: \(error)")
+          }
+          if stop.isStopped { break }
+          state.spoolAppended.wait(timeoutMs: 1000)
+        } while !stop.isStopped || drain.pendingEntries > 0 && !giveUp()
+        if drain.pendingEntries > 0 {
+          logger.warning(
+            "intake spool: \(drain.pendingEntries) acknowledged requests wait to be stored; they are stored at the next start"
+          )
+        }
+      }
+    } onGracefulShutdown: {
+      stop.stop()
+      state.spoolAppended.signal()
+    }
+  }
+}
+
+/// Serve's view of intake: counts for `/metrics`, the sources' last calls, the wake-up of the
+/// evaluation loop, and one log line per run of failed writes (not one per retry).
+struct IntakeReporter: IntakeObserver {
+  let state: ServerState
+  let logger: Logger
+
+  func stored(_ batch: IngestBatch, door: String) {
+    state.stored(batch, source: door)
+    state.held(lines: 0, source: door)
+  }
+
+  func writeFailed(door: String, error: any Error, heldLines: Int64, failuresInARow: Int) {
+    state.writeFailed(source: door, heldLines: heldLines)
+    if failuresInARow == 1 {
+      logger.error("\(door): storing failed (\(error)); \(heldLines) lines held, nothing skipped; retrying")
+    }
+  }
+
+  func writeRecovered(door: String, failures: Int) {
+    logger.notice("\(door): storing works again after \(failures) failed attempts")
   }
 }

@@ -4,14 +4,17 @@ import Logging
 import NIOCore
 import Synchronization
 import VigilCore
+import VigilIngest
 import VigilOTLP
 import VigilStore
 
-/// Calls that arrive over HTTP (OTLP exports, LiteLLM's log): decoded, mapped and committed
-/// before the request is answered, so that a 200 means stored and anything else means "send it
-/// again" to the exporter, which keeps its batch.
+/// Calls that arrive over HTTP (OTLP exports, LiteLLM's log): decoded, mapped, checked as every
+/// call is (``CallLimits``) and committed to the intake spool before the request is answered, so
+/// that a 200 means kept on disk (stored in the database moments later, or after whatever holds
+/// it) and anything else means "send it again" to the exporter, which keeps its batch. Storing,
+/// counting and reporting are the spool drain's, through the one intake writer.
 final class HTTPIntake: Sendable {
-  let db: SerialStore
+  let spool: SerialSpool
   let state: ServerState
   let logger: Logger
   /// Requests decoding or waiting for the database. Beyond `maxInFlight`, a request is answered
@@ -19,8 +22,8 @@ final class HTTPIntake: Sendable {
   let inFlight = Atomic<Int>(0)
   static let maxInFlight = 16
 
-  init(db: SerialStore, state: ServerState, logger: Logger) {
-    self.db = db
+  init(spool: SerialSpool, state: ServerState, logger: Logger) {
+    self.spool = spool
     self.state = state
     self.logger = logger
   }
@@ -85,29 +88,35 @@ final class HTTPIntake: Sendable {
     } catch {
       return Self.plain(HTTPResponse.Status(code: error.status), error.message)
     }
-    var batch = IngestBatch(source: endpoint.source, capacity: mapped.calls.count)
-    // Every call passes the checks a call-log line passes before it reaches a rollup.
-    let refused = batch.add(mapped.calls)
-    let rejected = mapped.rejected + refused.refused
-    let firstError = mapped.firstError ?? refused.firstReason?.message
+    // Every call passes the checks a call-log line passes before it is kept.
+    let checked = CallLimits.accepted(mapped.calls)
+    let rejected = mapped.rejected + checked.refused
+    let firstError = mapped.firstError ?? checked.firstReason?.message
+    var rejects: [Reject] = []
     if rejected > 0 {
       // Kept like a rejected line: where it came from and why (the first reason of the request).
-      batch.rejects.append(
+      rejects.append(
         Reject(
           source: endpoint.source, offset: 0, lineNumber: nil,
           reason: RejectReason(.badValue, "\(rejected) of the request's items: \(firstError ?? "")"),
           line: ""))
     }
-    do {
-      try await db.run { try $0.write(batch, nowMs: WallClock.nowMs()) }
-    } catch {
-      logger.error("\(endpoint.source): a write failed (\(error)); the sender is asked to retry")
-      return Self.plain(.serviceUnavailable, "the database refused the write: retry shortly", retryAfter: 5)
+    if !checked.accepted.isEmpty || !rejects.isEmpty {
+      do {
+        try await spool.append(
+          door: endpoint.source, source: endpoint.source, calls: checked.accepted, rejects: rejects)
+      } catch let full as IntakeSpool.Full {
+        logger.warning("\(endpoint.source): \(full); the sender is asked to retry")
+        return Self.plain(.serviceUnavailable, "intake is behind (\(full)): retry shortly", retryAfter: 5)
+      } catch {
+        logger.error(
+          "\(endpoint.source): keeping the request failed (\(error)); the sender is asked to retry")
+        return Self.plain(.serviceUnavailable, "the request could not be kept: retry shortly", retryAfter: 5)
+      }
     }
-    state.stored(batch, source: endpoint.source)
     if endpoint == .litellm {
       return HTTPRoutes.json([
-        "stored": .number(Double(batch.calls.count)), "rejected": .number(Double(rejected)),
+        "stored": .number(Double(checked.accepted.count)), "rejected": .number(Double(rejected)),
         "error": firstError.map(JSONValue.string) ?? .null,
       ])
     }

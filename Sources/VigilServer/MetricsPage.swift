@@ -128,17 +128,22 @@ enum MetricsPage {
         "vigil_ingest_write_failures_total", "counter",
         "Writes of ingested lines that failed (database locked or disk full) and are being retried, by source."
       )
-      for source in ["file", "udp"] {
-        let failures = source == "udp" ? state.udp.map { $0.writeFailures.load(ordering: .relaxed) } : nil
+      for source in ["file", "udp", "otlp", "litellm"] {
         p.sample(
-          "vigil_ingest_write_failures_total", [("source", source)],
-          Double(failures ?? state.writeFailures[source] ?? 0))
+          "vigil_ingest_write_failures_total", [("source", source)], Double(state.writeFailures[source] ?? 0))
       }
       p.family(
         "vigil_ingest_held_lines", "gauge",
-        "Lines read from files and held, unstored, until a failed write succeeds (no checkpoint moves past them)."
+        "Lines received and held, unstored, until a failed write succeeds (no checkpoint moves past them)."
       )
-      p.sample("vigil_ingest_held_lines", [("source", "file")], Double(state.heldLinesBySource["file"] ?? 0))
+      for source in ["file", "udp", "otlp", "litellm"] {
+        p.sample(
+          "vigil_ingest_held_lines", [("source", source)], Double(state.heldLinesBySource[source] ?? 0))
+      }
+      p.family(
+        "vigil_intake_spool_entries", "gauge",
+        "Requests over HTTP (OTLP, LiteLLM) acknowledged and waiting in the intake spool to be stored.")
+      p.sample("vigil_intake_spool_entries", [], Double(state.spoolEntries))
       if let udp = state.udp {
         p.family("vigil_udp_datagrams_received_total", "counter", "Datagrams taken from the UDP socket.")
         p.sample("vigil_udp_datagrams_received_total", [], Double(udp.datagrams.load(ordering: .relaxed)))

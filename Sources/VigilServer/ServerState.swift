@@ -5,6 +5,7 @@ package import VigilCore
 import VigilIngest
 import VigilNotify
 import VigilStore
+import VigilSync
 
 /// What the services of one `vigil serve` share: counters for `/metrics`, the last evaluation
 /// for `/api/alerts`, readiness, and the wake-ups between services. Thread-safe: the counters sit
@@ -32,6 +33,8 @@ package final class ServerState: Sendable {
     var sources: [String: SourceSeen] = [:]
     /// Requests to the HTTP intake endpoints (OTLP, LiteLLM) by endpoint and HTTP status.
     var intakeRequests: [String: [Int: Int64]] = [:]
+    /// Requests acknowledged over HTTP and waiting in the intake spool.
+    var spoolEntries: Int64 = 0
     /// The rules in effect, and how many times they were replaced (services rebuild what they
     /// derive from them when it changes).
     var rules = RuleSet()
@@ -56,6 +59,8 @@ package final class ServerState: Sendable {
   /// are queued (the delivery loop sends them).
   let dataArrived = Wakeup()
   let messagesQueued = Wakeup()
+  /// Signalled when the HTTP intake spools a request: the drain stores it at once.
+  let spoolAppended = ThreadWakeup()
 
   package init(rules: RuleSet = RuleSet()) {
     shared.withLock {
@@ -107,6 +112,9 @@ package final class ServerState: Sendable {
     }
     if !batch.calls.isEmpty { dataArrived.signal() }
   }
+
+  /// What waits in the intake spool after a drain round.
+  func spooled(waiting entries: Int64) { withLock { $0.spoolEntries = entries } }
 
   /// A write of ingested lines failed; `heldLines` wait to be stored.
   func writeFailed(source: String, heldLines: Int64) {
@@ -243,27 +251,5 @@ final class Wakeup: Sendable {
       }
       waiter?.resume(returning: false)
     }
-  }
-}
-
-/// The store as ingestion sees it, counting what it commits for `/metrics`.
-final class MeteredSink: IngestSink {
-  let store: Store
-  let state: ServerState
-  let source: String
-
-  init(store: Store, state: ServerState, source: String) {
-    self.store = store
-    self.state = state
-    self.source = source
-  }
-
-  func checkpoint(fingerprint: String) throws -> Checkpoint? {
-    try store.checkpoint(fingerprint: fingerprint)
-  }
-
-  func write(_ batch: IngestBatch) throws {
-    try store.write(batch, nowMs: WallClock.nowMs())
-    state.stored(batch, source: source)
   }
 }

@@ -82,22 +82,6 @@ package struct IngestBatch: Sendable {
   /// (``CallLimits``).
   package mutating func add(_ record: CallRecord) throws(RejectReason) { try calls.add(record) }
 
-  /// Adds the calls of a source other than the line parser (OTLP, LiteLLM): each is checked as
-  /// ``add(_:)`` checks it; those refused are counted, with the first reason.
-  package mutating func add(_ records: [CallRecord]) -> (refused: Int, firstReason: RejectReason?) {
-    var refused = 0
-    var first: RejectReason?
-    for record in records {
-      do throws(RejectReason) {
-        try calls.add(record)
-      } catch {
-        refused += 1
-        if first == nil { first = error }
-      }
-    }
-    return (refused, first)
-  }
-
   /// The calls as records (tests and small batches; the store reads rows).
   package var records: [CallRecord] { calls.records }
   package var rollupKeys: [RollupKey] { calls.rollupKeys }

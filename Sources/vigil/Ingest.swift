@@ -2,6 +2,7 @@ import ArgumentParser
 import VigilCore
 import VigilIngest
 import VigilStore
+import VigilSync
 
 #if canImport(Glibc)
   import Glibc

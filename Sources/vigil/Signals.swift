@@ -1,5 +1,6 @@
 import Dispatch
 import VigilIngest
+import VigilSync
 
 #if canImport(Glibc)
   import Glibc

@@ -95,3 +95,47 @@ import Testing
     }
   }
 }
+
+/// A record written as its line and read back is the same record: the intake spool keeps calls
+/// from HTTP as lines, and the parser must give back exactly what was accepted.
+@Suite struct CallLineTests {
+  @Test func everyRecordTheLimitsTakeComesBackFromItsLine() throws {
+    var r = SeededRandom(seed: 21)
+    let parser = CallLogParser()
+    let texts = [nil, "", "x", "a\"b\\c\n\u{1b}[2J", "ünï\u{0}côde", "🚀"]
+    var checked = 0
+    for _ in 0..<20_000 {
+      var record = CallRecord(
+        timestampMs: Int64.random(in: 0...Timestamp.maxMs, using: &r),
+        status: [0, 100, 200, 429, 503, 599].randomElement(using: &r)!,
+        provider: texts.randomElement(using: &r)! ?? "openai", model: "gpt-4o")
+      if r.next() % 2 == 0 { record.latencyMs = Double.random(in: 0...CallLimits.maxLatencyMs, using: &r) }
+      if r.next() % 4 == 0 { record.latencyMs = [0, 0.1, 1e-7, 5e-324, 123.456].randomElement(using: &r)! }
+      record.attempt = Int.random(in: 1...7, using: &r)
+      if r.next() % 2 == 0 { record.maxAttempts = Int.random(in: 1...Int(Int32.max), using: &r) }
+      record.retriesExhausted = r.next() % 5 == 0
+      record.errorType = texts.randomElement(using: &r)!
+      record.errorCode = texts.randomElement(using: &r)!
+      record.finishReason = texts.randomElement(using: &r)!
+      record.requestID = texts.randomElement(using: &r)!
+      if r.next() % 3 == 0 { record.retryAfterS = Double.random(in: 0...1e9, using: &r) }
+      if r.next() % 3 == 0 {
+        record.rateLimitRemainingRequests = Int64.random(in: 0...CallLimits.maxRateLimitCount, using: &r)
+      }
+      if r.next() % 3 == 0 { record.rateLimitLimitTokens = Int64.random(in: 0...1_000_000, using: &r) }
+      if r.next() % 3 == 0 {
+        record.rateLimitResetTokensS = Double.random(in: 0...RateLimitReset.maxSeconds, using: &r)
+      }
+      if r.next() % 2 == 0 { record.promptTokens = Int64.random(in: 0...CallLimits.maxTokens, using: &r) }
+      if r.next() % 2 == 0 { record.completionTokens = Int64.random(in: 0...5000, using: &r) }
+      record.app = texts.randomElement(using: &r)!
+      record.env = texts.randomElement(using: &r)!
+      record.endpoint = texts.randomElement(using: &r)!
+      try CallLimits.check(record)
+      let back = try parser.parse(record.line)
+      #expect(back == record, "\(record.line)")
+      checked += 1
+    }
+    #expect(checked == 20_000)
+  }
+}

@@ -72,6 +72,26 @@ package enum CallLimits {
       ? nil : "\(byteCount) bytes is longer than a label may be (at most \(maxDimensionBytes))"
   }
 
+  /// The records that pass ``check(_:)``, and how many did not, with the first reason.
+  package static func accepted(_ records: [CallRecord]) -> (
+    accepted: [CallRecord], refused: Int, firstReason: RejectReason?
+  ) {
+    var accepted: [CallRecord] = []
+    accepted.reserveCapacity(records.count)
+    var refused = 0
+    var first: RejectReason?
+    for record in records {
+      do throws(RejectReason) {
+        try check(record)
+        accepted.append(record)
+      } catch {
+        refused += 1
+        if first == nil { first = error }
+      }
+    }
+    return (accepted, refused, first)
+  }
+
   /// Checks every field of `record` as the parser checks a line's, throwing the first problem.
   package static func check(_ record: CallRecord) throws(RejectReason) {
     func check(_ field: String, _ problem: String?) throws(RejectReason) {
