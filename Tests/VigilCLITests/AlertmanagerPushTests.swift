@@ -70,7 +70,7 @@ import VigilTestSupport
       """)
     let serve = try ServeProcess(loopbackIn: dir, ["--otlp", "off"])
     defer { _ = serve.terminate() }
-    #expect(serve.waitUntilListening(otlp: false), "\(serve.log)")
+    #expect(await serve.waitUntilListening(otlp: false), "\(serve.log)")
     let sender = UDPSender(port: serve.udpPort)
     for d in 0..<20 { sender.send(ServeTests.record("openai", status: d % 2 == 0 ? 500 : 200, d)) }
     func active(_ am: Alertmanager) async -> [String: Any]? {

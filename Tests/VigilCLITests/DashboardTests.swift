@@ -41,7 +41,7 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     ServeTests.rules(dir.file("alerts.yaml"))
     let serve = try ServeProcess(loopbackIn: dir)
-    #expect(serve.waitUntilListening(), "\(serve.log)")
+    #expect(await serve.waitUntilListening(), "\(serve.log)")
     // An incident on a provider whose name is markup, and healthy traffic elsewhere.
     let sender = UDPSender(port: serve.udpPort)
     let hostile = #"<img src=x onerror=alert(1)>"#
@@ -50,7 +50,9 @@ import VigilTestSupport
       sender.send(ServeTests.record(hostile, status: 200, d))
     }
     #expect(
-      VigilProcess.waitUntil(seconds: 30) { serve.log.contains("firing ServerErrors{provider=openai}") },
+      await VigilProcess.waitUntil(seconds: 30) {
+        serve.log.contains("firing ServerErrors{provider=openai}")
+      },
       "\(serve.log)")
     try await Task.sleep(for: .milliseconds(300))
     let (dom, console) = try Self.browse(serve.url("/"))
@@ -77,14 +79,16 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     ServeTests.rules(dir.file("alerts.yaml"))
     let serve = try ServeProcess(loopbackIn: dir)
-    #expect(serve.waitUntilListening(), "\(serve.log)")
+    #expect(await serve.waitUntilListening(), "\(serve.log)")
     let sender = UDPSender(port: serve.udpPort)
     for d in 0..<40 {
       sender.send(ServeTests.record("openai", status: d % 2 == 0 ? 500 : 200, d))
       sender.send(ServeTests.record("anthropic", status: 200, d))
     }
     #expect(
-      VigilProcess.waitUntil(seconds: 30) { serve.log.contains("firing ServerErrors{provider=openai}") },
+      await VigilProcess.waitUntil(seconds: 30) {
+        serve.log.contains("firing ServerErrors{provider=openai}")
+      },
       "\(serve.log)")
     let artifacts = FileManager.default.currentDirectoryPath + "/.build/test-artifacts"
     try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
@@ -124,7 +128,7 @@ import VigilTestSupport
     ])
     #expect(status == 0)
     let quiet = try ServeProcess(loopbackIn: old)
-    #expect(quiet.waitUntilListening(), "\(quiet.log)")
+    #expect(await quiet.waitUntilListening(), "\(quiet.log)")
     let quietHome = quiet.url("/")
     let (zoomed, _) = try await WorkerThread.run { try Self.browse(quietHome) }
     #expect(

@@ -18,7 +18,7 @@ import VigilTestSupport
     ServeTests.rules(dir.file("alerts.yaml"))
     let first = try ServeProcess(loopbackIn: dir)
     defer { _ = first.terminate() }
-    #expect(first.waitUntilListening(), "\(first.log)")
+    #expect(await first.waitUntilListening(), "\(first.log)")
     let (status, _, err) = try await VigilProcess.run([
       "serve", "--db", dir.file("v2.db"), "--rules", dir.file("alerts.yaml"), "--udp", "off", "--otlp", "off",
       "--http", "127.0.0.1:\(first.httpPort)",
@@ -34,9 +34,9 @@ import VigilTestSupport
     ServeTests.rules(dir.file("alerts.yaml"))
     let serve = try ServeProcess(loopbackIn: dir, ["--follow", dir.file("logz/*.jsonl")])
     defer { _ = serve.terminate() }
-    #expect(serve.waitUntilListening(), "\(serve.log)")
+    #expect(await serve.waitUntilListening(), "\(serve.log)")
     #expect(
-      VigilProcess.waitUntil(seconds: 30) {
+      await VigilProcess.waitUntil(seconds: 30) {
         serve.log.contains("follow: no file matches \(dir.file("logz/*.jsonl")) yet")
       }, "\(serve.log)")
   }
@@ -48,7 +48,7 @@ extension FirstHourMessageTests {
     let dir = TemporaryDirectory()
     ServeTests.rules(dir.file("alerts.yaml"))
     let serve = try ServeProcess(loopbackIn: dir, ["--log-format", "json"])
-    #expect(serve.waitUntilListening(), "\(serve.log)")
+    #expect(await serve.waitUntilListening(), "\(serve.log)")
     #expect(serve.terminate() == 0)
     let lines = serve.log.split(separator: "\n")
     #expect(lines.count >= 4, "\(serve.log)")

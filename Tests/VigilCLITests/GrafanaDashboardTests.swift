@@ -44,7 +44,7 @@ import VigilTestSupport
     // What /metrics serves, from a real scrape.
     ServeTests.rules(dir.file("alerts.yaml"))
     let serve = try ServeProcess(loopbackIn: dir)
-    #expect(serve.waitUntilListening(), "\(serve.log)")
+    #expect(await serve.waitUntilListening(), "\(serve.log)")
     let scrape = try await serve.get("/metrics").body
     _ = serve.terminate()
     var served = Set<String>()

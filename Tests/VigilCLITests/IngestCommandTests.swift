@@ -24,7 +24,7 @@ import VigilTestSupport
     for n in 0..<total { fputs(LogFile.line(n) + "\n", f) }
     fclose(f)
     let (process, _) = try VigilProcess.start(["ingest", "--no-progress", "--db", db, log], in: dir)
-    let started = VigilProcess.waitUntil { VigilProcess.storedCalls(db) > 0 }
+    let started = await VigilProcess.waitUntil { VigilProcess.storedCalls(db) > 0 }
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     #expect(started)
@@ -49,7 +49,7 @@ import VigilTestSupport
       written += 500
       usleep(5_000)
     }
-    #expect(VigilProcess.waitUntil { VigilProcess.storedCalls(db) > 0 })
+    #expect(await VigilProcess.waitUntil { VigilProcess.storedCalls(db) > 0 })
     kill(process.processIdentifier, SIGKILL)
     process.waitUntilExit()
     // The application keeps writing while vigil is down, then rotates.
@@ -59,13 +59,13 @@ import VigilTestSupport
       ["ingest", "--follow", "--poll-interval", "20", "--db", db, dir.file("*.log")], in: dir)
     // Rotate only once the restarted follower has caught up: app.log.1 is not matched by *.log, so
     // lines still unread in a file renamed away while vigil is down cannot be found (as with Vector).
-    #expect(VigilProcess.waitUntil { VigilProcess.storedCalls(db) >= Int64(written) })
+    #expect(await VigilProcess.waitUntil { VigilProcess.storedCalls(db) >= Int64(written) })
     LogFile.append(log, LogFile.lines(written..<written + 300))
     written += 300
     LogFile.shell("mv '\(log)' '\(dir.file("app.log.1"))'")
     LogFile.write(log, LogFile.lines(written..<written + 700))
     written += 700
-    let caughtUp = VigilProcess.waitUntil { VigilProcess.storedCalls(db) >= Int64(written) }
+    let caughtUp = await VigilProcess.waitUntil { VigilProcess.storedCalls(db) >= Int64(written) }
     kill(process.processIdentifier, SIGTERM)
     process.waitUntilExit()
     #expect(caughtUp)

@@ -57,7 +57,7 @@ import VigilTestSupport
       directory: dir.path)
     let serve = try ServeProcess(loopbackIn: dir)
     defer { _ = serve.terminate() }
-    #expect(serve.waitUntilListening() && serve.otlpPort > 0, "\(serve.log)")
+    #expect(await serve.waitUntilListening() && serve.otlpPort > 0, "\(serve.log)")
     let base = "http://127.0.0.1:\(provider.port)"
     let otlp = "http://127.0.0.1:\(serve.otlpPort)"
     let client = PythonPeer.script("sdk_client.py")
@@ -75,7 +75,8 @@ import VigilTestSupport
     }
     #expect(s2 == 0 && o2.contains("FAILURES 1"), "\(o2)")
     #expect(
-      VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) >= 12 }, "\(serve.log)"
+      await VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) >= 12 },
+      "\(serve.log)"
     )
     let rows = try Self.rows(dir.file("v.db"))
     let expected =
@@ -137,7 +138,7 @@ import VigilTestSupport
     Self.rules(dir.file("alerts.yaml"))
     let serve = try ServeProcess(loopbackIn: dir)
     defer { _ = serve.terminate() }
-    #expect(serve.waitUntilListening() && serve.otlpPort > 0, "\(serve.log)")
+    #expect(await serve.waitUntilListening() && serve.otlpPort > 0, "\(serve.log)")
     let url = "http://127.0.0.1:\(serve.otlpPort)/v1/traces"
     let proto = [("Content-Type", "application/x-protobuf")]
     // A truncated protobuf: a field that says it is longer than the body.
@@ -190,7 +191,7 @@ import VigilTestSupport
     let provider = try PythonPeer.fakeProvider(script: ["200", "429", "500", "401"], directory: dir.path)
     let serve = try ServeProcess(loopbackIn: dir)
     defer { _ = serve.terminate() }
-    #expect(serve.waitUntilListening(), "\(serve.log)")
+    #expect(await serve.waitUntilListening(), "\(serve.log)")
     LogFile.write(
       dir.file("litellm.yaml"),
       """
@@ -229,7 +230,7 @@ import VigilTestSupport
     }
     #expect(statuses == [200, 429, 500, 401], "\(proxy.log() ?? "")")
     #expect(
-      VigilProcess.waitUntil(seconds: 60) { VigilProcess.storedCalls(dir.file("v.db")) >= 4 },
+      await VigilProcess.waitUntil(seconds: 60) { VigilProcess.storedCalls(dir.file("v.db")) >= 4 },
       "\(proxy.log() ?? "")\n\(serve.log)")
     let rows = try Self.rows(dir.file("v.db"))
     #expect(

@@ -19,7 +19,7 @@ import VigilTestSupport
       "version: 1\nrules:\n  - {alert: Errors, metric: error_rate, op: \">\", threshold: 0.5, window: 5m}\n")
     let serve = try ServeProcess(loopbackIn: dir)
     defer { _ = serve.terminate() }
-    #expect(serve.waitUntilListening(), "\(serve.log)")
+    #expect(await serve.waitUntilListening(), "\(serve.log)")
     let db = dir.file("v.db")
     // Another process's write lock (a prune from cron, say) for 14 s.
     let lock = try PythonPeer(
@@ -34,7 +34,7 @@ import VigilTestSupport
         c.execute("COMMIT")
         """, db,
       ], directory: dir.path)
-    #expect(VigilProcess.waitUntil(seconds: 20) { lock.log()?.contains("LOCKED") == true })
+    #expect(await VigilProcess.waitUntil(seconds: 20) { lock.log()?.contains("LOCKED") == true })
     let otlp = "http://127.0.0.1:\(serve.otlpPort)"
     let (status, output) = try await WorkerThread.run {
       try PythonPeer.run([
@@ -44,7 +44,7 @@ import VigilTestSupport
     }
     #expect(status == 0 && output.contains("EXPORTS 20 FAILED 0"), "\(output)\n\(serve.log)")
     // Nothing could be stored while the lock was held; all of it once it is released.
-    #expect(VigilProcess.waitUntil(seconds: 40) { VigilProcess.storedCalls(db) >= 200 }, "\(serve.log)")
+    #expect(await VigilProcess.waitUntil(seconds: 40) { VigilProcess.storedCalls(db) >= 200 }, "\(serve.log)")
     #expect(!lock.isRunning)
     #expect(VigilProcess.storedCalls(db) == 200)
     let store = try Store(path: db)

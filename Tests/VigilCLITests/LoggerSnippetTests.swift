@@ -20,7 +20,7 @@ import VigilTestSupport
     let serve = try ServeProcess(
       loopbackIn: dir, ["--follow", log + "*", "--start-at", "beginning", "--otlp", "off"])
     defer { _ = serve.terminate() }
-    #expect(serve.waitUntilListening(otlp: false), "\(serve.log)")
+    #expect(await serve.waitUntilListening(otlp: false), "\(serve.log)")
     let examples = FileManager.default.currentDirectoryPath + "/examples/loggers"
     let (status, output) = try await WorkerThread.run { [udp = serve.udpPort, state = dir.path] in
       try PythonPeer.run([
@@ -43,7 +43,8 @@ import VigilTestSupport
     #expect(result["quota_raised"] as? Bool == true)
     // Every attempt stored once: five from the file (rotated copy included), two over UDP.
     #expect(
-      VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) >= 7 }, "\(serve.log)")
+      await VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) >= 7 },
+      "\(serve.log)")
     let store = try Store(path: dir.file("v.db"))
     let s = try store.connection.prepare(
       """

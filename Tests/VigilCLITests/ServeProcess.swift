@@ -43,8 +43,8 @@ final class ServeProcess {
   var output: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
 
   /// Waits until the listeners asked for are up; false if the process exited or took too long.
-  func waitUntilListening(udp: Bool = true, http: Bool = true, otlp: Bool = true) -> Bool {
-    VigilProcess.waitUntil(seconds: 30) {
+  func waitUntilListening(udp: Bool = true, http: Bool = true, otlp: Bool = true) async -> Bool {
+    await VigilProcess.waitUntil(seconds: 30) {
       let text = log
       if udp, let p = Self.port(after: "udp listening on 127.0.0.1:", in: text) { udpPort = p }
       if http, let p = Self.port(after: "http listening on 127.0.0.1:", in: text) { httpPort = p }

@@ -41,7 +41,7 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     Self.rules(dir.file("alerts.yaml"))
     let serve = try ServeProcess(loopbackIn: dir)
-    #expect(serve.waitUntilListening(), "\(serve.log)")
+    #expect(await serve.waitUntilListening(), "\(serve.log)")
     // Two records whose token sum overflows 64 bits, then a good one: one datagram.
     let hostile = #"{"ts":1795613524,"status":200,"prompt_tokens":9000000000000000000}"#
     UDPSender(port: serve.udpPort).send(
@@ -56,7 +56,7 @@ import VigilTestSupport
     }
     let limit = try await serve.get("/api/transitions?limit=-1")
     #expect(limit.body.contains("limit=-1: a whole number from 1 to 10000"), "\(limit.body)")
-    #expect(VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) == 1 })
+    #expect(await VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) == 1 })
     let rejects = try await serve.get("/api/rejects?limit=5")
     #expect(rejects.body.contains("more tokens than any call uses"))
     // Still up; health checks answer HEAD too; the dashboard forbids scripts and framing.
@@ -77,7 +77,7 @@ import VigilTestSupport
     Self.rules(dir.file("alerts.yaml"), hook: hook.url())
     let serve = try ServeProcess(loopbackIn: dir, ["--follow", dir.file("logs/*.jsonl")])
     try FileManager.default.createDirectory(atPath: dir.file("logs"), withIntermediateDirectories: true)
-    #expect(serve.waitUntilListening(), "\(serve.log)")
+    #expect(await serve.waitUntilListening(), "\(serve.log)")
     // Tailed: anthropic, healthy. UDP: openai, 3 calls in 5 a 500, five records per datagram.
     LogFile.write(
       dir.file("logs/app.jsonl"), (0..<40).map { Self.record("anthropic", status: 200, $0) + "\n" }.joined())
@@ -96,7 +96,7 @@ import VigilTestSupport
     #expect((alert["labels"] as? [String: String])?["alertname"] == "ServerErrors")
     #expect((alert["labels"] as? [String: String])?["provider"] == "openai")
     // Everything is stored, counted, and visible through the API.
-    #expect(VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) == 140 })
+    #expect(await VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) == 140 })
     let metrics = try await serve.get("/metrics")
     #expect(
       metrics.status == 200 && metrics.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
@@ -159,7 +159,7 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     Self.rules(dir.file("alerts.yaml"))
     let serve = try ServeProcess(loopbackIn: dir, http: "off")
-    #expect(serve.waitUntilListening(http: false), "\(serve.log)")
+    #expect(await serve.waitUntilListening(http: false), "\(serve.log)")
     let sender = UDPSender(port: serve.udpPort)
     var sent = 0
     for d in 0..<3000 {
@@ -189,9 +189,9 @@ import VigilTestSupport
       ["--config", dir.file("vigil.yaml"), "--db", dir.file("v.db"), "--rules", dir.file("alerts.yaml")],
       in: dir,
       environment: ["VIGIL_TEST_TOKEN": "s3cr3t-token"])
-    #expect(serve.waitUntilListening(udp: false), "\(serve.log)")
+    #expect(await serve.waitUntilListening(udp: false), "\(serve.log)")
     #expect(try await serve.get("/healthz").status == 200)
-    #expect(VigilProcess.waitUntil { serve.log.contains("vigil 0.") })
+    #expect(await VigilProcess.waitUntil { serve.log.contains("vigil 0.") })
     for path in ["/metrics", "/api/alerts", "/api/rejects"] {
       let denied = try await serve.get(path)
       #expect(denied.status == 401 && denied.header("WWW-Authenticate") == "Bearer realm=\"vigil\"")
@@ -238,7 +238,7 @@ import VigilTestSupport
     let serve = try ServeProcess(
       ["--config", dir.file("vigil.yaml"), "--udp", "off", "--http", "127.0.0.1:0", "--otlp", "off"], in: dir)
     defer { _ = serve.terminate() }
-    #expect(serve.waitUntilListening(udp: false, otlp: false), "\(serve.log)")
+    #expect(await serve.waitUntilListening(udp: false, otlp: false), "\(serve.log)")
     func metricsSay(_ line: String) async -> Bool {
       for _ in 0..<150 {
         if let m = try? await serve.get("/metrics"), m.body.split(separator: "\n").contains(Substring(line)) {

@@ -51,13 +51,13 @@ import VigilTestSupport
     LogFile.write(log, "")
     let serve = try ServeProcess(loopbackIn: dir, ["--follow", log])
     defer { _ = serve.terminate() }
-    #expect(serve.waitUntilListening(), "\(serve.log)")
+    #expect(await serve.waitUntilListening(), "\(serve.log)")
     let db = dir.file("v.db")
 
     // UDP creates the series first; the follower's connection has never seen it.
     let udp = UDPSender(port: serve.udpPort)
     udp.send(Self.line(0, "udp") + "\n")
-    #expect(VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(db) == 1 }, "\(serve.log)")
+    #expect(await VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(db) == 1 }, "\(serve.log)")
 
     let other = dir.file("cron.jsonl")
     LogFile.write(other, (0..<2000).map { Self.line($0, "cron") + "\n" }.joined())
@@ -91,7 +91,7 @@ import VigilTestSupport
 
     // 3,001 by UDP, 3,000 from the file, 500 each over OTLP and LiteLLM, 2,000 by the other process.
     let expected: Int64 = 3001 + 3000 + 500 + 500 + 2000
-    let stored = VigilProcess.waitUntil(seconds: 60) { VigilProcess.storedCalls(db) >= expected }
+    let stored = await VigilProcess.waitUntil(seconds: 60) { VigilProcess.storedCalls(db) >= expected }
     #expect(stored, "stored \(VigilProcess.storedCalls(db)) of \(expected)\n\(serve.log)")
     let store = try Store(path: db)
     #expect(try store.connection.scalar("SELECT count(*) FROM calls") == expected)

@@ -82,6 +82,18 @@ struct VigilProcess {
     return false
   }
 
+  /// Waits as ``waitUntil(seconds:_:)`` does, suspending between checks instead of blocking: in an
+  /// async test this is the one chosen, so that waiting never holds one of the two threads Swift
+  /// concurrency shares among every test (in-process daemons beside it need them).
+  static func waitUntil(seconds: Double = 60, _ condition: () throws -> Bool) async rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+      if try condition() { return true }
+      try? await Task.sleep(for: .milliseconds(10))
+    }
+    return false
+  }
+
   /// Rows stored so far, read through a separate connection (WAL lets it read while vigil writes).
   static func storedCalls(_ db: String) -> Int64 {
     guard FileManager.default.fileExists(atPath: db), let store = try? Store(path: db, busyTimeoutMs: 1000)
