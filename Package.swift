@@ -57,10 +57,16 @@ let package = Package(
         .product(name: "Mustache", package: "swift-mustache"),
       ],
       swiftSettings: swiftSettings),
+    // The alert engine: the pipeline from evaluation to the outbox, Alertmanager pushes' state,
+    // message rendering, rule tests. No network: what leaves the process is VigilDelivery's.
     .target(
-      name: "VigilNotify",
+      name: "VigilAlerting", dependencies: ["VigilCore", "VigilStore", "VigilConfig"],
+      swiftSettings: swiftSettings),
+    // Messages out of the outbox to their receivers: webhooks over HTTP(S), email over SMTP.
+    .target(
+      name: "VigilDelivery",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilConfig", "VigilSync",
+        "VigilCore", "VigilStore", "VigilSync",
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOPosix", package: "swift-nio"),
@@ -68,7 +74,6 @@ let package = Package(
         .product(name: "NIOSSL", package: "swift-nio-ssl"),
         .product(name: "NIOExtras", package: "swift-nio-extras"),
         .product(name: "Crypto", package: "swift-crypto"),
-        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),
     // OTLP/HTTP and LiteLLM payloads into call records. The OTLP types are generated from
@@ -81,7 +86,9 @@ let package = Package(
     .target(
       name: "VigilServer",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilNotify", "VigilReport", "VigilSync",
+        "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilAlerting", "VigilDelivery",
+        "VigilReport",
+        "VigilSync",
         "VigilOTLP", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -91,7 +98,9 @@ let package = Package(
     .executableTarget(
       name: "vigil",
       dependencies: [
-        "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilNotify", "VigilServer", "VigilReport",
+        "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilAlerting", "VigilDelivery",
+        "VigilServer",
+        "VigilReport",
         "VigilSync", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: swiftSettings),
@@ -118,9 +127,14 @@ let package = Package(
       name: "VigilReportTests", dependencies: ["VigilReport", "VigilCore", "VigilStore", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
-      name: "VigilNotifyTests",
+      name: "VigilAlertingTests",
+      dependencies: ["VigilAlerting", "VigilCore", "VigilStore", "VigilConfig", "VigilTestSupport"],
+      swiftSettings: swiftSettings),
+    .testTarget(
+      name: "VigilDeliveryTests",
       dependencies: [
-        "VigilNotify", "VigilCore", "VigilStore", "VigilConfig", "VigilTestSupport", "VigilTestPeers",
+        "VigilDelivery", "VigilAlerting", "VigilCore", "VigilStore", "VigilTestSupport", "VigilTestPeers",
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
       ],
       swiftSettings: swiftSettings),
     .testTarget(name: "VigilCoreTests", dependencies: ["VigilCore"], swiftSettings: swiftSettings),

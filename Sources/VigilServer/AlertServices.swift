@@ -2,9 +2,10 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import ServiceLifecycle
+import VigilAlerting
 import VigilConfig
 import VigilCore
-import VigilNotify
+import VigilDelivery
 import VigilStore
 
 /// The evaluation loop: evaluates the rules every evaluation interval of the clock, and soon

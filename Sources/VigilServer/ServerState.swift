@@ -2,8 +2,8 @@ import Foundation
 import ServiceLifecycle
 import Synchronization
 package import VigilCore
+import VigilDelivery
 import VigilIngest
-import VigilNotify
 import VigilStore
 import VigilSync
 

@@ -282,6 +282,13 @@ package final class Store {
     while try t.step() { sourceIDs[t.text(1) ?? ""] = t.int64(0) }
   }
 
+  /// Runs `body` in one write transaction (the write lock taken first, waiting up to the busy
+  /// timeout): what it reads cannot change before it writes, and all of its writes commit or none.
+  /// Within a transaction already open, `body` runs as part of it.
+  package func writing<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    try connection.transaction(body)
+  }
+
   /// A statement prepared on first use and kept for the connection's life.
   func cachedStatement(_ sql: String) throws(StoreError) -> Statement {
     if let s = statements[sql] { return s }

@@ -1,8 +1,8 @@
 import ArgumentParser
+import VigilAlerting
 import VigilConfig
 import VigilCore
 import VigilIngest
-import VigilNotify
 import VigilStore
 
 struct Check: AsyncParsableCommand {

@@ -2,7 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import VigilCore
-import VigilNotify
+import VigilDelivery
 import VigilStore
 
 /// Delivers what is due in the outbox now, and keeps retrying what fails (with the receivers'

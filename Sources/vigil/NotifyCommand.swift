@@ -1,6 +1,6 @@
 import ArgumentParser
+import VigilAlerting
 import VigilCore
-import VigilNotify
 import VigilStore
 
 struct Notify: AsyncParsableCommand {

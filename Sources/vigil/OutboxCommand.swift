@@ -1,6 +1,7 @@
 import ArgumentParser
+import VigilAlerting
 import VigilCore
-import VigilNotify
+import VigilDelivery
 import VigilStore
 
 struct Outbox: AsyncParsableCommand {

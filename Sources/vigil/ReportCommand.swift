@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
+import VigilAlerting
 import VigilCore
-import VigilNotify
+import VigilDelivery
 import VigilReport
 import VigilStore
 

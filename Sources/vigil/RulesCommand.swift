@@ -1,4 +1,5 @@
 import ArgumentParser
+import VigilAlerting
 import VigilConfig
 import VigilCore
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VigilStore
+import VigilSync
 import VigilTestSupport
 
 #if canImport(Glibc)
@@ -24,8 +25,13 @@ import VigilTestSupport
     for n in 0..<total { fputs(LogFile.line(n) + "\n", f) }
     fclose(f)
     let (process, _) = try VigilProcess.start(["ingest", "--no-progress", "--db", db, log], in: dir)
-    let started = await VigilProcess.waitUntil { VigilProcess.storedCalls(db) > 0 }
-    kill(process.processIdentifier, SIGKILL)
+    // Polled tightly on a thread of its own: the kill must land while the import is running.
+    let pid = process.processIdentifier
+    let started = try await WorkerThread.run {
+      let started = VigilProcess.waitUntil { VigilProcess.storedCalls(db) > 0 }
+      kill(pid, SIGKILL)
+      return started
+    }
     process.waitUntilExit()
     #expect(started)
     let partial = VigilProcess.storedCalls(db)

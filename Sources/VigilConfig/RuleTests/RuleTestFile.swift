@@ -14,7 +14,7 @@ extension YAMLReader {
   static let expectKeys = ["at", "firing"]
   static let alertKeys = ["alert", "labels"]
 
-  mutating func parseRuleTestFile(_ text: String) -> (ruleFiles: [String], cases: [RuleTestRunner.Case])? {
+  mutating func parseRuleTestFile(_ text: String) -> (ruleFiles: [String], cases: [RuleTest.Case])? {
     guard let root = compose(text) else {
       if errors.isEmpty { fail(nil, "the file is empty") }
       return nil
@@ -22,10 +22,10 @@ extension YAMLReader {
     let top = entries(root, known: Self.testFileKeys, what: "a rule test file")
     let files = top["rule_files"].map { strings($0) } ?? []
     if files.isEmpty { fail(root, "name the rules under test: 'rule_files: [alerts.yaml]'") }
-    var cases: [RuleTestRunner.Case] = []
+    var cases: [RuleTest.Case] = []
     for item in top["tests"]?.sequence ?? [] {
       let e = entries(item, known: Self.testCaseKeys, what: "a test case")
-      var c = RuleTestRunner.Case(
+      var c = RuleTest.Case(
         name: e["name"].flatMap { $0.string } ?? "unnamed", startMs: 1_767_225_600_000)
       if let s = e["start"] {
         if let ms = s.string.flatMap(Timestamp.parseRFC3339) {
@@ -43,7 +43,7 @@ extension YAMLReader {
     return (files, cases)
   }
 
-  mutating func segment(_ node: Node) -> RuleTestRunner.Segment? {
+  mutating func segment(_ node: Node) -> RuleTest.Segment? {
     let e = entries(node, known: Self.trafficKeys, what: "a traffic segment")
     func label(_ k: String) -> String { e[k].flatMap { $0.string } ?? "" }
     guard let fromNode = e["from"], let from = duration(fromNode, positive: false),
@@ -63,7 +63,7 @@ extension YAMLReader {
       }
     var exhausted = 0.0
     if let n = e["exhausted"] { exhausted = share(n) ?? 0 }
-    return RuleTestRunner.Segment(
+    return RuleTest.Segment(
       series: SeriesKey(
         provider: label("provider").isEmpty ? "unknown" : label("provider"),
         model: label("model").isEmpty ? "unknown" : label("model"), app: label("app"), env: label("env"),
@@ -75,17 +75,17 @@ extension YAMLReader {
 
   /// `{stdout: [{status: firing, alerts: [HighRateLimitRate]}, ...]}`: every message each named
   /// receiver gets over the case, in order.
-  mutating func messages(_ node: Node) -> [String: [RuleTestRunner.ExpectedMessage]] {
+  mutating func messages(_ node: Node) -> [String: [RuleTest.ExpectedMessage]] {
     guard let mapping = node.mapping else {
       fail(
         node,
         "messages must map receivers to the messages they get: {stdout: [{status: firing, alerts: [A]}]}")
       return [:]
     }
-    var out: [String: [RuleTestRunner.ExpectedMessage]] = [:]
+    var out: [String: [RuleTest.ExpectedMessage]] = [:]
     for (k, v) in mapping {
       guard let receiver = k.string else { continue }
-      var list: [RuleTestRunner.ExpectedMessage] = []
+      var list: [RuleTest.ExpectedMessage] = []
       for item in v.sequence ?? [] {
         let e = entries(item, known: Self.messageKeys, what: "an expected message")
         let status = e["status"].flatMap { $0.string } ?? ""
@@ -146,7 +146,7 @@ extension YAMLReader {
     return out
   }
 
-  mutating func expectation(_ node: Node) -> RuleTestRunner.Expectation? {
+  mutating func expectation(_ node: Node) -> RuleTest.Expectation? {
     let e = entries(node, known: Self.expectKeys, what: "an expectation")
     guard let atNode = e["at"], let at = duration(atNode, positive: true) else {
       fail(node, "an expectation needs 'at' (a duration from the start)")
@@ -163,6 +163,6 @@ extension YAMLReader {
       for (k, v) in f["labels"]?.mapping ?? [:] { if let k = k.string, let v = v.string { labels[k] = v } }
       firing.append((name, labels))
     }
-    return RuleTestRunner.Expectation(atMs: at, firing: firing, line: node.mark?.line ?? 0)
+    return RuleTest.Expectation(atMs: at, firing: firing, line: node.mark?.line ?? 0)
   }
 }

@@ -4,7 +4,7 @@ import VigilCore
 import VigilStore
 import VigilTestSupport
 
-@testable import VigilNotify
+@testable import VigilAlerting
 
 /// The pipeline under the write lock: runs that overlap (cron starting a check while the last is
 /// still evaluating, or check beside serve) announce each transition once.

@@ -1,5 +1,5 @@
+import VigilConfig
 import VigilCore
-import Yams
 
 /// Unit tests for rules, in the spirit of `promtool test rules`: traffic described compactly over
 /// time, and the alerts expected to be firing at given instants. The same evaluator as `check`.
@@ -10,59 +10,8 @@ package enum RuleTestRunner {
     package var failures: [String] = []
   }
 
-  struct Segment {
-    var series: SeriesKey
-    var fromMs: Int64
-    var toMs: Int64
-    var perSecond: Double
-    var statuses: [(Int, Double)]
-    var latencies: [(Double, Double)]
-    var exhausted: Double
-    var errorCode: String?
-    /// The log source the calls come from (for `source_time_since_last_call`).
-    var source: String?
-    /// The callers retry up to this many attempts: each call is a first attempt, and a failed one
-    /// is final (bad for an SLO) only where `exhausted` marks it. Unset: every call is its own
-    /// request, final whatever its status.
-    var maxAttempts: Int?
-  }
-
-  /// A message a receiver is expected to get: its status, the names of its alerts (sorted), and
-  /// optionally when.
-  struct ExpectedMessage: Equatable {
-    var atMs: Int64?
-    var status: String
-    var alerts: [String]
-    var line: Int
-  }
-
-  struct Expectation {
-    var atMs: Int64
-    var firing: [(String, [String: String])]
-    var line: Int
-  }
-
-  struct Case {
-    var name: String
-    var startMs: Int64
-    var segments: [Segment] = []
-    var expectations: [Expectation] = []
-    /// Per receiver, every message expected over the case (up to its last expectation).
-    var messages: [String: [ExpectedMessage]] = [:]
-  }
-
   package static func run(path: String) throws -> Outcome {
-    let (ruleFiles, cases) = try YAMLReader.load(path: path) { $0.parseRuleTestFile($1) }
-    let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) + "/" : ""
-    var rules = RuleSet()
-    for file in ruleFiles {
-      let set = try RulesLoader.load(path: file.hasPrefix("/") ? file : directory + file)
-      rules.rules += set.rules
-      rules.evaluationIntervalMs = set.evaluationIntervalMs
-      rules.evaluationDelayMs = set.evaluationDelayMs
-      rules.receivers = set.receivers
-      rules.inhibitRules += set.inhibitRules
-    }
+    let (rules, cases) = try RuleTest.load(path: path)
     var outcome = Outcome()
     for c in cases {
       let failures = try runCase(c, rules: rules, file: path)
@@ -72,7 +21,7 @@ package enum RuleTestRunner {
     return outcome
   }
 
-  static func runCase(_ c: Case, rules: RuleSet, file: String) throws -> [String] {
+  static func runCase(_ c: RuleTest.Case, rules: RuleSet, file: String) throws -> [String] {
     let source = InMemoryRollups()
     for segment in c.segments { generate(segment, start: c.startMs, into: source) }
     let step = rules.evaluationIntervalMs
@@ -116,7 +65,7 @@ package enum RuleTestRunner {
     }
     for (receiver, expected) in c.messages.sorted(by: { $0.key < $1.key }) {
       let got = sent.filter { $0.receiver == receiver }.map {
-        ExpectedMessage(
+        RuleTest.ExpectedMessage(
           atMs: $0.atMs - c.startMs, status: $0.status.rawValue,
           alerts: $0.alerts.map { $0.labels["alertname"] ?? "" }.sorted(), line: 0)
       }
@@ -137,7 +86,7 @@ package enum RuleTestRunner {
     return failures
   }
 
-  static func describe(_ m: ExpectedMessage) -> String {
+  static func describe(_ m: RuleTest.ExpectedMessage) -> String {
     (m.atMs.map { "at \(DurationText.format($0)) " } ?? "")
       + "\(m.status) [\(m.alerts.joined(separator: ", "))]"
   }
@@ -149,7 +98,7 @@ package enum RuleTestRunner {
 
   /// Calls spread evenly over the segment, with statuses and latencies in the stated proportions
   /// (each next call takes the category furthest behind its share), so results are exact.
-  static func generate(_ s: Segment, start: Int64, into source: InMemoryRollups) {
+  static func generate(_ s: RuleTest.Segment, start: Int64, into source: InMemoryRollups) {
     let total = Int((Double(s.toMs - s.fromMs) / 1000 * s.perSecond).rounded())
     guard total > 0 else { return }
     var statusCounts = [Int](repeating: 0, count: s.statuses.count)

@@ -7,7 +7,8 @@ import VigilStore
 import VigilTestPeers
 import VigilTestSupport
 
-@testable import VigilNotify
+@testable import VigilAlerting
+@testable import VigilDelivery
 
 #if canImport(Glibc)
   import Glibc
@@ -15,6 +16,13 @@ import VigilTestSupport
 
 /// Delivery through the outbox to a real HTTP server on 127.0.0.1, with time passed in.
 @Suite(.serialized) struct DeliveryTests {
+  @Test func theSignatureIsHMACSHA256OfTheBody() {
+    // RFC 4231, test case 2.
+    #expect(
+      Signature.hex(Array("what do ya want for nothing?".utf8), secret: "Jefe")
+        == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+  }
+
   static let now: Int64 = 1_795_600_800_000
 
   /// A database, a rules set with the given receivers, and a sender over them.
@@ -42,10 +50,10 @@ import VigilTestSupport
     func enqueue(_ receiver: String, titles: [String] = ["[FIRING:1] E"]) throws {
       let r = rules.receiver(named: receiver)!
       let messages = try titles.map { title in
-        var alert = PayloadTests.alert("E")
+        var alert = AlertFixtures.alert("E")
         alert.annotations["summary"] = title
         var m = try MessageRenderer(externalURL: "http://vigil.test", nowMs: DeliveryTests.now).render(
-          PayloadTests.notification([alert], receiver: receiver), for: r)
+          AlertFixtures.notification([alert], receiver: receiver), for: r)
         m.title = title
         return m
       }

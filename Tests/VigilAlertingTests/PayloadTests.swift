@@ -1,32 +1,12 @@
 import Foundation
 import Testing
+import VigilAlerting
 import VigilCore
-import VigilNotify
+import VigilTestSupport
 
 /// The exact shapes of what each receiver gets.
 @Suite struct PayloadTests {
-  static let t0: Int64 = 1_795_600_800_000  // 2026-11-25T10:00:00Z
-
-  static func alert(
-    _ name: String, provider: String = "openai", model: String = "gpt-4o", severity: String = "critical",
-    resolved: Bool = false, summary: String? = nil
-  ) -> NotifiedAlert {
-    NotifiedAlert(
-      labels: ["alertname": name, "provider": provider, "model": model, "severity": severity],
-      annotations: [
-        "summary": summary ?? "\(provider): error rate 12.50% over 2m",
-        "description": "Check the status page.",
-        "value": "12.50%", "threshold": "5.00%",
-      ],
-      status: resolved ? .resolved : .firing, startsAtMs: t0, endsAtMs: resolved ? t0 + 600_000 : nil,
-      metric: "error_rate", value: 0.125, threshold: 0.05)
-  }
-
-  static func notification(_ alerts: [NotifiedAlert], receiver: String = "hook") -> AlertNotification {
-    AlertNotification(
-      receiver: receiver, groupLabels: ["alertname": alerts[0].name, "provider": "openai"], alerts: alerts,
-      atMs: t0 + 30_000)
-  }
+  static let t0 = AlertFixtures.t0
 
   func render(
     _ n: AlertNotification, _ format: PayloadFormat, maxAlerts: Int = 0, template: String? = nil,
@@ -48,9 +28,9 @@ import VigilNotify
   }
 
   @Test func alertmanagerVersion4PayloadHasExactlyItsFields() throws {
-    let firing = Self.alert("HighErrorRate", model: "gpt-4o")
-    let resolved = Self.alert("HighErrorRate", model: "gpt-4o-mini", resolved: true)
-    let m = try render(Self.notification([firing, resolved]), .alertmanager)
+    let firing = AlertFixtures.alert("HighErrorRate", model: "gpt-4o")
+    let resolved = AlertFixtures.alert("HighErrorRate", model: "gpt-4o-mini", resolved: true)
+    let m = try render(AlertFixtures.notification([firing, resolved]), .alertmanager)
     #expect(m.contentType == "application/json")
     let body = try json(m)
     #expect(
@@ -87,15 +67,17 @@ import VigilNotify
   }
 
   @Test func maxAlertsCutsTheListAndCountsTheRest() throws {
-    let n = Self.notification((0..<7).map { Self.alert("E", model: "m\($0)") })
+    let n = AlertFixtures.notification((0..<7).map { AlertFixtures.alert("E", model: "m\($0)") })
     let body = try json(try render(n, .alertmanager, maxAlerts: 3))
     #expect((body["alerts"] as? [Any])?.count == 3 && body["truncatedAlerts"] as? Int == 4)
   }
 
   @Test func slackGetsBlocksInAnAttachmentColouredBySeverityWithUserInputEscaped() throws {
-    let hostile = Self.alert("E", model: "<!channel> & <script>", summary: "latency > 30s <@U123>")
+    let hostile = AlertFixtures.alert("E", model: "<!channel> & <script>", summary: "latency > 30s <@U123>")
     let body = try json(
-      try render(Self.notification([hostile, Self.alert("E", model: "b", severity: "warning")]), .slack))
+      try render(
+        AlertFixtures.notification([hostile, AlertFixtures.alert("E", model: "b", severity: "warning")]),
+        .slack))
     #expect(body["text"] as? String == "[FIRING:2] E (provider=openai)")
     let attachment = try #require((body["attachments"] as? [[String: Any]])?.first)
     #expect(attachment["color"] as? String == "#E01E5A")
@@ -109,12 +91,14 @@ import VigilNotify
     #expect(fieldText.contains("&lt;!channel&gt; &amp; &lt;script&gt;") && !fieldText.contains("<!channel>"))
     #expect(fieldText.contains("*Value*\n12.50%"))
     // Resolved messages are green.
-    let resolved = try json(try render(Self.notification([Self.alert("E", resolved: true)]), .slack))
+    let resolved = try json(
+      try render(AlertFixtures.notification([AlertFixtures.alert("E", resolved: true)]), .slack))
     #expect(((resolved["attachments"] as? [[String: Any]])?.first?["color"] as? String) == "#2EB67D")
   }
 
   @Test func slackStaysWithinFiftyBlocksForAThousandAlerts() throws {
-    let n = Self.notification((0..<1000).map { Self.alert("ServerErrors", model: "model-\($0)") })
+    let n = AlertFixtures.notification(
+      (0..<1000).map { AlertFixtures.alert("ServerErrors", model: "model-\($0)") })
     let body = try json(try render(n, .slack))
     let blocks = try #require((body["attachments"] as? [[String: Any]])?.first?["blocks"] as? [[String: Any]])
     #expect(blocks.count <= 50)
@@ -124,9 +108,10 @@ import VigilNotify
 
   @Test func discordStaysWithinEveryLimitForAThousandLongAlerts() throws {
     let long = String(repeating: "x", count: 5000)
-    let n = Self.notification(
+    let n = AlertFixtures.notification(
       (0..<1000).map {
-        Self.alert("ServerErrors", model: "m\($0)-" + String(repeating: "y", count: 300), summary: long)
+        AlertFixtures.alert(
+          "ServerErrors", model: "m\($0)-" + String(repeating: "y", count: 300), summary: long)
       })
     let body = try json(try render(n, .discord))
     let content = try #require(body["content"] as? String)
@@ -154,7 +139,8 @@ import VigilNotify
   }
 
   @Test func teamsGetsAnAdaptiveCard() throws {
-    let body = try json(try render(Self.notification([Self.alert("HighErrorRate")]), .teams))
+    let body = try json(
+      try render(AlertFixtures.notification([AlertFixtures.alert("HighErrorRate")]), .teams))
     #expect(body["type"] as? String == "message")
     let attachment = try #require((body["attachments"] as? [[String: Any]])?.first)
     #expect(attachment["contentType"] as? String == "application/vnd.microsoft.card.adaptive")
@@ -172,8 +158,8 @@ import VigilNotify
   }
 
   @Test func aUserTemplateEscapesValuesForJSONAndInsertsThemAsIsForText() throws {
-    let tricky = Self.alert("E", summary: "quote \" backslash \\ newline \n end")
-    let n = Self.notification([tricky, Self.alert("E", model: "b")])
+    let tricky = AlertFixtures.alert("E", summary: "quote \" backslash \\ newline \n end")
+    let n = AlertFixtures.notification([tricky, AlertFixtures.alert("E", model: "b")])
     let template =
       #"{"text": "{{ title }}", "items": [{{#alerts}}"{{ summary }}",{{/alerts}} "{{ common_labels.provider }}"], "n": {{ count }}}"#
     let m = try render(n, .template, template: template)
@@ -188,15 +174,10 @@ import VigilNotify
     #expect(text.contentType == "text/plain")
   }
 
-  @Test func theSignatureIsHMACSHA256OfTheBody() {
-    // RFC 4231, test case 2.
-    #expect(
-      Signature.hex(Array("what do ya want for nothing?".utf8), secret: "Jefe")
-        == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
-  }
-
   @Test func stdoutPrintsOneLinePerAlertAsTextOrJSON() throws {
-    let n = Self.notification([Self.alert("E"), Self.alert("E", model: "b", resolved: true)])
+    let n = AlertFixtures.notification([
+      AlertFixtures.alert("E"), AlertFixtures.alert("E", model: "b", resolved: true),
+    ])
     let text = try MessageRenderer(externalURL: "", nowMs: 0).render(n, for: .stdout)
     #expect(
       String(decoding: text.body, as: UTF8.self) == """

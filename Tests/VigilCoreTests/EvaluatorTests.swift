@@ -1,7 +1,6 @@
 import Testing
-import VigilCore
 
-@testable import VigilConfig
+@testable import VigilCore
 
 /// Rollups in memory, filled call by call.
 final class Calls: RollupSource {

@@ -42,7 +42,7 @@ package struct AlertPipeline: Sendable {
   /// cursor never moves backwards, so no incident is announced twice.
   @discardableResult
   package func run(store: Store, steps: [Int64], nowMs: Int64, endOfRun: Bool) throws -> Outcome {
-    try store.connection.transaction { () throws(StoreError) -> Outcome in
+    try store.writing { () throws(StoreError) -> Outcome in
       let last = try store.lastEvaluationMs()
       return try evaluate(
         store: store, steps: steps.filter { $0 > (last ?? .min) }, nowMs: nowMs, endOfRun: endOfRun)
@@ -63,7 +63,7 @@ package struct AlertPipeline: Sendable {
   )
     throws -> Outcome
   {
-    try store.connection.transaction { () throws(StoreError) -> Outcome in
+    try store.writing { () throws(StoreError) -> Outcome in
       let last = try store.lastEvaluationMs()
       let steps = EvaluationSchedule.catchUp(
         lastMs: last, atMs: atMs, intervalMs: rules.evaluationIntervalMs, horizonMs: horizonMs)
@@ -166,7 +166,7 @@ package struct AlertPipeline: Sendable {
   package func flushDue(store: Store, atMs: Int64, nowMs: Int64) throws -> [AlertNotification] {
     // Cheap check first, without the lock: most of the time nothing is due.
     guard let due = try nextFlushMs(store: store, atMs: atMs), due <= atMs else { return [] }
-    return try store.connection.transaction { () throws(StoreError) -> [AlertNotification] in
+    return try store.writing { () throws(StoreError) -> [AlertNotification] in
       do {
         var router = Router(receivers: routedReceivers, groups: try store.notifyGroups())
         let silences = try store.silences()

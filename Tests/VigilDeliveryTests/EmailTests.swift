@@ -1,8 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import Testing
+import VigilAlerting
 import VigilCore
-import VigilNotify
+import VigilDelivery
 import VigilStore
 import VigilTestPeers
 import VigilTestSupport
@@ -44,7 +45,7 @@ import VigilTestSupport
     var rules = RuleSet()
     rules.receivers = [.stdout, r]
     let store = try Store(path: dir.file("v.db"))
-    let n = PayloadTests.notification(alerts ?? [PayloadTests.alert("HighErrorRate")], receiver: "mail")
+    let n = AlertFixtures.notification(alerts ?? [AlertFixtures.alert("HighErrorRate")], receiver: "mail")
     try store.enqueue(
       [try MessageRenderer(externalURL: "http://vigil.test", nowMs: Self.now).render(n, for: r)],
       nowMs: Self.now)
@@ -123,7 +124,7 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     let peer = try await SMTPPeer.started(directory: dir.path, mode: .starttls)
     defer { peer.stop() }
-    let hostile = PayloadTests.alert(
+    let hostile = AlertFixtures.alert(
       "HighErrorRate", model: "x\r\nBcc: attacker@evil.test\r\n\r\nbody",
       summary: "<script>alert(1)</script> 日本語")
     var n = hostile
@@ -144,7 +145,7 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     let peer = try await SMTPPeer.started(directory: dir.path, mode: .starttls)
     defer { peer.stop() }
-    var a = PayloadTests.alert("Überlast")
+    var a = AlertFixtures.alert("Überlast")
     a.labels["provider"] = "openai"
     let (report, _) = try await deliver(receiver(peer, security: .starttls), dir, alerts: [a])
     #expect(report.delivered == 1)

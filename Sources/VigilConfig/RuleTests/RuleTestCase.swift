@@ -1,0 +1,70 @@
+package import VigilCore
+
+/// A file of rule tests (`vigil rules test`) as read: traffic segments, the alerts expected to be
+/// firing at given instants, and the messages each receiver is expected to get. The runner that
+/// evaluates them lives with the alert engine (VigilAlerting's ``RuleTestRunner``).
+package enum RuleTest {
+  package struct Segment {
+    package var series: SeriesKey
+    package var fromMs: Int64
+    package var toMs: Int64
+    package var perSecond: Double
+    package var statuses: [(Int, Double)]
+    package var latencies: [(Double, Double)]
+    package var exhausted: Double
+    package var errorCode: String?
+    /// The log source the calls come from (for `source_time_since_last_call`).
+    package var source: String?
+    /// The callers retry up to this many attempts: each call is a first attempt, and a failed one
+    /// is final (bad for an SLO) only where `exhausted` marks it. Unset: every call is its own
+    /// request, final whatever its status.
+    package var maxAttempts: Int?
+  }
+
+  /// A message a receiver is expected to get: its status, the names of its alerts (sorted), and
+  /// optionally when.
+  package struct ExpectedMessage: Equatable {
+    package var atMs: Int64?
+    package var status: String
+    package var alerts: [String]
+    package var line: Int
+
+    package init(atMs: Int64?, status: String, alerts: [String], line: Int) {
+      self.atMs = atMs
+      self.status = status
+      self.alerts = alerts
+      self.line = line
+    }
+  }
+
+  package struct Expectation {
+    package var atMs: Int64
+    package var firing: [(String, [String: String])]
+    package var line: Int
+  }
+
+  package struct Case {
+    package var name: String
+    package var startMs: Int64
+    package var segments: [Segment] = []
+    package var expectations: [Expectation] = []
+    /// Per receiver, every message expected over the case (up to its last expectation).
+    package var messages: [String: [ExpectedMessage]] = [:]
+  }
+
+  /// Reads a rule-test file and the rule files it names (relative to it), merged into one set.
+  package static func load(path: String) throws -> (rules: RuleSet, cases: [Case]) {
+    let (ruleFiles, cases) = try YAMLReader.load(path: path) { $0.parseRuleTestFile($1) }
+    let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) + "/" : ""
+    var rules = RuleSet()
+    for file in ruleFiles {
+      let set = try RulesLoader.load(path: file.hasPrefix("/") ? file : directory + file)
+      rules.rules += set.rules
+      rules.evaluationIntervalMs = set.evaluationIntervalMs
+      rules.evaluationDelayMs = set.evaluationDelayMs
+      rules.receivers = set.receivers
+      rules.inhibitRules += set.inhibitRules
+    }
+    return (rules, cases)
+  }
+}
