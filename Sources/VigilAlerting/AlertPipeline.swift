@@ -11,7 +11,7 @@ package struct AlertPipeline: Sendable {
 
   package init(rules: RuleSet) {
     self.rules = rules
-    byName = Dictionary(rules.rules.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    byName = rules.rulesByName
   }
 
   /// What a run did.

@@ -66,7 +66,7 @@ package struct Report: Sendable {
 
     /// Whether `v` breaches it.
     package func breached(_ v: Double?) -> Bool { v.map { comparison.holds($0, value) } ?? false }
-    package var text: String { "\(comparison.rawValue) \(metric.format(value))" }
+    package var text: String { AlertRule.thresholdText(comparison, metric, value) }
   }
 
   package struct AlertSpan: Sendable {

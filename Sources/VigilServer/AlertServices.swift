@@ -7,6 +7,7 @@ import VigilConfig
 import VigilCore
 import VigilDelivery
 import VigilStore
+import VigilSync
 
 /// The evaluation loop: evaluates the rules every evaluation interval of the clock, and soon
 /// after new calls are stored (when the last evaluation is at least `minGapMs` old, so at most
@@ -27,7 +28,7 @@ struct EvaluationService<Clock: VigilClock>: Service {
     var last: Int64 = .min
     var dataWaiting = false
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
-      let rules = linkedRules(state.rules)
+      let rules = linkedRules(state.rules.rules)
       let interval = rules.evaluationIntervalMs
       let pipeline = AlertPipeline(rules: rules)
       let t = clock.nowMs()
@@ -56,7 +57,7 @@ struct EvaluationService<Clock: VigilClock>: Service {
   func linkedRules(_ rules: RuleSet) -> RuleSet {
     guard !rules.externalURLGiven, let http = config.http else { return rules }
     var linked = rules
-    linked.externalURL = HostPort(host: http.host, port: state.httpPort ?? http.port).httpURL(
+    linked.externalURL = HostPort(host: http.host, port: state.listeners.httpPort ?? http.port).httpURL(
       hostname: ProcessInfo.processInfo.hostName)
     return linked
   }
@@ -70,7 +71,8 @@ struct EvaluationService<Clock: VigilClock>: Service {
           "\(tr.kind.rawValue) \(tr.key.rule){\(tr.key.group)} value=\(tr.value.map(formatPlain) ?? "-")")
       }
       if outcome.queuedMessages > 0 { state.messagesQueued.signal() }
-      state.evaluated(outcome.evaluation, atMs: t, seconds: -started.timeIntervalSinceNow, lagMs: lagMs)
+      state.evaluation.evaluated(
+        outcome.evaluation, atMs: t, seconds: -started.timeIntervalSinceNow, lagMs: lagMs)
     } catch {
       logger.error("evaluation failed: \(error)")
     }
@@ -100,7 +102,7 @@ struct DeliveryService<Clock: VigilClock>: Service {
     var sender: OutboxSender?
     var failedOpens = 0
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
-      let (rules, current) = state.rulesAndGeneration
+      let (rules, current) = state.rules.rulesAndGeneration
       if current != generation {
         do {
           sender = try OutboxSender(
@@ -126,7 +128,7 @@ struct DeliveryService<Clock: VigilClock>: Service {
         try await sender.deliver(until: clock.nowMs(), clock: clock) { round in
           for p in round.problems { logger.warning("delivery \(p)") }
           if round.delivered > 0 { logger.info("delivered \(round.delivered) message(s)") }
-          state.delivered(round)
+          state.delivery.delivered(round)
         }
       } catch {
         logger.error("delivery failed: \(error)")

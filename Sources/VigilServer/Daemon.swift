@@ -90,7 +90,7 @@ package struct Daemon: Sendable {
         configuration: .init(address: .hostname(http.host, port: http.port), serverName: "vigil"),
         onServerRunning: { [state] channel in
           let port = channel.localAddress?.port ?? http.port
-          state.listening(httpPort: port)
+          state.listeners.listening(http: port)
           logger.info("http listening on \(HostPort(host: http.host, port: port))")
         },
         logger: logger)
@@ -106,7 +106,7 @@ package struct Daemon: Sendable {
         configuration: .init(address: .hostname(otlp.host, port: otlp.port), serverName: "vigil"),
         onServerRunning: { [state] channel in
           let port = channel.localAddress?.port ?? otlp.port
-          state.withLock { $0.boundOTLPPort = port }
+          state.listeners.listening(otlp: port)
           logger.info("otlp listening on \(HostPort(host: otlp.host, port: port)) (/v1/traces, /v1/logs)")
         },
         logger: logger)
@@ -133,7 +133,7 @@ package struct Daemon: Sendable {
           "udp: the kernel granted a receive buffer of \(udp.receiveBufferBytes) bytes of the \(config.udpReceiveBufferBytes) asked for; bursts may be dropped (raise net.core.rmem_max, or run with CAP_NET_ADMIN)"
         )
       }
-      state.withLock { $0.udp = udp.counters }
+      state.intake.attach(udp.counters)
       udpPort = udp.port
       logger.info(
         "udp listening on \(HostPort(host: address.host, port: udp.port)) (receive buffer \(udp.receiveBufferBytes) bytes)"

@@ -112,7 +112,7 @@ struct SpoolDrainService: Service {
         repeat {
           do {
             let done = try drain.drain(giveUp: giveUp)
-            state.spooled(waiting: drain.pendingEntries)
+            state.intake.spooled(waiting: drain.pendingEntries)
             if done == nil { break }
           } catch {
             logger.error("intake spool: \(error)")
@@ -140,12 +140,11 @@ struct IntakeReporter: IntakeObserver {
   let logger: Logger
 
   func stored(_ batch: IngestBatch, door: String) {
-    state.stored(batch, source: door)
-    state.held(lines: 0, source: door)
+    state.stored(batch, door: door)
   }
 
   func writeFailed(door: String, error: any Error, heldLines: Int64, failuresInARow: Int) {
-    state.writeFailed(source: door, heldLines: heldLines)
+    state.intake.writeFailed(door: door, heldLines: heldLines)
     if failuresInARow == 1 {
       logger.error("\(door): storing failed (\(error)); \(heldLines) lines held, nothing skipped; retrying")
     }

@@ -70,7 +70,7 @@ struct Check: AsyncParsableCommand {
       throw ExitCode(2)
     }
     guard let evaluation else { return }
-    let byName = Dictionary(uniqueKeysWithValues: rules.rules.map { ($0.name, $0) })
+    let byName = rules.rulesByName
     if !quiet && format != .json { printStatus(evaluation, rules: byName, nowMs: nowMs) }
     if !evaluation.firing.isEmpty { throw ExitCode(1) }
   }
@@ -79,12 +79,11 @@ struct Check: AsyncParsableCommand {
     var rows = [["rule", "labels", "state", "value", "threshold", "attempts"]]
     for g in e.groups.sorted(by: { $0.key < $1.key }) {
       guard let rule = rules[g.key.rule] else { continue }
-      let threshold = "\(rule.comparison.rawValue) \(rule.metric.format(rule.threshold))"
       rows.append([
         g.key.rule, g.key.group.isEmpty ? "-" : g.key.group,
         g.phase.rawValue + (g.noDataSinceMs.map { " (no data since \(Timestamp.formatRFC3339($0)))" } ?? ""),
         rule.metric.format(g.value),
-        threshold, String(g.attempts),
+        rule.thresholdText, String(g.attempts),
       ])
     }
     print("status at \(Timestamp.formatRFC3339(nowMs)):")

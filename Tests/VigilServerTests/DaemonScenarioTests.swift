@@ -39,14 +39,18 @@ import VigilTestSupport
       signals: [])
     let running = Task { try await daemon.run() }
     let lines = Int64(text.utf8.count { $0 == UInt8(ascii: "\n") })
-    #expect(await DaemonTests.waitFor(seconds: 120) { daemon.state.storedCount(source: "file") == lines })
-    #expect(await DaemonTests.waitFor { daemon.state.evaluationCount >= 1 && daemon.state.httpPort != nil })
+    #expect(
+      await DaemonTests.waitFor(seconds: 120) { daemon.state.intake.storedCount(door: "file") == lines })
+    #expect(
+      await DaemonTests.waitFor {
+        daemon.state.evaluation.count >= 1 && daemon.state.listeners.httpPort != nil
+      })
     // Fifteen seconds at a time, each step evaluated, to the end of the log.
     let endMs = Int64(Self.startS + IncidentScenario.durationS) * 1000
     while clock.nowMs() < endMs {
-      let before = daemon.state.evaluationCount
+      let before = daemon.state.evaluation.count
       clock.advance(byMs: 15_000)
-      #expect(await DaemonTests.waitFor { daemon.state.evaluationCount > before })
+      #expect(await DaemonTests.waitFor { daemon.state.evaluation.count > before })
     }
     #expect(await DaemonTests.waitFor { hook.requests.count >= 2 })
     // Anything more would be on its way by now: the outbox is empty.
@@ -57,7 +61,7 @@ import VigilTestSupport
     #expect(statuses == ["firing", "resolved"], "\(scenario): \(statuses)")
     #expect(messages.first?["groupLabels"] as? [String: String] == ["provider": scenario.provider])
     // Links lead to where this daemon listens (alerts.yaml sets no external_url).
-    let port = try #require(daemon.state.httpPort)
+    let port = try #require(daemon.state.listeners.httpPort)
     #expect(messages.allSatisfy { $0["externalURL"] as? String == "http://127.0.0.1:\(port)" })
     await daemon.shutDown()
     try await running.value

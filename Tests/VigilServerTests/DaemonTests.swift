@@ -47,8 +47,8 @@ import VigilTestSupport
     let clock = ManualClock(nowMs: Self.start)
     let daemon = try await Self.daemon(dir, clock: clock)
     let running = Task { try await daemon.run() }
-    #expect(await Self.waitFor { daemon.state.httpPort != nil })
-    let http = try #require(daemon.state.httpPort)
+    #expect(await Self.waitFor { daemon.state.listeners.httpPort != nil })
+    let http = try #require(daemon.state.listeners.httpPort)
     let udp = try #require(daemon.udpPort)
     #expect(await clock.waitForSleeper())
     // Half of openai's calls fail, in the minute before now on the daemon's clock.
@@ -57,11 +57,11 @@ import VigilTestSupport
       let ts = Double(Self.start - 30_000 + Int64(i) * 500) / 1000
       sender.send(#"{"ts":\#(ts),"status":\#(i % 2 == 0 ? 500 : 200),"provider":"openai"}"#)
     }
-    #expect(await Self.waitFor { daemon.state.storedCount(source: "udp") == 40 })
+    #expect(await Self.waitFor { daemon.state.intake.storedCount(door: "udp") == 40 })
     // The data wakes the evaluation loop; a moment later on its clock, it evaluates.
     #expect(await clock.waitForSleeper())
     clock.advance(byMs: 1000)
-    #expect(await Self.waitFor { daemon.state.evaluationCount >= 2 })
+    #expect(await Self.waitFor { daemon.state.evaluation.count >= 2 })
     let alerts = try await HTTPGet.get("http://127.0.0.1:\(http)/api/alerts")
     #expect(alerts.status == 200)
     #expect(

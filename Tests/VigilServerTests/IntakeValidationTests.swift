@@ -46,8 +46,8 @@ import VigilTestSupport
     let clock = ManualClock(nowMs: DaemonTests.start)
     let daemon = try await DaemonTests.daemon(dir, clock: clock)
     let running = Task { try await daemon.run() }
-    #expect(await DaemonTests.waitFor { daemon.state.otlpPort != nil })
-    let port = try #require(daemon.state.otlpPort)
+    #expect(await DaemonTests.waitFor { daemon.state.listeners.otlpPort != nil })
+    let port = try #require(daemon.state.listeners.otlpPort)
     let fiftySixYearsNs: Int64 = 56 * 365 * 86_400 * 1_000_000_000
     let spans = [
       Self.call(1, attempts: [(-5, 100_000_000)]),  // a negative status: trapped in the rollup

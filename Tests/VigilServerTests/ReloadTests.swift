@@ -47,18 +47,21 @@ import VigilTestSupport
       config: config, rules: try RulesLoader.load(path: rulesPath), environment: ["HOOK_URL": hook.url()],
       logger: logger, clock: clock, signals: [])
     let running = Task { try await daemon.run() }
-    #expect(await DaemonTests.waitFor { daemon.state.httpPort != nil && daemon.state.evaluationCount >= 1 })
-    let base = "http://127.0.0.1:\(try #require(daemon.state.httpPort))"
+    #expect(
+      await DaemonTests.waitFor {
+        daemon.state.listeners.httpPort != nil && daemon.state.evaluation.count >= 1
+      })
+    let base = "http://127.0.0.1:\(try #require(daemon.state.listeners.httpPort))"
     let sender = UDPSender(port: try #require(daemon.udpPort))
     for i in 0..<40 {
       let ts = Double(Self.start - 30_000 + Int64(i) * 500) / 1000
       sender.send(#"{"ts":\#(ts),"status":\#(i % 2 == 0 ? 500 : 200),"provider":"openai"}"#)
     }
-    #expect(await DaemonTests.waitFor { daemon.state.storedCount(source: "udp") == 40 })
+    #expect(await DaemonTests.waitFor { daemon.state.intake.storedCount(door: "udp") == 40 })
     func step() async {
-      let before = daemon.state.evaluationCount
+      let before = daemon.state.evaluation.count
       clock.advance(byMs: 15_000)
-      #expect(await DaemonTests.waitFor { daemon.state.evaluationCount > before })
+      #expect(await DaemonTests.waitFor { daemon.state.evaluation.count > before })
     }
     await step()
     #expect(await DaemonTests.waitFor { hook.requests.count == 1 })

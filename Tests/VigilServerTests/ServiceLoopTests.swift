@@ -3,6 +3,7 @@ import Testing
 import VigilConfig
 import VigilCore
 import VigilStore
+import VigilSync
 import VigilTestSupport
 
 @testable import VigilServer
@@ -22,7 +23,7 @@ import VigilTestSupport
       AlertRule(name: "Errors", metric: .errorRate, threshold: 0.05, windowMs: 300_000)
     ])
     rules.evaluationIntervalMs = 15_000
-    state.withLock { $0.rules = rules }
+    state.rules.set(rules)
     return EvaluationService(config: config, state: state, logger: Logger(label: "test"), clock: clock)
   }
 
@@ -38,7 +39,7 @@ import VigilTestSupport
       clock.advance(byMs: 1000)
     }
     #expect(await clock.waitForSleeper())
-    #expect(state.evaluationCount == 241)
+    #expect(state.evaluation.count == 241)
     // Asleep until the next tick, not a moment sooner.
     #expect(clock.nextDeadline == Self.start + 3_615_000)
     task.cancel()
@@ -54,21 +55,21 @@ import VigilTestSupport
     #expect(await clock.waitForSleeper())
     clock.advance(byMs: 5000)
     #expect(await clock.waitForSleeper())
-    #expect(state.evaluationCount == 1)
+    #expect(state.evaluation.count == 1)
     // A burst of stored batches: one evaluation, right away (the last was 5 s ago).
     var begun = clock.sleepsBegun
     for _ in 0..<20 { state.dataArrived.signal() }
     #expect(await clock.waitForSleeper(after: begun))
-    #expect(state.evaluationCount == 2)
+    #expect(state.evaluation.count == 2)
     // More data at once: it waits out the 250 ms gap, then evaluates once.
     begun = clock.sleepsBegun
     state.dataArrived.signal()
     #expect(await clock.waitForSleeper(after: begun))
-    #expect(state.evaluationCount == 2)
+    #expect(state.evaluation.count == 2)
     #expect(clock.nextDeadline == Self.start + 5250)
     clock.advance(byMs: 250)
     #expect(await clock.waitForSleeper())
-    #expect(state.evaluationCount == 3)
+    #expect(state.evaluation.count == 3)
     // Then quiet again until the tick at 15 s.
     #expect(clock.nextDeadline == Self.start + 15_000)
     task.cancel()

@@ -11,7 +11,7 @@ package struct NotificationReplay {
   package init(rules: RuleSet) {
     self.rules = rules
     router = Router(receivers: rules.receivers)
-    byName = Dictionary(rules.rules.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+    byName = rules.rulesByName
   }
 
   /// Routes an evaluation's transitions and returns the messages due at `atMs`; `endOfRun` ends

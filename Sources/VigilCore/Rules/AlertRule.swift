@@ -50,3 +50,14 @@ package struct AlertRule: Sendable, Equatable {
   /// The value that a firing alert must cross back over to resolve.
   package var effectiveResolveThreshold: Double { resolveThreshold ?? threshold }
 }
+
+extension AlertRule {
+  /// The threshold as people read it: `> 5.00%`, `>= 30s`.
+  package var thresholdText: String { Self.thresholdText(comparison, metric, threshold) }
+
+  /// `comparison` and `value` in `metric`'s units: `> 5.00%`.
+  package static func thresholdText(_ comparison: Comparison, _ metric: MetricKind, _ value: Double) -> String
+  {
+    "\(comparison.rawValue) \(metric.format(value))"
+  }
+}

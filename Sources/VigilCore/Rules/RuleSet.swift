@@ -23,6 +23,11 @@ package struct RuleSet: Sendable, Equatable {
   /// The longest window of any rule: how much data an evaluation needs.
   package var longestWindowMs: Int64 { rules.map(\.windowMs).max() ?? 0 }
 
+  /// The rules by name (the first of a name, should two share one).
+  package var rulesByName: [String: AlertRule] {
+    Dictionary(rules.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+  }
+
   /// The receiver with this name.
   package func receiver(named name: String) -> Receiver? { receivers.first { $0.name == name } }
 }

@@ -37,7 +37,7 @@ final class HTTPIntake: Sendable {
   }
 
   func count(_ endpoint: Endpoint, _ status: Int) {
-    state.withLock { $0.intakeRequests[endpoint.rawValue, default: [:]][status, default: 0] += 1 }
+    state.intake.answered(endpoint.rawValue, status: status)
   }
 
   static func plain(_ status: HTTPResponse.Status, _ message: String, retryAfter: Int? = nil) -> Response {
@@ -135,5 +135,12 @@ final class HTTPIntake: Sendable {
     router.post("/v1/traces") { request, _ in await self.handle(request, .otlpTraces) }
     router.post("/v1/logs") { request, _ in await self.handle(request, .otlpLogs) }
     return router
+  }
+}
+
+/// LiteLLM's generic_api callback, on the HTTP port: its per-request log, as calls.
+extension HTTPIntake: RouteArea {
+  func add(to router: Hummingbird.Router<BasicRequestContext>) {
+    router.post("/ingest/litellm") { request, _ in await self.handle(request, .litellm) }
   }
 }
