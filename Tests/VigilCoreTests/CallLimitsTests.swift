@@ -110,7 +110,9 @@ import Testing
         status: [0, 100, 200, 429, 503, 599].randomElement(using: &r)!,
         provider: texts.randomElement(using: &r)! ?? "openai", model: "gpt-4o")
       if r.next() % 2 == 0 { record.latencyMs = Double.random(in: 0...CallLimits.maxLatencyMs, using: &r) }
-      if r.next() % 4 == 0 { record.latencyMs = [0, 0.1, 1e-7, Double.leastNonzeroMagnitude, 123.456].randomElement(using: &r)! }
+      if r.next() % 4 == 0 {
+        record.latencyMs = [0, 0.1, 1e-7, Double.leastNonzeroMagnitude, 123.456].randomElement(using: &r)!
+      }
       record.attempt = Int.random(in: 1...7, using: &r)
       if r.next() % 2 == 0 { record.maxAttempts = Int.random(in: 1...Int(Int32.max), using: &r) }
       record.retriesExhausted = r.next() % 5 == 0
