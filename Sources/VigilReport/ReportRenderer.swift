@@ -208,7 +208,7 @@ extension Report {
         + sources.map {
           [
             $0.source, formatCount($0.calls), zone.format($0.lastCallMs),
-            Self.duration(toMs - $0.lastCallMs),
+            Self.duration(toMs.saturatingSubtracting($0.lastCallMs)),
           ]
         })
     heading("Worst windows (\(DurationText.format(stepMs)) each, at least 20 attempts)")

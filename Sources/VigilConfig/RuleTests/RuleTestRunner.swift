@@ -147,6 +147,9 @@ package enum RuleTestRunner {
     return name + "{" + shown.map { "\($0.key)=\($0.value)" }.joined(separator: ",") + "}"
   }
 
+  /// The most calls one traffic segment makes.
+  static let maxCallsPerSegment = 10_000_000
+
   /// Calls spread evenly over the segment, with statuses and latencies in the stated proportions
   /// (each next call takes the category furthest behind its share), so results are exact.
   static func generate(_ s: Segment, start: Int64, into source: InMemoryRollups) {
