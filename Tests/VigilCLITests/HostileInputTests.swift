@@ -131,6 +131,24 @@ import VigilTestSupport
     #expect(!(out + err).contains("s3cr3t"))
   }
 
+  /// A regular text file that is no configuration: /etc/shadow reads as a YAML mapping of its
+  /// lines, a credentials file as one of names to secrets, another has a key twice. Each is
+  /// refused saying what is wrong and where, never quoting what the file holds.
+  @Test(arguments: [
+    "root:*:20228:0:99999:7:::\nalice:$y$j9T$s3cr3tHash:20228:0:99999:7:::\n",
+    "password: s3cr3t\napi_key: s3cr3t2\n", "s3cr3t: 1\ns3cr3t: 2\n", "- s3cr3t\n- {a: s3cr3t}\n",
+    "s3cr3t\n", "rules: []\ns3cr3t: [\n",
+  ])
+  func anIncludedTextFileThatIsNoConfigurationIsRefusedWithoutQuotingIt(content: String) async throws {
+    let dir = TemporaryDirectory()
+    LogFile.write(dir.file("shadow"), content)
+    LogFile.write(dir.file("r.yaml"), "version: 1\ninclude: [\(dir.file("shadow"))]\nrules: []\n")
+    let (status, out, err) = try await VigilProcess.run(["rules", "check", dir.file("r.yaml")])
+    #expect(status == 1)
+    #expect(err.contains(dir.file("shadow") + ":"), "\(err)")
+    #expect(!(out + err).contains("s3cr3t") && !(out + err).contains(":20228:"), "\(err)")
+  }
+
   @Test func aRuleWindowThatWouldOverflowIsRefusedWithItsPlace() async throws {
     let dir = TemporaryDirectory()
     LogFile.write(
