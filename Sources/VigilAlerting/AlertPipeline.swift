@@ -97,10 +97,13 @@ package struct AlertPipeline: Sendable {
   func evaluateUnchecked(store: Store, steps: [Int64], nowMs: Int64, endOfRun: Bool) throws -> Outcome {
     var states = try store.alertStates()
     var router = Router(receivers: routedReceivers, groups: try store.notifyGroups())
-    if let first = steps.first { router.resolveAlerts(ofRulesNotIn: Set(byName.keys), atMs: first) }
+    var outcome = Outcome()
+    if let first = steps.first {
+      router.resolveAlerts(ofRulesNotIn: Set(byName.keys), atMs: first)
+      outcome.transitions += try resolvesOfRemovedRules(states, store: store, atMs: first)
+    }
     let silences = try store.silences()
     var resolved = try recentlyResolved(store: store, beforeMs: steps.first ?? 0)
-    var outcome = Outcome()
     for (i, t) in steps.enumerated() {
       let evaluation = try Evaluator.evaluate(rules, source: store, atMs: t, previous: states)
       states = evaluation.states
@@ -130,6 +133,28 @@ package struct AlertPipeline: Sendable {
       states: states, transitions: outcome.transitions, evaluatedAtMs: last,
       notify: (Array(router.groups.values), messages, nowMs))
     return outcome
+  }
+
+  /// The resolves of alerts that fired under rules no longer in the file (a reload removed or
+  /// renamed them): nothing evaluates them any more, so they resolve at `atMs`, as the router
+  /// tells their receivers, and are recorded as every resolve is (history, reports, the API).
+  /// Labels, metric and texts are those the alert fired with.
+  func resolvesOfRemovedRules(_ states: [AlertKey: AlertState], store: Store, atMs: Int64) throws
+    -> [AlertTransition]
+  {
+    var out: [AlertTransition] = []
+    for (key, state) in states.sorted(by: { $0.key < $1.key })
+    where state.phase == .firing && byName[key.rule] == nil {
+      let fired = try state.firedAtMs.flatMap { try store.firing(key, atMs: $0) }
+      var labels = fired?.labels ?? state.groupLabels
+      labels["alertname"] = key.rule
+      out.append(
+        AlertTransition(
+          atMs: atMs, key: key, kind: .resolved, metric: fired?.metric ?? "", value: state.lastValue,
+          threshold: fired?.threshold ?? 0, labels: labels, summary: fired?.summary ?? "",
+          description: fired?.description ?? "", receivers: [], firedAtMs: state.firedAtMs))
+    }
+    return out
   }
 
   /// Firing alerts, as sources of inhibition.

@@ -132,14 +132,25 @@ package actor OutboxSender {
   }
 
   /// Records the outcome of one attempt in the outbox and says what it was.
+  ///
+  /// An Alertmanager push carries the whole current set of alerts, so it supersedes the
+  /// replica's earlier dead letters: a replica that refuses every push (a 400 each resend period)
+  /// keeps one dead letter, its latest, and its refusal is reported once, not once a period.
   func record(_ entry: OutboxEntry, _ outcome: DeliveryOutcome, nowMs: Int64) throws -> DeliveryReport {
     var report = DeliveryReport()
     let attempts = entry.attempts + 1
     let receiver = entry.message.receiver
+    var isPush = false
+    if case .alertmanager = receivers[receiver]?.kind { isPush = true }
+    // Whether this dead push was refused as the replica's previous one was (reported then).
+    func deadAgain(_ reason: String) throws -> Bool {
+      isPush ? try store.supersedeDeadPushes(before: entry.id, error: reason) : false
+    }
     switch outcome {
     case .delivered:
       try store.recordAttempt(
         id: entry.id, state: .delivered, attempts: attempts, nextAttemptMs: nowMs, error: nil, atMs: nowMs)
+      if isPush { try store.supersedeDeadPushes(before: entry.id, error: nil) }
       report.delivered += 1
       report.byReceiver[receiver, default: [:]]["delivered", default: 0] += 1
     case .retry(let reason, let retryAfterMs):
@@ -150,6 +161,7 @@ package actor OutboxSender {
         error: reason, atMs: nowMs)
       if last { report.dead += 1 } else { report.retried += 1 }
       report.byReceiver[receiver, default: [:]][last ? "dead" : "retry", default: 0] += 1
+      if last, try deadAgain(reason) { break }
       report.problems.append(
         "#\(entry.id) to \(receiver): \(reason) (attempt \(attempts) of \(policy.maxAttempts)\(last ? ", giving up" : ", next in \(DurationText.format(delay))"))"
       )
@@ -158,6 +170,7 @@ package actor OutboxSender {
         id: entry.id, state: .dead, attempts: attempts, nextAttemptMs: nowMs, error: reason, atMs: nowMs)
       report.dead += 1
       report.byReceiver[receiver, default: [:]]["dead", default: 0] += 1
+      if try deadAgain(reason) { break }
       report.problems.append("#\(entry.id) to \(receiver): \(reason) (not retried)")
     }
     return report

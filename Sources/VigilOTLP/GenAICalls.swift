@@ -139,20 +139,25 @@ package enum GenAICalls {
     var merged: [Found] = []
     var open: [Int] = []  // indices into `merged` that a later span can still overlap
     let slack: UInt64 = 500_000_000
+    // How far apart two times are, in UInt64: an exporter's times are any UInt64, whose sums and
+    // differences neither UInt64 nor Int (`distance(to:)`) always hold.
+    func apart(_ a: UInt64, _ b: UInt64) -> UInt64 { a > b ? a - b : b - a }
     for i in order {
       let f = found[i]
-      open.removeAll { merged[$0].span.endTimeUnixNano + slack < f.span.startTimeUnixNano }
-      func gap(_ j: Int) -> UInt {
-        f.span.startTimeUnixNano.distance(to: merged[j].span.startTimeUnixNano).magnitude
-          + f.span.endTimeUnixNano.distance(to: merged[j].span.endTimeUnixNano).magnitude
+      open.removeAll {
+        f.span.startTimeUnixNano > slack && merged[$0].span.endTimeUnixNano < f.span.startTimeUnixNano - slack
+      }
+      func gap(_ j: Int) -> UInt64 {
+        apart(f.span.startTimeUnixNano, merged[j].span.startTimeUnixNano)
+          + apart(f.span.endTimeUnixNano, merged[j].span.endTimeUnixNano)
       }
       let match = open.filter { j in
         let m = merged[j]
         return m.scope != f.scope && same(m.call, f.call)
           && f.span.startTimeUnixNano < m.span.endTimeUnixNano
           && m.span.startTimeUnixNano < f.span.endTimeUnixNano
-          && f.span.startTimeUnixNano.distance(to: m.span.startTimeUnixNano).magnitude <= slack
-          && f.span.endTimeUnixNano.distance(to: m.span.endTimeUnixNano).magnitude <= slack
+          && apart(f.span.startTimeUnixNano, m.span.startTimeUnixNano) <= slack
+          && apart(f.span.endTimeUnixNano, m.span.endTimeUnixNano) <= slack
       }.min { gap($0) < gap($1) }
       guard let j = match else {
         merged.append(f)

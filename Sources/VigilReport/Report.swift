@@ -258,7 +258,7 @@ package struct Report: Sendable {
   /// Tokens spent on attempts that failed, and on retries.
   package var failedTokens: Int64 { total.failedTokens }
   package var retryTokens: Int64 { total.retryTokens }
-  package var totalTokens: Int64 { total.promptTokens + total.completionTokens }
+  package var totalTokens: Int64 { total.promptTokens.saturatingAdding(total.completionTokens) }
 }
 
 extension Rollup {

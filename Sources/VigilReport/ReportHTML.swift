@@ -231,7 +231,7 @@ extension Report {
     out +=
       "<table><tr><th class=\"text\">source</th><th>calls</th><th>last call</th><th>quiet for</th></tr>\n"
     for s in sources {
-      let quiet = toMs - s.lastCallMs
+      let quiet = toMs.saturatingSubtracting(s.lastCallMs)
       out +=
         "<tr><td class=\"text\">\(e(s.source))</td><td>\(formatCount(s.calls))</td><td>\(e(zone.format(s.lastCallMs)))</td>"
       out += "<td class=\"\(quiet >= 600_000 ? "firing" : "")\">\(e(Self.duration(quiet)))</td></tr>\n"

@@ -106,7 +106,10 @@ extension Report {
   func text(markdown md: Bool) -> String {
     var out: [String] = []
     func heading(_ s: String) { out.append(md ? "\n## \(s)\n" : "\n\(s.uppercased())") }
-    func table(_ rows: [[String]]) {
+    func table(_ cells: [[String]]) {
+      // Cells hold stored values (labels, error codes, sources): their control characters are
+      // written as escapes, so that none clears the terminal or forges a line of the report.
+      let rows = cells.map { $0.map(TerminalText.escape) }
       guard let head = rows.first else { return }
       if md {
         out.append("| " + head.map(Self.mdCell).joined(separator: " | ") + " |")
@@ -128,7 +131,7 @@ extension Report {
         }
       }
     }
-    out.append(md ? "# Vigil report: \(period)" : "Vigil report: \(period)")
+    out.append((md ? "# " : "") + "Vigil report: " + TerminalText.escape(period))
     guard !isEmpty else {
       out.append("")
       out.append("No calls were stored in this period: nothing to report.")
@@ -205,7 +208,7 @@ extension Report {
         + sources.map {
           [
             $0.source, formatCount($0.calls), zone.format($0.lastCallMs),
-            Self.duration(toMs - $0.lastCallMs),
+            Self.duration(toMs.saturatingSubtracting($0.lastCallMs)),
           ]
         })
     heading("Worst windows (\(DurationText.format(stepMs)) each, at least 20 attempts)")

@@ -25,23 +25,25 @@ enum SVGChart {
     threshold: Double? = nil
   ) -> String {
     let e = HTMLText.escape
-    let values = lines.flatMap { $0.points.compactMap(\.1) } + (threshold.map { [$0] } ?? [])
+    // A value that is no number (or none a chart can scale to) is a gap, not a point at NaN.
+    let values = (lines.flatMap { $0.points.compactMap(\.1) } + (threshold.map { [$0] } ?? [])).filter(
+      \.isFinite)
     let maxY = niceCeiling(values.max() ?? 0)
     let plotW = width - left - right
     let plotH = height - top - bottom
     let span = Double(max(toMs - fromMs, 1))
-    func x(_ t: Int64) -> Double { left + plotW * Double(t - fromMs) / span }
+    func x(_ t: Int64) -> Double { left + plotW * (Double(t) - Double(fromMs)) / span }
     func y(_ v: Double) -> Double { top + plotH * (1 - (maxY > 0 ? v / maxY : 0)) }
     var svg = header(title, height: height, titleX: left)
     for k in 0...4 {
-      let v = maxY * Double(k) / 4
+      let v = maxY / 4 * Double(k)  // not maxY * k first: near the largest Double that is inf
       svg +=
         "<line x1=\"\(fmt(left))\" x2=\"\(fmt(width - right))\" y1=\"\(fmt(y(v)))\" y2=\"\(fmt(y(v)))\" stroke=\"#e5e7eb\"/>"
       svg +=
         "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(y(v) + 4))\" font-size=\"10\" text-anchor=\"end\" fill=\"#555\">\(e(format(v)))</text>\n"
     }
     svg += timeAxis(fromMs: fromMs, toMs: toMs, y: height - bottom + 16, x: x)
-    if let threshold, threshold <= maxY {
+    if let threshold, threshold.isFinite, threshold <= maxY {
       svg +=
         "<line x1=\"\(fmt(left))\" x2=\"\(fmt(width - right))\" y1=\"\(fmt(y(threshold)))\" y2=\"\(fmt(y(threshold)))\" stroke=\"#dc2626\" stroke-dasharray=\"5 4\"/>"
       svg +=
@@ -62,7 +64,7 @@ enum SVGChart {
         run = []
       }
       for (t, v) in line.points {
-        if let v { run.append("\(fmt(x(t))),\(fmt(y(v)))") } else { flush() }
+        if let v, v.isFinite { run.append("\(fmt(x(t))),\(fmt(y(v)))") } else { flush() }
       }
       flush()
       let lx = left + Double(i % 4) * 170
@@ -117,7 +119,7 @@ enum SVGChart {
     let labelW = 240.0
     let plotW = width - labelW - right
     let span = Double(max(toMs - fromMs, 1))
-    func x(_ t: Int64) -> Double { labelW + plotW * min(max(Double(t - fromMs) / span, 0), 1) }
+    func x(_ t: Int64) -> Double { labelW + plotW * min(max((Double(t) - Double(fromMs)) / span, 0), 1) }
     var svg = header(title, height: h, titleX: 8)
     for (i, s) in shown.enumerated() {
       let y = top + Double(i) * rowH
@@ -161,6 +163,8 @@ enum SVGChart {
   /// 1, 2 or 5 times a power of ten, at or above `v` (at least a small positive number).
   static func niceCeiling(_ v: Double) -> Double {
     guard v > 0 else { return 1 }
+    // Near the largest Double there is no power of ten above: the value itself is the top.
+    guard v < .greatestFiniteMagnitude / 10 else { return v }
     var magnitude = 1.0
     while magnitude * 10 <= v { magnitude *= 10 }
     while magnitude > v { magnitude /= 10 }

@@ -22,9 +22,14 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     guard !Self.open.contains(request.uri.path) else { return try await next(request, context) }
     let given = Array((request.headers[.authorization] ?? "").utf8)
     let expected = Array("Bearer ".utf8) + token
-    // Compared in constant time, so that timing does not tell how much of a guess was right.
+    // Compared in constant time, so that timing does not tell how much of a guess was right. The
+    // scheme's letters in any case (`bearer`, `BEARER`: schemes are case-insensitive, RFC 9110
+    // 11.1): its six bytes are compared with the case bit set; the token's, exactly.
     var difference = given.count ^ expected.count
-    for i in 0..<expected.count { difference |= Int((i < given.count ? given[i] : 0) ^ expected[i]) }
+    for i in 0..<expected.count {
+      let fold: UInt8 = i < 6 ? 0x20 : 0
+      difference |= Int(((i < given.count ? given[i] : 0) | fold) ^ (expected[i] | fold))
+    }
     guard difference == 0 else {
       var headers = HTTPFields()
       headers[.wwwAuthenticate] = "Bearer realm=\"vigil\""

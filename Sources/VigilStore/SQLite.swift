@@ -241,9 +241,12 @@ package final class Statement {
   package func int64(_ c: Int32) -> Int64 { sqlite3_column_int64(stmt, c) }
   package func double(_ c: Int32) -> Double { sqlite3_column_double(stmt, c) }
   package func isNull(_ c: Int32) -> Bool { sqlite3_column_type(stmt, c) == SQLITE_NULL }
+  /// A TEXT column, all of its bytes: a label may hold a NUL, and is stored whole, so it is read
+  /// whole (by its length, not up to its first NUL).
   package func text(_ c: Int32) -> String? {
     guard let p = sqlite3_column_text(stmt, c) else { return nil }
-    return String(cString: p)
+    let n = Int(sqlite3_column_bytes(stmt, c))
+    return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
   }
   /// The bytes of a BLOB column, valid until the next step.
   package func withBlob<T>(_ c: Int32, _ body: (UnsafeRawBufferPointer) -> T) -> T {

@@ -114,15 +114,29 @@ extension Store {
       """)
     try s.bind([.int(fromMs), .int(toMs)])
     var out: [StoredTransition] = []
-    while try s.step() {
-      out.append(
-        StoredTransition(
-          atMs: s.int64(0), rule: s.text(1) ?? "", group: s.text(2) ?? "", kind: s.text(3) ?? "",
-          metric: s.text(4) ?? "", value: s.isNull(5) ? nil : s.double(5), threshold: s.double(6),
-          labels: LabelText.decode(s.text(7) ?? ""), summary: s.text(8) ?? "", description: s.text(9) ?? "",
-          firedAtMs: s.isNull(10) ? nil : s.int64(10)))
-    }
+    while try s.step() { out.append(Self.transition(s)) }
     return out
+  }
+
+  /// The `firing` transition an alert fired with at `atMs` (its state's `firedAtMs`), if recorded.
+  package func firing(_ key: AlertKey, atMs: Int64) throws(StoreError) -> StoredTransition? {
+    let s = try connection.prepare(
+      """
+      SELECT at_ms, rule, group_key, kind, metric, value, threshold, labels, summary, description, fired_at_ms
+      FROM alert_transitions
+      WHERE at_ms = ? AND rule = ? AND group_key = ? AND kind = 'firing' ORDER BY id DESC LIMIT 1
+      """)
+    try s.bind([.int(atMs), .text(key.rule), .text(key.group)])
+    return try s.step() ? Self.transition(s) : nil
+  }
+
+  /// A row of the columns the two queries above select.
+  static func transition(_ s: Statement) -> StoredTransition {
+    StoredTransition(
+      atMs: s.int64(0), rule: s.text(1) ?? "", group: s.text(2) ?? "", kind: s.text(3) ?? "",
+      metric: s.text(4) ?? "", value: s.isNull(5) ? nil : s.double(5), threshold: s.double(6),
+      labels: LabelText.decode(s.text(7) ?? ""), summary: s.text(8) ?? "", description: s.text(9) ?? "",
+      firedAtMs: s.isNull(10) ? nil : s.int64(10))
   }
 }
 

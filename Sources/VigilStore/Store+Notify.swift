@@ -114,6 +114,33 @@ extension Store {
     return connection.changes
   }
 
+  /// Deletes the dead letters of the Alertmanager replica of push `id` that came before it: a push
+  /// carries the whole current set of alerts, so a later one, delivered or refused, supersedes
+  /// them. Says whether one of them was refused with `error` (nil: none is compared), so that a
+  /// refusal that repeats every resend period is reported once.
+  @discardableResult
+  package func supersedeDeadPushes(before id: Int64, error: String?) throws(StoreError) -> Bool {
+    try connection.transaction { () throws(StoreError) -> Bool in
+      let same = try connection.prepare(
+        """
+        SELECT count(*) FROM outbox d JOIN outbox p ON p.id = ?1 AND d.receiver = p.receiver
+          AND d.group_key = p.group_key
+        WHERE d.state = 'dead' AND d.id < ?1 AND d.last_error = ?2
+        """)
+      try same.bind([.int(id), error.map(SQLValue.text) ?? .null])
+      let repeated = try same.step() && same.int64(0) > 0
+      same.reset()
+      let delete = try connection.prepare(
+        """
+        DELETE FROM outbox WHERE state = 'dead' AND id < ?1
+          AND (receiver, group_key) = (SELECT receiver, group_key FROM outbox WHERE id = ?1)
+        """)
+      try delete.bind([.int(id)])
+      try delete.run()
+      return repeated
+    }
+  }
+
   /// A value kept in the database between runs (`meta`), or nil.
   package func meta(_ key: String) throws(StoreError) -> String? {
     let s = try connection.prepare("SELECT value FROM meta WHERE key = ?")

@@ -84,6 +84,42 @@ import VigilTestSupport
     #expect(!out.contains("\u{1B}"))
   }
 
+  /// A remaining count near 9e15 that falls by one every two seconds runs out in some 570
+  /// million years, more milliseconds than Int64 holds: `check` trapped formatting it, on every
+  /// run while those lines were in the window. The forecast is shown in weeks, in the status table
+  /// (the shipped rules) and in the message of a rule that fires on it.
+  @Test func aForecastOfMillionsOfYearsIsShownAndCheckGoesOn() async throws {
+    let dir = TemporaryDirectory()
+    var lines = ""
+    for k in 0..<25 {
+      lines +=
+        #"{"ts":\#(1_795_613_312 + k * 12),"status":200,"provider":"openai","model":"m","ratelimit_remaining_requests":\#(9_000_000_000_000_000 - k * 6),"ratelimit_limit_requests":10000000000000000,"ratelimit_reset_requests":"1m"}"#
+        + "\n"
+    }
+    LogFile.write(dir.file("a.log"), lines)
+    LogFile.write(
+      dir.file("r.yaml"),
+      """
+      version: 1
+      rules:
+        - {alert: Far, metric: ratelimit_time_to_exhaustion, op: ">", threshold: 1h, window: 5m, group_by: [model], summary: "runs out in {{ value }}"}
+
+      """)
+    for rules in [dir.file("r.yaml"), "alerts.yaml"] {
+      let (status, out, err) = try await VigilProcess.run([
+        "check", "--db", dir.file("\(rules.count).db"), "--rules", rules, "--at", "2026-11-25T13:33:30Z",
+        dir.file("a.log"),
+      ])
+      #expect(rules == "alerts.yaml" ? status == 0 || status == 1 : status == 1, "\(err)")
+      let shown = out.split(separator: "\n").filter {
+        $0.contains("RateLimitHeadroom") || $0.contains("Far ") || $0.contains("runs out in")
+      }
+      #expect(!shown.isEmpty, "\(out)")
+      #expect(shown.allSatisfy { $0.contains(#/ \d{10,}w/#) }, "\(out)")
+      if rules != "alerts.yaml" { #expect(out.contains("FIRING Far{model=m}"), "\(out)") }
+    }
+  }
+
   @Test(arguments: ["/dev/zero", "/proc/self/environ", "/tmp", "/nonexistent.yaml"])
   func anIncludeThatIsNoConfigurationFileIsRefusedWithoutItsContent(path: String) async throws {
     let dir = TemporaryDirectory()
@@ -93,6 +129,24 @@ import VigilTestSupport
     #expect(status == 1)
     #expect(err.contains("r.yaml:2:10: included file '\(path)': "), "\(err)")
     #expect(!(out + err).contains("s3cr3t"))
+  }
+
+  /// A regular text file that is no configuration: /etc/shadow reads as a YAML mapping of its
+  /// lines, a credentials file as one of names to secrets, another has a key twice. Each is
+  /// refused saying what is wrong and where, never quoting what the file holds.
+  @Test(arguments: [
+    "root:*:20228:0:99999:7:::\nalice:$y$j9T$s3cr3tHash:20228:0:99999:7:::\n",
+    "password: s3cr3t\napi_key: s3cr3t2\n", "s3cr3t: 1\ns3cr3t: 2\n", "- s3cr3t\n- {a: s3cr3t}\n",
+    "s3cr3t\n", "rules: []\ns3cr3t: [\n",
+  ])
+  func anIncludedTextFileThatIsNoConfigurationIsRefusedWithoutQuotingIt(content: String) async throws {
+    let dir = TemporaryDirectory()
+    LogFile.write(dir.file("shadow"), content)
+    LogFile.write(dir.file("r.yaml"), "version: 1\ninclude: [\(dir.file("shadow"))]\nrules: []\n")
+    let (status, out, err) = try await VigilProcess.run(["rules", "check", dir.file("r.yaml")])
+    #expect(status == 1)
+    #expect(err.contains(dir.file("shadow") + ":"), "\(err)")
+    #expect(!(out + err).contains("s3cr3t") && !(out + err).contains(":20228:"), "\(err)")
   }
 
   @Test func aRuleWindowThatWouldOverflowIsRefusedWithItsPlace() async throws {

@@ -197,6 +197,13 @@ import VigilTestSupport
       #expect(denied.status == 401 && denied.header("WWW-Authenticate") == "Bearer realm=\"vigil\"")
       #expect(try await serve.get(path, headers: [("Authorization", "Bearer wrong")]).status == 401)
       #expect(try await serve.get(path, headers: [("Authorization", "Bearer s3cr3t-token")]).status == 200)
+      // The scheme in any case (RFC 9110: schemes are case-insensitive); the token exactly.
+      for scheme in ["bearer", "BEARER", "bEaReR"] {
+        #expect(
+          try await serve.get(path, headers: [("Authorization", "\(scheme) s3cr3t-token")]).status == 200)
+      }
+      #expect(try await serve.get(path, headers: [("Authorization", "bearer S3CR3T-token")]).status == 401)
+      #expect(try await serve.get(path, headers: [("Authorization", "Basic s3cr3t-token")]).status == 401)
     }
     #expect(!serve.log.contains("s3cr3t-token"))
     #expect(serve.terminate() == 0)

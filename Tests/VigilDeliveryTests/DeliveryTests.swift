@@ -287,6 +287,53 @@ import VigilTestSupport
     #expect(try f.entries().last?.state == .pending)
   }
 
+  /// An Alertmanager that refuses every push (400), each resend period: a push carries the whole
+  /// current set, so each replica keeps one dead letter, its latest, and the refusal is reported
+  /// once, not once a period. A push it accepts clears them; a refusal after that is news again.
+  @Test func aRefusedAlertmanagerPushLeavesOneDeadLetterPerReplicaAndIsReportedOnce() async throws {
+    let server = try await RecordingHTTPServer()
+    defer { Task { await server.close() } }
+    for _ in 0..<20 { server.reply(.status(400, body: "bad alert")) }
+    let am = Receiver(
+      name: "am",
+      kind: .alertmanager(
+        AlertmanagerReceiver(urls: [.literal(server.url("/a")), .literal(server.url("/b"))])))
+    let f = try Fixture([am])
+    let sender = try f.sender()
+    func push(_ period: Int) async throws -> DeliveryReport {
+      let at = Self.now + Int64(period) * 60_000
+      for replica in 0..<2 {
+        let key = AlertmanagerReceiver.groupKey(replica: replica)
+        try f.store.supersedePending(receiver: "am", groupKey: key)
+        try f.store.enqueue(
+          [
+            OutboxMessage(
+              receiver: "am", groupKey: key, status: .firing, alertCount: 1, title: "push \(period)",
+              contentType: "application/json", body: Array("[]".utf8))
+          ], nowMs: at)
+      }
+      return try await sender.deliverDue(nowMs: at)
+    }
+    var problems: [String] = []
+    for period in 0..<10 {
+      let report = try await push(period)
+      #expect(report.dead == 2 && report.byReceiver["am"]?["dead"] == 2)
+      problems += report.problems
+      let dead = try f.store.outbox(states: [.dead])
+      #expect(dead.map(\.message.groupKey).sorted() == ["replica 1", "replica 2"], "period \(period)")
+      #expect(dead.allSatisfy { $0.message.title == "push \(period)" })
+    }
+    #expect(
+      problems.count == 2 && problems.allSatisfy { $0.contains("answered 400: bad alert") }, "\(problems)")
+    #expect(server.requests.count == 20)
+    let accepted = try await push(10)
+    #expect(accepted.delivered == 2 && accepted.problems.isEmpty)
+    #expect(try f.store.outbox(states: [.dead]).isEmpty)
+    server.reply(.status(400, body: "bad alert"), .status(400, body: "bad alert"))
+    #expect(try await push(11).problems.count == 2)
+    #expect(try f.store.outbox(states: [.dead]).count == 2)
+  }
+
   @Test func aClientErrorIsADeadLetterAtOnceAndRetryRevivesIt() async throws {
     let server = try await RecordingHTTPServer()
     defer { Task { await server.close() } }

@@ -97,6 +97,27 @@ import VigilCore
     #expect(c.attempt == 1 && !c.retriesExhausted)
   }
 
+  /// Span times are any UInt64 an exporter sends: spans of two instrumentations at the ends of the
+  /// range are compared without overflowing (a sum past UInt64, a difference past Int trapped).
+  @Test(
+    arguments: [
+      (0, UInt64.max, UInt64.max - 1, UInt64.max), (0, 10, UInt64.max - 1, UInt64.max),
+      (UInt64.max - 2, UInt64.max, UInt64.max - 1, UInt64.max),
+    ] as [(UInt64, UInt64, UInt64, UInt64)])
+  func spansOfTwoInstrumentationsAtTheEndsOfTimeAreComparedWithoutTrapping(
+    a0: UInt64, a1: UInt64, b0: UInt64, b1: UInt64
+  ) {
+    func span(_ id: UInt8, _ start: UInt64, _ end: UInt64) -> Vigil_Otlp_V1_Span {
+      var s = Self.span("openai.chat", id: id, startMs: 0, endMs: 1, Self.chat)
+      s.startTimeUnixNano = start
+      s.endTimeUnixNano = end
+      return s
+    }
+    let r = Self.request([(Self.openLLMetry, [span(1, a0, a1)]), ("openai-sdk", [span(2, b0, b1)])])
+    let out = GenAICalls.calls(r)
+    #expect(out.calls.count + out.rejected == (a0 == UInt64.max - 2 ? 1 : 2), "\(out.calls)")
+  }
+
   /// What OpenLLMetry sends on failure: status ERROR, `error.type` = the SDK's exception class,
   /// and an exception event whose message carries the status and, in some forms, the code.
   @Test(

@@ -94,6 +94,50 @@ import VigilTestSupport
     #expect(md.contains(#"| &lt;script>alert("x")&lt;/script>/m&m | 180 |"#))
   }
 
+  /// Stored values with control characters (a provider named ESC[2J, a model that forges a
+  /// "RESOLVED" line with \n and \r, an error code, a source, alert labels) are written as
+  /// escapes in text and Markdown, as every other renderer writes them.
+  @Test func textAndMarkdownEscapeTheControlCharactersOfStoredValues() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    let provider = "open\u{1B}[2Jai"
+    let model = "m\n2026-11-25T10:00:00Z RESOLVED X\r"
+    var batch = IngestBatch(source: "app\u{1B}]0;pwned\u{7}.log")
+    for s in 0..<60 {
+      var r = CallRecord(
+        timestampMs: Self.t0 + Int64(s) * 1000, status: 429, provider: provider, model: model, latencyMs: 100)
+      r.errorCode = "rate\r\nRESOLVED\u{1B}[31m"
+      try batch.add(r)
+    }
+    try store.write(batch)
+    try store.saveEvaluation(
+      states: [:],
+      transitions: [
+        AlertTransition(
+          atMs: Self.t0 + 30_000, key: AlertKey(rule: "E", group: "model"), kind: .firing, metric: "rate_429",
+          value: 1, threshold: 0.1, labels: ["alertname": "E", "model": model, "severity": "critical"],
+          summary: "", description: "", receivers: [], firedAtMs: nil)
+      ])
+    for only in [nil, provider] {
+      let report = try Report.build(
+        store: store, rules: RuleSet(), fromMs: Self.t0, toMs: Self.t0 + 3_600_000,
+        nowMs: Self.t0 + 3_600_000,
+        provider: only)
+      for format in [ReportFormat.text, .markdown] {
+        let out = report.render(format)
+        #expect(
+          !out.unicodeScalars.contains {
+            $0 != "\n" && ($0.value < 0x20 || (0x7F..<0xA0).contains($0.value))
+          },
+          "\(format): \(out)")
+        #expect(out.contains("open\\u001b[2Jai") && out.contains("RESOLVED X\\r"), "\(out)")
+        #expect(!out.split(separator: "\n").contains { $0.hasPrefix("2026-11-25T10:00:00Z RESOLVED") })
+        #expect(
+          out.contains("rate\\r\\nRESOLVED\\u001b[31m") && out.contains("app\\u001b]0;pwned\\u0007.log"))
+      }
+    }
+  }
+
   @Test func jsonCarriesTheSameFigures() throws {
     let data = Data(try build().render(.json).utf8)
     let o = try #require(JSONSerialization.jsonObject(with: data) as? [String: Any])

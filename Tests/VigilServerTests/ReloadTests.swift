@@ -101,6 +101,15 @@ import VigilTestSupport
     let now = try await HTTPGet.get(base + "/api/alerts").body
     // 50% of 5xx is under the new rule's 90%: nothing is active any more.
     #expect(now.contains(#""alerts":[]"#), "\(now)")
+    // Its resolve is recorded as every resolve is, with what it fired with: the history, the
+    // reports and the API show it ended.
+    let history = try Store(path: dir.file("v.db")).transitions().filter { $0.rule == "ServerErrors" }
+    #expect(history.map(\.kind) == ["firing", "resolved"], "\(history)")
+    if let fired = history.first, let ended = history.last {
+      #expect(ended.labels == fired.labels && ended.firedAtMs == fired.atMs && ended.atMs > fired.atMs)
+      #expect(
+        ended.group == "provider=openai" && ended.metric == "rate_5xx" && ended.summary == fired.summary)
+    }
     await daemon.shutDown()
     try await running.value
   }

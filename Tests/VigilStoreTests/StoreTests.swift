@@ -218,6 +218,46 @@ import VigilTestSupport
     }
   }
 
+  /// A NUL byte in a label is stored whole, so it is read back whole: labels that differ only
+  /// after it stay six series and six alerts (read up to the NUL, they merged into one).
+  @Test func labelsHoldingANulByteAreReadBackWhole() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    var expected: Set<SeriesKey> = []
+    var batch = IngestBatch(source: "a")
+    for k in 0..<6 {
+      let v = "v\u{0}\(k)"
+      let series = SeriesKey(
+        provider: k == 0 || k == 5 ? v : "p", model: k == 1 ? v : "m", app: k == 2 ? v : "",
+        env: k == 3 ? v : "", endpoint: k == 4 ? v : "")
+      expected.insert(series)
+      for s in 0..<20 {
+        var r = CallRecord(
+          timestampMs: 1_000 + Int64(s) * 100, status: 500, provider: series.provider, model: series.model,
+          latencyMs: 100, app: series.app.isEmpty ? nil : series.app,
+          env: series.env.isEmpty ? nil : series.env,
+          endpoint: series.endpoint.isEmpty ? nil : series.endpoint)
+        r.requestID = "req\u{0}\(k)"
+        try batch.add(r)
+      }
+    }
+    try store.write(batch)
+    let rows = try store.rollupRows(fromMs: 0, toMs: 10_000, latency: false)
+    #expect(Set(rows.map(\.series)) == expected)
+    // In a fresh connection too (no cache of series ids between).
+    let again = try Store(path: dir.file("v.db"))
+    #expect(Set(try again.rollupRows(fromMs: 0, toMs: 10_000, latency: false).map(\.series)) == expected)
+    var rule = AlertRule(name: "E", metric: .errorRate, threshold: 0.5, windowMs: 60_000)
+    rule.groupBy = [.provider, .model, .app, .env, .endpoint]
+    let evaluation = try Evaluator.evaluate(
+      RuleSet(rules: [rule]), source: again, atMs: 20_000, previous: [:])
+    #expect(evaluation.firing.count == 6)
+    let ids = try again.connection.prepare("SELECT DISTINCT request_id FROM calls ORDER BY 1")
+    var read: [String] = []
+    while try ids.step() { read.append(ids.text(0) ?? "") }
+    #expect(read == (0..<6).map { "req\u{0}\($0)" })
+  }
+
   @Test func aBatchIsFullAtItsLineCountOrItsTextLimitWhicheverComesFirst() throws {
     var batch = IngestBatch(source: "a")
     #expect(!batch.isFull(lines: 2))

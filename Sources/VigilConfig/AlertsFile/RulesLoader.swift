@@ -133,8 +133,16 @@ extension YAMLReader {
           continue
         }
         file = resolved
-        if let node = compose(text) {
-          included.append((resolved, entries(node, known: Self.includedKeys, what: "an included file")))
+        // A file that is no configuration (/etc/shadow reads as a YAML mapping of its lines) is
+        // refused as such, with no word of what it holds: its keys are not quoted as unknown.
+        if let node = compose(text, quotingContent: false) {
+          if node.mapping?.contains(where: { k, _ in Self.includedKeys.contains(k.string ?? "") }) == true {
+            included.append((resolved, entries(node, known: Self.includedKeys, what: "an included file")))
+          } else {
+            fail(
+              node,
+              "not a configuration file: an included file is a YAML mapping with 'receivers:' or 'rules:'")
+          }
         }
         file = topFile
       }

@@ -4,6 +4,9 @@ package import VigilCore
 /// firing at given instants, and the messages each receiver is expected to get. The runner that
 /// evaluates them lives with the alert engine (VigilAlerting's ``RuleTestRunner``).
 package enum RuleTest {
+  /// The most calls one traffic segment makes.
+  package static let maxCallsPerSegment = 10_000_000
+
   package struct Segment {
     package var series: SeriesKey
     package var fromMs: Int64

@@ -56,6 +56,12 @@ extension YAMLReader {
       fail(e["rate"] ?? node, "a traffic segment needs 'rate', such as 5/s or 120/m")
       return nil
     }
+    // The calls are made in memory, one by one: a segment holds what a test needs, and no more
+    // than a count can (a rate of 1e300/s is refused here, not trapped on).
+    guard Double(to - from) / 1000 * rate <= Double(RuleTest.maxCallsPerSegment) else {
+      fail(rateNode, "a traffic segment makes at most 10,000,000 calls: lower 'rate' or shorten the segment")
+      return nil
+    }
     let statuses = e["status"].map { mix($0) { Int($0) } } ?? [(200, 1)]
     let latencies: [(Double, Double)] =
       if let n = e["latency_ms"] { n.scalar != nil ? [(n.float ?? 500, 1)] : mix(n) { Double($0) } } else {

@@ -69,8 +69,10 @@ struct YAMLReader {
     return out
   }
 
-  /// The YAML document of `text`, or nil after reporting its syntax error.
-  mutating func compose(_ text: String) -> Node? {
+  /// The YAML document of `text`, or nil after reporting its syntax error. Without
+  /// `quotingContent` (a file included from another, which may be anything), errors say what and
+  /// where, never the file's words (the keys a mapping has twice).
+  mutating func compose(_ text: String, quotingContent: Bool = true) -> Node? {
     do {
       guard let node = try Yams.compose(yaml: text) else {
         fail(nil, "the file is empty")
@@ -78,14 +80,16 @@ struct YAMLReader {
       }
       return node
     } catch let error as YamlError {
-      errors.append(yamlError(error))
+      errors.append(yamlError(error, quotingContent: quotingContent))
     } catch {
-      errors.append(ConfigError(file: file, line: 1, column: 1, message: "\(error)"))
+      errors.append(
+        ConfigError(
+          file: file, line: 1, column: 1, message: quotingContent ? "\(error)" : "not a YAML file"))
     }
     return nil
   }
 
-  func yamlError(_ error: YamlError) -> ConfigError {
+  func yamlError(_ error: YamlError, quotingContent: Bool = true) -> ConfigError {
     switch error {
     case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
       .composer(let context, let problem, let mark, _):
@@ -95,13 +99,14 @@ struct YAMLReader {
     case .duplicatedKeysInMapping(let duplicates, let context):
       return ConfigError(
         file: file, line: context.mark.line, column: context.mark.column,
-        message: "duplicate keys \(duplicates.joined(separator: ", "))")
+        message: quotingContent ? "duplicate keys \(duplicates.joined(separator: ", "))" : "duplicate keys")
     case .reader(let problem, let offset, _, _):
       // Never the text around it: it could be anything the file holds.
       return ConfigError(
         file: file, line: 1, column: 1, message: "YAML: \(problem) (byte \(offset.map(String.init) ?? "?"))")
     default:
-      return ConfigError(file: file, line: 1, column: 1, message: "YAML: \(error)")
+      return ConfigError(
+        file: file, line: 1, column: 1, message: quotingContent ? "YAML: \(error)" : "YAML: not a YAML file")
     }
   }
 

@@ -30,7 +30,7 @@ package final class InMemoryRollups: RollupSource {
     var out: [String: SourceActivity] = [:]
     for w in writes where w.lastMs >= fromMs && w.firstMs < toMs {
       var a = out[w.source] ?? SourceActivity(source: w.source, calls: 0, lastCallMs: .min)
-      a.calls += w.calls
+      a.calls.addSaturating(w.calls)
       a.lastCallMs = max(a.lastCallMs, min(w.lastMs, toMs - 1))
       out[w.source] = a
     }

@@ -40,14 +40,14 @@ package enum CallLimits {
     return nil
   }
 
-  /// The largest count the rate-limit headers may announce (2^53, the largest integer a double
-  /// holds exactly: forecasts compute with them in doubles).
-  package static let maxRateLimitCount: Int64 = 1 << 53
+  /// The largest count the rate-limit headers may announce (10^18: no provider's limit comes
+  /// near it, and sums and fits of such counts stay well inside 64 bits).
+  package static let maxRateLimitCount: Int64 = 1_000_000_000_000_000_000
 
   /// What is wrong with a count from the rate-limit headers (remaining, limit), or nil.
   package static func rateLimitCountProblem(_ v: Int64) -> String? {
     guard v >= 0 else { return "must not be negative" }
-    return v <= maxRateLimitCount ? nil : "\(v) is more than any limit (at most 2^53)"
+    return v <= maxRateLimitCount ? nil : "\(v) is more than any limit (at most 10^18)"
   }
 
   /// What is wrong with a Retry-After in seconds, or nil.

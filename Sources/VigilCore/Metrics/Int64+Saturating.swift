@@ -12,4 +12,30 @@ extension Int64 {
   @inline(__always) package mutating func addSaturating(_ other: Int64) {
     self = saturatingAdding(other)
   }
+
+  /// `self - other`, held at `.max` (or `.min`) instead of trapping on overflow.
+  @inline(__always) package func saturatingSubtracting(_ other: Int64) -> Int64 {
+    let (difference, overflow) = subtractingReportingOverflow(other)
+    return overflow ? (other < 0 ? .max : .min) : difference
+  }
+
+  /// `v` rounded toward zero, held at `.min` or `.max` beyond them, and 0 for NaN: where
+  /// `Int64(v)` would trap. Metric values (a forecast of 292 million years, a burn rate over a
+  /// budget of almost nothing, a threshold of `1e300`) are Doubles of any size.
+  ///
+  /// ```swift
+  /// Int64(saturating: 9.3e18)  // Int64.max
+  /// Int64(saturating: -.infinity)  // Int64.min
+  /// ```
+  @inline(__always) package init(saturating v: Double) {
+    if v.isNaN {
+      self = 0
+    } else if v >= 0x1p63 {
+      self = .max
+    } else if v < -0x1p63 {
+      self = .min
+    } else {
+      self = Int64(v)
+    }
+  }
 }

@@ -84,14 +84,14 @@ package struct LatencyHistogram: Sendable {
 
   mutating func add(_ index: Int32, _ n: UInt64) {
     reserve(index)
-    counts[Int(index - offset)] += n
+    counts[Int(index - offset)].addSaturating(n)
   }
 
   /// Records one latency in milliseconds.
   package mutating func record(_ value: Double, count n: UInt64 = 1) {
-    count += n
+    count.addSaturating(n)
     if value < 0.001 || !value.isFinite {
-      zeroCount += n
+      zeroCount.addSaturating(n)
       return
     }
     add(Self.index(of: value), n)
@@ -99,8 +99,8 @@ package struct LatencyHistogram: Sendable {
 
   /// Adds every count of `other` (histograms of adjacent buckets or series combine this way).
   package mutating func merge(_ other: LatencyHistogram) {
-    count += other.count
-    zeroCount += other.zeroCount
+    count.addSaturating(other.count)
+    zeroCount.addSaturating(other.zeroCount)
     guard !other.counts.isEmpty else { return }
     reserve(other.offset, other.offset + Int32(other.counts.count) - 1)
     let shift = Int(other.offset - offset)
@@ -114,11 +114,13 @@ package struct LatencyHistogram: Sendable {
   /// The value of nearest rank `ceil(q * count)`, or `nil` when empty.
   package func quantile(_ q: Double) -> Double? {
     guard count > 0 else { return nil }
-    let rank = max(1, UInt64((q * Double(count)).rounded(.up)))
+    // q comes from alerts.yaml, count from stored rollups: the rank is held within UInt64.
+    let exact = (q * Double(count)).rounded(.up)
+    let rank = exact >= 0x1p64 ? UInt64.max : exact > 1 ? UInt64(exact) : 1
     if rank <= zeroCount { return 0 }
     var seen = zeroCount
     for (i, c) in counts.enumerated() {
-      seen += c
+      seen.addSaturating(c)
       if seen >= rank { return 2 * pow(Self.gamma, Double(offset + Int32(i))) / (Self.gamma + 1) }
     }
     return nil
@@ -189,9 +191,11 @@ package struct LatencyHistogram: Sendable {
     else { return false }
     let width = format == 3 ? 8 : format == 2 ? 4 : 2
     let first = Varint.unzigzag(start)
-    guard n < 200_000, abs(first) < 100_000, bytes.count - at == Int(n) * width else { return false }
-    zeroCount += zero
-    count += zero
+    guard n < 200_000, first > -100_000, first < 100_000, bytes.count - at == Int(n) * width else {
+      return false
+    }
+    zeroCount.addSaturating(zero)
+    count.addSaturating(zero)
     guard n > 0 else { return true }
     reserve(Int32(first), Int32(first) + Int32(n) - 1)
     let shift = Int(Int32(first) - offset)
@@ -217,7 +221,7 @@ package struct LatencyHistogram: Sendable {
         }
       }
     }
-    count += added
+    count.addSaturating(added)
     return true
   }
 }

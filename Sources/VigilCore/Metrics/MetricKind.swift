@@ -126,17 +126,24 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     case .rateLimitExhaustion(let h):
       return [r.rateLimits.requests, r.rateLimits.tokens].compactMap { fit -> Double? in
         guard !fit.isEmpty, h.includes(fit) else { return nil }
-        return fit.secondsToExhaustion(atMs: fit.lastMs).map { $0 * 1000 }
+        return fit.secondsToExhaustion(atMs: fit.lastMs).map { $0 * 1000 }.flatMap { $0.isFinite ? $0 : nil }
       }.min()
     }
   }
 
-  /// A value as people read it: a percentage, seconds, or a count.
+  /// A value as people read it: a percentage, seconds, or a count. Any Double has a text: a
+  /// forecast of a billion years is a number of weeks, a value that is not a number (`nan`,
+  /// `inf`) is written as Swift writes it.
   package func format(_ v: Double?) -> String {
     guard let v else { return "-" }
+    guard v.isFinite else { return "\(v)" }
     if isRate { return formatFixed(v * 100, digits: 2) + "%" }
     if isLatency { return formatFixed(v / 1000, digits: 2) + "s" }
-    if isDuration { return DurationText.format(Int64(v) / 1000 * 1000) }
+    if isDuration {
+      // Past Int64's milliseconds (292 million years) in whole weeks, which a Double still counts.
+      guard abs(v) < 0x1p63 else { return formatPlain((v / 604_800_000).rounded(.towardZero)) + "w" }
+      return DurationText.format(Int64(v) / 1000 * 1000)
+    }
     if self == .burnRate { return formatFixed(v, digits: 1) + "x" }
     return formatPlain(v)
   }

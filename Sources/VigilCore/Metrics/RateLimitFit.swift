@@ -26,8 +26,8 @@ package struct RateLimitFit: Sendable, Equatable {
   /// Counts one call's headers: `remaining` at `atMs`, with the limit and reset when it said.
   package mutating func add(remaining: Double, atMs: Int64, limit l: Double?, resetS: Double?) {
     if n == 0 { refMs = atMs }
-    let t = Double(atMs - refMs) / 1000
-    n += 1
+    let t = (Double(atMs) - Double(refMs)) / 1000
+    n.addSaturating(1)
     sumT += t
     sumV += remaining
     sumTT += t * t
@@ -45,13 +45,13 @@ package struct RateLimitFit: Sendable, Equatable {
       self = other
       return
     }
-    let d = Double(other.refMs - refMs) / 1000
+    let d = (Double(other.refMs) - Double(refMs)) / 1000
     let k = Double(other.n)
     sumTT += other.sumTT + 2 * d * other.sumT + k * d * d
     sumTV += other.sumTV + d * other.sumV
     sumT += other.sumT + k * d
     sumV += other.sumV
-    n += other.n
+    n.addSaturating(other.n)
     minRemaining = min(minRemaining, other.minRemaining)
     lastMs = max(lastMs, other.lastMs)
     limit = max(limit, other.limit)
@@ -70,14 +70,16 @@ package struct RateLimitFit: Sendable, Equatable {
 
   /// Seconds until the remaining count reaches zero at the observed burn, from `atMs`: the fitted
   /// line's value at `atMs` (never above the lowest count seen) over the burn. nil when the count
-  /// is not falling; 0 once it is at zero.
+  /// is not falling, or falls so slowly that the time is beyond any number (a count near 2^63
+  /// falling by one a century); 0 once it is at zero.
   package func secondsToExhaustion(atMs: Int64) -> Double? {
     guard let burn = burnPerSecond(), burn > 0 else { return minRemaining <= 0 && n > 0 ? 0 : nil }
     let k = Double(n)
     let slope = -burn
     let intercept = (sumV - slope * sumT) / k
-    let now = intercept + slope * Double(atMs - refMs) / 1000
-    return max(0, min(now, minRemaining)) / burn
+    let now = intercept + slope * (Double(atMs) - Double(refMs)) / 1000
+    let seconds = max(0, min(now, minRemaining)) / burn
+    return seconds.isFinite ? seconds : nil
   }
 
   /// How much of the limit is in use at the worst moment: 1 − lowest remaining / limit.

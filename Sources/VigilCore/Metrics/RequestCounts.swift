@@ -14,7 +14,7 @@ package struct RequestCounts: Sendable, Equatable {
 
   /// The requests an availability SLO judges: a request the caller cancelled is neither good nor
   /// bad.
-  package var inSLI: Int64 { requests - cancelled }
+  package var inSLI: Int64 { requests.saturatingSubtracting(cancelled) }
 
   package mutating func add(_ r: Rollup) {
     requests.addSaturating(r.requests)
@@ -29,9 +29,9 @@ package struct RequestCounts: Sendable, Equatable {
   }
 
   package mutating func subtract(_ other: RequestCounts) {
-    requests -= other.requests
-    unavailable -= other.unavailable
-    cancelled -= other.cancelled
+    requests = requests.saturatingSubtracting(other.requests)
+    unavailable = unavailable.saturatingSubtracting(other.unavailable)
+    cancelled = cancelled.saturatingSubtracting(other.cancelled)
   }
 }
 

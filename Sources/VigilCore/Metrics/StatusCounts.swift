@@ -30,11 +30,13 @@ package struct StatusCounts: Sendable, Equatable {
     a.sorted.map(\.status) == b.sorted.map(\.status) && a.sorted.map(\.count) == b.sorted.map(\.count)
   }
 
+  /// The pairs as varints. A status that is no HTTP status (the intake refuses them) is left
+  /// out rather than trapping on its sign: it could not be read back either.
   package func encoded() -> [UInt8] {
     var out: [UInt8] = []
-    for (s, n) in zip(statuses, counts) {
+    for (s, n) in zip(statuses, counts) where (0..<1000).contains(s) {
       Varint.append(UInt64(s), to: &out)
-      Varint.append(UInt64(n), to: &out)
+      Varint.append(UInt64(clamping: n), to: &out)
     }
     return out
   }
@@ -46,7 +48,7 @@ package struct StatusCounts: Sendable, Equatable {
     while i < bytes.count {
       guard let s = Varint.read(bytes, &i), let n = Varint.read(bytes, &i), s < 1000
       else { return false }
-      add(Int(s), Int64(n))
+      add(Int(s), Int64(clamping: n))
     }
     return true
   }

@@ -16,7 +16,8 @@ package struct BudgetStatus: Sendable, Equatable {
     let failed = spent.inSLI > 0 ? Double(spent.unavailable) / Double(spent.inSLI) : 0
     left = burn.budget > 0 ? 1 - failed / burn.budget : 0
     if let rate = burnRate, rate > 0 {
-      timeToExhaustionMs = Int64(max(0, left) * Double(burn.periodMs) / rate)
+      // A burn of almost nothing lasts longer than Int64 counts: held at its end.
+      timeToExhaustionMs = Int64(saturating: max(0, left) * Double(burn.periodMs) / rate)
     }
   }
 

@@ -44,7 +44,7 @@ package struct TemplateContext {
     let failed = StatusClass.allCases.filter { $0 != .success }.map { ($0, w.count(of: $0)) }.filter {
       $0.1 > 0
     }
-    let total = failed.reduce(Int64(0)) { $0 + $1.1 }
+    let total = failed.reduce(Int64(0)) { $0.saturatingAdding($1.1) }
     guard total > 0 else { return "no failures" }
     return failed.sorted { $0.1 > $1.1 }.map {
       "\($0.0.rawValue) \($0.1) (\(formatFixed(Double($0.1) * 100 / Double(total), digits: 0))%)"
@@ -62,7 +62,7 @@ package struct RateLimitKind: Sendable, Equatable {
   package init?(_ w: Rollup) {
     guard w.status429 > 0 else { return nil }
     quota = min(w.count(of: .quota), w.status429)
-    throttled = w.status429 - quota
+    throttled = w.status429.saturatingSubtracting(quota)
   }
 
   package static let throttlingText = "throttling (too many requests or tokens for the limit)"

@@ -70,9 +70,10 @@ package enum DurationText {
     }
   }
 
-  /// The shortest text for a duration, e.g. `90000` -> `1m30s`.
+  /// The shortest text for a duration, e.g. `90000` -> `1m30s`; a negative one with a `-`.
   package static func format(_ ms: Int64) -> String {
     if ms == 0 { return "0s" }
+    if ms < 0 { return "-" + format(ms == .min ? .max : -ms) }
     var rest = ms
     var out = ""
     for (unit, name) in [

@@ -83,10 +83,13 @@ package enum Timestamp {
 
   /// Formats milliseconds since the epoch as RFC 3339 in UTC, with milliseconds only when non-zero.
   package static func formatRFC3339(_ ms: Int64) -> String {
-    let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
-    let millis = Int(ms - seconds * 1000)
-    let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
-    let secondOfDay = Int(seconds - Int64(days) * 86_400)
+    // Floor divisions by remainders, which cannot overflow even at Int64.min.
+    let subsecond = ms % 1000
+    let seconds = ms / 1000 - (subsecond < 0 ? 1 : 0)
+    let millis = Int(subsecond < 0 ? subsecond + 1000 : subsecond)
+    let subday = seconds % 86_400
+    let days = Int(seconds / 86_400 - (subday < 0 ? 1 : 0))
+    let secondOfDay = Int(subday < 0 ? subday + 86_400 : subday)
     let (y, m, d) = civilFromDays(days)
     func pad(_ v: Int, _ width: Int) -> String {
       let s = String(v)
