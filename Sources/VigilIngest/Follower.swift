@@ -1,4 +1,4 @@
-import VigilCore
+package import VigilCore
 package import VigilStore
 
 #if canImport(Glibc)
@@ -7,12 +7,6 @@ package import VigilStore
 
 /// Settings of follow mode.
 package struct FollowOptions: Sendable {
-  /// Where to start in a file that has no checkpoint and exists when following starts. Files that
-  /// appear later are always read from their beginning, as Vector's file source does.
-  package enum StartPosition: String, Sendable, CaseIterable {
-    case beginning, end
-  }
-
   package var ingest = IngestOptions()
   package var startAt = StartPosition.beginning
   /// A file no longer matched by any pattern (renamed away or deleted) is closed after this many

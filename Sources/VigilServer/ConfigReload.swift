@@ -71,7 +71,7 @@ package final class ConfigReloader: Sendable {
         return .refused(errors: error.messages)
       case .success(let loaded):
         var notes = loaded.warnings
-        for name in Self.restartOnly(running, loaded.config) {
+        for name in running.restartOnlyChanges(to: loaded.config) {
           notes.append("\(name) changed in the settings: it takes effect when vigil serve restarts")
         }
         running.rules = loaded.config.rules
@@ -83,28 +83,6 @@ package final class ConfigReloader: Sendable {
         return .applied(notes: notes)
       }
     }
-  }
-
-  /// The settings, by their vigil.yaml names, that differ and that only a restart applies.
-  static func restartOnly(_ a: ServeConfig, _ b: ServeConfig) -> [String] {
-    var changed: [String] = []
-    func check(_ name: String, _ same: Bool) { if !same { changed.append(name) } }
-    check("db", a.db == b.db)
-    check("follow", a.follow == b.follow && a.startAtEnd == b.startAtEnd)
-    check("follow.poll_interval", a.pollIntervalMs == b.pollIntervalMs)
-    check("follow.max_line_bytes", a.maxLineBytes == b.maxLineBytes)
-    check("udp", a.udp == b.udp && a.udpReceiveBufferBytes == b.udpReceiveBufferBytes)
-    check(
-      "http",
-      a.http == b.http && a.httpTokenEnv == b.httpTokenEnv && a.httpIdleTimeoutMs == b.httpIdleTimeoutMs)
-    check("otlp", a.otlp == b.otlp)
-    check(
-      "retention",
-      a.retainRawMs == b.retainRawMs && a.retainRollupsMs == b.retainRollupsMs
-        && a.retainDeliveredMs == b.retainDeliveredMs && a.retentionEveryMs == b.retentionEveryMs)
-    check("log_level", a.logLevel == b.logLevel)
-    check("log_format", a.logFormat == b.logFormat)
-    return changed
   }
 }
 

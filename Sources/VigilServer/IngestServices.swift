@@ -28,7 +28,7 @@ struct FollowService: Service {
         let store = try Store(path: config.db)
         var options = FollowOptions()
         options.ingest.maxLineBytes = config.maxLineBytes
-        options.startAt = config.startAtEnd ? .end : .beginning
+        options.startAt = config.startAt
         let writer = IntakeWriter(
           store: store, door: "file", observer: IntakeReporter(state: state, logger: logger))
         let follower = Follower(store: writer, patterns: config.follow, options: options)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
+import VigilConfig
 import VigilCore
 import VigilDelivery
 import VigilStore
@@ -39,37 +40,18 @@ enum Delivering {
   /// Warns, once per run, about secrets named in the file but missing from the environment:
   /// their receivers' messages will wait in the outbox until the variable is set.
   static func warnAboutUnsetSecrets(_ rules: RuleSet) {
-    for w in unsetSecrets(rules, ProcessInfo.processInfo.environment) { Console.error(w) }
-  }
-
-  /// A warning for each secret a receiver names that `environment` does not hold.
-  static func unsetSecrets(_ rules: RuleSet, _ environment: [String: String]) -> [String] {
-    var warnings: [String] = []
-    for r in rules.receivers {
-      var names: [SecretValue] = []
-      switch r.kind {
-      case .stdout: break
-      case .webhook(let w): names = [w.url] + w.headers.map(\.value) + (w.signingSecret.map { [$0] } ?? [])
-      case .email(let e): names = e.password.map { [$0] } ?? []
-      case .alertmanager(let a): names = a.urls + a.headers.map(\.value)
-      }
-      for case .environment(let name) in names where environment[name] == nil {
-        warnings.append(
-          "receiver '\(r.name)': $\(name) is not set; its messages wait in the outbox until it is")
-      }
-    }
-    return warnings
+    for w in rules.unsetSecrets(in: ProcessInfo.processInfo.environment) { Console.error(w) }
   }
 }
 
 /// `--send-timeout`, shared by the commands that deliver what they queue.
 struct DeliveryOptions: ParsableArguments {
   @Option(help: "How long to keep retrying failed deliveries before leaving them in the outbox.")
-  var sendTimeout = "20s"
+  var sendTimeout = "\(VigilDefaults.sendTimeoutMs / 1000)s"
 
   func validate() throws {
     try validateDuration("--send-timeout", sendTimeout, positive: false, example: "20s")
   }
 
-  var waitMs: Int64 { DurationText.parseMs(sendTimeout) ?? 20_000 }
+  var waitMs: Int64 { DurationText.parseMs(sendTimeout) ?? VigilDefaults.sendTimeoutMs }
 }

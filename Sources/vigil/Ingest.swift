@@ -25,7 +25,7 @@ struct Ingest: ParsableCommand {
 
   @Option(
     name: .long, help: "With --follow, where to start in files that have no checkpoint: beginning or end.")
-  var startAt: FollowOptions.StartPosition = .beginning
+  var startAt: StartPosition = .beginning
 
   @Option(name: .long, help: "With --follow, how often to look for new lines and files, in milliseconds.")
   var pollInterval = Int(VigilDefaults.pollIntervalMs)
@@ -132,7 +132,7 @@ struct Ingest: ParsableCommand {
   }
 }
 
-extension FollowOptions.StartPosition: ExpressibleByArgument {}
+extension StartPosition: ExpressibleByArgument {}
 
 func formatSeconds(_ s: Double) -> String {
   s < 10 ? "\(Double(Int(s * 100)) / 100) s" : "\(Int(s)) s"

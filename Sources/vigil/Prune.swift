@@ -14,10 +14,10 @@ struct Prune: ParsableCommand {
   @OptionGroup var store: StoreOptions
 
   @Option(help: "Keep raw calls this long (e.g. 7d, 36h).")
-  var raw = "7d"
+  var raw = "\(VigilDefaults.retainRawMs / 86_400_000)d"
 
   @Option(help: "Keep rollups this long (e.g. 90d).")
-  var rollups = "90d"
+  var rollups = "\(VigilDefaults.retainRollupsMs / 86_400_000)d"
 
   @Option(help: "Measure ages back from this time (RFC 3339) instead of the newest stored call.")
   var now: String?

@@ -52,44 +52,24 @@ struct Serve: AsyncParsableCommand {
   @Option(help: "text (readable lines), json or logfmt (for log shippers).")
   var logFormat: String?
 
+  var flags: ServeFlags {
+    var f = ServeFlags()
+    (f.db, f.rules, f.follow, f.startAt) = (db, rules, follow, startAt)
+    (f.udp, f.http, f.otlp, f.logLevel, f.logFormat) = (udp, http, otlp, logLevel, logFormat)
+    return f
+  }
+
   func validate() throws {
-    for (name, value) in [("--udp", udp), ("--http", http), ("--otlp", otlp)] {
-      if let value, value != "off", HostPort(value) == nil {
-        throw ValidationError("\(name) '\(value)' is not host:port (or off)")
-      }
-    }
-    if let startAt, startAt != "beginning" && startAt != "end" {
-      throw ValidationError("--start-at must be beginning or end")
-    }
-    if let logFormat, !ServeConfig.logFormats.contains(logFormat) {
-      throw ValidationError("--log-format '\(logFormat)': one of text, json, logfmt")
-    }
-    if let logLevel, Logger.Level(rawValue: logLevel) == nil {
-      throw ValidationError(
-        "--log-level '\(logLevel)': one of trace, debug, info, notice, warning, error, critical")
-    }
+    if let problem = flags.problems.first { throw ValidationError(problem) }
   }
 
   /// The settings: the file's (when --config is given), then the flags.
   func settings() throws(ConfigLoadError) -> ServeConfig {
-    var settings = ServeConfig()
-    if let config {
-      do {
-        settings = try ServeConfigLoader.load(path: config)
-      } catch {
-        throw ConfigLoadError(error.errors.map(\.description))
-      }
+    do {
+      return try ServeConfig.resolve(file: config, flags: flags)
+    } catch {
+      throw ConfigLoadError(error.errors.map(\.description))
     }
-    if let db { settings.db = db }
-    if let rules { settings.rules = rules }
-    if !follow.isEmpty { settings.follow = follow }
-    if let startAt { settings.startAtEnd = startAt == "end" }
-    if let udp { settings.udp = udp == "off" ? nil : HostPort(udp) }
-    if let http { settings.http = http == "off" ? nil : HostPort(http) }
-    if let otlp { settings.otlp = otlp == "off" ? nil : HostPort(otlp) }
-    if let logLevel { settings.logLevel = logLevel }
-    if let logFormat { settings.logFormat = logFormat }
-    return settings
   }
 
   /// What a reload reads: the settings and the rules file they name, with the warnings start gives.
@@ -108,7 +88,7 @@ struct Serve: AsyncParsableCommand {
       return .success(
         LoadedConfig(
           config: settings, rules: rules,
-          warnings: rules.warnings + Delivering.unsetSecrets(rules, ProcessInfo.processInfo.environment)))
+          warnings: rules.warnings + rules.unsetSecrets(in: ProcessInfo.processInfo.environment)))
     } catch {
       return .failure(error)
     }
@@ -124,8 +104,8 @@ struct Serve: AsyncParsableCommand {
       for e in error.messages { Console.error(e) }
       throw ExitCode(2)
     }
-    let level = Logger.Level(rawValue: settings.logLevel) ?? .info
-    let structured = StructuredLogHandler.Format(rawValue: settings.logFormat)
+    let level = Logger.Level(rawValue: settings.log.level.rawValue) ?? .info
+    let structured = StructuredLogHandler.Format(rawValue: settings.log.format.rawValue)
     LoggingSystem.bootstrap { label in
       if let structured {
         var handler = StructuredLogHandler(format: structured)

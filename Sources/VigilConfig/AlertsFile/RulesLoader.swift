@@ -77,20 +77,8 @@ extension YAMLReader {
   ]
 
   mutating func parseAlertsFile(_ yaml: String) -> RuleSet? {
-    let root: Node?
-    do {
-      root = try Yams.compose(yaml: yaml)
-    } catch let error as YamlError {
-      errors.append(yamlError(error))
-      return nil
-    } catch {
-      errors.append(ConfigError(file: file, line: 1, column: 1, message: "\(error)"))
-      return nil
-    }
-    guard let root else {
-      fail(nil, "the file is empty: it needs at least 'version: 1' and 'rules:'")
-      return nil
-    }
+    guard let root = compose(yaml, ifEmpty: "the file is empty: it needs at least 'version: 1' and 'rules:'")
+    else { return nil }
     let top = entries(root, known: Self.topKeys, what: "the top level")
     guard errors.isEmpty || !top.isEmpty else { return nil }
     if let v = top["version"] {

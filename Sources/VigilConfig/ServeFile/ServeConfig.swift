@@ -1,13 +1,15 @@
 package import VigilCore
 
-/// Settings of `vigil serve`: from its config file (`vigil.yaml`), then flags.
+/// Settings of `vigil serve`: the defaults, then its config file (`vigil.yaml`, read by
+/// ``ServeConfigLoader``), then its flags (``ServeFlags``). A new setting is a field here, a key in
+/// the loader and, if it has one, a flag.
 package struct ServeConfig: Sendable, Equatable {
   package var db = VigilDefaults.databasePath
   package var rules = VigilDefaults.rulesPath
   /// Glob patterns of call logs to tail; none: no file following.
   package var follow: [String] = []
-  /// Where a file with no checkpoint that exists at start is read from: `beginning` or `end`.
-  package var startAtEnd = false
+  /// Where a file with no checkpoint that exists at start is read from.
+  package var startAt = StartPosition.beginning
   package var pollIntervalMs = VigilDefaults.pollIntervalMs
   package var maxLineBytes = VigilDefaults.maxLineBytes
   /// The UDP listener (`nil`: off). Loopback unless the user asks otherwise.
@@ -24,14 +26,64 @@ package struct ServeConfig: Sendable, Equatable {
   /// An HTTP connection with no request for this long is closed.
   package var httpIdleTimeoutMs: Int64 = 60_000
   /// Retention, applied every `retentionEveryMs`.
-  package var retainRawMs: Int64 = 7 * 86_400_000
-  package var retainRollupsMs: Int64 = 90 * 86_400_000
-  package var retainDeliveredMs: Int64 = 7 * 86_400_000
-  package var retentionEveryMs: Int64 = 3_600_000
-  package var logLevel = "info"
-  /// `text` (one readable line per entry), `json` or `logfmt` (for log shippers).
-  package var logFormat = "text"
-  package static let logFormats = ["text", "json", "logfmt"]
+  package var retainRawMs = VigilDefaults.retainRawMs
+  package var retainRollupsMs = VigilDefaults.retainRollupsMs
+  package var retainDeliveredMs = VigilDefaults.retainDeliveredMs
+  package var retentionEveryMs = VigilDefaults.retentionEveryMs
+  package var log = LogSettings()
 
   package init() {}
+
+  /// The settings of `vigil serve`: vigil.yaml at `file` (when given), then `flags`.
+  package static func resolve(file: String?, flags: ServeFlags) throws(ConfigErrors) -> ServeConfig {
+    var settings =
+      try file.map { path throws(ConfigErrors) in try ServeConfigLoader.load(path: path) } ?? ServeConfig()
+    flags.apply(to: &settings)
+    return settings
+  }
+}
+
+/// How serve logs: the least severe level written, and the line format.
+package struct LogSettings: Sendable, Equatable {
+  /// swift-log's levels, by their names.
+  package enum Level: String, Sendable, CaseIterable {
+    case trace, debug, info, notice, warning, error, critical
+  }
+
+  /// `text`: one readable line per entry; `json` and `logfmt`: one structured entry per line, for
+  /// log shippers.
+  package enum Format: String, Sendable, CaseIterable {
+    case text, json, logfmt
+  }
+
+  package var level = Level.info
+  package var format = Format.text
+
+  package init() {}
+}
+
+extension ServeConfig {
+  /// The settings, by their vigil.yaml names, that differ from `other` and that only a restart
+  /// applies: they hold sockets, files or threads. (A reload applies the rules file at once.)
+  package func restartOnlyChanges(to other: ServeConfig) -> [String] {
+    var changed: [String] = []
+    func check(_ name: String, _ same: Bool) { if !same { changed.append(name) } }
+    check("db", db == other.db)
+    check("follow", follow == other.follow && startAt == other.startAt)
+    check("follow.poll_interval", pollIntervalMs == other.pollIntervalMs)
+    check("follow.max_line_bytes", maxLineBytes == other.maxLineBytes)
+    check("udp", udp == other.udp && udpReceiveBufferBytes == other.udpReceiveBufferBytes)
+    check(
+      "http",
+      http == other.http && httpTokenEnv == other.httpTokenEnv && httpIdleTimeoutMs == other.httpIdleTimeoutMs
+    )
+    check("otlp", otlp == other.otlp)
+    check(
+      "retention",
+      retainRawMs == other.retainRawMs && retainRollupsMs == other.retainRollupsMs
+        && retainDeliveredMs == other.retainDeliveredMs && retentionEveryMs == other.retentionEveryMs)
+    check("log_level", log.level == other.log.level)
+    check("log_format", log.format == other.log.format)
+    return changed
+  }
 }

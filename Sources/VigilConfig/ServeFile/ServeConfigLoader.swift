@@ -24,11 +24,9 @@ extension YAMLReader {
   static let httpKeys = ["listen", "token_env", "idle_timeout"]
   static let otlpKeys = ["listen"]
   static let retentionKeys = ["raw", "rollups", "delivered_messages", "every"]
-  static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
   mutating func parseServeFile(_ yaml: String) -> ServeConfig? {
-    guard let root = compose(yaml) else {
-      if errors.isEmpty { fail(nil, "the file is empty: it needs at least 'version: 1'") }
+    guard let root = compose(yaml, ifEmpty: "the file is empty: it needs at least 'version: 1'") else {
       return nil
     }
     var config = ServeConfig()
@@ -51,25 +49,28 @@ extension YAMLReader {
     if let n = top["db"], let v = string(n) { c.db = v }
     if let n = top["rules"], let v = string(n) { c.rules = v }
     if let n = top["log_format"], let v = string(n) {
-      if ServeConfig.logFormats.contains(v) {
-        c.logFormat = v
+      if let format = LogSettings.Format(rawValue: v) {
+        c.log.format = format
       } else {
-        fail(n, "log_format must be one of \(ServeConfig.logFormats.joined(separator: ", "))")
+        fail(
+          n,
+          "log_format must be one of \(LogSettings.Format.allCases.map(\.rawValue).joined(separator: ", "))")
       }
     }
     if let n = top["log_level"], let v = string(n) {
-      if Self.logLevels.contains(v) {
-        c.logLevel = v
+      if let level = LogSettings.Level(rawValue: v) {
+        c.log.level = level
       } else {
-        fail(n, "log_level must be one of \(Self.logLevels.joined(separator: ", "))")
+        fail(
+          n, "log_level must be one of \(LogSettings.Level.allCases.map(\.rawValue).joined(separator: ", "))")
       }
     }
     if let n = top["follow"] {
       let e = entries(n, known: Self.followKeys, what: "follow")
       if let p = e["paths"] { c.follow = strings(p) }
       if let s = e["start_at"], let v = string(s) {
-        if v == "beginning" || v == "end" {
-          c.startAtEnd = v == "end"
+        if let position = StartPosition(rawValue: v) {
+          c.startAt = position
         } else {
           fail(s, "start_at must be beginning or end")
         }

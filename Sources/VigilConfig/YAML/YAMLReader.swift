@@ -72,10 +72,12 @@ struct YAMLReader {
   /// The YAML document of `text`, or nil after reporting its syntax error. Without
   /// `quotingContent` (a file included from another, which may be anything), errors say what and
   /// where, never the file's words (the keys a mapping has twice).
-  mutating func compose(_ text: String, quotingContent: Bool = true) -> Node? {
+  mutating func compose(_ text: String, quotingContent: Bool = true, ifEmpty: String = "the file is empty")
+    -> Node?
+  {
     do {
       guard let node = try Yams.compose(yaml: text) else {
-        fail(nil, "the file is empty")
+        fail(nil, ifEmpty)
         return nil
       }
       return node

@@ -18,4 +18,13 @@ package enum VigilDefaults {
   package static let pollIntervalMs: Int64 = 250
   /// The evaluation step of serve, backtests and rule tests; check catches up at it.
   package static let evaluationIntervalMs: Int64 = 15_000
+  /// Retention (serve's `retention:`, `vigil prune`): raw calls and rejects a week, rollups 90
+  /// days, delivered messages a week; serve applies it every hour.
+  package static let retainRawMs: Int64 = 7 * 86_400_000
+  package static let retainRollupsMs: Int64 = 90 * 86_400_000
+  package static let retainDeliveredMs: Int64 = 7 * 86_400_000
+  package static let retentionEveryMs: Int64 = 3_600_000
+  /// How long a command that queues messages (check, notify, report --email, outbox flush) keeps
+  /// delivering them before it leaves the rest in the outbox.
+  package static let sendTimeoutMs: Int64 = 20_000
 }
