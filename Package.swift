@@ -38,6 +38,7 @@ let package = Package(
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+    .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
   ],
   targets: [
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
@@ -48,7 +49,11 @@ let package = Package(
     .target(
       name: "VigilStore", dependencies: ["VigilCore", "VigilSync", "CSQLite"], swiftSettings: swiftSettings),
     .target(
-      name: "VigilIngest", dependencies: ["VigilCore", "VigilStore", "VigilSync", "CZlib", "CVigilNet"],
+      name: "VigilIngest",
+      dependencies: [
+        "VigilCore", "VigilStore", "VigilSync", "CZlib", "CVigilNet",
+        .product(name: "Logging", package: "swift-log"),
+      ],
       swiftSettings: swiftSettings),
     .target(
       name: "VigilConfig",
@@ -93,6 +98,9 @@ let package = Package(
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "HTTPTypes", package: "swift-http-types"),
+        .product(name: "NIOCore", package: "swift-nio"),
       ],
       swiftSettings: swiftSettings),
     .executableTarget(
@@ -102,14 +110,8 @@ let package = Package(
         "VigilServer",
         "VigilReport",
         "VigilSync", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-      ],
-      swiftSettings: swiftSettings),
-    .executableTarget(name: "parser-profile", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
-    .executableTarget(
-      name: "vigil-bench",
-      dependencies: [
-        "VigilCore", "VigilStore", "VigilConfig", "VigilOTLP",
-        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),
     .target(
@@ -158,7 +160,9 @@ let package = Package(
     .testTarget(
       name: "VigilServerTests",
       dependencies: [
-        "VigilServer", "VigilCore", "VigilStore", "VigilConfig", "VigilTestSupport", "VigilTestPeers",
+        "VigilServer", "VigilCore", "VigilStore", "VigilConfig", "VigilSync", "VigilTestSupport",
+        "VigilTestPeers",
+        .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),
     .testTarget(
@@ -168,3 +172,19 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// The benchmark and profiling helpers are built only when asked for (VIGIL_BENCH=1, as
+// scripts/bench and CI's strict build set it): a plain `swift build` or `swift run vigil` builds
+// Vigil and its tests alone.
+if ProcessInfo.processInfo.environment["VIGIL_BENCH"] == "1" {
+  package.targets += [
+    .executableTarget(name: "parser-profile", dependencies: ["VigilCore"], swiftSettings: swiftSettings),
+    .executableTarget(
+      name: "vigil-bench",
+      dependencies: [
+        "VigilCore", "VigilStore", "VigilConfig", "VigilOTLP",
+        .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      swiftSettings: swiftSettings),
+  ]
+}

@@ -7,7 +7,8 @@ package import VigilStore
 /// at any point leaves either all of it or none of it, so no alert is lost or announced twice.
 package struct AlertPipeline: Sendable {
   package let rules: RuleSet
-  let byName: [String: AlertRule]
+  /// The rules by name.
+  package let byName: [String: AlertRule]
 
   package init(rules: RuleSet) {
     self.rules = rules

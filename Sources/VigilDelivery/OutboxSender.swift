@@ -4,13 +4,50 @@ package import VigilCore
 import VigilStore
 import VigilSync
 
+/// A delivery attempt that failed: which message, to which receiver, why, and what happens next.
+package struct DeliveryProblem: Sendable, Equatable, CustomStringConvertible {
+  /// The message's outbox id.
+  package var id: Int64
+  package var receiver: String
+  package var reason: String
+  package var attempt: Int
+  /// The attempts allowed (nil: not retried, as for a 4xx).
+  package var maxAttempts: Int?
+  /// When the next attempt is (nil: none).
+  package var nextInMs: Int64?
+
+  package init(
+    id: Int64, receiver: String, reason: String, attempt: Int, maxAttempts: Int?, nextInMs: Int64? = nil
+  ) {
+    self.id = id
+    self.receiver = receiver
+    self.reason = reason
+    self.attempt = attempt
+    self.maxAttempts = maxAttempts
+    self.nextInMs = nextInMs
+  }
+
+  /// `#12 to team-chat: http://127.0.0.1:9/ answered 500 (attempt 2 of 10, next in 4s)`.
+  package var description: String {
+    guard let maxAttempts else { return "#\(id) to \(receiver): \(reason) (not retried)" }
+    let next = nextInMs.map { ", next in \(DurationText.format($0))" } ?? ", giving up"
+    return "#\(id) to \(receiver): \(reason) (attempt \(attempt) of \(maxAttempts)\(next))"
+  }
+
+  /// The facts as log metadata.
+  package var metadata: [(String, String)] {
+    [("message", String(id)), ("receiver", receiver), ("attempt", String(attempt))]
+      + (maxAttempts.map { [("max_attempts", String($0))] } ?? [])
+  }
+}
+
 /// What one round of delivery did.
 package struct DeliveryReport: Sendable, Equatable {
   package var delivered = 0
   package var retried = 0
   package var dead = 0
   /// One line per failed attempt: `#12 to team-chat: http://127.0.0.1:9/ answered 500 (attempt 2 of 10)`.
-  package var problems: [String] = []
+  package var problems: [DeliveryProblem] = []
   /// Outcomes per receiver: `delivered`, `retry` or `dead`, with counts.
   package var byReceiver: [String: [String: Int64]] = [:]
 
@@ -111,13 +148,10 @@ package actor OutboxSender {
       var total = DeliveryReport()
       for try await part in group { total.add(part) }
       // In outbox order, whichever receiver finished first.
-      total.problems.sort { Self.id(of: $0) < Self.id(of: $1) }
+      total.problems.sort { $0.id < $1.id }
       return total
     }
   }
-
-  /// The outbox id a problem line starts with (`#12 to ...`).
-  static func id(of problem: String) -> Int64 { Int64(problem.dropFirst().prefix { $0.isNumber }) ?? 0 }
 
   /// Claims an entry for this attempt, for as long as the attempt can take and a minute more.
   func claim(_ entry: OutboxEntry, receiver: Receiver?, nowMs: Int64) throws -> Bool {
@@ -163,15 +197,19 @@ package actor OutboxSender {
       report.byReceiver[receiver, default: [:]][last ? "dead" : "retry", default: 0] += 1
       if last, try deadAgain(reason) { break }
       report.problems.append(
-        "#\(entry.id) to \(receiver): \(reason) (attempt \(attempts) of \(policy.maxAttempts)\(last ? ", giving up" : ", next in \(DurationText.format(delay))"))"
-      )
+        DeliveryProblem(
+          id: entry.id, receiver: receiver, reason: reason, attempt: attempts,
+          maxAttempts: policy.maxAttempts,
+          nextInMs: last ? nil : delay))
     case .failed(let reason):
       try store.recordAttempt(
         id: entry.id, state: .dead, attempts: attempts, nextAttemptMs: nowMs, error: reason, atMs: nowMs)
       report.dead += 1
       report.byReceiver[receiver, default: [:]]["dead", default: 0] += 1
       if try deadAgain(reason) { break }
-      report.problems.append("#\(entry.id) to \(receiver): \(reason) (not retried)")
+      report.problems.append(
+        DeliveryProblem(id: entry.id, receiver: receiver, reason: reason, attempt: attempts, maxAttempts: nil)
+      )
     }
     return report
   }

@@ -66,15 +66,22 @@ struct EvaluationService<Clock: VigilClock>: Service {
     let started = Date()
     do {
       let outcome = try await db.run { try pipeline.run(store: $0, steps: [t], nowMs: t, endOfRun: false) }
+      let rules = pipeline.byName
       for tr in outcome.transitions where tr.isAnnounced {
+        // Values as the messages show them (12.50%, 31.2s), not raw floats.
+        let value = rules[tr.key.rule]?.metric.format(tr.value) ?? tr.value.map(formatPlain) ?? "-"
         logger.info(
-          "\(tr.kind.rawValue) \(tr.key.rule){\(tr.key.group)} value=\(tr.value.map(formatPlain) ?? "-")")
+          "\(tr.kind.rawValue) \(tr.key.rule){\(tr.key.group)} value=\(value)",
+          metadata: [
+            "event": "\(tr.kind.rawValue)", "rule": "\(tr.key.rule)", "group": "\(tr.key.group)",
+            "value": "\(value)", "threshold": "\(rules[tr.key.rule]?.thresholdText ?? "")",
+          ])
       }
       if outcome.queuedMessages > 0 { state.messagesQueued.signal() }
       state.evaluation.evaluated(
         outcome.evaluation, atMs: t, seconds: -started.timeIntervalSinceNow, lagMs: lagMs)
     } catch {
-      logger.error("evaluation failed: \(error)")
+      logger.error("evaluation failed: \(error)", metadata: ["at": "\(Timestamp.formatRFC3339(t))"])
     }
   }
 }
@@ -117,7 +124,8 @@ struct DeliveryService<Clock: VigilClock>: Service {
           failedOpens += 1
           let retryMs = min(Int64(1000) << min(failedOpens, 6), 60_000)
           logger.error(
-            "delivery: cannot open the outbox (\(error)); retrying in \(DurationText.format(retryMs))")
+            "delivery: cannot open the outbox (\(error)); retrying in \(DurationText.format(retryMs))",
+            metadata: ["failures": "\(failedOpens)", "retry_in": "\(DurationText.format(retryMs))"])
           let until = clock.nowMs() + retryMs
           try? await cancelWhenGracefulShutdown { try await clock.sleep(untilMs: until) }
           continue
@@ -126,12 +134,24 @@ struct DeliveryService<Clock: VigilClock>: Service {
       guard let sender else { break }
       do {
         try await sender.deliver(until: clock.nowMs(), clock: clock) { round in
-          for p in round.problems { logger.warning("delivery \(p)") }
-          if round.delivered > 0 { logger.info("delivered \(round.delivered) message(s)") }
+          for p in round.problems {
+            logger.warning(
+              "delivery \(p)",
+              metadata: Logger.Metadata(uniqueKeysWithValues: p.metadata.map { ($0, .string($1)) }))
+          }
+          if round.delivered > 0 {
+            logger.info(
+              "delivered \(round.delivered) message(s)",
+              metadata: [
+                "delivered": "\(round.delivered)",
+                "receivers":
+                  "\(round.byReceiver.filter { $0.value["delivered", default: 0] > 0 }.keys.sorted().joined(separator: ","))",
+              ])
+          }
           state.delivery.delivered(round)
         }
       } catch {
-        logger.error("delivery failed: \(error)")
+        logger.error("delivery failed: \(error)", metadata: ["event": "delivery_failed"])
       }
       let now = clock.nowMs()
       let next = (try? await sender.nextDueMs()) ?? nil
@@ -158,9 +178,11 @@ struct RetentionService<Clock: VigilClock>: Service {
           try store.pruneOutbox(deliveredBeforeMs: now - config.retainDeliveredMs)
           return deleted
         }
-        if deleted > 0 { logger.info("retention: deleted \(deleted) raw calls") }
+        if deleted > 0 {
+          logger.info("retention: deleted \(deleted) raw calls", metadata: ["deleted_calls": "\(deleted)"])
+        }
       } catch {
-        logger.warning("retention: \(error)")
+        logger.warning("retention: \(error)", metadata: ["event": "retention_failed"])
       }
       try? await cancelWhenGracefulShutdown { [clock, config] in
         try await clock.sleep(untilMs: now + config.retentionEveryMs)

@@ -66,8 +66,8 @@ package final class ConfigReloader: Sendable {
       case .failure(let error):
         state.reloaded(nil)
         logger.error(
-          "reload (\(trigger)) refused, the previous configuration stays in effect: \(error.messages.joined(separator: "; "))"
-        )
+          "reload (\(trigger)) refused, the previous configuration stays in effect: \(error.messages.joined(separator: "; "))",
+          metadata: ["trigger": "\(trigger)", "errors": "\(error.messages.count)"])
         return .refused(errors: error.messages)
       case .success(let loaded):
         var notes = loaded.warnings
@@ -76,10 +76,13 @@ package final class ConfigReloader: Sendable {
         }
         running.rules = loaded.config.rules
         state.reloaded(loaded.rules)
-        for note in notes { logger.warning("reload: \(note)") }
+        for note in notes { logger.warning("reload: \(note)", metadata: ["trigger": "\(trigger)"]) }
         logger.info(
-          "reload (\(trigger)): \(loaded.rules.rules.count) rules, \(loaded.rules.receivers.count) receivers from \(loaded.config.rules)"
-        )
+          "reload (\(trigger)): \(loaded.rules.rules.count) rules, \(loaded.rules.receivers.count) receivers from \(loaded.config.rules)",
+          metadata: [
+            "trigger": "\(trigger)", "rules": "\(loaded.rules.rules.count)",
+            "receivers": "\(loaded.rules.receivers.count)", "file": "\(loaded.config.rules)",
+          ])
         return .applied(notes: notes)
       }
     }

@@ -77,7 +77,8 @@ package struct Daemon: Sendable {
     if let http = config.http {
       if !http.isLoopback && token == nil {
         logger.warning(
-          "http listens on \(http) without a token: anyone who can reach it can read alerts and calls")
+          "http listens on \(http) without a token: anyone who can reach it can read alerts and calls",
+          metadata: ["listener": "http", "address": "\(http)"])
       }
       let routes = HTTPRoutes.router(
         state: state, db: try SerialStore(path: config.db, label: "vigil-http"), token: token, intake: intake,
@@ -91,14 +92,18 @@ package struct Daemon: Sendable {
         onServerRunning: { [state] channel in
           let port = channel.localAddress?.port ?? http.port
           state.listeners.listening(http: port)
-          logger.info("http listening on \(HostPort(host: http.host, port: port))")
+          logger.info(
+            "http listening on \(HostPort(host: http.host, port: port))",
+            metadata: ["listener": "http", "address": "\(HostPort(host: http.host, port: port))"])
         },
         logger: logger)
       services.append(.init(service: app, serviceName: "http"))
     }
     if let otlp = config.otlp {
       if !otlp.isLoopback && token == nil {
-        logger.warning("otlp listens on \(otlp) without a token: anyone who can reach it can send calls")
+        logger.warning(
+          "otlp listens on \(otlp) without a token: anyone who can reach it can send calls",
+          metadata: ["listener": "otlp", "address": "\(otlp)"])
       }
       let app = Application(
         router: intake.otlpRouter(token: token),
@@ -107,7 +112,9 @@ package struct Daemon: Sendable {
         onServerRunning: { [state] channel in
           let port = channel.localAddress?.port ?? otlp.port
           state.listeners.listening(otlp: port)
-          logger.info("otlp listening on \(HostPort(host: otlp.host, port: port)) (/v1/traces, /v1/logs)")
+          logger.info(
+            "otlp listening on \(HostPort(host: otlp.host, port: port)) (/v1/traces, /v1/logs)",
+            metadata: ["listener": "otlp", "address": "\(HostPort(host: otlp.host, port: port))"])
         },
         logger: logger)
       services.append(.init(service: app, serviceName: "otlp"))
@@ -125,19 +132,29 @@ package struct Daemon: Sendable {
       .init(service: RetentionService(config: config, logger: logger, clock: clock), serviceName: "retention")
     )
     if let address = config.udp {
-      if !address.isLoopback { logger.warning("udp listens on \(address): other hosts can send calls") }
+      if !address.isLoopback {
+        logger.warning(
+          "udp listens on \(address): other hosts can send calls",
+          metadata: ["listener": "udp", "address": "\(address)"])
+      }
       let udp = try UDPIngest(
         address: address, receiveBufferBytes: config.udpReceiveBufferBytes, maxLineBytes: config.maxLineBytes)
       if udp.receiveBufferBytes < config.udpReceiveBufferBytes {
         logger.warning(
-          "udp: the kernel granted a receive buffer of \(udp.receiveBufferBytes) bytes of the \(config.udpReceiveBufferBytes) asked for; bursts may be dropped (raise net.core.rmem_max, or run with CAP_NET_ADMIN)"
-        )
+          "udp: the kernel granted a receive buffer of \(udp.receiveBufferBytes) bytes of the \(config.udpReceiveBufferBytes) asked for; bursts may be dropped (raise net.core.rmem_max, or run with CAP_NET_ADMIN)",
+          metadata: [
+            "listener": "udp", "granted_bytes": "\(udp.receiveBufferBytes)",
+            "asked_bytes": "\(config.udpReceiveBufferBytes)",
+          ])
       }
       state.intake.attach(udp.counters)
       udpPort = udp.port
       logger.info(
-        "udp listening on \(HostPort(host: address.host, port: udp.port)) (receive buffer \(udp.receiveBufferBytes) bytes)"
-      )
+        "udp listening on \(HostPort(host: address.host, port: udp.port)) (receive buffer \(udp.receiveBufferBytes) bytes)",
+        metadata: [
+          "listener": "udp", "address": "\(HostPort(host: address.host, port: udp.port))",
+          "receive_buffer_bytes": "\(udp.receiveBufferBytes)",
+        ])
       services.append(
         .init(service: UDPService(udp: udp, config: config, state: state, logger: logger), serviceName: "udp")
       )
@@ -151,7 +168,9 @@ package struct Daemon: Sendable {
     }
     let group = ServiceGroup(
       configuration: .init(services: services, gracefulShutdownSignals: signals, logger: logger))
-    logger.info("vigil \(VigilInfo.version) serving \(config.db) with \(rules.rules.count) rules")
+    logger.info(
+      "vigil \(VigilInfo.version) serving \(config.db) with \(rules.rules.count) rules",
+      metadata: ["version": "\(VigilInfo.version)", "db": "\(config.db)", "rules": "\(rules.rules.count)"])
     return Daemon(state: state, udpPort: udpPort, group: group)
   }
 }

@@ -32,18 +32,21 @@ struct FollowService: Service {
         let writer = IntakeWriter(
           store: store, door: "file", observer: IntakeReporter(state: state, logger: logger))
         let follower = Follower(store: writer, patterns: config.follow, options: options)
-        logger.info("following \(config.follow.joined(separator: " "))")
+        logger.info(
+          "following \(config.follow.joined(separator: " "))",
+          metadata: ["door": "file", "patterns": "\(config.follow.joined(separator: " "))"])
         for pattern in Follower.unmatched(config.follow) {
           logger.warning(
-            "follow: no file matches \(pattern) yet; it is read when one appears (check the path)")
+            "follow: no file matches \(pattern) yet; it is read when one appears (check the path)",
+            metadata: ["door": "file", "pattern": "\(pattern)"])
         }
         FollowLoop(pollIntervalMs: config.pollIntervalMs).run(
           follower, wait: { stop.sleep(ms: $0) },
           report: { report in
             // Writes are counted and their failures said by the writer's reporter.
-            if case .event = report { logger.info("follow: \(report.message ?? "")") }
+            if case .event(let event) = report { logger.info("follow: \(event)", metadata: ["door": "file"]) }
           })
-        logger.info("follow: stopped")
+        logger.info("follow: stopped", metadata: ["door": "file"])
       }
     } onGracefulShutdown: {
       stop.stop()
@@ -69,14 +72,19 @@ struct UDPService: Service {
           observer: IntakeReporter(state: state, logger: logger))
         // At shutdown, what the database still refuses waits in the spool for the next start.
         let spool = try? IntakeSpool(path: IntakeSpool.path(forDatabase: config.db))
-        udp.storeLoop(writer: writer, spool: spool, warn: { logger.warning("\($0)") })
+        udp.storeLoop(writer: writer, spool: spool, logger: logger)
       }
       try await received
       try await stored
       let c = udp.counters
       logger.info(
-        "udp: stopped: \(c.datagrams.load(ordering: .relaxed)) datagrams, \(c.stored.load(ordering: .relaxed)) records stored, \(c.rejected.load(ordering: .relaxed)) rejected, \(c.kernelDrops.load(ordering: .relaxed)) dropped by the kernel"
-      )
+        "udp: stopped: \(c.datagrams.load(ordering: .relaxed)) datagrams, \(c.stored.load(ordering: .relaxed)) records stored, \(c.rejected.load(ordering: .relaxed)) rejected, \(c.kernelDrops.load(ordering: .relaxed)) dropped by the kernel",
+        metadata: [
+          "door": "udp", "datagrams": "\(c.datagrams.load(ordering: .relaxed))",
+          "stored": "\(c.stored.load(ordering: .relaxed))",
+          "rejected": "\(c.rejected.load(ordering: .relaxed))",
+          "kernel_drops": "\(c.kernelDrops.load(ordering: .relaxed))",
+        ])
     } onGracefulShutdown: {
       udp.stop()
     }
@@ -115,15 +123,15 @@ struct SpoolDrainService: Service {
             state.intake.spooled(waiting: drain.pendingEntries)
             if done == nil { break }
           } catch {
-            logger.error("intake spool: \(error)")
+            logger.error("intake spool: \(error)", metadata: ["door": "spool"])
           }
           if stop.isStopped { break }
           state.spoolAppended.wait(timeoutMs: 1000)
         } while !stop.isStopped || drain.pendingEntries > 0 && !giveUp()
         if drain.pendingEntries > 0 {
           logger.warning(
-            "intake spool: \(drain.pendingEntries) acknowledged requests wait to be stored; they are stored at the next start"
-          )
+            "intake spool: \(drain.pendingEntries) acknowledged requests wait to be stored; they are stored at the next start",
+            metadata: ["door": "spool", "waiting": "\(drain.pendingEntries)"])
         }
       }
     } onGracefulShutdown: {
@@ -146,11 +154,15 @@ struct IntakeReporter: IntakeObserver {
   func writeFailed(door: String, error: any Error, heldLines: Int64, failuresInARow: Int) {
     state.intake.writeFailed(door: door, heldLines: heldLines)
     if failuresInARow == 1 {
-      logger.error("\(door): storing failed (\(error)); \(heldLines) lines held, nothing skipped; retrying")
+      logger.error(
+        "\(door): storing failed (\(error)); \(heldLines) lines held, nothing skipped; retrying",
+        metadata: ["door": "\(door)", "held_lines": "\(heldLines)"])
     }
   }
 
   func writeRecovered(door: String, failures: Int) {
-    logger.notice("\(door): storing works again after \(failures) failed attempts")
+    logger.notice(
+      "\(door): storing works again after \(failures) failed attempts",
+      metadata: ["door": "\(door)", "failures": "\(failures)"])
   }
 }

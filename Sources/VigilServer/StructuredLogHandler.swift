@@ -2,13 +2,15 @@ import Foundation
 package import Logging
 import VigilCore
 
-/// `vigil serve`'s log as one structured line per entry on stderr, for log shippers:
-/// `json` (an object: ts, level, source, msg, then the metadata) or `logfmt`
-/// (`ts=... level=info source=VigilServer msg="..." key=value`). Control characters are escaped
-/// in either, so no input can forge a line.
+/// `vigil serve`'s log: one line per entry on stderr, as `text` (`ts level message key=value...`,
+/// for people), `json` (an object: ts, level, source, msg, then the metadata) or `logfmt`
+/// (`ts=... level=info source=VigilServer msg="..." key=value`), for log shippers. The facts of an
+/// entry (rule, group, receiver, door, counts) are its metadata, so a shipper can filter on them.
+/// Control characters are escaped in every format, so no input can forge a line or rewrite a
+/// terminal.
 package struct StructuredLogHandler: LogHandler {
   package enum Format: String, Sendable, CaseIterable {
-    case json, logfmt
+    case text, json, logfmt
   }
 
   let format: Format
@@ -45,6 +47,13 @@ package struct StructuredLogHandler: LogHandler {
   /// One entry as a line of `format`.
   package static func line(_ fields: [(String, String)], _ format: Format) -> String {
     switch format {
+    case .text:
+      // ts level message, then the metadata as logfmt pairs.
+      let head = fields.prefix { ["ts", "level", "source", "msg"].contains($0.0) }
+      let value = { (key: String) in head.first { $0.0 == key }?.1 ?? "" }
+      var line = "\(value("ts")) \(value("level")) \(TerminalText.escape(value("msg")))"
+      for (key, v) in fields.dropFirst(head.count) { line += " \(logfmtKey(key))=\(logfmtValue(v))" }
+      return line + "\n"
     case .json:
       // Escaped as the text log is (a terminal escape stays visible text once parsed), then quoted.
       return "{"

@@ -105,14 +105,9 @@ struct Serve: AsyncParsableCommand {
       throw ExitCode(2)
     }
     let level = Logger.Level(rawValue: settings.log.level.rawValue) ?? .info
-    let structured = StructuredLogHandler.Format(rawValue: settings.log.format.rawValue)
-    LoggingSystem.bootstrap { label in
-      if let structured {
-        var handler = StructuredLogHandler(format: structured)
-        handler.logLevel = level
-        return handler
-      }
-      var handler = OneLineLogHandler(StreamLogHandler.standardError(label: label))
+    let format = StructuredLogHandler.Format(rawValue: settings.log.format.rawValue) ?? .text
+    LoggingSystem.bootstrap { _ in
+      var handler = StructuredLogHandler(format: format)
       handler.logLevel = level
       return handler
     }

@@ -129,7 +129,9 @@ import VigilTestSupport
     let sender = try f.sender()
     var report = try await sender.deliverDue(nowMs: Self.now)
     #expect(report.retried == 1 && report.delivered == 0)
-    #expect(report.problems.first?.contains("answered 500: upstream down (attempt 1 of 10, next in") == true)
+    #expect(
+      report.problems.first?.description.contains("answered 500: upstream down (attempt 1 of 10, next in")
+        == true)
     var e = try f.entries()[0]
     #expect(e.state == .pending && e.attempts == 1 && e.lastError?.contains("500") == true)
     // Full jitter under the first ceiling (1 s).
@@ -318,7 +320,7 @@ import VigilTestSupport
     for period in 0..<10 {
       let report = try await push(period)
       #expect(report.dead == 2 && report.byReceiver["am"]?["dead"] == 2)
-      problems += report.problems
+      problems += report.problems.map(\.description)
       let dead = try f.store.outbox(states: [.dead])
       #expect(dead.map(\.message.groupKey).sorted() == ["replica 1", "replica 2"], "period \(period)")
       #expect(dead.allSatisfy { $0.message.title == "push \(period)" })
@@ -344,7 +346,7 @@ import VigilTestSupport
     let report = try await sender.deliverDue(nowMs: Self.now)
     #expect(
       report.dead == 1
-        && report.problems == [
+        && report.problems.map(\.description) == [
           "#1 to hook: http://127.0.0.1:\(server.port) answered 400: invalid_payload (not retried)"
         ])
     #expect(try f.entries()[0].state == .dead)
@@ -407,7 +409,7 @@ import VigilTestSupport
     try f.enqueue("fast")
     let report = try await f.sender().deliverDue(nowMs: Self.now)
     #expect(report.delivered == 1 && report.retried == 1)
-    #expect(report.problems.first?.contains("timed out") == true)
+    #expect(report.problems.first?.description.contains("timed out") == true)
     #expect(fast.requests.count == 1)
   }
 
@@ -417,7 +419,8 @@ import VigilTestSupport
     let f = try Fixture([Self.webhook("hook", .environment("HOOK_URL"))])
     try f.enqueue("hook")
     var report = try await f.sender(environment: [:]).deliverDue(nowMs: Self.now)
-    #expect(report.retried == 1 && report.problems.first?.contains("$HOOK_URL is not set") == true)
+    #expect(
+      report.retried == 1 && report.problems.first?.description.contains("$HOOK_URL is not set") == true)
     // The receiver echoes the URL (with its token) in an error: the token is not kept.
     let url = server.url("/services/T00/SECRET123")
     server.reply(.status(500, body: "bad url \(url)"))
@@ -426,7 +429,7 @@ import VigilTestSupport
     #expect(report.retried == 1)
     let error = try #require(try f.entries()[0].lastError)
     #expect(!error.contains("SECRET123") && error.contains("<redacted>"))
-    #expect(!report.problems.joined().contains("SECRET123"))
+    #expect(!report.problems.map(\.description).joined().contains("SECRET123"))
   }
 
   @Test func aReceiverThatRefusesConnectionsIsRetried() async throws {
@@ -451,7 +454,7 @@ import VigilTestSupport
     let report = try await f.sender().deliverDue(nowMs: Self.now)
     #expect(report.retried == 1)
     #expect(
-      report.problems.first?.contains("http://127.0.0.1:\(port): connection refused") == true,
+      report.problems.first?.description.contains("http://127.0.0.1:\(port): connection refused") == true,
       "\(report.problems)")
   }
 

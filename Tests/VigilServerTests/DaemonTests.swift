@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import Testing
 import VigilConfig
 import VigilCore
@@ -14,7 +15,9 @@ import VigilTestSupport
 @Suite struct DaemonTests {
   static let start: Int64 = 1_800_000_000_000
 
-  static func daemon(_ dir: TemporaryDirectory, clock: ManualClock) async throws -> Daemon {
+  static func daemon(_ dir: TemporaryDirectory, clock: ManualClock, logger: Logger? = nil) async throws
+    -> Daemon
+  {
     var config = ServeConfig()
     config.db = dir.file("v.db")
     config.udp = HostPort(host: "127.0.0.1", port: 0)
@@ -27,8 +30,9 @@ import VigilTestSupport
         rules:
           - {alert: ServerErrors, metric: rate_5xx, threshold: 2%, window: 1m}
         """, file: "alerts.yaml")
-    var logger = Logger(label: "vigil-test")
-    logger.logLevel = .warning
+    var quiet = Logger(label: "vigil-test")
+    quiet.logLevel = .warning
+    let logger = logger ?? quiet
     return try await Daemon.make(
       config: config, rules: rules, environment: [:], logger: logger, clock: clock, signals: [])
   }
@@ -73,5 +77,43 @@ import VigilTestSupport
     await daemon.shutDown()
     try await running.value
     #expect(try Store(path: dir.file("v.db")).callCount() == 40)
+  }
+
+  /// The serve log's entries carry their facts as metadata a log shipper can filter on, and
+  /// values as the messages show them (`50.00%`, not `0.5`).
+  @Test func anAlertsLogEntryCarriesItsRuleGroupAndFormattedValue() async throws {
+    let dir = TemporaryDirectory()
+    let clock = ManualClock(nowMs: Self.start)
+    let lines = Mutex<[String]>([])
+    let logger = Logger(label: "vigil") { _ in
+      var handler = StructuredLogHandler(format: .json) { line in lines.withLock { $0.append(line) } }
+      handler.logLevel = .info
+      return handler
+    }
+    let daemon = try await Self.daemon(dir, clock: clock, logger: logger)
+    let running = Task { try await daemon.run() }
+    let udp = try #require(daemon.udpPort)
+    #expect(await clock.waitForSleeper())
+    let sender = UDPSender(port: udp)
+    for i in 0..<40 {
+      let ts = Double(Self.start - 30_000 + Int64(i) * 500) / 1000
+      sender.send(#"{"ts":\#(ts),"status":\#(i % 2 == 0 ? 500 : 200),"provider":"openai"}"#)
+    }
+    #expect(await Self.waitFor { daemon.state.intake.storedCount(door: "udp") == 40 })
+    #expect(await clock.waitForSleeper())
+    clock.advance(byMs: 1000)
+    #expect(await Self.waitFor { lines.withLock { $0.contains { $0.contains(#""event":"firing""#) } } })
+    await daemon.shutDown()
+    try await running.value
+    let firing = try #require(lines.withLock { $0.first { $0.contains(#""event":"firing""#) } })
+    let entry = try #require(try JSONSerialization.jsonObject(with: Data(firing.utf8)) as? [String: String])
+    #expect(entry["rule"] == "ServerErrors" && entry["group"] == "provider=openai", "\(firing)")
+    #expect(entry["value"] == "50.00%" && entry["threshold"] == "> 2.00%", "\(firing)")
+    #expect(entry["msg"] == "firing ServerErrors{provider=openai} value=50.00%", "\(firing)")
+    // Every entry parses, with a level and a message.
+    for line in lines.withLock({ $0 }) {
+      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+      #expect(object?["level"] != nil && object?["msg"] != nil, "\(line)")
+    }
   }
 }

@@ -23,4 +23,21 @@ import Testing
     #expect(line.hasSuffix(" source=VigilServer\n"))
     #expect(!line.contains("\u{1B}"))
   }
+
+  /// The text format, for people: the message then the metadata, on one line whatever a label
+  /// holds (a model name once forged a log line and cleared the terminal).
+  @Test func textLinesKeepALabelFromForgingALineOrRewritingTheTerminal() {
+    let model = "gpt-4o\n2026-11-25T10:00:00Z info resolved ServerErrors\u{1B}[2J"
+    let line = StructuredLogHandler.line(
+      [
+        ("ts", "2026-11-25T10:00:00Z"), ("level", "info"), ("source", "VigilServer"),
+        ("msg", "firing HighErrorRate{model=\(model)}"), ("file", "a\nb"), ("rule", "HighErrorRate"),
+      ], .text)
+    #expect(line.filter { $0 == "\n" }.count == 1 && line.hasSuffix("\n"))
+    #expect(!line.contains("\u{1B}"))
+    #expect(
+      line.hasPrefix("2026-11-25T10:00:00Z info firing HighErrorRate{model=gpt-4o\\n2026-11-25T10:00:00Z"))
+    // Metadata values as logfmt writes them: quoted once they hold a backslash.
+    #expect(line.hasSuffix(#" file="a\\nb" rule=HighErrorRate"# + "\n"), "\(line)")
+  }
 }

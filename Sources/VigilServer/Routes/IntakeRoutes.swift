@@ -106,11 +106,14 @@ final class HTTPIntake: Sendable {
         try await spool.append(
           door: endpoint.source, source: endpoint.source, calls: checked.accepted, rejects: rejects)
       } catch let full as IntakeSpool.Full {
-        logger.warning("\(endpoint.source): \(full); the sender is asked to retry")
+        logger.warning(
+          "\(endpoint.source): \(full); the sender is asked to retry",
+          metadata: ["door": "\(endpoint.source)", "endpoint": "\(endpoint.rawValue)"])
         return Self.plain(.serviceUnavailable, "intake is behind (\(full)): retry shortly", retryAfter: 5)
       } catch {
         logger.error(
-          "\(endpoint.source): keeping the request failed (\(error)); the sender is asked to retry")
+          "\(endpoint.source): keeping the request failed (\(error)); the sender is asked to retry",
+          metadata: ["door": "\(endpoint.source)", "endpoint": "\(endpoint.rawValue)"])
         return Self.plain(.serviceUnavailable, "the request could not be kept: retry shortly", retryAfter: 5)
       }
     }

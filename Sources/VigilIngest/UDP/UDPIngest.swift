@@ -1,4 +1,5 @@
 import CVigilNet
+package import Logging
 package import Synchronization
 package import VigilCore
 package import VigilStore
@@ -139,7 +140,7 @@ package final class UDPIngest: Sendable {
   /// held by another process never keeps serve from stopping.
   package func storeLoop(
     writer: IntakeWriter, spool: IntakeSpool? = nil, maxBatchRecords: Int = 50_000,
-    stopGraceMs: Int64 = 10_000, warn: (String) -> Void = { _ in }
+    stopGraceMs: Int64 = 10_000, logger: Logger = Logger(label: "vigil.udp")
   ) {
     let parser = CallLogParser()
     var sequence: Int64 = 0
@@ -161,13 +162,13 @@ package final class UDPIngest: Sendable {
             (try? spool.append(
               door: writer.door, source: source, calls: batch.records, rejects: batch.rejects)) != nil
           {
-            warn(
-              "\(source): the database still refuses writes at shutdown; \(batch.calls.count) records wait in the intake spool for the next start"
-            )
+            logger.warning(
+              "\(source): the database still refuses writes at shutdown; \(batch.calls.count) records wait in the intake spool for the next start",
+              metadata: ["door": "udp", "records": "\(batch.calls.count)"])
           } else {
-            warn(
-              "\(source): the database still refuses writes at shutdown; \(batch.calls.count) records are lost"
-            )
+            logger.error(
+              "\(source): the database still refuses writes at shutdown; \(batch.calls.count) records are lost",
+              metadata: ["door": "udp", "records": "\(batch.calls.count)"])
           }
         }
         counters.stored.add(Int64(batch.calls.count), ordering: .relaxed)
