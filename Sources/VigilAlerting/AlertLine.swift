@@ -15,7 +15,10 @@ package enum AlertLine {
         ("summary", .string(a.annotations["summary"] ?? "")),
         ("description", .string(a.annotations["description"] ?? "")),
       ]
-      if a.status == .resolved { fields.append(("fired_at", .string(Timestamp.formatRFC3339(a.startsAtMs)))) }
+      if a.status == .resolved {
+        fields.append(("fired_at", .string(Timestamp.formatRFC3339(a.startsAtMs))))
+        fields.append(("folded_in", .bool(a.foldedIn)))
+      }
       return JSONValue.object(fields).text
     }
     let shown = a.labels.filter { $0.key != "alertname" && $0.key != "severity" }.sorted { $0.key < $1.key }
@@ -25,6 +28,10 @@ package enum AlertLine {
     text += " threshold=\(a.annotations["threshold"] ?? "-")"
     if a.status == .resolved, let end = a.endsAtMs {
       text += " after \(DurationText.format(max(0, end - a.startsAtMs) / 1000 * 1000))"
+      if a.foldedIn {
+        text +=
+          " (fired at \(Timestamp.formatRFC3339(a.startsAtMs)) within the incident already announced: folded in)"
+      }
     }
     // Labels and summaries come from input (a model name is any string): one line, always.
     return TerminalText.escape(text + (a.status == .firing ? ": \(a.annotations["summary"] ?? "")" : ""))

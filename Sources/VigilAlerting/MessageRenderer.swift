@@ -127,7 +127,7 @@ package struct MessageRenderer: Sendable {
       ["type": "header", "text": ["type": "plain_text", "text": .string(Self.cut(n.title, 150))]]
     ]
     for a in n.alerts.prefix(shown) {
-      let state = a.status == .firing ? "FIRING" : "RESOLVED"
+      let state = a.stateText
       var text =
         "*\(state)* `\(Self.slackEscape(a.name))` \(Self.slackEscape(a.annotations["summary"] ?? ""))"
       if let d = a.annotations["description"], !d.isEmpty { text += "\n" + Self.slackEscape(d) }
@@ -196,7 +196,7 @@ package struct MessageRenderer: Sendable {
       let scope = a.labels.filter { !["alertname", "severity"].contains($0.key) }.sorted { $0.key < $1.key }
         .map { "\($0.key)=\($0.value)" }.joined(separator: " ")
       let title = Self.cut(
-        "\(a.status == .firing ? "FIRING" : "RESOLVED") \(a.name) \(scope)", DiscordLimits.title)
+        "\(a.stateText) \(a.name) \(scope)", DiscordLimits.title)
       var description = a.annotations["summary"] ?? ""
       if let d = a.annotations["description"], !d.isEmpty { description += "\n" + d }
       description = Self.cut(description, 1500)
@@ -241,7 +241,7 @@ package struct MessageRenderer: Sendable {
     for a in n.alerts.prefix(shown) {
       body.append([
         "type": "TextBlock", "wrap": true, "weight": "Bolder", "separator": true,
-        "text": .string("\(a.status == .firing ? "FIRING" : "RESOLVED"): \(a.name)"),
+        "text": .string("\(a.stateText): \(a.name)"),
       ])
       if let s = a.annotations["summary"], !s.isEmpty {
         body.append(["type": "TextBlock", "wrap": true, "text": .string(s)])

@@ -47,6 +47,9 @@ package enum ProviderColor {
 }
 
 extension Report {
+  /// The latency percentiles' colours (P50, P95, P99): greys, which no provider has.
+  static let percentileColors = ["#9ca3af", "#6b7280", "#374151"]
+
   /// A single self-contained page: inline CSS and SVG, no script, nothing fetched. The numbers are
   /// in tables too, so that it reads well in a mail client that does not draw SVG. For the live
   /// dashboard, `live` puts the alerts in force on top and `refreshSeconds` reloads the page.
@@ -182,9 +185,16 @@ extension Report {
       SVGChart.lines(
         title: "Latency percentiles, all calls",
         lines: [
-          .init(name: "P50", points: latency.map { ($0.atMs, $0.p50.map { $0 / 1000 }) }),
-          .init(name: "P95", points: latency.map { ($0.atMs, $0.p95.map { $0 / 1000 }) }),
-          .init(name: "P99", points: latency.map { ($0.atMs, $0.p99.map { $0 / 1000 }) }),
+          // Shades of grey and dashes: the providers' colours stay the providers'.
+          .init(
+            name: "P50", points: latency.map { ($0.atMs, $0.p50.map { $0 / 1000 }) },
+            color: Self.percentileColors[0], dash: "2 3"),
+          .init(
+            name: "P95", points: latency.map { ($0.atMs, $0.p95.map { $0 / 1000 }) },
+            color: Self.percentileColors[1], dash: "6 3"),
+          .init(
+            name: "P99", points: latency.map { ($0.atMs, $0.p99.map { $0 / 1000 }) },
+            color: Self.percentileColors[2]),
         ], fromMs: fromMs, toMs: toMs, format: { formatFixed($0, digits: $0.rounded() == $0 ? 0 : 1) + " s" },
         threshold: threshold(.latencyQuantile(0.99)).map { $0 / 1000 }) + "\n"
     out += "<h2>Status codes</h2>\n"

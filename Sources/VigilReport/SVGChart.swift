@@ -17,6 +17,8 @@ enum SVGChart {
     var points: [(Int64, Double?)]
     /// Its colour (a provider's is the same everywhere); else the palette's next.
     var color: String? = nil
+    /// A dash pattern (`stroke-dasharray`), for lines told apart without colour.
+    var dash: String? = nil
   }
 
   /// Lines over time; `format` labels the y axis; `threshold` draws a dashed red line.
@@ -50,6 +52,7 @@ enum SVGChart {
         "<text x=\"\(fmt(width - right))\" y=\"\(fmt(y(threshold) - 4))\" font-size=\"10\" text-anchor=\"end\" fill=\"#dc2626\">threshold \(e(format(threshold)))</text>\n"
     }
     for (i, line) in lines.enumerated() {
+      let dash = line.dash.map { " stroke-dasharray=\"\($0)\"" } ?? ""
       let color = line.color ?? palette[i % palette.count]
       // A gap (no calls) breaks the line.
       var run: [String] = []
@@ -59,7 +62,7 @@ enum SVGChart {
           svg += "<circle cx=\"\(p[0])\" cy=\"\(p[1])\" r=\"2\" fill=\"\(color)\"/>"
         } else if run.count > 1 {
           svg +=
-            "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\" points=\"\(run.joined(separator: " "))\"/>"
+            "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\"\(dash) points=\"\(run.joined(separator: " "))\"/>"
         }
         run = []
       }
@@ -69,7 +72,11 @@ enum SVGChart {
       flush()
       let lx = left + Double(i % 4) * 170
       let ly = height - 6 - Double(i / 4) * 0
-      svg += "\n<rect x=\"\(fmt(lx))\" y=\"\(fmt(ly - 8))\" width=\"10\" height=\"10\" fill=\"\(color)\"/>"
+      // The key shows the line as it is drawn: a dashed line by its dashes, others by a swatch.
+      svg +=
+        line.dash == nil
+        ? "\n<rect x=\"\(fmt(lx))\" y=\"\(fmt(ly - 8))\" width=\"10\" height=\"10\" fill=\"\(color)\"/>"
+        : "\n<line x1=\"\(fmt(lx - 2))\" x2=\"\(fmt(lx + 11))\" y1=\"\(fmt(ly - 3))\" y2=\"\(fmt(ly - 3))\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>"
       svg +=
         "<text x=\"\(fmt(lx + 14))\" y=\"\(fmt(ly))\" font-size=\"11\" fill=\"#222\">\(e(String(line.name.prefix(24))))</text>\n"
     }

@@ -138,12 +138,21 @@ extension Store {
   /// What each source delivered in `[fromMs, toMs)` by call time, from the writes' records: calls
   /// of the writes that overlap the stretch, and the last call before `toMs`.
   package func sourceActivity(fromMs: Int64, toMs: Int64) throws(StoreError) -> [SourceActivity] {
+    // Chunks inside the stretch count whole; one that straddles an edge counts its calls in the
+    // stretch, read by id range (a chunk holds at most one batch), so the counts are exact.
     let s = try connection.prepare(
       """
-      SELECT o.name, sum(k.last_call - k.first_call + 1), max(min(k.max_ts, ?2 - 1))
-      FROM chunks k JOIN sources o ON o.id = k.source
-      WHERE k.max_ts >= ?1 AND k.min_ts < ?2
-      GROUP BY o.name
+      SELECT name, sum(n), max(last) FROM (
+        SELECT o.name AS name,
+          CASE WHEN k.min_ts >= ?1 AND k.max_ts < ?2 THEN k.last_call - k.first_call + 1
+            ELSE (SELECT count(*) FROM calls c
+                  WHERE c.id BETWEEN k.first_call AND k.last_call AND c.ts >= ?1 AND c.ts < ?2) END AS n,
+          CASE WHEN k.max_ts < ?2 THEN k.max_ts
+            ELSE (SELECT max(c.ts) FROM calls c
+                  WHERE c.id BETWEEN k.first_call AND k.last_call AND c.ts >= ?1 AND c.ts < ?2) END AS last
+        FROM chunks k JOIN sources o ON o.id = k.source
+        WHERE k.max_ts >= ?1 AND k.min_ts < ?2)
+      GROUP BY name HAVING sum(n) > 0
       """)
     try s.bind([.int(fromMs), .int(toMs)])
     var out: [SourceActivity] = []

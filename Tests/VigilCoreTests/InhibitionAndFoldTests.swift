@@ -82,10 +82,12 @@ import VigilCore
   @Test func aFoldedGroupPagesOnceWhenItStartsAndOnceWhenAllOfItIsOver() {
     var router = Router(receivers: [receiver(groupBy: ["provider"], fold: true)])
     var messages: [AlertNotification] = []
+    var firedAt: [String: Int64] = [:]
     func at(_ minute: Int64, _ name: String, firing: Bool = true) {
+      if firing { firedAt[name] = minute * Self.minute }
       router.add(
-        alert(name, firing: firing, at: minute * Self.minute), receivers: ["chat"], atMs: minute * Self.minute
-      )
+        alert(name, firing: firing, at: minute * Self.minute, since: firedAt[name] ?? 0), receivers: ["chat"],
+        atMs: minute * Self.minute)
       messages += router.flush(atMs: minute * Self.minute)
     }
     // A consequence fires first, the cause and another consequence later; they end in another order.
@@ -100,6 +102,11 @@ import VigilCore
     #expect(messages[0].alerts.map(\.name) == ["HighErrorRate"])
     #expect(
       Set(messages[1].alerts.map(\.name)) == ["HighErrorRate", "ServerErrors", "ProviderAvailabilityPage"])
+    // The all-clear says which of them were never announced: no all-clear for an unheard alarm.
+    #expect(
+      Dictionary(uniqueKeysWithValues: messages[1].alerts.map { ($0.name, $0.foldedIn) })
+        == ["HighErrorRate": false, "ServerErrors": true, "ProviderAvailabilityPage": true])
+    #expect(messages[1].alerts.first { $0.name == "ServerErrors" }?.stateText == "RESOLVED (folded in)")
     // The next incident pages again.
     at(50, "ServerErrors")
     #expect(messages.count == 3 && messages[2].status == .firing)

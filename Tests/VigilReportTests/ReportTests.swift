@@ -147,6 +147,19 @@ import VigilTestSupport
     #expect(((o["classes"] as? [String: Any])?["server"]) as? Int == 300)
   }
 
+  /// The latency chart's lines are greys with dashes: blue, red and green are the providers'.
+  @Test func theLatencyChartUsesNoProvidersColour() throws {
+    let html = try build().html()
+    let start = try #require(html.range(of: "Latency percentiles"))
+    let chart = html[start.lowerBound...]
+    let svg = String(chart[..<(chart.range(of: "</svg>")?.upperBound ?? chart.endIndex)])
+    let strokes = Set(svg.matches(of: #/<polyline fill="none" stroke="(#[0-9a-f]{6})"/#).map { String($0.1) })
+    #expect(!strokes.isEmpty, "\(svg)")
+    let providers = Set(ProviderColor.known.values).union(ProviderColor.palette).union(SVGChart.palette)
+    #expect(strokes.isDisjoint(with: providers), "\(strokes)")
+    #expect(svg.contains("stroke-dasharray"))
+  }
+
   @Test func htmlIsSelfContainedAndEscapesEveryValue() throws {
     let html = try build().render(.html)
     #expect(html.hasPrefix("<!DOCTYPE html>"))

@@ -54,6 +54,21 @@ import VigilTestSupport
     #expect(early.map(\.lastCallMs) == [lastBeforeHalfAnHour, lastBeforeHalfAnHour])
   }
 
+  /// A write whose calls straddle the stretch's edges counts only its calls inside (the report's
+  /// sources table once said 21,830 calls beside a header of 21,829).
+  @Test func sourceActivityCountsExactlyTheCallsOfTheStretch() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    var batch = IngestBatch(source: "/var/log/app.jsonl")
+    for k in 0..<100 { try batch.add(call(Int64(k) * 1000, 200)) }
+    try store.write(batch)
+    let inside = try store.sourceActivity(fromMs: 10_500, toMs: 42_000)
+    #expect(inside.map(\.calls) == [31])
+    #expect(inside.first?.lastCallMs == 41_000)
+    #expect(try store.sourceActivity(fromMs: 0, toMs: 100_000).map(\.calls) == [100])
+    #expect(try store.sourceActivity(fromMs: 10_100, toMs: 10_900).isEmpty)
+  }
+
   /// A database written by the previous version (schema 6) opens, gains the new class columns
   /// (zero for its old rollups) and takes new calls of every class, old counts intact.
   @Test func aSchemaSixDatabaseMigratesAndKeepsItsRollups() throws {

@@ -17,6 +17,9 @@ package struct NotifiedAlert: Sendable, Equatable {
   package var metric: String
   package var value: Double?
   package var threshold: Double
+  /// In the message that closes a folded incident (`fold`): the alert joined the incident after
+  /// it was last announced, so no message named it while it fired.
+  package var foldedIn = false
 
   package init(
     labels: [String: String], annotations: [String: String], status: Status, startsAtMs: Int64,
@@ -47,6 +50,12 @@ package struct NotifiedAlert: Sendable, Equatable {
       labels: t.labels, annotations: annotations, status: status,
       startsAtMs: status == .firing ? t.atMs : (t.firedAtMs ?? t.atMs),
       endsAtMs: status == .resolved ? t.atMs : nil, metric: t.metric, value: t.value, threshold: t.threshold)
+  }
+
+  /// `FIRING`, `RESOLVED`, or, for an alert folded into an incident without being announced,
+  /// `RESOLVED (folded in)`.
+  package var stateText: String {
+    status == .firing ? "FIRING" : foldedIn ? "RESOLVED (folded in)" : "RESOLVED"
   }
 
   /// The alert's name (its `alertname` label).

@@ -182,7 +182,14 @@ package struct Router: Sendable {
     // It is over when nothing in the group fires any more, muted or not.
     let over = !group.alerts.values.contains { $0.status == .firing }
     if over {
-      let resolved = group.alerts.values.filter { group.notifiedFiring.contains($0.fingerprint) }
+      // Alerts that fired after the incident was last announced were never named: the closing
+      // message says they were folded in, so that no all-clear is heard for an unheard alarm.
+      let announcedUntil = group.lastNotifiedMs ?? .min
+      let resolved = group.alerts.values.filter { group.notifiedFiring.contains($0.fingerprint) }.map {
+        var alert = $0
+        alert.foldedIn = alert.startsAtMs > announcedUntil
+        return alert
+      }
       if receiver.sendResolved && !resolved.isEmpty {
         message = AlertNotification(
           receiver: group.receiver, groupLabels: group.labels, alerts: Self.sorted(resolved), atMs: atMs)
