@@ -1,4 +1,4 @@
-package import VigilCore
+import VigilCore
 package import VigilStore
 
 #if canImport(Glibc)

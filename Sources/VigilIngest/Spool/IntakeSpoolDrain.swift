@@ -1,4 +1,4 @@
-package import VigilCore
+import VigilCore
 package import VigilStore
 
 /// Moves what waits in the ``IntakeSpool`` into the database, in order and exactly once: each

@@ -2,7 +2,7 @@ import CVigilNet
 package import Logging
 package import Synchronization
 package import VigilCore
-package import VigilStore
+import VigilStore
 import VigilSync
 
 #if canImport(Glibc)
