@@ -33,6 +33,15 @@ package struct Report: Sendable {
   /// the period at most: `errorCodesComplete` says whether that was all of it).
   package var errorCodes: [ErrorCodeCount] = []
   package var errorCodesComplete = true
+  /// When retention deleted the raw calls of the period's start (its rollups remain): the time
+  /// from which raw calls are still stored. Error codes and sources count only from there.
+  package var rawCallsFromMs: Int64?
+  /// What ``rawCallsFromMs`` means for the reader, or nil when every raw call of the period is there.
+  package var rawCallsNote: String? {
+    rawCallsFromMs.map {
+      "Raw calls before \(zone.format($0)) were deleted by retention: error codes and sources count only from then (the totals, rates and charts cover the whole period)."
+    }
+  }
   /// The one provider the report is about, when it was asked for one.
   package var provider: String?
   /// Where times are shown (UTC unless asked).
@@ -227,6 +236,11 @@ package struct Report: Sendable {
     }
     (report.errorCodes, report.errorCodesComplete) = try store.errorCodes(
       fromMs: fromMs, toMs: toMs, provider: provider)
+    // Rollups older than the oldest raw call: retention took the raw calls, said here, not hidden.
+    let oldestRaw = try store.oldestRawCallMs() ?? toMs
+    if oldestRaw > fromMs, let first = try store.bucketRange()?.0, first < min(oldestRaw, toMs) {
+      report.rawCallsFromMs = min(oldestRaw, toMs)
+    }
     report.alerts = try alertSpans(store: store, fromMs: fromMs, toMs: toMs).filter {
       provider == nil || $0.labels["provider"] == nil || $0.labels["provider"] == provider
     }

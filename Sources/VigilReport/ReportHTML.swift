@@ -229,15 +229,19 @@ extension Report {
           "<tr><td>\(providerCell(r.provider))</td><td class=\"text\">\(e(r.model))</td><td>\(r.status)</td><td class=\"text\">\(e(r.statusClass.rawValue))</td><td>\(formatCount(r.count))</td><td>\(e(Self.percent(r.count, of: r.attempts)))</td></tr>\n"
       }
     }
-    if !errorCodes.isEmpty {
+    if !errorCodes.isEmpty || rawCallsNote != nil {
       out +=
-        "</table>\n<h3 id=\"error-codes\">Error codes\(errorCodesComplete ? "" : " (of the last 1,000,000 calls)")</h3>\n<table><tr><th class=\"text\">provider</th><th class=\"text\">model</th><th>status</th><th class=\"text\">code</th><th>attempts</th></tr>\n"
+        "</table>\n<h3 id=\"error-codes\">Error codes\(errorCodesComplete ? "" : " (of the last 1,000,000 calls)")</h3>\n"
+      if let rawCallsNote { out += "<p class=\"note\">\(e(rawCallsNote))</p>\n" }
+      out +=
+        "<table><tr><th class=\"text\">provider</th><th class=\"text\">model</th><th>status</th><th class=\"text\">code</th><th>attempts</th></tr>\n"
       for r in errorCodes {
         out +=
           "<tr><td>\(providerCell(r.provider))</td><td class=\"text\">\(e(r.model))</td><td>\(r.status)</td><td class=\"text\">\(e(r.code))</td><td>\(formatCount(r.count))</td></tr>\n"
       }
     }
     out += "</table>\n<h2>Sources</h2>\n"
+    if let rawCallsNote { out += "<p class=\"note\">\(e(rawCallsNote))</p>\n" }
     out +=
       "<table><tr><th class=\"text\">source</th><th>calls</th><th>last call</th><th>quiet for</th></tr>\n"
     for s in sources {

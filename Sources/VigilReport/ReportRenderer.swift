@@ -40,7 +40,7 @@ extension Report {
     }
   }
 
-  var period: String {
+  package var period: String {
     "\(zone.format(fromMs)) to \(zone.format(toMs))" + (zone.isUTC ? "" : " (\(zone.name))")
       + (provider.map { ", provider \($0)" } ?? "")
   }
@@ -180,8 +180,9 @@ extension Report {
             ]
           })
     }
-    if !errorCodes.isEmpty {
+    if !errorCodes.isEmpty || rawCallsNote != nil {
       heading("Error codes" + (errorCodesComplete ? "" : " (of the last 1,000,000 calls)"))
+      if let rawCallsNote { out.append(rawCallsNote) }
       table(
         [["provider/model", "status", "code", "attempts"]]
           + errorCodes.map {
@@ -203,6 +204,7 @@ extension Report {
           })
     }
     heading("Sources")
+    if let rawCallsNote { out.append(rawCallsNote) }
     table(
       [["source", "calls", "last call", "quiet for"]]
         + sources.map {
@@ -280,6 +282,7 @@ extension Report {
           ($0.metric.name, ["op": .string($0.comparison.rawValue), "value": .number($0.value)])
         }),
       "providers": .array(providers.map(group)), "models": .array(models.map(group)),
+      "raw_calls_from": rawCallsFromMs.map { .string(Timestamp.formatRFC3339($0)) } ?? .null,
       "sources": .array(
         sources.map {
           [

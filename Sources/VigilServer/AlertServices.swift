@@ -161,7 +161,9 @@ struct DeliveryService<Clock: VigilClock>: Service {
   }
 }
 
-/// Applies retention every `retentionEveryMs`: raw calls, rollups and delivered messages.
+/// Applies retention every `retentionEveryMs`: raw calls, rollups and delivered messages. Ages
+/// of calls count back from the newest stored call (never from later than now), as `vigil prune`
+/// does: what was just imported is never deleted for its age by the wall clock.
 struct RetentionService<Clock: VigilClock>: Service {
   let config: ServeConfig
   let logger: Logger
@@ -172,14 +174,20 @@ struct RetentionService<Clock: VigilClock>: Service {
     while !Task.isShuttingDownGracefully && !Task.isCancelled {
       let now = clock.nowMs()
       do {
-        let deleted = try await db.run { [config] store in
-          let deleted = try store.prune(
-            rawBeforeMs: now - config.retainRawMs, rollupsBeforeMs: now - config.retainRollupsMs)
+        let pruned = try await db.run { [config] store -> (deleted: Int64, beforeMs: Int64)? in
           try store.pruneOutbox(deliveredBeforeMs: now - config.retainDeliveredMs)
-          return deleted
+          guard let reference = try store.retentionReferenceMs(nowMs: now) else { return nil }
+          let beforeMs = reference - config.retainRawMs
+          let deleted = try store.prune(
+            rawBeforeMs: beforeMs, rollupsBeforeMs: reference - config.retainRollupsMs)
+          return (deleted, beforeMs)
         }
-        if deleted > 0 {
-          logger.info("retention: deleted \(deleted) raw calls", metadata: ["deleted_calls": "\(deleted)"])
+        if let pruned, pruned.deleted > 0 {
+          logger.info(
+            "retention: deleted \(pruned.deleted) raw calls before \(Timestamp.formatRFC3339(pruned.beforeMs)) (raw calls are kept \(DurationText.format(config.retainRawMs)) back from the newest stored call)",
+            metadata: [
+              "deleted_calls": "\(pruned.deleted)", "before": "\(Timestamp.formatRFC3339(pruned.beforeMs))",
+            ])
         }
       } catch {
         logger.warning("retention: \(error)", metadata: ["event": "retention_failed"])

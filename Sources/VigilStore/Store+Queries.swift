@@ -126,6 +126,23 @@ extension Store {
     return out
   }
 
+  /// The time retention measures ages back from: the end of the newest stored call's minute, and
+  /// never later than `nowMs` when given. Logs imported from last month are not old the moment
+  /// they are stored (serve once deleted a whole import at start by the wall clock); nil when
+  /// nothing is stored.
+  package func retentionReferenceMs(nowMs: Int64? = nil) throws(StoreError) -> Int64? {
+    guard let newest = try bucketRange().map({ $0.1 + rollupBucketMs }) else { return nil }
+    return nowMs.map { min($0, newest) } ?? newest
+  }
+
+  /// The first call time of the raw calls still stored (retention deletes the oldest first), or
+  /// nil when there are none.
+  package func oldestRawCallMs() throws(StoreError) -> Int64? {
+    let s = try connection.prepare("SELECT min(min_ts) FROM chunks")
+    guard try s.step(), !s.isNull(0) else { return nil }
+    return s.int64(0)
+  }
+
   /// The first and last rollup buckets stored, or nil when there are none.
   package func bucketRange() throws(StoreError) -> (Int64, Int64)? {
     let s = try connection.prepare("SELECT min(bucket), max(bucket) FROM rollups")

@@ -9,10 +9,10 @@ struct Backtest: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Replay call logs through the rules and print every alert that would have fired.",
     discussion: """
-      The logs are read into rollups in memory (nothing is stored), then the same evaluator that
-      `check` and `serve` use runs at every --step of event time from the first call to the last.
-      Ends with a summary per rule: times fired, time spent firing, flaps (a fire within 10
-      minutes of the same alert resolving), and the first detection. Tune thresholds on last
+      The logs are read into rollups in memory (nothing is stored), then the same evaluator that \
+      `check` and `serve` use runs at every --step of event time from the first call to the last. \
+      Ends with a summary per rule: times fired, time spent firing, flaps (a fire within 10 \
+      minutes of the same alert resolving), and the first detection. Tune thresholds on last \
       week's logs here before going live.
       """)
 
@@ -40,19 +40,19 @@ struct Backtest: ParsableCommand {
       let importer = Importer(store: recorder)
       for file in files {
         let result = file == "-" ? try importer.ingestStream(fd: 0) : try importer.ingest(path: file)
-        for note in result.notes { Console.info("vigil: \(note)") }
+        for note in result.notes { Console.note(note, machineOutput: format == .json) }
       }
     } catch {
       Console.error("\(error)")
       throw ExitCode(2)
     }
     if !recorder.rejects.isEmpty {
-      Console.info(
-        "vigil: \(recorder.rejects.count) lines rejected (first: \(recorder.rejects[0].source) line \(recorder.rejects[0].lineNumber ?? 0): \(recorder.rejects[0].reason))"
+      Console.error(
+        "\(recorder.rejects.count) lines rejected (first: \(recorder.rejects[0].source) line \(recorder.rejects[0].lineNumber ?? 0): \(recorder.rejects[0].reason))"
       )
     }
     guard recorder.rollups.range != nil else {
-      Console.info("vigil: no calls in the input; nothing to replay")
+      Console.note("no calls in the input; nothing to replay", machineOutput: format == .json)
       return
     }
     let pipeline = AlertPipeline(rules: rules)

@@ -9,9 +9,9 @@ struct Check: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Ingest what is new, evaluate the rules, notify the receivers (the cron job).",
     discussion: """
-      Exit status: 0 when no alert is firing, 1 when at least one is, 2 on an error. Alert state,
-      the notification groups and the outbox are kept in the database, so running it again
-      announces nothing twice. Messages go through the outbox: a receiver that is down is retried
+      Exit status: 0 when no alert is firing, 1 when at least one is, 2 on an error. Alert state, \
+      the notification groups and the outbox are kept in the database, so running it again \
+      announces nothing twice. Messages go through the outbox: a receiver that is down is retried \
       with backoff for --send-timeout, and what is still undelivered waits for the next run.
       """)
 
@@ -43,7 +43,8 @@ struct Check: AsyncParsableCommand {
   func run() async throws {
     var rules = try AlertOutput.loadRules(rulesOptions.rules)
     if let format { rules.setStdoutFormat(json: format == .json) }
-    Delivering.warnAboutUnsetSecrets(rules)
+    let environment = try delivery.environment()
+    Delivering.warnAboutUnsetSecrets(rules, environment: environment)
     let nowMs = at.flatMap(parseTime) ?? WallClock.nowMs()
     let evaluation: Evaluation?
     do {
@@ -51,19 +52,20 @@ struct Check: AsyncParsableCommand {
       let importer = Importer(store: database)
       for file in files {
         let result = try importer.ingest(path: file)
-        for note in result.notes { Console.info("vigil: \(note)") }
+        for note in result.notes { Console.note(note, machineOutput: rules.printsJSON) }
       }
       // Catch up on every interval since the last run, under the write lock (see AlertPipeline).
       let outcome = try AlertPipeline(rules: rules).catchUp(
         store: database, atMs: nowMs, nowMs: WallClock.nowMs())
       if outcome.readOnly {
-        Console.info(
-          "vigil: \(Timestamp.formatRFC3339(nowMs)) is not after the last evaluation; nothing recorded or sent"
+        Console.error(
+          "\(Timestamp.formatRFC3339(nowMs)) is not after the last evaluation; nothing recorded or sent"
         )
       }
       evaluation = outcome.evaluation
       try await Delivering.run(
-        db: store.db, busyTimeout: store.busyTimeout, rules: rules, waitMs: delivery.waitMs
+        db: store.db, busyTimeout: store.busyTimeout, rules: rules, environment: environment,
+        waitMs: delivery.waitMs
       )
     } catch {
       Console.error("\(error)")
@@ -93,6 +95,11 @@ struct Check: AsyncParsableCommand {
 
 extension RuleSet {
   /// Makes every stdout receiver print text or JSON lines (`--format`).
+  /// Whether a stdout receiver prints JSON lines: notes then go to stderr, so stdout stays JSON.
+  var printsJSON: Bool {
+    receivers.contains { if case .stdout(json: true) = $0.kind { true } else { false } }
+  }
+
   mutating func setStdoutFormat(json: Bool) {
     for i in receivers.indices {
       if case .stdout = receivers[i].kind { receivers[i].kind = .stdout(json: json) }

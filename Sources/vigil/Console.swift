@@ -13,8 +13,15 @@ enum Console {
     writeErr("vigil: \(TerminalText.escape(message))\n")
   }
 
-  static func info(_ message: String) {
-    writeErr("\(TerminalText.escape(message))\n")
+  /// A success note (what was done: lines stored, a message delivered, a file written) on
+  /// standard output, as promtool and amtool print theirs, not like an error; on stderr instead
+  /// when standard output carries machine-readable lines (`--format json`).
+  static func note(_ message: String, machineOutput: Bool = false) {
+    if machineOutput {
+      writeErr("\(TerminalText.escape(message))\n")
+    } else {
+      print(TerminalText.escape(message))
+    }
   }
 
   /// Writes to file descriptor 2 directly (stdio's `stderr` is shared mutable state to Swift 6).

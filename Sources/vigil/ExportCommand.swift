@@ -13,8 +13,8 @@ struct ExportPrometheusRules: ParsableCommand {
     commandName: "prometheus-rules",
     abstract: "Write the rules as Prometheus alerting rules over the metrics of `vigil serve`.",
     discussion: """
-      Load the output into Prometheus (rule_files:), Mimir or Thanos Ruler, scrape each host's
-      `vigil serve` at /metrics, and route the alerts through Alertmanager. Check it with
+      Load the output into Prometheus (rule_files:), Mimir or Thanos Ruler, scrape each host's \
+      `vigil serve` at /metrics, and route the alerts through Alertmanager. Check it with \
       `promtool check rules`.
       """)
 
@@ -34,8 +34,8 @@ struct ExportAlertmanager: ParsableCommand {
     commandName: "alertmanager",
     abstract: "Write the routing and inhibit rules as Alertmanager configuration.",
     discussion: """
-      A route per receiver (matching the alerts that name it, with its grouping and waits), the
-      receivers by name, and inhibit_rules, for the alerts of `vigil export prometheus-rules`.
+      A route per receiver (matching the alerts that name it, with its grouping and waits), the \
+      receivers by name, and inhibit_rules, for the alerts of `vigil export prometheus-rules`. \
       Give the receivers their integrations, then check it with `amtool check-config`.
       """)
 
@@ -57,4 +57,5 @@ func write(_ text: String, to out: String?) throws {
     Console.error("cannot write \(out)")
     throw ExitCode(2)
   }
+  Console.note("wrote \(out) (\(text.utf8.count) bytes)")
 }

@@ -12,9 +12,9 @@ struct Ingest: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Import call logs into the database, once or following live files.",
     discussion: """
-      With FILE arguments, each file is read from where the last run stopped to its end, so running
-      the same command again adds only new lines. `-` reads standard input. `.gz` files are read
-      decompressed. With --follow, the arguments are glob patterns that are watched for new lines,
+      With FILE arguments, each file is read from where the last run stopped to its end, so running \
+      the same command again adds only new lines. `-` reads standard input. `.gz` files are read \
+      decompressed. With --follow, the arguments are glob patterns that are watched for new lines, \
       new files and rotation (rename-and-create or copytruncate) until interrupted.
       """)
 
@@ -90,9 +90,9 @@ struct Ingest: ParsableCommand {
           : try importer.ingest(path: input, progress: meter.update)
         meter.finish()
         total.add(result.stats)
-        for note in result.notes { Console.info("vigil: \(note)") }
+        for note in result.notes { Console.note(note) }
         if result.startOffset > 0 {
-          Console.info("vigil: \(input): resumed at byte \(result.startOffset)")
+          Console.note("\(input): resumed at byte \(result.startOffset)")
         }
       } catch {
         meter.finish()
@@ -108,8 +108,8 @@ struct Ingest: ParsableCommand {
       }
     }
     let seconds = max(Console.monotonicSeconds() - started, 1e-9)
-    Console.info(
-      "vigil: \(total.lines) lines: \(total.stored) stored, \(total.rejected) rejected, \(total.blank) blank"
+    Console.note(
+      "\(total.lines) lines: \(total.stored) stored, \(total.rejected) rejected, \(total.blank) blank"
         + " in \(formatSeconds(seconds)) (\(Int(Double(total.lines) / seconds)) lines/s)"
         + (total.rejected > 0 ? "; `vigil rejects --db \(store.db)` lists the rejects" : ""))
     if failed { throw ExitCode(2) }
@@ -121,14 +121,14 @@ struct Ingest: ParsableCommand {
     followOptions.startAt = startAt
     let follower = Follower(store: database, patterns: inputs, options: followOptions)
     let stop = Signals.install()
-    Console.info("vigil: following \(inputs.joined(separator: " ")) (Ctrl-C to stop)")
+    Console.note("following \(inputs.joined(separator: " ")) (Ctrl-C to stop)")
     let total = FollowLoop(pollIntervalMs: Int64(pollInterval)).run(
       follower, wait: { stop.sleep(ms: $0) },
       report: { report in
         guard let message = report.message else { return }
-        if case .failed = report { Console.error(message) } else { Console.info("vigil: \(message)") }
+        if case .failed = report { Console.error(message) } else { Console.note(message) }
       })
-    Console.info("vigil: stopped: \(total.lines) lines, \(total.stored) stored, \(total.rejected) rejected")
+    Console.note("stopped: \(total.lines) lines, \(total.stored) stored, \(total.rejected) rejected")
   }
 }
 

@@ -34,7 +34,8 @@ struct NotifyTest: AsyncParsableCommand {
     }
     var checked = rules
     checked.receivers = [target]
-    Delivering.warnAboutUnsetSecrets(checked)
+    let environment = try delivery.environment()
+    Delivering.warnAboutUnsetSecrets(checked, environment: environment)
     let now = WallClock.nowMs()
     let alert = NotifiedAlert(
       labels: ["alertname": "VigilTest", "severity": "info", "provider": "test"],
@@ -53,12 +54,12 @@ struct NotifyTest: AsyncParsableCommand {
       let database = try Store(path: store.db, busyTimeoutMs: store.busyTimeout)
       let ids = try messages.map { try database.enqueueOne($0, nowMs: now) }
       _ = try await Delivering.run(
-        db: store.db, busyTimeout: store.busyTimeout, rules: rules,
+        db: store.db, busyTimeout: store.busyTimeout, rules: rules, environment: environment,
         waitMs: delivery.waitMs,
         only: [receiver])
       let done = Set(try database.outbox(states: [.delivered], limit: Int.max).map(\.id))
       if ids.allSatisfy(done.contains) {
-        Console.info("delivered to \(receiver)")
+        Console.note("delivered to \(receiver)")
       } else {
         // A test that failed is over: it is not sent later by the next check or serve (the
         // channel would get a stale test post).

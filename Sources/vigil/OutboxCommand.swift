@@ -15,7 +15,7 @@ struct OutboxList: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list", abstract: "Messages in the outbox: pending and dead ones by default.")
 
-  @OptionGroup var store: StoreOptions
+  @OptionGroup var store: ExistingStoreOptions
 
   @Option(help: "pending, dead, delivered or all (repeatable).")
   var state: [String] = ["pending", "dead"]
@@ -57,7 +57,7 @@ struct OutboxShow: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "show", abstract: "Print one message exactly as it is (or was) sent.")
 
-  @OptionGroup var store: StoreOptions
+  @OptionGroup var store: ExistingStoreOptions
 
   @Argument(help: "The message id (from `vigil outbox`).")
   var id: Int64
@@ -85,7 +85,7 @@ struct OutboxRetry: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "retry", abstract: "Queue dead letters again, due now, with their attempts reset.")
 
-  @OptionGroup var store: StoreOptions
+  @OptionGroup var store: ExistingStoreOptions
 
   @Flag(help: "Every dead letter.")
   var all = false
@@ -118,11 +118,13 @@ struct OutboxFlush: AsyncParsableCommand {
 
   func run() async throws {
     let rules = try AlertOutput.loadRules(rulesOptions.rules)
+    let environment = try delivery.environment()
     try await reportingAsyncErrors {
       let report = try await Delivering.run(
-        db: store.db, busyTimeout: store.busyTimeout, rules: rules, waitMs: delivery.waitMs
+        db: store.db, busyTimeout: store.busyTimeout, rules: rules, environment: environment,
+        waitMs: delivery.waitMs
       )
-      Console.info("delivered \(report.delivered), to retry \(report.retried), dead \(report.dead)")
+      Console.note("delivered \(report.delivered), to retry \(report.retried), dead \(report.dead)")
       if report.retried + report.dead > 0 { throw ExitCode(1) }
     }
   }

@@ -6,12 +6,12 @@ struct Prune: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Delete raw calls and rollups older than their retention (for a daily cron job).",
     discussion: """
-      Raw calls serve drill-down and exact queries; rollups serve alerts, charts and backtests and
-      are small, so they are kept longer. Ages are measured back from the newest stored call's
+      Raw calls serve drill-down and exact queries; rollups serve alerts, charts and backtests and \
+      are small, so they are kept longer. Ages are measured back from the newest stored call's \
       time (or --now), so replaying old logs is not pruned away as it is imported.
       """)
 
-  @OptionGroup var store: StoreOptions
+  @OptionGroup var store: ExistingStoreOptions
 
   @Option(help: "Keep raw calls this long (e.g. 7d, 36h).")
   var raw = "\(VigilDefaults.retainRawMs / 86_400_000)d"
@@ -34,10 +34,7 @@ struct Prune: ParsableCommand {
   func run() throws {
     do {
       let database = try store.existing()
-      guard
-        let reference = try now.flatMap(Timestamp.parseRFC3339)
-          ?? database.bucketRange().map({ $0.1 + rollupBucketMs })
-      else {
+      guard let reference = try now.flatMap(Timestamp.parseRFC3339) ?? database.retentionReferenceMs() else {
         print("nothing stored; nothing to prune")
         return
       }

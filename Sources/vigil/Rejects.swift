@@ -6,7 +6,7 @@ struct Rejects: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "List lines that were rejected, with their source, position and reason.")
 
-  @OptionGroup var store: StoreOptions
+  @OptionGroup var store: ExistingStoreOptions
 
   @Option(name: .long, help: "How many to list, newest first.")
   var limit = 50

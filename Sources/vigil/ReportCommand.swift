@@ -14,14 +14,15 @@ struct ReportCommand: AsyncParsableCommand {
     abstract:
       "Report a period: metrics against thresholds, status codes, alerts, worst windows, token costs.",
     discussion: """
-      Text, Markdown, JSON, or one self-contained HTML file (inline SVG charts, nothing fetched)
+      Text, Markdown, JSON, or one self-contained HTML file (inline SVG charts, nothing fetched) \
       that reads well when mailed. Computed from rollups, so it stays fast over millions of calls.
+
       Examples:
         vigil report --since 24h --format html --out report.html
         vigil report --since 24h --email oncall-mail      # an email receiver of alerts.yaml
       """)
 
-  @OptionGroup var store: StoreOptions
+  @OptionGroup var store: ExistingStoreOptions
   @OptionGroup var rulesOptions: RulesOptions
 
   @Option(help: "The period: the last DURATION (e.g. 24h, 7d) up to now (or --to).")
@@ -92,6 +93,9 @@ struct ReportCommand: AsyncParsableCommand {
         guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
           throw Failure("cannot write \(out)")
         }
+        Console.note(
+          "wrote \(out): the \(format.rawValue) report of \(report.period), \(formatCount(Int64(text.utf8.count))) bytes"
+        )
       } else if receiver == nil {
         print(text, terminator: "")
       }
@@ -101,7 +105,7 @@ struct ReportCommand: AsyncParsableCommand {
         subject: subject, text: report.render(.text), html: report.html(), to: receiver, dateMs: now)!
       try database.enqueue([message], nowMs: now)
       let delivered = try await Delivering.run(
-        db: store.db, busyTimeout: store.busyTimeout, rules: rules,
+        db: store.db, busyTimeout: store.busyTimeout, rules: rules, environment: try delivery.environment(),
         waitMs: delivery.waitMs,
         only: [receiver.name])
       if delivered.delivered == 0 {
@@ -109,7 +113,7 @@ struct ReportCommand: AsyncParsableCommand {
           "the report was not delivered to \(receiver.name); it waits in the outbox (`vigil outbox`)")
         throw ExitCode(1)
       }
-      Console.info("report mailed to \(receiver.name)")
+      Console.note("report mailed to \(receiver.name)")
     }
   }
 }

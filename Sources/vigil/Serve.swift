@@ -13,10 +13,10 @@ struct Serve: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run as a daemon: tail logs, listen for UDP, evaluate, notify, serve /metrics and the API.",
     discussion: """
-      Settings come from --config (see the README's "vigil serve" section), then these flags.
+      Settings come from --config (see the README's "vigil serve" section), then these flags. \
       Listeners bind to 127.0.0.1 unless told otherwise. SIGTERM or SIGINT stops it gracefully:
-      intake stops and commits what it received, pending messages stay in the outbox. SIGHUP (or
-      POST /-/reload) reloads the settings file and the rules file: a configuration with an error
+      intake stops and commits what it received, pending messages stay in the outbox. SIGHUP (or \
+      POST /-/reload) reloads the settings file and the rules file: a configuration with an error \
       is refused and the previous one stays in effect.
       """)
 

@@ -16,7 +16,7 @@ struct SilenceAdd: ParsableCommand {
     commandName: "add",
     abstract: "Add a silence: alerts matching every matcher are left out of messages until it ends.",
     discussion: """
-      Matchers as in Alertmanager: provider=openai, model!=gpt-4o, alertname=~"High.*",
+      Matchers as in Alertmanager: provider=openai, model!=gpt-4o, alertname=~"High.*", \
       env!~"dev|test" (regular expressions match the whole value). Example:
         vigil silence add alertname=HighRateLimitRate provider=openai --duration 2h --comment "quota raise pending"
       """)
@@ -78,7 +78,7 @@ struct SilenceList: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list", abstract: "Silences in force (--all: every one).")
 
-  @OptionGroup var store: StoreOptions
+  @OptionGroup var store: ExistingStoreOptions
 
   @Flag(help: "Include expired and future silences.")
   var all = false
@@ -109,7 +109,7 @@ struct SilenceList: ParsableCommand {
 struct SilenceExpire: ParsableCommand {
   static let configuration = CommandConfiguration(commandName: "expire", abstract: "End silences now.")
 
-  @OptionGroup var store: StoreOptions
+  @OptionGroup var store: ExistingStoreOptions
 
   @Argument(help: "Silence ids (or a unique prefix of at least 4 characters).")
   var ids: [String]

@@ -7,7 +7,7 @@ struct Summary: ParsableCommand {
     abstract: "Print the article's five metrics per provider and model over stored calls.",
     discussion: "Values over the article's thresholds are marked with `!`. Computed from rollups.")
 
-  @OptionGroup var store: StoreOptions
+  @OptionGroup var store: ExistingStoreOptions
 
   @Option(help: "Start of the period (RFC 3339); default: the first stored call.")
   var from: String?

@@ -15,24 +15,47 @@ struct Vigil: AsyncParsableCommand {
     ])
 }
 
-/// Options every command that opens the database shares.
-struct StoreOptions: ParsableArguments {
+/// The database options of a command that creates the database when it is missing (ingest,
+/// check, serve, silence add, notify test, outbox flush).
+struct StoreOptions: ParsableArguments, DatabaseOptions {
   @Option(name: .long, help: "The SQLite database file (created if missing).")
   var db = VigilDefaults.databasePath
 
   @Option(name: .long, help: "How long to wait for a database locked by another process, in milliseconds.")
   var busyTimeout = VigilDefaults.busyTimeoutMs
 
-  func validate() throws {
-    guard !db.isEmpty else { throw ValidationError("--db needs a file path") }
-    guard busyTimeout >= 0 else { throw ValidationError("--busy-timeout must not be negative") }
-  }
+  func validate() throws { try validateDatabaseOptions() }
+}
 
-  /// The database, for a command that reads (or acts on what is stored): a missing file is an
-  /// error, never a new empty database, so that a typo in --db cannot report "all quiet".
+/// The database options of a command that reads or acts on what is stored: a missing file is an
+/// error, never a new empty database, so that a typo in --db cannot report "all quiet". Its help
+/// says so (it once said "created if missing" for these too).
+struct ExistingStoreOptions: ParsableArguments, DatabaseOptions {
+  @Option(name: .long, help: "The SQLite database file (it must exist: this command never creates one).")
+  var db = VigilDefaults.databasePath
+
+  @Option(name: .long, help: "How long to wait for a database locked by another process, in milliseconds.")
+  var busyTimeout = VigilDefaults.busyTimeoutMs
+
+  func validate() throws { try validateDatabaseOptions() }
+
+  /// The database, which must exist.
   func existing() throws -> Store {
     guard FileManager.default.fileExists(atPath: db) else { throw MissingDatabase(path: db) }
     return try Store(path: db, busyTimeoutMs: busyTimeout)
+  }
+}
+
+/// What both kinds of database options check.
+protocol DatabaseOptions {
+  var db: String { get }
+  var busyTimeout: Int32 { get }
+}
+
+extension DatabaseOptions {
+  func validateDatabaseOptions() throws {
+    guard !db.isEmpty else { throw ValidationError("--db needs a file path") }
+    guard busyTimeout >= 0 else { throw ValidationError("--busy-timeout must not be negative") }
   }
 }
 

@@ -36,9 +36,9 @@ import VigilTestSupport
     #expect(started)
     let partial = VigilProcess.storedCalls(db)
     #expect(partial > 0 && partial < Int64(total), "the kill must land in the middle of the file")
-    let (status, _, err) = try await VigilProcess.run(["ingest", "--no-progress", "--db", db, log])
+    let (status, out, err) = try await VigilProcess.run(["ingest", "--no-progress", "--db", db, log])
     #expect(status == 0, "\(err)")
-    #expect(err.contains("resumed at byte"))
+    #expect(out.contains("resumed at byte"))
     #expect(try distinct(db) == (Int64(total), Int64(total)))
   }
 
@@ -122,18 +122,20 @@ import VigilTestSupport
   @Test func standardInputAndDryRun() async throws {
     let dir = TemporaryDirectory()
     let db = dir.file("v.db")
-    let (status, _, err) = try await VigilProcess.run(
+    let (status, out, err) = try await VigilProcess.run(
       ["ingest", "--db", db, "-"], stdin: LogFile.lines(0..<7) + "oops\n")
     #expect(status == 0)
-    #expect(err.contains("8 lines: 7 stored, 1 rejected, 0 blank"))
-    #expect(err.contains("`vigil rejects --db \(db)` lists the rejects"))
+    // Success notes go to stdout, not prefixed like errors; stderr holds nothing then.
+    #expect(out.hasPrefix("8 lines: 7 stored, 1 rejected, 0 blank"), "\(out)")
+    #expect(out.contains("`vigil rejects --db \(db)` lists the rejects"))
+    #expect(!out.contains("vigil:") && err.isEmpty, "\(err)")
     let (rs, listing, _) = try await VigilProcess.run(["rejects", "--db", db])
     #expect(rs == 0)
     #expect(listing.contains("-: line 8, byte"))
     #expect(listing.contains("1 rejects stored"))
     LogFile.write(dir.file("a.log"), LogFile.lines(0..<5))
-    let (ds, _, derr) = try await VigilProcess.run(["ingest", "--dry-run", "--db", db, dir.file("a.log")])
-    #expect(ds == 0 && derr.contains("5 lines: 5 stored"))
+    let (ds, dout, _) = try await VigilProcess.run(["ingest", "--dry-run", "--db", db, dir.file("a.log")])
+    #expect(ds == 0 && dout.contains("5 lines: 5 stored"))
     #expect(VigilProcess.storedCalls(db) == 7)
   }
 
