@@ -81,6 +81,8 @@ package struct WireShape {
   package var repairedFields = 0
   let limits: IntakeLimits
   let repair: Bool
+  /// `traces` or `logs`, for the errors.
+  let what: String
   /// Attributes counted for the span or record being walked (when inside its attributes).
   var itemAttributes = 0
   var inItemAttributes = false
@@ -89,7 +91,7 @@ package struct WireShape {
   package static func shape(_ body: [UInt8], logs: Bool, limits: IntakeLimits) throws(PayloadError)
     -> ExportShape
   {
-    var walker = WireShape(limits: limits, repair: false)
+    var walker = WireShape(limits: limits, repair: false, what: logs ? "logs" : "traces")
     try body.withUnsafeBufferPointer { (read) throws(PayloadError) in
       // Only read: a walk that does not repair writes nothing.
       let buffer = UnsafeMutableBufferPointer(mutating: read)
@@ -103,7 +105,7 @@ package struct WireShape {
   package static func repaired(_ body: [UInt8], logs: Bool, limits: IntakeLimits) throws(PayloadError) -> (
     [UInt8], Int
   ) {
-    var walker = WireShape(limits: limits, repair: true)
+    var walker = WireShape(limits: limits, repair: true, what: logs ? "logs" : "traces")
     var bytes = body
     try bytes.withUnsafeMutableBufferPointer { (buffer) throws(PayloadError) in
       try walker.walk(buffer, 0..<buffer.count, as: logs ? .logs : .traces, depth: 0)
@@ -111,12 +113,12 @@ package struct WireShape {
     return (bytes, walker.repairedFields)
   }
 
-  static func malformed(_ why: String) -> PayloadError {
-    PayloadError(400, "not an OTLP export (protobuf): \(why)")
+  func malformed(_ why: String) -> PayloadError {
+    PayloadError(400, "not an OTLP \(what) export (protobuf): \(why)")
   }
 
   /// A varint at `i`, moving `i` past it.
-  static func varint(_ b: UnsafeMutableBufferPointer<UInt8>, _ i: inout Int, _ end: Int) throws(PayloadError)
+  func varint(_ b: UnsafeMutableBufferPointer<UInt8>, _ i: inout Int, _ end: Int) throws(PayloadError)
     -> UInt64
   {
     var value: UInt64 = 0
@@ -141,15 +143,15 @@ package struct WireShape {
     var i = range.lowerBound
     let end = range.upperBound
     while i < end {
-      let key = try Self.varint(b, &i, end)
+      let key = try varint(b, &i, end)
       let number = key >> 3
       switch key & 7 {
-      case 0: _ = try Self.varint(b, &i, end)
+      case 0: _ = try varint(b, &i, end)
       case 1: i += 8
       case 5: i += 4
       case 2:
-        let length = try Self.varint(b, &i, end)
-        guard length <= UInt64(end - i) else { throw Self.malformed("a field longer than its message") }
+        let length = try varint(b, &i, end)
+        guard length <= UInt64(end - i) else { throw malformed("a field longer than its message") }
         let field = i..<(i + Int(length))
         i = field.upperBound
         switch message.field(number) {
@@ -157,9 +159,9 @@ package struct WireShape {
         case .string: if repair { repairedFields += Self.repairUTF8(b, field) > 0 ? 1 : 0 }
         case .other: break
         }
-      default: throw Self.malformed("wire type \(key & 7) (groups are not OTLP)")
+      default: throw malformed("wire type \(key & 7) (groups are not OTLP)")
       }
-      guard i <= end else { throw Self.malformed("cut short inside a field") }
+      guard i <= end else { throw malformed("cut short inside a field") }
     }
   }
 
