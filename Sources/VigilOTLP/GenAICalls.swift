@@ -13,6 +13,8 @@ package enum GenAICalls {
     /// not refused either.
     package var ignored: Int = 0
     package var firstError: String?
+    /// Text fields whose bytes that are not UTF-8 were replaced by `?` (``WireShape``).
+    package var repaired: Int = 0
 
     mutating func reject(_ why: String) {
       rejected += 1

@@ -1,11 +1,13 @@
 import Foundation
 import Hummingbird
 package import Logging
+import NIOCore
 import ServiceLifecycle
 package import UnixSignals
 package import VigilConfig
 package import VigilCore
 import VigilIngest
+import VigilOTLP
 import VigilStore
 
 #if canImport(Glibc)
@@ -63,8 +65,12 @@ package struct Daemon: Sendable {
       token = value
     }
     let intake = HTTPIntake(
-      spool: try SerialSpool(database: config.db, appended: state.spoolAppended), state: state, logger: logger
-    )
+      spool: try SerialSpool(database: config.db, appended: state.spoolAppended), state: state,
+      logger: logger,
+      budget: IntakeBudget(capacity: config.intakeMemoryBytes))
+    // Both listeners close a connection whose request has not arrived whole within
+    // `body_timeout` of its head.
+    let bodyTimeout = TimeAmount.milliseconds(config.httpBodyTimeoutMs)
     // First in the group, so last to stop: what the HTTP intake acknowledged until its listeners
     // closed is stored (or kept in the spool) before serve exits.
     services.append(
@@ -87,7 +93,10 @@ package struct Daemon: Sendable {
         router: routes,
         // A connection idle this long is closed: a client that opens connections and sends
         // nothing cannot hold them (and their file descriptors) forever.
-        server: .http1(configuration: .init(idleTimeout: .milliseconds(config.httpIdleTimeoutMs))),
+        server: .http1(
+          configuration: .init(
+            additionalChannelHandlers: [RequestDeadlineHandler(deadline: bodyTimeout)],
+            idleTimeout: .milliseconds(config.httpIdleTimeoutMs))),
         configuration: .init(address: .hostname(http.host, port: http.port), serverName: "vigil"),
         onServerRunning: { [state] channel in
           let port = channel.localAddress?.port ?? http.port
@@ -107,7 +116,10 @@ package struct Daemon: Sendable {
       }
       let app = Application(
         router: intake.otlpRouter(token: token),
-        server: .http1(configuration: .init(idleTimeout: .milliseconds(config.httpIdleTimeoutMs))),
+        server: .http1(
+          configuration: .init(
+            additionalChannelHandlers: [RequestDeadlineHandler(deadline: bodyTimeout)],
+            idleTimeout: .milliseconds(config.httpIdleTimeoutMs))),
         configuration: .init(address: .hostname(otlp.host, port: otlp.port), serverName: "vigil"),
         onServerRunning: { [state] channel in
           let port = channel.localAddress?.port ?? otlp.port

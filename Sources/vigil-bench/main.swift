@@ -4,6 +4,7 @@ import VigilConfig
 //   vigil-bench eval DB RULES RUNS       times evaluating RULES at the last instant, beside exact SQL
 //   vigil-bench parts DB RULES RUNS      times each read an evaluation makes, for profiling
 //   vigil-bench otlp PORT SPANS BATCH CONNECTIONS   posts GenAI spans to serve's OTLP receiver
+//   vigil-bench decode traces|litellm FILE [unbounded]   what one intake request costs (time -v)
 import VigilCore
 import VigilStore
 
@@ -155,9 +156,11 @@ do {
   case "otlp" where args.count == 6:
     try OTLPLoad.run(
       port: Int(args[2])!, spans: Int(args[3])!, batch: Int(args[4])!, connections: Int(args[5])!)
+  case "decode" where args.count == 4 || args.count == 5:
+    try DecodeCost.run(kind: args[2], file: args[3], unbounded: args.count == 5 && args[4] == "unbounded")
   default:
     print(
-      "usage: vigil-bench seed DB CALLS RATE | eval DB RULES RUNS | parts DB RULES RUNS | otlp PORT SPANS BATCH CONNECTIONS"
+      "usage: vigil-bench seed DB CALLS RATE | eval DB RULES RUNS | parts DB RULES RUNS | otlp PORT SPANS BATCH CONNECTIONS | decode traces|litellm FILE [unbounded]"
     )
     exit(2)
   }

@@ -170,7 +170,8 @@ import VigilTestSupport
     #expect(
       "\(partial?["rejectedSpans"] ?? "")" == "1"
         && (partial?["errorMessage"] as? String)?.contains("256 bytes") == true, "\(r.body)")
-    #expect(VigilProcess.storedCalls(dir.file("v.db")) == 1)
+    // Stored by the spool's drain moments after the answer.
+    #expect(await VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) == 1 })
     #expect(try await serve.get("/healthz").status == 200)
     let metrics = try await serve.get("/metrics").body
     for line in [

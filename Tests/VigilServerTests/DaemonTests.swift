@@ -15,14 +15,18 @@ import VigilTestSupport
 @Suite struct DaemonTests {
   static let start: Int64 = 1_800_000_000_000
 
-  static func daemon(_ dir: TemporaryDirectory, clock: ManualClock, logger: Logger? = nil) async throws
-    -> Daemon
-  {
+  /// A daemon on `dir`'s `v.db`, every listener on a port the kernel picks, with `configure`'s
+  /// settings over these.
+  static func daemon(
+    _ dir: TemporaryDirectory, clock: ManualClock, logger: Logger? = nil,
+    configure: (inout ServeConfig) -> Void = { _ in }
+  ) async throws -> Daemon {
     var config = ServeConfig()
     config.db = dir.file("v.db")
     config.udp = HostPort(host: "127.0.0.1", port: 0)
     config.http = HostPort(host: "127.0.0.1", port: 0)
     config.otlp = HostPort(host: "127.0.0.1", port: 0)
+    configure(&config)
     let rules = try RulesLoader.load(
       yaml: """
         version: 1

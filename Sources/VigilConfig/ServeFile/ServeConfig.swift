@@ -25,6 +25,12 @@ package struct ServeConfig: Sendable, Equatable {
   package var httpTokenEnv: String?
   /// An HTTP connection with no request for this long is closed.
   package var httpIdleTimeoutMs: Int64 = 60_000
+  /// A request (OTLP, LiteLLM, any) whose body has not arrived whole this long after its head
+  /// has its connection closed.
+  package var httpBodyTimeoutMs: Int64 = 30_000
+  /// What the HTTP intake's requests together may hold in memory at once (bodies, inflated,
+  /// decoding): beyond it, 503 with Retry-After.
+  package var intakeMemoryBytes = 512 << 20
   /// Retention, applied every `retentionEveryMs`.
   package var retainRawMs = VigilDefaults.retainRawMs
   package var retainRollupsMs = VigilDefaults.retainRollupsMs
@@ -76,6 +82,7 @@ extension ServeConfig {
     check(
       "http",
       http == other.http && httpTokenEnv == other.httpTokenEnv && httpIdleTimeoutMs == other.httpIdleTimeoutMs
+        && httpBodyTimeoutMs == other.httpBodyTimeoutMs && intakeMemoryBytes == other.intakeMemoryBytes
     )
     check("otlp", otlp == other.otlp)
     check(

@@ -21,7 +21,7 @@ extension YAMLReader {
   ]
   static let followKeys = ["paths", "start_at", "poll_interval", "max_line_bytes"]
   static let udpKeys = ["listen", "receive_buffer"]
-  static let httpKeys = ["listen", "token_env", "idle_timeout"]
+  static let httpKeys = ["listen", "token_env", "idle_timeout", "body_timeout", "intake_memory"]
   static let otlpKeys = ["listen"]
   static let retentionKeys = ["raw", "rollups", "delivered_messages", "every"]
 
@@ -122,6 +122,10 @@ extension YAMLReader {
     if let b = e["receive_buffer"], let v = byteSize(b, max: 1 << 30) { c.udpReceiveBufferBytes = v }
     if let t = e["idle_timeout"], let ms = duration(t, positive: true) {
       if ms < 1000 { fail(t, "idle_timeout must be at least 1s") } else { c.httpIdleTimeoutMs = ms }
+    }
+    if let t = e["body_timeout"], let ms = duration(t, positive: true) { c.httpBodyTimeoutMs = ms }
+    if let b = e["intake_memory"], let v = byteSize(b, max: 64 << 30) {
+      if v < 64 << 20 { fail(b, "intake_memory must be at least 64MiB") } else { c.intakeMemoryBytes = v }
     }
     if let t = e["token_env"], let v = string(t) {
       if isEnvName(v) { c.httpTokenEnv = v } else { fail(t, "token_env must name an environment variable") }

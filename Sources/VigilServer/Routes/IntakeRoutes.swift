@@ -17,15 +17,27 @@ final class HTTPIntake: Sendable {
   let spool: SerialSpool
   let state: ServerState
   let logger: Logger
-  /// Requests decoding or waiting for the database. Beyond `maxInFlight`, a request is answered
-  /// 503 with `Retry-After` at once: intake is behind, and the exporter backs off and retries.
+  /// What one request may hold (bytes, spans, attributes, JSON values).
+  let limits: IntakeLimits
+  /// What all requests together may hold in memory at once: bodies as they arrive, inflated, and
+  /// the estimated cost of decoding them.
+  let budget: IntakeBudget
+  /// Requests whose body has arrived, decoding or waiting for the spool. Beyond `maxInFlight`, a
+  /// request is answered 503 with `Retry-After` at once: intake is behind, and the exporter backs
+  /// off and retries. A request takes its slot only once its body is in, so that slow senders
+  /// hold none (their connection is closed at `http.body_timeout`, by ``RequestDeadlineHandler``).
   let inFlight = Atomic<Int>(0)
   static let maxInFlight = 16
 
-  init(spool: SerialSpool, state: ServerState, logger: Logger) {
+  init(
+    spool: SerialSpool, state: ServerState, logger: Logger, limits: IntakeLimits = IntakeLimits(),
+    budget: IntakeBudget = IntakeBudget()
+  ) {
     self.spool = spool
     self.state = state
     self.logger = logger
+    self.limits = limits
+    self.budget = budget
   }
 
   enum Endpoint: String {
@@ -41,6 +53,7 @@ final class HTTPIntake: Sendable {
   }
 
   static func plain(_ status: HTTPResponse.Status, _ message: String, retryAfter: Int? = nil) -> Response {
+    let retryAfter = retryAfter ?? (status == .serviceUnavailable ? 1 : nil)
     var headers = HTTPFields()
     headers[.contentType] = "text/plain; charset=utf-8"
     if let retryAfter { headers[.retryAfter] = String(retryAfter) }
@@ -56,8 +69,19 @@ final class HTTPIntake: Sendable {
   }
 
   func answer(_ request: Request, _ endpoint: Endpoint) async -> Response {
-    if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > Payload.maxBodyBytes {
-      return Self.plain(.contentTooLarge, "the body is larger than \(Payload.maxBodyBytes >> 20) MiB")
+    let length = request.headers[.contentLength].flatMap { Int($0) }
+    if let length, length > limits.maxBodyBytes {
+      return Self.plain(.contentTooLarge, "the body is larger than \(limits.maxBodyBytes >> 20) MiB")
+    }
+    let reservation = IntakeReservation(budget)
+    defer { reservation.release() }
+    let body: [UInt8]
+    do {
+      body = try await received(request, length: length, reservation: reservation)
+    } catch let error as PayloadError {
+      return Self.plain(HTTPResponse.Status(code: error.status), error.message)
+    } catch {
+      return Self.plain(.requestTimeout, "the body did not arrive whole: send it again")
     }
     guard inFlight.add(1, ordering: .relaxed).newValue <= Self.maxInFlight else {
       inFlight.subtract(1, ordering: .relaxed)
@@ -67,23 +91,18 @@ final class HTTPIntake: Sendable {
     let protobuf: Bool
     let mapped: GenAICalls.Mapped
     do {
-      let body: ByteBuffer
-      do {
-        body = try await request.body.collect(upTo: Payload.maxBodyBytes)
-      } catch {
-        return Self.plain(.contentTooLarge, "the body is larger than \(Payload.maxBodyBytes >> 20) MiB")
-      }
-      let bytes = try Payload.decoded(Array(buffer: body), contentEncoding: request.headers[.contentEncoding])
+      let bytes = try Payload.decoded(
+        body, contentEncoding: request.headers[.contentEncoding], limits: limits, reservation: reservation)
       switch endpoint {
       case .otlpTraces:
         protobuf = try Payload.isProtobuf(request.headers[.contentType])
-        mapped = try Payload.traces(bytes, protobuf: protobuf)
+        mapped = try Payload.traces(bytes, protobuf: protobuf, limits: limits, reservation: reservation)
       case .otlpLogs:
         protobuf = try Payload.isProtobuf(request.headers[.contentType])
-        mapped = try Payload.logs(bytes, protobuf: protobuf)
+        mapped = try Payload.logs(bytes, protobuf: protobuf, limits: limits, reservation: reservation)
       case .litellm:
         protobuf = false
-        mapped = try LiteLLMCalls.calls(bytes)
+        mapped = try LiteLLMCalls.calls(bytes, limits: limits, reservation: reservation)
       }
     } catch {
       return Self.plain(HTTPResponse.Status(code: error.status), error.message)
@@ -117,17 +136,42 @@ final class HTTPIntake: Sendable {
         return Self.plain(.serviceUnavailable, "the request could not be kept: retry shortly", retryAfter: 5)
       }
     }
+    // Bytes that were not UTF-8 were replaced, not refused: said as a warning.
+    let repaired =
+      mapped.repaired > 0
+      ? "\(mapped.repaired) text field(s) held bytes that are not UTF-8, each replaced by '?'" : nil
     if endpoint == .litellm {
       return HTTPRoutes.json([
         "stored": .number(Double(checked.accepted.count)), "rejected": .number(Double(rejected)),
         "error": firstError.map(JSONValue.string) ?? .null,
+        "repaired": .number(Double(mapped.repaired)),
       ])
     }
     var headers = HTTPFields()
     headers[.contentType] = protobuf ? "application/x-protobuf" : "application/json"
-    let body = Payload.response(
-      logs: endpoint == .otlpLogs, rejected: rejected, message: firstError, protobuf: protobuf)
-    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    let answer = Payload.response(
+      logs: endpoint == .otlpLogs, rejected: rejected, message: firstError ?? repaired, protobuf: protobuf)
+    return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: answer)))
+  }
+
+  /// The request's body as it arrives, each part taken from the budget (a 503 when other
+  /// requests hold it, a 413 beyond the body bound); an error when the connection ended before
+  /// the body did (a body deadline passed, the sender went away).
+  func received(_ request: Request, length: Int?, reservation: IntakeReservation) async throws -> [UInt8] {
+    // Grown as parts arrive (not reserved from Content-Length): a slow sender holds only what it sent.
+    var body: [UInt8] = []
+    var reserved = 0
+    for try await part in request.body {
+      guard body.count + part.readableBytes <= limits.maxBodyBytes else {
+        throw PayloadError(413, "the body is larger than \(limits.maxBodyBytes >> 20) MiB")
+      }
+      try reservation.grow(
+        &body, toHold: body.count + part.readableBytes, reserved: &reserved, for: "receive")
+      body.append(contentsOf: part.readableBytesView)
+    }
+    // A connection closed inside the body ends it early: what arrived is not the request.
+    if let length, body.count != length { throw CancellationError() }
+    return body
   }
 
   /// The OTLP/HTTP receiver's routes.
