@@ -35,7 +35,7 @@ import VigilTestSupport
       try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
     // The HTTP-date Retry-After (3 s ahead, whole seconds) was read and honoured.
     let sleeps = result["sleeps"] as? [Double] ?? []
-    #expect(sleeps.count == 4 && sleeps[0] >= 2, "\(sleeps)")
+    #expect(sleeps.count == 2 && sleeps[0] >= 2, "\(sleeps)")
     let rotated = result["rotated"] as? [[String: Any]] ?? []
     let current = result["current"] as? [[String: Any]] ?? []
     // Three attempts before the rotation, in the rotated file; the two after, in the new one.
