@@ -25,7 +25,7 @@ package enum RuleTestRunner {
     let source = InMemoryRollups()
     for segment in c.segments { generate(segment, start: c.startMs, into: source) }
     let step = rules.evaluationIntervalMs
-    let lastAt = c.expectations.map(\.atMs).max() ?? 0
+    let lastAt = c.horizonMs
     var times = Set(stride(from: step, through: lastAt, by: Int64.Stride(step)))
     for e in c.expectations { times.insert(e.atMs) }
     var failures: [String] = []
@@ -136,8 +136,14 @@ package enum RuleTestRunner {
       }
       let status = s.statuses[pick(s.statuses.map(\.1), &statusCounts, n)].0
       let latency = s.latencies[pick(s.latencies.map(\.1), &latencyCounts, n)].0
+      // Only a retryable failure can exhaust retries: the share falls on those, the next one
+      // taking a mark that fell on a call of another class.
+      let code = (400..<500).contains(status) ? s.errorCode : nil
       var exhausted = false
-      if s.exhausted > 0, s.exhausted * Double(n + 1) - Double(exhaustedCount) >= 1 {
+      if s.exhausted > 0,
+        StatusClass.exhausts(classIndex: StatusClass(status: status, errorCode: code).index),
+        s.exhausted * Double(n + 1) - Double(exhaustedCount) >= 1
+      {
         exhausted = true
         exhaustedCount += 1
       }
@@ -145,7 +151,7 @@ package enum RuleTestRunner {
         CallRecord(
           timestampMs: ts, status: status, provider: s.series.provider, model: s.series.model,
           latencyMs: latency, maxAttempts: s.maxAttempts,
-          retriesExhausted: exhausted, errorCode: (400..<500).contains(status) ? s.errorCode : nil,
+          retriesExhausted: exhausted, errorCode: code,
           app: s.series.app.isEmpty ? nil : s.series.app, env: s.series.env.isEmpty ? nil : s.series.env,
           endpoint: s.series.endpoint.isEmpty ? nil : s.series.endpoint))
     }

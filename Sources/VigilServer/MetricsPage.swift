@@ -38,7 +38,7 @@ enum MetricsPage {
       for (key, s) in series { p.sample("vigil_requests_total", dims(key), Double(s.requests)) }
       p.family(
         "vigil_retries_exhausted_total", "counter",
-        "Attempts after which the caller gave up (retries_exhausted).")
+        "Attempts after which the caller gave up on a retryable failure (retries_exhausted).")
       for (key, s) in series { p.sample("vigil_retries_exhausted_total", dims(key), Double(s.exhausted)) }
       p.family(
         "vigil_unavailable_requests_total", "counter",

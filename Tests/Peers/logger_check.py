@@ -74,6 +74,14 @@ def main():
         out["quota_raised"] = False
     except openai.RateLimitError:
         out["quota_raised"] = True
+    # A prompt too long (400): not retried, and no retries exhausted. Then 503 three times: a
+    # retryable failure that ran out of attempts, exhausted on its last.
+    for name in ("too_long_raised", "overloaded_raised"):
+        try:
+            chat(client, sink, hi, app="support-bot", env="prod", sleep=t.sleep, clock=t.clock)
+            out[name] = False
+        except openai.APIStatusError:
+            out[name] = True
     sink.close()
     # Anthropic over UDP: 529 overloaded, then a 200 the model refused.
     udp = UDPSink("127.0.0.1", a.udp)

@@ -8,7 +8,8 @@ import VigilTestSupport
 /// The loggers the README points to (`examples/loggers`), run with the real openai and anthropic
 /// SDKs against the fake provider, into a real `vigil serve` that tails the file and listens on
 /// UDP: every attempt stored once, latency without the backoff, an HTTP-date Retry-After read, the
-/// file reopened after the shipped logrotate stanza rotates it.
+/// file reopened after the shipped logrotate stanza rotates it, and `retries_exhausted` only on a
+/// retryable failure's last attempt (never on a quota error or a 400 that is not retried).
 @Suite(.serialized) struct LoggerSnippetTests {
   @Test func theShippedLoggersMeasureRightSurviveRotationAndReachVigil() async throws {
     IntakePeerTests.requirePeers()
@@ -16,7 +17,8 @@ import VigilTestSupport
     LogFile.write(dir.file("alerts.yaml"), "version: 1\nrules: []\n")
     let log = dir.file("llm-calls.jsonl")
     let provider = try PythonPeer.fakeProvider(
-      script: ["429d", "500", "200", "200", "429q", "529", "200f"], directory: dir.path)
+      script: ["429d", "500", "200", "200", "429q", "400", "503", "503", "503", "529", "200f"],
+      directory: dir.path)
     let serve = try ServeProcess(
       loopbackIn: dir, ["--follow", log + "*", "--start-at", "beginning", "--otlp", "off"])
     defer { _ = serve.terminate() }
@@ -38,12 +40,14 @@ import VigilTestSupport
     let current = result["current"] as? [[String: Any]] ?? []
     // Three attempts before the rotation, in the rotated file; the two after, in the new one.
     #expect(rotated.map { $0["status"] as? Int } == [429, 500, 200], "\(rotated)")
-    #expect(current.map { $0["status"] as? Int } == [200, 429], "\(current)")
+    #expect(current.map { $0["status"] as? Int } == [200, 429, 400, 503, 503, 503], "\(current)")
     #expect(rotated.first?["retry_after_s"] as? Double ?? 0 >= 2)
-    #expect(result["quota_raised"] as? Bool == true)
-    // Every attempt stored once: five from the file (rotated copy included), two over UDP.
     #expect(
-      await VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) >= 7 },
+      ["quota_raised", "too_long_raised", "overloaded_raised"].allSatisfy { result[$0] as? Bool == true },
+      "\(result)")
+    // Every attempt stored once: nine from the file (rotated copy included), two over UDP.
+    #expect(
+      await VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) >= 11 },
       "\(serve.log)")
     let store = try Store(path: dir.file("v.db"))
     let s = try store.connection.prepare(
@@ -61,8 +65,9 @@ import VigilTestSupport
       rows.sorted()
         == [
           "anthropic 200 2 0  refusal", "anthropic 529 1 0 overloaded_error ", "openai 200 1 0  stop",
-          "openai 200 3 0  stop", "openai 429 1 0 rate_limit_exceeded ", "openai 429 1 1 insufficient_quota ",
-          "openai 500 2 0 server_error ",
+          "openai 200 3 0  stop", "openai 429 1 0 rate_limit_exceeded ", "openai 429 1 0 insufficient_quota ",
+          "openai 500 2 0 server_error ", "openai 400 1 0 context_length_exceeded ",
+          "openai 503 1 0 server_error ", "openai 503 2 0 server_error ", "openai 503 3 1 server_error ",
         ].sorted(), "\(rows)")
     // The rate-limit headers, as each provider writes them (a duration, an RFC 3339 time).
     let limits = try store.connection.prepare(
@@ -79,6 +84,6 @@ import VigilTestSupport
       resets["openai"] == 72 && (resets["anthropic"] ?? 0) >= 10 && (resets["anthropic"] ?? 0) <= 13,
       "\(resets)")
     // Latency is each attempt's own: never the seconds of backoff the test skipped between them.
-    #expect(latencies.count == 7 && latencies.allSatisfy { $0 < 1500 }, "\(latencies)")
+    #expect(latencies.count == 11 && latencies.allSatisfy { $0 < 1500 }, "\(latencies)")
   }
 }

@@ -118,9 +118,13 @@ def status_failure(record, status, headers, code):
 
 
 def gives_up(record, attempt, max_attempts, retryable=True):
-    """Marks whether the caller gives up after this attempt (`retries_exhausted`), and says so."""
-    record["retries_exhausted"] = not retryable or attempt == max_attempts
-    return record["retries_exhausted"]
+    """Says whether the caller stops after this failed attempt: a failure not worth retrying (a 400,
+    a content filter, a prompt too long, an empty quota) or the last attempt allowed. Only the
+    second is `retries_exhausted`: a retryable failure (429, 5xx, overload, no response) that ran
+    out of attempts. A request that was never retryable did not exhaust anything, and marking it so
+    would page "retries exhausted" on every bad request."""
+    record["retries_exhausted"] = retryable and attempt == max_attempts
+    return not retryable or attempt == max_attempts
 
 
 def finish(record, start, clock, sink):

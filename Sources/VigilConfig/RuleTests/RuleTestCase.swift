@@ -14,6 +14,7 @@ package enum RuleTest {
     package var perSecond: Double
     package var statuses: [(Int, Double)]
     package var latencies: [(Double, Double)]
+    /// The share of calls marked `retries_exhausted`, falling on retryable failures only.
     package var exhausted: Double
     package var errorCode: String?
     /// The log source the calls come from (for `source_time_since_last_call`).
@@ -51,8 +52,18 @@ package enum RuleTest {
     package var startMs: Int64
     package var segments: [Segment] = []
     package var expectations: [Expectation] = []
-    /// Per receiver, every message expected over the case (up to its last expectation).
+    /// Per receiver, every message expected over the case (through ``horizonMs``).
     package var messages: [String: [ExpectedMessage]] = [:]
+
+    /// How far a case is evaluated (from its start): through the end of its traffic, or its last
+    /// expectation or expected message if later. A `messages:` list is every message sent until
+    /// then, so one sent after the last `expect` fails the case instead of passing unseen. Not
+    /// beyond the traffic: past its end, calls would look stopped, which the case does not say.
+    package var horizonMs: Int64 {
+      let times =
+        expectations.map(\.atMs) + segments.map(\.toMs) + messages.values.flatMap { $0.compactMap(\.atMs) }
+      return times.max() ?? 0
+    }
   }
 
   /// Reads a rule-test file and the rule files it names (relative to it), merged into one set.

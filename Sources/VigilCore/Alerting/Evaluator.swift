@@ -29,6 +29,11 @@ package enum Evaluator {
     let burnCounts = try source.requestCounts(
       starts: Array(Set(set.rules.compactMap(\.burn).flatMap { $0.windows.map { Self.burnStart(to, $0) } })),
       toMs: to)
+    // How much of each SLO window a young series' history covers: its first request in the
+    // longest window.
+    let longestBurn = set.rules.compactMap(\.burn).flatMap(\.windows).max()
+    let firstRequests =
+      try longestBurn.map { try source.firstRequests(fromMs: Self.burnStart(to, $0), toMs: to) } ?? [:]
     let fetched = try source.rollupRows(fromMs: earliest, toMs: to, latency: false)
     let latencyStarts = Set(
       set.rules.filter { $0.metric.isLatency }.map { RollupKey.bucket(of: to - $0.windowMs) })
@@ -56,7 +61,8 @@ package enum Evaluator {
     for rule in set.rules {
       if let burn = rule.burn {
         try evaluateBurn(
-          rule, burn, counts: burnCounts, source: source, to: to, atMs: atMs, previous: previous,
+          rule, burn, counts: burnCounts, firstRequests: firstRequests, source: source, to: to, atMs: atMs,
+          previous: previous,
           states: &states,
           transitions: &transitions, groups: &groups)
         continue
@@ -198,7 +204,7 @@ package enum Evaluator {
   /// An SLO burn-rate rule: per group, the request counts of each window, judged pair by pair.
   static func evaluateBurn(
     _ rule: AlertRule, _ burn: BurnRate, counts: [Int64: [SeriesKey: RequestCounts]],
-    source: any RollupSource,
+    firstRequests: [SeriesKey: Int64], source: any RollupSource,
     to: Int64, atMs: Int64, previous: [AlertKey: AlertState], states: inout [AlertKey: AlertState],
     transitions: inout [AlertTransition], groups: inout [GroupResult]
   ) throws {
@@ -209,13 +215,25 @@ package enum Evaluator {
         perGroup[group, default: (labels, [:])].windows[window, default: RequestCounts()].add(c)
       }
     }
+    var firstOfGroup: [String: Int64] = [:]
+    for (series, first) in firstRequests where rule.matches(series) {
+      let group = groupOf(series, rule).0
+      firstOfGroup[group] = min(firstOfGroup[group] ?? .max, first)
+    }
     for (key, state) in previous
     where key.rule == rule.name && state.phase != .inactive && perGroup[key.group] == nil {
       perGroup[key.group] = (state.groupLabels, [:])
     }
     for (group, entry) in perGroup.sorted(by: { $0.key < $1.key }) {
       let key = AlertKey(rule: rule.name, group: group)
-      let judged = burn.judge { entry.windows[$0] ?? RequestCounts() }
+      // A window the group's history covers only in part is not judged as if it were full.
+      let first = firstOfGroup[group]
+      func covered(_ window: Int64) -> Double {
+        let start = burnStart(to, window)
+        guard let first, first > start, to > start else { return 1 }
+        return Double(max(to - first, rollupBucketMs)) / Double(to - start)
+      }
+      let judged = burn.judge({ entry.windows[$0] ?? RequestCounts() }, covered: covered)
       var state = states[key] ?? AlertState()
       state.groupLabels = entry.labels
       let before = state
@@ -264,25 +282,34 @@ package enum Evaluator {
   }
 
   /// A rule's value over a group's window, or `nil` when there is none: no calls, or fewer than
-  /// `min_requests` for rates and percentiles. A count of zero is a value when there were calls
+  /// `min_requests` for rates and percentiles (and, for a percentile, too few for it to be other
+  /// than the slowest call: ``MetricKind/minimumCalls``). A count of zero is a value when there were calls
   /// (a healthy zero), or when the rule asks for "fewer than" (traffic that stopped).
   static func value(of rule: AlertRule, _ rollup: Rollup) -> Double? {
     if rule.metric.isCount {
       let lessThan = rule.comparison == .less || rule.comparison == .lessOrEqual
       return rollup.attempts > 0 || lessThan ? rule.metric.value(of: rollup) : nil
     }
-    return rollup.attempts < rule.minRequests ? nil : rule.metric.value(of: rollup)
+    return rollup.attempts < max(rule.minRequests, rule.metric.minimumCalls)
+      ? nil : rule.metric.value(of: rollup)
   }
 
   /// The state machine: inactive → pending → firing → (resolved) inactive. Returns the transition.
-  /// A window with no value follows the rule's `no_data`: kept as it was (the default), taken as
-  /// the condition not holding (`resolve`) or as holding (`alerting`).
+  /// A window with no value follows the rule's `no_data`: kept as it was (the default; a pending
+  /// alert's `for` is then held, its `activeSinceMs` moved on by the time without a value),
+  /// taken as the condition not holding (`resolve`) or as holding (`alerting`).
   package static func step(
     _ s: inout AlertState, rule: AlertRule, value: Double?, atMs: Int64, holds condition: Bool? = nil
   ) -> AlertTransition.Kind? {
     var holds: Bool
     var stillFiring: Bool
     if let value {
+      // A pending alert's `for` counts only windows that had a value: the time without one (too
+      // few calls to judge) is no evidence either way, so it is held, neither counted nor a reset.
+      // Two lone 500s minutes apart in a sparse night are not "5xx for 5+ minutes".
+      if s.phase == .pending, let since = s.noDataSinceMs, let active = s.activeSinceMs {
+        s.activeSinceMs = active + max(0, atMs - since)
+      }
       s.noDataSinceMs = nil
       holds = condition ?? rule.comparison.holds(value, rule.threshold)
       stillFiring = condition ?? rule.comparison.holds(value, rule.effectiveResolveThreshold)

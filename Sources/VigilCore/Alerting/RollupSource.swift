@@ -42,6 +42,11 @@ package protocol RollupSource {
   /// more: a store answers from its minute tier, not from every bucket.
   func requestActivity(fromMs: Int64, toMs: Int64) throws -> [SeriesKey: RequestActivity]
 
+  /// Per series, the start of the first bucket of `[fromMs, toMs)` (or of its minute, for a store
+  /// reading its minute tier) that holds a logical request: how much of an SLO window a series'
+  /// history covers.
+  func firstRequests(fromMs: Int64, toMs: Int64) throws -> [SeriesKey: Int64]
+
   /// The buckets of `[fromMs, toMs)` whose calls carried rate-limit headers, each with its fits and
   /// as attempts the observations (the floor `min_requests` holds a forecast to).
   func rateLimitRows(fromMs: Int64, toMs: Int64) throws -> [RollupRow]
@@ -106,6 +111,14 @@ extension RollupSource {
       a.requests.addSaturating(row.rollup.requests)
       a.lastRequestEndMs = max(a.lastRequestEndMs, row.bucketMs + rollupBucketMs)
       out[row.series] = a
+    }
+    return out
+  }
+
+  package func firstRequests(fromMs: Int64, toMs: Int64) throws -> [SeriesKey: Int64] {
+    var out: [SeriesKey: Int64] = [:]
+    for row in try rollupRows(fromMs: fromMs, toMs: toMs, latency: false) where row.rollup.requests > 0 {
+      out[row.series] = min(out[row.series] ?? .max, row.bucketMs)
     }
     return out
   }

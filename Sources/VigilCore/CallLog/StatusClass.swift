@@ -192,4 +192,12 @@ package enum StatusClass: String, Sendable, CaseIterable, Codable {
 
   /// Their positions in `allCases` as bits, for the rollup's hot path (no hashing per call).
   package static let unavailableMask: Int = unavailable.reduce(0) { $0 | 1 << $1.index }
+
+  /// Whether a caller that gave up after an attempt of this class exhausted its retries: only a
+  /// failure that retrying can help (server, network, capacity: the classes of ``unavailable``)
+  /// can run out of attempts. A 400, a content filter, a prompt too long or an empty quota is not
+  /// retried, and ending there is not exhaustion, whatever the log's `retries_exhausted` says.
+  @inline(__always) package static func exhausts(classIndex: Int) -> Bool {
+    unavailableMask >> classIndex & 1 == 1
+  }
 }

@@ -117,9 +117,9 @@ package enum PrometheusRules {
         "a group with no samples in the window has no value in Prometheus; Vigil alerts for a group that went silent"
     }
     let op = rule.comparison.rawValue
+    let minimum = max(rule.minRequests, rule.metric.minimumCalls)
     let floor =
-      !rule.metric.isCount && !rule.metric.isSilence && rule.minRequests > 0
-      ? " and \(attempts) >= \(rule.minRequests)" : ""
+      !rule.metric.isCount && !rule.metric.isSilence && minimum > 0 ? " and \(attempts) >= \(minimum)" : ""
     let threshold = formatPlain(rule.threshold * scale)
     var expr = "(\(value)) \(op) \(threshold)\(floor)"
     if let r = rule.resolveThreshold, r != rule.threshold {

@@ -50,7 +50,9 @@ package struct CallMetrics: Sendable {
       current.attempts[CodeKey(status: status, statusClass: statusClass), default: 0] += 1
       if r.attempt == 1 { current.requests += 1 }
       current.lastCallMs = max(current.lastCallMs, r.timestampMs)
-      if r.flags.contains(.exhausted) { current.exhausted += 1 }
+      if r.flags.contains(.exhausted) && StatusClass.exhausts(classIndex: Int(r.statusClass)) {
+        current.exhausted += 1
+      }
       if Rollup.endsUnavailable(
         classIndex: Int(r.statusClass), attempt: Int(r.attempt), maxAttempts: Int(r.maxAttempts),
         exhausted: r.flags.contains(.exhausted))

@@ -38,6 +38,15 @@ package enum MetricKind: Sendable, Equatable, Hashable {
   /// window (requests or tokens, whichever comes first), for limits of the given reset horizon.
   case rateLimitExhaustion(RateLimitHorizon)
 
+  /// The fewest calls a window needs for a value whatever `min_requests` says: a percentile `q`
+  /// of fewer than 1/(1 − q) calls is the slowest call (a P99 of 99 calls is their maximum), a
+  /// single outlier, not a percentile. 100 for P99; 0 for other metrics.
+  package var minimumCalls: Int64 {
+    guard case .latencyQuantile(let q) = self, q > 0, q < 1 else { return 0 }
+    let n = (1 / (1 - q) - 1e-9).rounded(.up)
+    return n < 1e15 ? Int64(n) : Int64(1e15)
+  }
+
   /// Counts are not held to the request floor: "no traffic" must be able to alert.
   package var isCount: Bool {
     switch self {
@@ -125,7 +134,7 @@ package enum MetricKind: Sendable, Equatable, Hashable {
       return [r.rateLimits.requests.utilisation, r.rateLimits.tokens.utilisation].compactMap { $0 }.max()
     case .rateLimitExhaustion(let h):
       return [r.rateLimits.requests, r.rateLimits.tokens].compactMap { fit -> Double? in
-        guard !fit.isEmpty, h.includes(fit) else { return nil }
+        guard !fit.isEmpty, h.includes(fit), fit.spansResetPeriod else { return nil }
         return fit.secondsToExhaustion(atMs: fit.lastMs).map { $0 * 1000 }.flatMap { $0.isFinite ? $0 : nil }
       }.min()
     }

@@ -92,6 +92,20 @@ package struct RateLimitFit: Sendable, Equatable {
   /// within the hour (a per-minute rate limit).
   package var isLongHorizon: Bool { maxResetS > 3600 }
 
+  /// How many seconds the observations span, from their spread in time (observations spread
+  /// evenly over S seconds have a variance of S²/12), whatever order the fit was merged in.
+  package var spanS: Double {
+    guard n >= 2 else { return 0 }
+    let k = Double(n)
+    return max(0, 12 * (sumTT / k - (sumT / k) * (sumT / k))).squareRoot()
+  }
+
+  /// Whether the observations span a whole reset period of a limit that resets within the hour:
+  /// in its first period a limiter's count falls by its own window filling (a per-minute count
+  /// that resets every minute falls all through the first minute of traffic, whatever the trend),
+  /// which forecasts nothing. A daily quota is forecast from what there is.
+  package var spansResetPeriod: Bool { isLongHorizon || spanS >= maxResetS }
+
   // MARK: Storage
 
   /// The fit as 10 little-endian 8-byte values.

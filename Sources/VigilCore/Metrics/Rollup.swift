@@ -15,7 +15,8 @@ package struct Rollup: Sendable {
   package var auth: Int64 = 0
   /// Attempts per ``StatusClass`` (`success` included), indexed by the class's position in `allCases`.
   package var classes = InlineArray<9, Int64>(repeating: 0)
-  /// Lines that say the caller gave up.
+  /// Lines that say the caller gave up after a retryable failure (``StatusClass/exhausts(classIndex:)``):
+  /// a non-retryable error is never counted, whatever the line says.
   package var exhausted: Int64 = 0
   /// Logical requests whose last attempt failed for a reason on the provider's side (server,
   /// network, capacity): the bad events of an availability SLO. Retries that succeed are good.
@@ -78,7 +79,7 @@ package struct Rollup: Sendable {
     if status >= 500 && status <= 599 { status5xx += 1 }
     if isAuth { auth += 1 }
     classes[classIndex] += 1
-    if wasExhausted { exhausted += 1 }
+    if wasExhausted && StatusClass.exhausts(classIndex: classIndex) { exhausted += 1 }
     if Self.endsUnavailable(
       classIndex: classIndex, attempt: attempt, maxAttempts: maxAttempts, exhausted: wasExhausted)
     {

@@ -45,10 +45,11 @@ package struct BurnRate: Sendable, Equatable {
   /// The fastest burn there can be: every request failing.
   package var maxBurn: Double { budget > 0 ? 1 / budget : .infinity }
 
-  /// The burn rate of `counts`: their failure share over the budget.
-  package func burn(_ counts: RequestCounts) -> Double? {
+  /// The burn rate of `counts`: their failure share over the budget, over a window of which
+  /// `covered` (0 to 1) holds the series' history.
+  package func burn(_ counts: RequestCounts, covered: Double = 1) -> Double? {
     guard counts.inSLI > 0, budget > 0 else { return nil }
-    return Double(counts.unavailable) / Double(counts.inSLI) / budget
+    return Double(counts.unavailable) / Double(counts.inSLI) / budget * min(1, max(0, covered))
   }
 
   /// The window a message's `causes` are counted over: the shortest the pairs use.
@@ -60,13 +61,22 @@ package struct BurnRate: Sendable, Equatable {
   /// Judges a group from its counts per window: whether a pair holds, and the value to report
   /// (the long window's burn of the pair that holds, else the highest long-window burn); `nil`
   /// when no pair has enough requests to judge by.
-  package func judge(_ counts: (Int64) -> RequestCounts) -> (holds: Bool, value: Double?) {
+  ///
+  /// `covered` says what share of a window the group's history covers (a provider first seen a
+  /// minute ago covers a sixtieth of the hour). Such a window is judged as a full one whose
+  /// uncovered part was healthy: its burn scaled by the share. A 5-second blip in a provider's
+  /// first minute is then diluted as in a full hour, while a provider failing every call still
+  /// pages once its failures fill 1.44% of the long window (52 s of the hour, the workbook's figure).
+  package func judge(_ counts: (Int64) -> RequestCounts, covered: (Int64) -> Double = { _ in 1 }) -> (
+    holds: Bool, value: Double?
+  ) {
     var best: Double?
     for pair in pairs {
       let long = counts(pair.longMs)
       let short = counts(pair.shortMs)
-      guard long.inSLI >= minTotal, short.inSLI >= minTotal, let burnLong = burn(long),
-        let burnShort = burn(short)
+      guard long.inSLI >= minTotal, short.inSLI >= minTotal,
+        let burnLong = burn(long, covered: covered(pair.longMs)),
+        let burnShort = burn(short, covered: covered(pair.shortMs))
       else { continue }
       if burnLong >= pair.factor && burnShort >= pair.factor && short.unavailable >= minBad {
         return (true, burnLong)

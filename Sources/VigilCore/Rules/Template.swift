@@ -24,7 +24,11 @@ package struct TemplateContext {
     case "advice":
       if rule.metric == .rate429, let w = window, let kind = RateLimitKind(w) { return kind.advice }
       return rule.metric.advice
-    case "causes": return window.map(Self.causes) ?? "-"
+    case "causes":
+      // Exhaustion's causes are the retryable failures alone: a filtered 200 or a 400 never
+      // exhausts retries, so it is not among them.
+      let classes = rule.metric == .retryExhaustionRate ? Array(StatusClass.unavailable) : nil
+      return window.map { Self.causes($0, classes: classes) } ?? "-"
     case "rate_limit_kind": return window.flatMap(RateLimitKind.init)?.text ?? "-"
     case "alertname": return rule.name
     case "severity": return rule.severity
@@ -39,11 +43,12 @@ package struct TemplateContext {
     }
   }
 
-  /// The failed attempts of a window by class, most first: "capacity 120 (80%), server 30 (20%)".
-  static func causes(_ w: Rollup) -> String {
-    let failed = StatusClass.allCases.filter { $0 != .success }.map { ($0, w.count(of: $0)) }.filter {
-      $0.1 > 0
-    }
+  /// The failed attempts of a window by class, most first: "capacity 120 (80%), server 30 (20%)";
+  /// only those of `classes` when given.
+  static func causes(_ w: Rollup, classes: [StatusClass]? = nil) -> String {
+    let failed = StatusClass.allCases.filter { $0 != .success && classes?.contains($0) ?? true }.map {
+      ($0, w.count(of: $0))
+    }.filter { $0.1 > 0 }
     let total = failed.reduce(Int64(0)) { $0.saturatingAdding($1.1) }
     guard total > 0 else { return "no failures" }
     return failed.sorted { $0.1 > $1.1 }.map {
