@@ -6,7 +6,7 @@ alerts on, each at low, medium and high traffic. Deterministic for a given --see
 Healthy traffic: a diurnal load per provider from 0.2 calls/s at night to 5 calls/s at the daily
 peak (OpenAI; Anthropic 60% of it, Google 35%), 0.3-1% background errors (5xx, lone 429s, 400s,
 timeouts), one- to two-minute blips of 3-8% 5xx a few times a day (labelled `expect: none`),
-lognormal latency (median 1.2 s) with outliers of 20-90 s (1 call in 2,000), retries of retryable failures (up to 3 attempts;
+lognormal latency (median 1.2 s) with outliers of 20-90 s (1 call in 10,000), retries of retryable failures (up to 3 attempts;
 `retries_exhausted` only on a retryable failure's last attempt).
 
 Incidents (`--kinds`): outage (every attempt 503 or no response), 5xx50 (half the attempts 5xx),
@@ -216,7 +216,7 @@ class Generator:
                     return (429, "rate_limit_exceeded")
                 if y < 0.85:
                     return (400, "invalid_request_error")
-                if y < 0.95:
+                if y < 0.9:
                     return (0, "timeout")
                 return (400, "content_policy_violation")
         return (200, None)
@@ -224,13 +224,13 @@ class Generator:
     def latency(self, t, effect, status):
         rng = self.rng
         if status == 0:
-            return 60000.0
+            return round(rng.uniform(30000, 60000), 1)  # a client timeout
         if status != 200:
             return round(rng.lognormvariate(5.5, 0.5), 1)
         ms = rng.lognormvariate(7.1, 0.6)
         if effect and effect[2] == "latency":
             ms *= 15
-        elif not self.args.no_noise and rng.random() < 0.0005:
+        elif not self.args.no_noise and rng.random() < 0.0001:
             ms = rng.uniform(20000, 90000)
         return round(min(ms, 120000.0), 1)
 
