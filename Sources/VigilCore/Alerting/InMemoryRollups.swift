@@ -3,8 +3,15 @@
 package final class InMemoryRollups: RollupSource {
   /// Per bucket start, per series.
   package private(set) var buckets: [Int64: [SeriesKey: Rollup]] = [:]
-  /// What each write delivered: its source, its calls, and their time range.
-  var writes: [(source: String, calls: Int64, firstMs: Int64, lastMs: Int64)] = []
+  /// What each write delivered, per source: its calls and their time range, ordered by first
+  /// call, so that a window's activity is found by search, not by reading a week of writes.
+  var writes: [String: SourceWrites] = [:]
+
+  struct SourceWrites {
+    var items: [(calls: Int64, firstMs: Int64, lastMs: Int64)] = []
+    /// The longest time range of one write: how far before a window a write may still reach it.
+    var longestMs: Int64 = 0
+  }
 
   package init() {}
 
@@ -23,18 +30,39 @@ package final class InMemoryRollups: RollupSource {
   /// ``sourceActivity(fromMs:toMs:)``.
   package func noteWrite(source: String, calls: Int64, firstMs: Int64, lastMs: Int64) {
     guard calls > 0 else { return }
-    writes.append((source, calls, firstMs, lastMs))
+    var w = writes.removeValue(forKey: source) ?? SourceWrites()
+    // In order, as a log is read, this appends; a write out of order goes where it belongs.
+    var at = w.items.count
+    while at > 0 && w.items[at - 1].firstMs > firstMs { at -= 1 }
+    w.items.insert((calls, firstMs, lastMs), at: at)
+    w.longestMs = max(w.longestMs, lastMs - firstMs)
+    writes[source] = w
   }
 
   package func sourceActivity(fromMs: Int64, toMs: Int64) throws -> [SourceActivity] {
-    var out: [String: SourceActivity] = [:]
-    for w in writes where w.lastMs >= fromMs && w.firstMs < toMs {
-      var a = out[w.source] ?? SourceActivity(source: w.source, calls: 0, lastCallMs: .min)
-      a.calls.addSaturating(w.calls)
-      a.lastCallMs = max(a.lastCallMs, min(w.lastMs, toMs - 1))
-      out[w.source] = a
+    var out: [SourceActivity] = []
+    for (source, w) in writes {
+      // The first write that starts at or after the window's end; the ones before it that still
+      // reach into the window start no earlier than the longest write before it.
+      var lo = 0
+      var hi = w.items.count
+      while lo < hi {
+        let mid = (lo + hi) / 2
+        if w.items[mid].firstMs < toMs { lo = mid + 1 } else { hi = mid }
+      }
+      var a = SourceActivity(source: source, calls: 0, lastCallMs: .min)
+      var i = lo - 1
+      while i >= 0 && w.items[i].firstMs >= fromMs - w.longestMs {
+        let item = w.items[i]
+        if item.lastMs >= fromMs {
+          a.calls.addSaturating(item.calls)
+          a.lastCallMs = max(a.lastCallMs, min(item.lastMs, toMs - 1))
+        }
+        i -= 1
+      }
+      if a.calls > 0 { out.append(a) }
     }
-    return Array(out.values)
+    return out
   }
 
   /// The first and last bucket holding data.

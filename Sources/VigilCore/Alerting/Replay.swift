@@ -41,8 +41,12 @@ package struct Replay {
   /// The backtest of traffic in `buckets` (their starts, ascending): every `stepMs` from the first
   /// bucket to one step past the last, skipping stretches where no data is in any window's reach
   /// and no alert is in play (so that a stray timestamp years away costs nothing). Announced
-  /// transitions go to `announce` as they happen; returns what each rule did.
-  package func backtest(buckets: [Int64], stepMs: Int64, announce: (AlertTransition) -> Void) throws
+  /// transitions go to `announce` as they happen, and every evaluation to `evaluated` (the
+  /// router of a scored backtest); returns what each rule did.
+  package func backtest(
+    buckets: [Int64], stepMs: Int64, announce: (AlertTransition) -> Void,
+    evaluated: (Int64, Evaluation) -> Void = { _, _ in }
+  ) throws
     -> [String: RuleSummary]
   {
     guard let first = buckets.first, let last = buckets.last else { return [:] }
@@ -61,6 +65,7 @@ package struct Replay {
       }
       let evaluation = try Evaluator.evaluate(rules, source: source, atMs: t, previous: states)
       states = evaluation.states
+      evaluated(t, evaluation)
       for tr in evaluation.transitions where tr.isAnnounced {
         announce(tr)
         var s = summaries[tr.key.rule, default: RuleSummary()]

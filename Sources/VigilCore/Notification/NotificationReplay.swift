@@ -1,15 +1,17 @@
 /// Routing in event time without a store: what each receiver would get from a replay (rule tests
 /// and backtests), through the same router, folding and inhibitions (with their hold) that
-/// `check` and `serve` apply. Silences are left out: they are operations, not rules.
+/// `check` and `serve` apply. Silences apply only where given (a backtest may take a database's).
 package struct NotificationReplay {
   package private(set) var router: Router
   let rules: RuleSet
   let byName: [String: AlertRule]
   /// Alerts that resolved, for inhibitions with a hold.
   var resolved: [InhibitRule.Source] = []
+  let silences: [Silence]
 
-  package init(rules: RuleSet) {
+  package init(rules: RuleSet, silences: [Silence] = []) {
     self.rules = rules
+    self.silences = silences
     router = Router(receivers: rules.receivers)
     byName = rules.rulesByName
   }
@@ -29,7 +31,7 @@ package struct NotificationReplay {
       return NotifiedAlert(t, format: { metric?.format($0) ?? ($0.map(formatPlain) ?? "-") })
     }
     return router.flush(
-      atMs: atMs, flushNewGroups: endOfRun, inhibitRules: rules.inhibitRules,
+      atMs: atMs, silences: silences, flushNewGroups: endOfRun, inhibitRules: rules.inhibitRules,
       inhibitors: InhibitRule.Source.firing(evaluation.states, rules: byName) + resolved)
   }
 }
