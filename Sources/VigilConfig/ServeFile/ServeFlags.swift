@@ -1,4 +1,4 @@
-package import VigilCore
+import VigilCore
 
 /// The flags of `vigil serve` that override vigil.yaml, as given on the command line: checked
 /// here, applied over the file's settings by ``ServeConfig/resolve(file:flags:)``.
