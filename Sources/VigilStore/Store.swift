@@ -227,7 +227,34 @@ package final class Store {
           WHERE c.id BETWEEN k.first_call AND k.last_call) AS source
       FROM calls c JOIN series s ON s.id = c.series;
     """,
+    // 9: streamed calls: whether a call streamed, its time to first token, how its stream ended
+    // and the rest of a stream's fields (in `detail`, like the other rare fields).
+    "DROP VIEW call_log;\n" + callLogView(detail: detailFields),
   ]
+
+  /// The fields `detail` holds, in the order `call_log` shows them.
+  static let detailFields = [
+    "error_type", "error_code", "retry_after_s", "ratelimit_remaining_requests", "ratelimit_remaining_tokens",
+    "ratelimit_limit_requests", "ratelimit_limit_tokens", "ratelimit_reset_requests_s",
+    "ratelimit_reset_tokens_s", "finish_reason", "stream", "ttft_ms", "stream_outcome", "stream_error_type",
+    "error_after_ms", "output_tokens_partial", "max_chunk_gap_ms",
+  ]
+
+  /// The view that shows every field of every call as a column: the columns, then each of
+  /// `detail`'s fields, then the source.
+  static func callLogView(detail: [String]) -> String {
+    let fields = detail.map { "c.detail ->> '$.\($0)' AS \($0)" }.joined(separator: ",\n    ")
+    return """
+      CREATE VIEW call_log AS
+        SELECT c.id, c.ts, s.provider, s.model, s.app, s.env, s.endpoint, c.status, c.latency_ms, c.attempt,
+          c.max_attempts, c.exhausted AS retries_exhausted, c.request_id, c.prompt_tokens,
+          c.completion_tokens,
+          \(fields),
+          (SELECT o.name FROM chunks k JOIN sources o ON o.id = k.source
+            WHERE c.id BETWEEN k.first_call AND k.last_call) AS source
+        FROM calls c JOIN series s ON s.id = c.series;
+      """
+  }
 
   func migrate() throws(StoreError) {
     guard try version() < Self.migrations.count else { return try checkNotNewer() }

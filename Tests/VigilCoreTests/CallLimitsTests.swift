@@ -25,8 +25,12 @@ import Testing
     }
     func integer(_ name: String, _ v: Int64?) { if let v { fields.append(#""\#(name)":\#(v)"#) } }
     guard number("latency_ms", r.latencyMs), number("retry_after_s", r.retryAfterS),
-      number("ratelimit_reset_requests", r.rateLimitResetRequestsS)
+      number("ratelimit_reset_requests", r.rateLimitResetRequestsS), number("ttft_ms", r.ttftMs),
+      number("error_after_ms", r.errorAfterMs)
     else { return nil }
+    if let v = r.stream { fields.append(#""stream":\#(v)"#) }
+    if let v = r.streamOutcome { fields.append(#""stream_outcome":"\#(v.rawValue)""#) }
+    integer("output_tokens_partial", r.outputTokensPartial)
     integer("attempt", Int64(r.attempt))
     integer("max_attempts", r.maxAttempts.map(Int64.init))
     integer("prompt_tokens", r.promptTokens)
@@ -53,6 +57,11 @@ import Testing
       if r.next() % 2 == 0 { record.promptTokens = Self.counts.randomElement(using: &r)! }
       if r.next() % 3 == 0 { record.rateLimitRemainingRequests = Self.counts.randomElement(using: &r)! }
       if r.next() % 3 == 0 { record.rateLimitLimitTokens = Self.counts.randomElement(using: &r)! }
+      if r.next() % 3 == 0 { record.stream = r.next() % 3 != 0 }
+      if r.next() % 3 == 0 { record.ttftMs = Self.latencies.randomElement(using: &r)! }
+      if r.next() % 4 == 0 { record.errorAfterMs = Self.latencies.randomElement(using: &r)! }
+      if r.next() % 4 == 0 { record.outputTokensPartial = Self.counts.randomElement(using: &r)! }
+      if r.next() % 4 == 0 { record.streamOutcome = StreamOutcome.allCases.randomElement(using: &r)! }
       var batch = CallBatch()
       let added = (try? batch.add(record)) != nil
       #expect(batch.count == (added ? 1 : 0))
@@ -133,6 +142,19 @@ import Testing
       record.app = texts.randomElement(using: &r)!
       record.env = texts.randomElement(using: &r)!
       record.endpoint = texts.randomElement(using: &r)!
+      if r.next() % 2 == 0 {
+        record.stream = true
+        record.ttftMs = Double.random(in: 1e-6...CallLimits.maxLatencyMs, using: &r)
+        record.streamOutcome = StreamOutcome.allCases.randomElement(using: &r)!
+        record.streamErrorType = texts.randomElement(using: &r)!
+        if r.next() % 2 == 0 { record.errorAfterMs = Double.random(in: 0...1e7, using: &r) }
+        if r.next() % 2 == 0 {
+          record.outputTokensPartial = Int64.random(in: 0...CallLimits.maxTokens, using: &r)
+        }
+        if r.next() % 2 == 0 { record.maxChunkGapMs = [0, 0.25, 123.456].randomElement(using: &r)! }
+      } else if r.next() % 2 == 0 {
+        record.stream = false
+      }
       try CallLimits.check(record)
       let back = try parser.parse(record.line)
       #expect(back == record, "\(record.line)")

@@ -10,7 +10,9 @@ import Testing
     "ts", "timestamp", "status", "status_code", "provider", "model", "latency_ms", "latency_s", "attempt",
     "http.request.resend_count", "max_attempts", "max_retries", "retries_exhausted", "error_type",
     "error_code", "request_id", "retry_after_s", "ratelimit_remaining_requests", "prompt_tokens",
-    "completion_tokens", "gen_ai.usage.input_tokens", "app", "env", "endpoint", "other",
+    "completion_tokens", "gen_ai.usage.input_tokens", "app", "env", "endpoint", "other", "stream",
+    "gen_ai.request.stream", "ttft_ms", "gen_ai.server.ttft", "stream_outcome", "stream_error_type",
+    "error_after_ms", "output_tokens_partial", "max_chunk_gap_ms",
   ]
   static let numbers = [
     "0", "-0", "1", "-1", "200", "429", "1e12", "1764077524", "1764077524000", "9223372036854775807",
@@ -20,7 +22,8 @@ import Testing
   ]
   static let strings = [
     #""openai""#, #""2026-11-25T13:32:04Z""#, #""0000-01-01T00:00:00Z""#, #""9999-12-31T23:59:60Z""#,
-    #""insufficient_quota""#, #""\u001b[2J""#, #""\ud83d\ude80""#, #""a\nb""#, #""""#,
+    #""insufficient_quota""#, #""error_event""#, #""truncated""#, #""overloaded_error""#, #""\u001b[2J""#,
+    #""\ud83d\ude80""#, #""a\nb""#, #""""#,
   ]
 
   static func value(_ r: inout SeededRandom, depth: Int = 0) -> String {
@@ -73,11 +76,17 @@ import Testing
           !row.flags.contains(.latency) || (row.latencyMs >= 0 && row.latencyMs <= CallLimits.maxLatencyMs)
         )
         #expect(row.attempt >= 1)
+        #expect(!row.flags.contains(.ttft) || (row.ttftMs > 0 && row.ttftMs <= CallLimits.maxLatencyMs))
+        #expect(row.outputTokensPartial >= 0 && row.outputTokensPartial <= CallLimits.maxTokens)
+        #expect(StreamOutcome(code: row.streamOutcome) != nil || row.streamOutcome == 0)
         rollup.add(row)
         rollup.merge(rollup)
       }
       metrics.add(batch)
       _ = rollup.latency.quantile(0.99)
+      // What was accepted comes back whole from its canonical line (the intake spool's form).
+      let record = batch.record(at: 0)
+      #expect((try? parser.parse(record.line)) == record, "\(record.line)")
     }
     #expect(accepted > 500, "the generator must reach the accepting paths too")
   }

@@ -12,6 +12,12 @@ public func fuzzCallLog(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
   for row in batch.rows {
     precondition(row.promptTokens >= 0 && row.promptTokens <= CallLimits.maxTokens)
     precondition(row.completionTokens >= 0 && row.completionTokens <= CallLimits.maxTokens)
+    precondition(row.outputTokensPartial >= 0 && row.outputTokensPartial <= CallLimits.maxTokens)
+    precondition(!row.flags.contains(.ttft) || (row.ttftMs > 0 && row.ttftMs <= CallLimits.maxLatencyMs))
+    precondition(row.streamOutcome == 0 || StreamOutcome(code: row.streamOutcome) != nil)
+    // What was accepted comes back whole from its canonical line (the intake spool's form).
+    let record = batch.record(at: 0)
+    precondition((try? parser.parse(record.line)) == record)
     rollup.add(row)
     rollup.merge(rollup)
   }

@@ -137,6 +137,13 @@ package struct CallBatch: Sendable {
     if let v = record.errorType { row.errorType = appendText(v) }
     if let v = record.errorCode { row.errorCode = appendText(v) }
     if let v = record.finishReason { row.finishReason = appendText(v) }
+    if let v = record.stream { row.flags.insert(v ? [.stream, .streamSaid] : .streamSaid) }
+    CallRow.put(record.ttftMs, &row.ttftMs, .ttft, &row.flags)
+    CallRow.put(record.errorAfterMs, &row.errorAfterMs, .errorAfter, &row.flags)
+    CallRow.put(record.maxChunkGapMs, &row.maxChunkGapMs, .maxChunkGap, &row.flags)
+    CallRow.put(record.outputTokensPartial, &row.outputTokensPartial, .outputTokensPartial, &row.flags)
+    if let v = record.streamOutcome { row.streamOutcome = v.code }
+    if let v = record.streamErrorType { row.streamErrorType = appendText(v) }
     if record.app != nil { row.flags.insert(.app) }
     if record.env != nil { row.flags.insert(.env) }
     if record.endpoint != nil { row.flags.insert(.endpoint) }
@@ -179,6 +186,13 @@ package struct CallBatch: Sendable {
     if f.contains(.limitTokens) { record.rateLimitLimitTokens = row.rateLimitLimitTokens }
     if f.contains(.resetRequests) { record.rateLimitResetRequestsS = row.rateLimitResetRequestsS }
     if f.contains(.resetTokens) { record.rateLimitResetTokensS = row.rateLimitResetTokensS }
+    if f.contains(.streamSaid) { record.stream = f.contains(.stream) }
+    if f.contains(.ttft) { record.ttftMs = row.ttftMs }
+    if f.contains(.errorAfter) { record.errorAfterMs = row.errorAfterMs }
+    if f.contains(.maxChunkGap) { record.maxChunkGapMs = row.maxChunkGapMs }
+    if f.contains(.outputTokensPartial) { record.outputTokensPartial = row.outputTokensPartial }
+    record.streamOutcome = StreamOutcome(code: row.streamOutcome)
+    record.streamErrorType = string(row.streamErrorType)
     return record
   }
 

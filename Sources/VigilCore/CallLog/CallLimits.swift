@@ -72,6 +72,30 @@ package enum CallLimits {
       ? nil : "\(byteCount) bytes is longer than a label may be (at most \(maxDimensionBytes))"
   }
 
+  /// What is wrong with a time to first token in milliseconds, or nil: a latency, and never 0
+  /// (the contract's "absent when not measured": a logger that writes 0 for "instant" or for
+  /// "unknown" would pull every percentile down).
+  package static func ttftProblem(_ ms: Double) -> String? {
+    if let problem = latencyProblem(ms) { return problem }
+    return ms > 0 ? nil : "0 is no time to first token (leave the field out when it was not measured)"
+  }
+
+  /// What is wrong with a duration inside a stream (`error_after_ms`, `max_chunk_gap_ms`), or nil.
+  package static func streamDurationProblem(_ ms: Double) -> String? { latencyProblem(ms) }
+
+  /// What is wrong with a stream outcome's name, or nil.
+  package static func streamOutcomeProblem(_ bytes: some Collection<UInt8>) -> String? {
+    StreamOutcome(bytes: bytes) != nil
+      ? nil : "not a stream outcome (one of \(StreamOutcome.names))"
+  }
+
+  /// What is wrong with a call that says `stream: false` and reports a stream's fields, or nil.
+  package static func streamConsistencyProblem(stream: Bool?, hasStreamFields: Bool) -> String? {
+    stream == false && hasStreamFields
+      ? "the call says it was not streamed but reports how its stream went (ttft_ms, stream_outcome, ...)"
+      : nil
+  }
+
   /// The records that pass ``check(_:)``, and how many did not, with the first reason.
   package static func accepted(_ records: [CallRecord]) -> (
     accepted: [CallRecord], refused: Int, firstReason: RejectReason?
@@ -119,5 +143,13 @@ package enum CallLimits {
       ("endpoint", record.endpoint),
     ]
     for case (let name, let v?) in dimensions { try check(name, dimensionProblem(byteCount: v.utf8.count)) }
+    if let v = record.ttftMs { try check("ttft_ms", ttftProblem(v)) }
+    if let v = record.errorAfterMs { try check("error_after_ms", streamDurationProblem(v)) }
+    if let v = record.maxChunkGapMs { try check("max_chunk_gap_ms", streamDurationProblem(v)) }
+    if let v = record.outputTokensPartial { try check("output_tokens_partial", tokensProblem(v)) }
+    let streamFields =
+      record.ttftMs != nil || record.streamOutcome != nil || record.streamErrorType != nil
+      || record.errorAfterMs != nil || record.outputTokensPartial != nil || record.maxChunkGapMs != nil
+    try check("stream", streamConsistencyProblem(stream: record.stream, hasStreamFields: streamFields))
   }
 }

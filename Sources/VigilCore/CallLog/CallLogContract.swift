@@ -9,6 +9,7 @@ enum Field: Int, CaseIterable, Sendable {
   case ts, status, provider, model, latency, attempt, maxAttempts, exhausted, errorType, errorCode
   case requestID, retryAfter, rlRequests, rlTokens, promptTokens, completionTokens, app, env, endpoint
   case finishReason, rlLimitRequests, rlLimitTokens, rlResetRequests, rlResetTokens
+  case stream, ttft, streamOutcome, streamErrorType, errorAfter, outputTokensPartial, maxChunkGap
 
   /// The canonical name, for messages.
   var name: String {
@@ -37,6 +38,13 @@ enum Field: Int, CaseIterable, Sendable {
     case .rlLimitTokens: "ratelimit_limit_tokens"
     case .rlResetRequests: "ratelimit_reset_requests"
     case .rlResetTokens: "ratelimit_reset_tokens"
+    case .stream: "stream"
+    case .ttft: "ttft_ms"
+    case .streamOutcome: "stream_outcome"
+    case .streamErrorType: "stream_error_type"
+    case .errorAfter: "error_after_ms"
+    case .outputTokensPartial: "output_tokens_partial"
+    case .maxChunkGap: "max_chunk_gap_ms"
     }
   }
 }
@@ -88,6 +96,20 @@ let fieldKeys: [FieldKey] = {
     (.rlLimitTokens, [("ratelimit_limit_tokens", .none)]),
     (.rlResetRequests, [("ratelimit_reset_requests", .none), ("ratelimit_reset_requests_s", .none)]),
     (.rlResetTokens, [("ratelimit_reset_tokens", .none), ("ratelimit_reset_tokens_s", .none)]),
+    // Streams: OpenTelemetry's gen_ai names and OpenLIT's (whose times are in seconds).
+    (.stream, [("stream", .none), ("gen_ai.request.stream", .none), ("gen_ai.request.is_stream", .none)]),
+    (
+      .ttft,
+      [
+        ("ttft_ms", .none), ("gen_ai.response.time_to_first_chunk", .secondsToMs),
+        ("gen_ai.server.time_to_first_token", .secondsToMs), ("gen_ai.server.ttft", .secondsToMs),
+      ]
+    ),
+    (.streamOutcome, [("stream_outcome", .none)]),
+    (.streamErrorType, [("stream_error_type", .none)]),
+    (.errorAfter, [("error_after_ms", .none)]),
+    (.outputTokensPartial, [("output_tokens_partial", .none)]),
+    (.maxChunkGap, [("max_chunk_gap_ms", .none)]),
   ]
   return spec.flatMap { field, names in
     names.enumerated().map {

@@ -234,7 +234,37 @@ extension CallLogReader {
     case .promptTokens: CallRow.put(try tokens(key, value), &r.row.promptTokens, .promptTokens, &r.row.flags)
     case .completionTokens:
       CallRow.put(try tokens(key, value), &r.row.completionTokens, .completionTokens, &r.row.flags)
-    case .provider, .model, .errorType, .errorCode, .requestID, .app, .env, .endpoint, .finishReason:
+    case .stream:
+      guard case .bool(let b) = value else { throw wrongType(key, value, expected: "a boolean") }
+      r.row.flags.insert(b ? [.stream, .streamSaid] : .streamSaid)
+    case .ttft:
+      var d = try number(key, value)
+      if key.conversion == .secondsToMs { d *= 1000 }
+      try check(key, CallLimits.ttftProblem(d))
+      CallRow.put(d, &r.row.ttftMs, .ttft, &r.row.flags)
+    case .errorAfter:
+      let d = try number(key, value)
+      try check(key, CallLimits.streamDurationProblem(d))
+      CallRow.put(d, &r.row.errorAfterMs, .errorAfter, &r.row.flags)
+    case .maxChunkGap:
+      let d = try number(key, value)
+      try check(key, CallLimits.streamDurationProblem(d))
+      CallRow.put(d, &r.row.maxChunkGapMs, .maxChunkGap, &r.row.flags)
+    case .outputTokensPartial:
+      CallRow.put(try tokens(key, value), &r.row.outputTokensPartial, .outputTokensPartial, &r.row.flags)
+    case .streamOutcome:
+      guard case .string(let s, let e, let esc) = value else {
+        throw wrongType(key, value, expected: "a string")
+      }
+      if esc { unescape(s, e) }
+      let outcome =
+        esc
+        ? StreamOutcome(bytes: scratch)
+        : StreamOutcome(bytes: UnsafeRawBufferPointer(start: p + s, count: e - s))
+      guard let outcome else { throw outOfRange(key, CallLimits.streamOutcomeProblem([]) ?? "") }
+      r.row.streamOutcome = outcome.code
+    case .provider, .model, .errorType, .errorCode, .requestID, .app, .env, .endpoint, .finishReason,
+      .streamErrorType:
       guard case .string(let s, let e, let esc) = value else {
         throw wrongType(key, value, expected: "a string")
       }
@@ -271,6 +301,7 @@ extension CallLogReader {
     case .errorType: r.row.errorType = batch.pointee.appendText(bytes)
     case .errorCode: r.row.errorCode = batch.pointee.appendText(bytes)
     case .finishReason: r.row.finishReason = batch.pointee.appendText(bytes)
+    case .streamErrorType: r.row.streamErrorType = batch.pointee.appendText(bytes)
     default: r.row.requestID = batch.pointee.appendText(bytes)
     }
   }
@@ -305,6 +336,15 @@ extension CallLogReader {
     guard seenStatus else {
       throw RejectReason(.missingField, "missing required field 'status' (or status_code, http_status)")
     }
+    let row = record.row
+    if row.flags.contains(.streamSaid) && !row.flags.contains(.stream) {
+      let streamFields =
+        row.streamOutcome != 0 || !row.streamErrorType.isNull
+        || !row.flags.isDisjoint(with: [.ttft, .errorAfter, .maxChunkGap, .outputTokensPartial])
+      if let problem = CallLimits.streamConsistencyProblem(stream: false, hasStreamFields: streamFields) {
+        throw RejectReason(.badValue, "field 'stream': \(problem)")
+      }
+    }
     classify(&record.row)
     batch.pointee.add(
       record.row, provider: record.provider, model: record.model, app: record.app, env: record.env,
@@ -323,6 +363,12 @@ extension CallLogReader {
       let type = text(row.errorType)
       signal = code.flatMap(StatusClass.signal(of:)) ?? type.flatMap(StatusClass.signal(of:))
       if StatusClass.isAuth(status: status, errorCode: code, errorType: type) { row.flags.insert(.auth) }
+    } else if (200..<300).contains(status) && StreamOutcome.isFailure(code: row.streamOutcome) {
+      // A 2xx whose stream failed: the class the same failure would have without streaming.
+      let type = text(row.streamErrorType) ?? text(row.errorCode) ?? text(row.errorType)
+      let outcome = StreamOutcome(code: row.streamOutcome) ?? .errorEvent
+      row.statusClass = UInt8(StatusClass.ofFailedStream(outcome, errorType: type).index)
+      return
     } else if (200..<300).contains(status) && !row.finishReason.isNull {
       filtered = withText(row.finishReason) { StatusClass.isContentFilterFinish($0) }
     }

@@ -71,6 +71,16 @@ extension CallRecord {
     string("app", app)
     string("env", env)
     string("endpoint", endpoint)
+    if let stream {
+      key("stream")
+      out += (stream ? "true" : "false").utf8
+    }
+    number("ttft_ms", ttftMs)
+    string("stream_outcome", streamOutcome?.rawValue)
+    string("stream_error_type", streamErrorType)
+    number("error_after_ms", errorAfterMs)
+    integer("output_tokens_partial", outputTokensPartial)
+    number("max_chunk_gap_ms", maxChunkGapMs)
     out.append(125)  // }
   }
 }

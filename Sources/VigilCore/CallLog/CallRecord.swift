@@ -38,6 +38,21 @@ package struct CallRecord: Sendable, Equatable, Hashable {
   package var app: String?
   package var env: String?
   package var endpoint: String?
+  /// Whether the answer was streamed (nil: the line does not say).
+  package var stream: Bool?
+  /// Milliseconds from sending the request to the first chunk of any kind (hidden reasoning
+  /// included): what a user of a streamed call waits for. Absent when not streamed.
+  package var ttftMs: Double?
+  /// How the stream ended; anything but `completed` makes a 2xx a failure (``statusClass``).
+  package var streamOutcome: StreamOutcome?
+  /// The provider's in-band error type or code (`overloaded_error`, `server_error`, ...).
+  package var streamErrorType: String?
+  /// Milliseconds into the stream at which it failed (before or after the first token matters).
+  package var errorAfterMs: Double?
+  /// Tokens delivered before the stream failed: what the failure cost.
+  package var outputTokensPartial: Int64?
+  /// The longest silence between two chunks, in milliseconds: stalls.
+  package var maxChunkGapMs: Double?
 
   /// The value a missing `provider` or `model` takes.
   package static let unknown = "unknown"
@@ -74,9 +89,22 @@ package struct CallRecord: Sendable, Equatable, Hashable {
   }
 
   /// The article's class of this attempt's status (see ``StatusClass``).
+  /// A 2xx whose stream failed takes the class the same failure would have without streaming
+  /// (``StatusClass/ofFailedStream(_:errorType:)``).
   package var statusClass: StatusClass {
-    StatusClass(status: status, errorCode: errorCode, errorType: errorType, finishReason: finishReason)
+    if (200..<300).contains(status), let outcome = streamOutcome, outcome.isFailure {
+      // As the parser reads them: the first of these that is present and short enough for a code.
+      let type = [streamErrorType, errorCode, errorType].lazy.compactMap { $0 }.first { $0.utf8.count <= 200 }
+      return .ofFailedStream(outcome, errorType: type)
+    }
+    return StatusClass(status: status, errorCode: errorCode, errorType: errorType, finishReason: finishReason)
   }
+
+  /// Whether the call was streamed: it says so, or it reports how its stream ended.
+  package var isStream: Bool { stream == true || streamOutcome != nil }
+
+  /// Whether the call's stream failed (an outcome other than `completed`), whatever its status.
+  package var isFailedStream: Bool { streamOutcome?.isFailure ?? false }
 
   /// Whether the attempt is an authentication failure (``StatusClass/isAuth(status:errorCode:errorType:)``).
   package var isAuthFailure: Bool {

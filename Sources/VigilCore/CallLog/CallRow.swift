@@ -24,6 +24,12 @@ package struct CallRow: Sendable, BitwiseCopyable {
   package var errorType = TextSpan.null
   package var errorCode = TextSpan.null
   package var finishReason = TextSpan.null
+  /// A streamed call's times (ms) and the tokens a failed stream delivered; each with its flag.
+  package var ttftMs: Double = 0
+  package var errorAfterMs: Double = 0
+  package var maxChunkGapMs: Double = 0
+  package var outputTokensPartial: Int64 = 0
+  package var streamErrorType = TextSpan.null
   package var attempt: Int32 = 1
   /// 0 when the line does not say.
   package var maxAttempts: Int32 = 0
@@ -32,12 +38,14 @@ package struct CallRow: Sendable, BitwiseCopyable {
   package var status: Int16 = 0
   /// The ``StatusClass/index`` of the call's class.
   package var statusClass: UInt8 = 0
+  /// The ``StreamOutcome/code`` of how the stream ended; 0 when the line does not say.
+  package var streamOutcome: UInt8 = 0
   package var flags = Flags()
 
   /// Which optional fields are present, and whether retries were exhausted.
   package struct Flags: OptionSet, Sendable, BitwiseCopyable {
-    package let rawValue: UInt16
-    package init(rawValue: UInt16) { self.rawValue = rawValue }
+    package let rawValue: UInt32
+    package init(rawValue: UInt32) { self.rawValue = rawValue }
     package static let exhausted = Flags(rawValue: 1)
     package static let latency = Flags(rawValue: 2)
     package static let promptTokens = Flags(rawValue: 4)
@@ -55,6 +63,13 @@ package struct CallRow: Sendable, BitwiseCopyable {
     package static let limitTokens = Flags(rawValue: 4096)
     package static let resetRequests = Flags(rawValue: 8192)
     package static let resetTokens = Flags(rawValue: 16384)
+    /// The line says `stream: true` (``streamSaid``: it says either).
+    package static let stream = Flags(rawValue: 1 << 15)
+    package static let streamSaid = Flags(rawValue: 1 << 16)
+    package static let ttft = Flags(rawValue: 1 << 17)
+    package static let errorAfter = Flags(rawValue: 1 << 18)
+    package static let maxChunkGap = Flags(rawValue: 1 << 19)
+    package static let outputTokensPartial = Flags(rawValue: 1 << 20)
   }
 
   package init() {}
@@ -66,12 +81,20 @@ package struct CallRow: Sendable, BitwiseCopyable {
     flags.insert(flag)
   }
 
-  /// Whether the line carries any of the rare fields the store keeps as `detail`.
+  /// Whether the line carries any of the rare fields the store keeps as `detail` (a stream's
+  /// among them).
   @inline(__always) package var hasDetail: Bool {
-    !errorType.isNull || !errorCode.isNull || !finishReason.isNull
+    !errorType.isNull || !errorCode.isNull || !finishReason.isNull || !streamErrorType.isNull
+      || streamOutcome != 0
       || !flags.isDisjoint(with: [
         .retryAfter, .rateLimitRequests, .rateLimitTokens, .limitRequests, .limitTokens, .resetRequests,
-        .resetTokens,
+        .resetTokens, .streamSaid, .ttft, .errorAfter, .maxChunkGap, .outputTokensPartial,
       ])
   }
+
+  /// Whether the call was streamed: it says so, or it reports how its stream ended.
+  @inline(__always) package var isStream: Bool { flags.contains(.stream) || streamOutcome != 0 }
+
+  /// Whether the call's stream failed (an outcome other than `completed`).
+  @inline(__always) package var isFailedStream: Bool { StreamOutcome.isFailure(code: streamOutcome) }
 }

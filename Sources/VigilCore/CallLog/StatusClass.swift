@@ -184,6 +184,11 @@ package enum StatusClass: String, Sendable, CaseIterable, Codable {
   @inlinable package static func isError(_ status: Int, classIndex: Int) -> Bool {
     isError(status) && classIndex != StatusClass.cancelled.index
   }
+  /// The same for a call that may have streamed: a 2xx whose stream failed is an error as the
+  /// same failure would be without streaming (a cancelled one is not).
+  @inlinable package static func isError(_ status: Int, classIndex: Int, failedStream: Bool) -> Bool {
+    (isError(status) || failedStream) && classIndex != StatusClass.cancelled.index
+  }
   /// Whether `status` is an authentication failure (401/403).
   @inlinable package static func isAuth(_ status: Int) -> Bool { status == 401 || status == 403 }
 

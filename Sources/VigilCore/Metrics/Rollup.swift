@@ -50,7 +50,8 @@ package struct Rollup: Sendable {
     }
     add(
       status: r.status, classIndex: r.statusClass.index, auth: r.isAuthFailure, attempt: r.attempt,
-      maxAttempts: r.maxAttempts ?? 0, exhausted: r.retriesExhausted, latencyMs: r.latencyMs,
+      maxAttempts: r.maxAttempts ?? 0, exhausted: r.retriesExhausted, failedStream: r.isFailedStream,
+      latencyMs: r.latencyMs,
       promptTokens: r.promptTokens ?? 0,
       completionTokens: r.completionTokens ?? 0)
   }
@@ -62,18 +63,19 @@ package struct Rollup: Sendable {
       status: Int(r.status), classIndex: Int(r.statusClass), auth: r.flags.contains(.auth),
       attempt: Int(r.attempt),
       maxAttempts: Int(r.maxAttempts), exhausted: r.flags.contains(.exhausted),
+      failedStream: r.isFailedStream,
       latencyMs: r.flags.contains(.latency) ? r.latencyMs : nil,
       promptTokens: r.promptTokens, completionTokens: r.completionTokens)
   }
 
   @inline(__always) mutating func add(
     status: Int, classIndex: Int, auth isAuth: Bool, attempt: Int, maxAttempts: Int,
-    exhausted wasExhausted: Bool,
+    exhausted wasExhausted: Bool, failedStream: Bool,
     latencyMs: Double?, promptTokens prompt: Int64, completionTokens completion: Int64
   ) {
     attempts += 1
     if attempt == 1 { requests += 1 }
-    let isError = StatusClass.isError(status, classIndex: classIndex)
+    let isError = StatusClass.isError(status, classIndex: classIndex, failedStream: failedStream)
     if isError { errors += 1 }
     if status == 429 { status429 += 1 }
     if status >= 500 && status <= 599 { status5xx += 1 }
