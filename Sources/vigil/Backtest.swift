@@ -16,10 +16,10 @@ struct Backtest: ParsableCommand {
       minutes of the same alert resolving), and the first detection. Tune thresholds on last \
       week's logs here before going live.
 
-      With --incidents FILE (labelled incidents, goals, and which receivers page), the messages
-      each receiver would have got (grouping, group_wait, fold, inhibitions; silences with
-      --silences-from) are scored instead: recall, precision, time to detect and to reset,
-      messages per incident, pages in the worst 12 hours, false pages per week; a table per
+      With --incidents FILE (labelled incidents, goals, and which receivers page), the messages \
+      each receiver would have got (grouping, group_wait, fold, inhibitions; silences with \
+      --silences-from) are scored instead: recall, precision, time to detect and to reset, \
+      messages per incident, pages in the worst 12 hours, false pages per week; a table per \
       receiver, then per rule. Exit status 1 when a goal is not met, 2 on an error.
       """)
 
