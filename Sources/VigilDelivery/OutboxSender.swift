@@ -50,6 +50,9 @@ package struct DeliveryReport: Sendable, Equatable {
   package var problems: [DeliveryProblem] = []
   /// Outcomes per receiver: `delivered`, `retry` or `dead`, with counts.
   package var byReceiver: [String: [String: Int64]] = [:]
+  /// Alertmanager replicas whose push failed and waits for a later attempt: a run tries each
+  /// replica once (every push carries the whole alert set, and the next one goes anyway).
+  package var replicasDown: Set<OutboxQueue> = []
 
   package init() {}
 
@@ -59,6 +62,7 @@ package struct DeliveryReport: Sendable, Equatable {
     retried += other.retried
     dead += other.dead
     problems += other.problems
+    replicasDown.formUnion(other.replicasDown)
     for (receiver, outcomes) in other.byReceiver {
       for (outcome, n) in outcomes { byReceiver[receiver, default: [:]][outcome, default: 0] += n }
     }
@@ -118,16 +122,21 @@ package actor OutboxSender {
   ///
   /// Each outcome is recorded as soon as its attempt ends, receiver by receiver: a slow receiver
   /// delays nobody else's bookkeeping, and a crash after a delivery never sends it again.
-  package func deliverDue(nowMs: Int64, only: Set<String>? = nil) async throws -> DeliveryReport {
+  /// A queue in `skipping` (a replica that failed earlier in this run) is left for the next run.
+  package func deliverDue(nowMs: Int64, only: Set<String>? = nil, skipping: Set<OutboxQueue> = [])
+    async throws -> DeliveryReport
+  {
     let due = try store.dueMessages(atMs: nowMs, limit: 1000)
-    var queues: [String: [OutboxEntry]] = [:]
+    var queues: [OutboxQueue: [OutboxEntry]] = [:]
     for entry in due where only?.contains(entry.message.receiver) ?? true {
-      queues[entry.message.receiver, default: []].append(entry)
+      let queue = OutboxQueue(entry.message)
+      if !skipping.contains(queue) { queues[queue, default: []].append(entry) }
     }
     let receivers = self.receivers
     let transport = self.transport
     return try await withThrowingTaskGroup(of: DeliveryReport.self) { group in
-      for (name, entries) in queues {
+      for (queue, entries) in queues {
+        let name = queue.receiver
         group.addTask {
           var report = DeliveryReport()
           for entry in entries {
@@ -140,7 +149,10 @@ package actor OutboxSender {
               outcome = .failed("receiver '\(name)' is no longer configured")
             }
             report.add(try await self.record(entry, outcome, nowMs: nowMs))
-            if case .retry = outcome { break }  // keep this receiver's order: the rest wait
+            if case .retry = outcome {
+              if queue.groupKey != nil { report.replicasDown.insert(queue) }
+              break  // keep this queue's order: the rest wait
+            }
           }
           return report
         }
@@ -228,10 +240,12 @@ extension OutboxSender {
   ) async throws -> DeliveryReport {
     var total = DeliveryReport()
     while true {
-      let round = try await deliverDue(nowMs: clock.nowMs(), only: only)
+      let round = try await deliverDue(nowMs: clock.nowMs(), only: only, skipping: total.replicasDown)
       total.add(round)
       onRound(round)
-      guard let next = try nextDueMs(), next <= deadlineMs else { return total }
+      guard let next = try store.nextDueMs(skipping: total.replicasDown), next <= deadlineMs else {
+        return total
+      }
       try await clock.sleep(untilMs: next)
     }
   }

@@ -182,7 +182,8 @@ extension Store {
       """
       SELECT \(Self.outboxColumns) FROM outbox o WHERE state = 'pending' AND next_attempt_ms <= ?1
         AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.receiver = o.receiver AND e.state = 'pending'
-          AND e.id < o.id AND e.next_attempt_ms > ?1)
+          AND e.id < o.id AND e.next_attempt_ms > ?1
+          AND (o.group_key NOT LIKE 'replica %' OR e.group_key = o.group_key))
       ORDER BY id LIMIT ?2
       """)
     try s.bind([.int(atMs), .int(Int64(limit))])
@@ -191,9 +192,20 @@ extension Store {
     return out
   }
 
-  /// When the next pending message is due, if any is pending.
-  package func nextDueMs() throws(StoreError) -> Int64? {
-    try connection.scalar("SELECT min(next_attempt_ms) FROM outbox WHERE state = 'pending'")
+  /// When the next pending message is due, if any is pending; with `skipping`, leaving out the
+  /// messages of those (receiver, group key) queues.
+  package func nextDueMs(skipping: Set<OutboxQueue> = []) throws(StoreError) -> Int64? {
+    guard !skipping.isEmpty else {
+      return try connection.scalar("SELECT min(next_attempt_ms) FROM outbox WHERE state = 'pending'")
+    }
+    let s = try connection.prepare(
+      "SELECT receiver, group_key, next_attempt_ms FROM outbox WHERE state = 'pending' ORDER BY next_attempt_ms"
+    )
+    while try s.step() {
+      guard !skipping.contains(OutboxQueue(receiver: s.text(0) ?? "", groupKey: s.text(1))) else { continue }
+      return s.int64(2)
+    }
+    return nil
   }
 
   /// Outbox rows in the given states, newest first.

@@ -24,3 +24,18 @@ package struct OutboxMessage: Sendable, Equatable {
     self.body = body
   }
 }
+
+/// A queue of the outbox: a receiver's messages, delivered in order; an Alertmanager's replicas
+/// (group keys `replica N`) each have their own, so that a replica that is down delays no other.
+package struct OutboxQueue: Hashable, Sendable {
+  package var receiver: String
+  /// The replica's group key, or nil for the receiver's one queue.
+  package var groupKey: String?
+
+  package init(receiver: String, groupKey: String?) {
+    self.receiver = receiver
+    self.groupKey = groupKey.flatMap { $0.hasPrefix("replica ") ? $0 : nil }
+  }
+
+  package init(_ message: OutboxMessage) { self.init(receiver: message.receiver, groupKey: message.groupKey) }
+}
