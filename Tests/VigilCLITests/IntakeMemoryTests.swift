@@ -7,7 +7,8 @@ import VigilTestSupport
 /// gzip OTLP export of 30 million empty attributes once cost 2.4 GB, a 59 KB gzip LiteLLM array
 /// 3.9 GB; four at once were OOM-killed in 4 GiB) are refused at once, and many large exports at
 /// once share `http.intake_memory`: the peak resident size of a real `vigil serve` (VmHWM) grows
-/// by less than that bound and some slack.
+/// by less than that bound and 96 MiB of slack (threads, NIO's buffers, the allocator; measured:
+/// 60 to 100 MiB above a 51 MiB baseline with a 64 MiB bound).
 @Suite(.serialized) struct IntakeMemoryTests {
   /// The process's peak resident size, in bytes.
   static func peak(_ pid: Int32) -> Int {
@@ -81,6 +82,6 @@ import VigilTestSupport
     print(
       "intake memory: baseline VmHWM \(baseline >> 20) MiB, grown by \(grown >> 20) MiB; answers \(answers.map(\.0))"
     )
-    #expect(grown < bound + (64 << 20), "VmHWM grew by \(grown >> 20) MiB")
+    #expect(grown < bound + (96 << 20), "VmHWM grew by \(grown >> 20) MiB")
   }
 }

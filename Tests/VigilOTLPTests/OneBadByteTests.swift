@@ -50,7 +50,8 @@ import VigilTestSupport
     let json: [UInt8] = try Self.export().jsonUTF8Bytes()
     let body = try Self.spoiled(Self.spoiled(json, "##"), "~~")
     let out = try Payload.traces(body, protobuf: false)
-    #expect(out.calls.count == 2 && out.rejected == 0)
+    // Repaired: the decoder refused the body as sent.
+    #expect(out.calls.count == 2 && out.rejected == 0 && out.repaired == 2)
     #expect(out.calls.contains { $0.model == "gpt-4o??" })
   }
 

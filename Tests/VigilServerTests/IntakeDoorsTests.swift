@@ -12,11 +12,12 @@ import VigilTestSupport
   import Glibc
 #endif
 
-/// Senders that trickle their bodies a byte at a time once held every intake slot (16 of them
-/// answered every export 503 for as long as they liked): a request now takes a slot only once its
-/// body is in, and a connection whose request has not arrived whole within `http.body_timeout`
-/// of its head is closed.
-@Suite struct SlowBodyTests {
+/// Hostile and careless senders at serve's OTLP door. Senders that trickle their bodies a byte at a
+/// time once held every intake slot (16 of them answered every export 503 for as long as they
+/// liked): a request now takes a slot only once its body is in, and a connection whose request has
+/// not arrived whole within `http.body_timeout` of its head is closed. One byte that is not UTF-8
+/// once refused a whole export with a 400 (never retried: every call batched with it lost).
+@Suite struct IntakeDoorsTests {
   /// A TCP connection to 127.0.0.1, written and read with plain blocking calls.
   final class Connection: @unchecked Sendable {
     let fd: Int32
@@ -98,5 +99,28 @@ import VigilTestSupport
     await daemon.shutDown()
     try await running.value
     #expect(try Store(path: dir.file("v.db")).callCount() == 1)
+  }
+
+  @Test func oneBadByteIsAWarningAndEveryCallOfTheExportIsStored() async throws {
+    let dir = TemporaryDirectory()
+    let daemon = try await DaemonTests.daemon(dir, clock: ManualClock(nowMs: DaemonTests.start))
+    let running = Task { try await daemon.run() }
+    #expect(await DaemonTests.waitFor { daemon.state.listeners.otlpPort != nil })
+    let port = try #require(daemon.state.listeners.otlpPort)
+    let spans = [1, 2].map { IntakeValidationTests.call($0, attempts: [(200, 1_000_000)]) }
+    let json = #"{"resourceSpans":[{"scopeSpans":[{"spans":[\#(spans.joined(separator: ","))]}]}]}"#
+    // The first span's name, "chat gpt-4o", with a byte that is not UTF-8 in it.
+    var body = Array(json.utf8)
+    let at = try #require(body.indices.first { body[$0...].starts(with: Array("chat gpt".utf8)) })
+    body[at + 4] = 0xFF
+    let reply = try await HTTPGet.post(
+      "http://127.0.0.1:\(port)/v1/traces", headers: [("Content-Type", "application/json")], body: body)
+    #expect(reply.status == 200, "\(reply.body)")
+    #expect(
+      reply.body.contains(#""rejectedSpans":"0""#) || !reply.body.contains("rejectedSpans"), "\(reply.body)")
+    #expect(reply.body.contains("not UTF-8"), "\(reply.body)")
+    await daemon.shutDown()
+    try await running.value
+    #expect(try Store(path: dir.file("v.db")).callCount() == 2)
   }
 }
