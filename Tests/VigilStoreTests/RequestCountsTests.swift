@@ -79,20 +79,23 @@ import VigilTestSupport
 
   /// How much of an SLO window a young series' history covers: the first request per series from
   /// the tiers is the minute of the one the 10 s rollups say (or its bucket, at the edges), for
-  /// windows of any length and edge.
+  /// windows of any length and edge; rollups in memory say the bucket.
   @Test func firstRequestsFromTheTiersAreTheRollupsToTheMinute() throws {
     let dir = TemporaryDirectory()
     let store = try Store(path: dir.file("v.db"))
     var random = SeededRandom(seed: 23)
     let hours: Int64 = 30
     var batch = IngestBatch(source: "gen")
+    let memory = InMemoryRollups()
     for i in 0..<3000 {
       // Providers that start at different times: a later one has a younger history.
       let provider = ["openai", "anthropic", "google", "groq"][i % 4]
       let startS = [0, 3 * 3600, 20 * 3600 + 1234, 29 * 3600 + 77][i % 4]
       let ms = Int64(startS) * 1000 + Int64(random.next() % UInt64(hours * 3_600_000 - Int64(startS) * 1000))
-      try batch.add(
-        CallRecord(timestampMs: ms, status: 200, provider: provider, attempt: Int(random.next() % 2) + 1))
+      let call = CallRecord(
+        timestampMs: ms, status: 200, provider: provider, attempt: Int(random.next() % 2) + 1)
+      try batch.add(call)
+      memory.add(call)
     }
     try store.write(batch)
     let plain = Plain(store: store)
@@ -101,6 +104,8 @@ import VigilTestSupport
       let from = max(0, to - Int64(random.next() % UInt64(hours * 360)) * 10_000)
       let tiered = try store.firstRequests(fromMs: from, toMs: to)
       let expected = try plain.firstRequests(fromMs: from, toMs: to)
+      // Backtests' rollups in memory answer from their index, exactly.
+      #expect(try memory.firstRequests(fromMs: from, toMs: to) == expected, "window [\(from), \(to))")
       #expect(Set(tiered.keys) == Set(expected.keys), "window [\(from), \(to))")
       for (series, ms) in expected {
         let got = tiered[series] ?? -1

@@ -13,17 +13,43 @@ package final class InMemoryRollups: RollupSource {
     var longestMs: Int64 = 0
   }
 
+  /// Per series, the buckets that hold requests, in order: built on the first question after a
+  /// change, so that a replay's every step finds a young series' first request by binary search.
+  var requestBuckets: [SeriesKey: [Int64]]?
+
   package init() {}
 
   /// Counts one call.
   package func add(_ record: CallRecord) {
     buckets[RollupKey.bucket(of: record.timestampMs), default: [:]][record.series, default: Rollup()].add(
       record)
+    requestBuckets = nil
   }
 
   /// Adds a rollup of one bucket and series (a batch's).
   package func merge(_ rollup: Rollup, at key: RollupKey) {
     buckets[key.bucketMs, default: [:]][key.series, default: Rollup()].merge(rollup)
+    requestBuckets = nil
+  }
+
+  package func firstRequests(fromMs: Int64, toMs: Int64) throws -> [SeriesKey: Int64] {
+    if requestBuckets == nil {
+      var index: [SeriesKey: [Int64]] = [:]
+      for (bucket, series) in buckets {
+        for (key, r) in series where r.requests > 0 { index[key, default: []].append(bucket) }
+      }
+      requestBuckets = index.mapValues { $0.sorted() }
+    }
+    var out: [SeriesKey: Int64] = [:]
+    for (series, starts) in requestBuckets ?? [:] {
+      var (lo, hi) = (0, starts.count)
+      while lo < hi {
+        let mid = (lo + hi) / 2
+        if starts[mid] < fromMs { lo = mid + 1 } else { hi = mid }
+      }
+      if lo < starts.count && starts[lo] < toMs { out[series] = starts[lo] }
+    }
+    return out
   }
 
   /// Records a write of `calls` calls from `source` between `firstMs` and `lastMs`, for
