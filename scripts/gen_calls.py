@@ -48,6 +48,8 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--start", default="2026-11-20T00:00:00Z", help="event time of the first line")
     ap.add_argument("--rate", type=float, default=200.0, help="lines per second of event time")
+    ap.add_argument("--stream", type=float, default=0.0,
+                    help="fraction of 200s that are streamed (stream, ttft_ms, stream_outcome; 2%% fail mid-stream)")
     ap.add_argument("--csv", help="also write the same calls as CSV (for the sqlite3 .import baseline)")
     args = ap.parse_args()
 
@@ -85,6 +87,21 @@ def main():
         if status == 429:
             rec["error_type"] = "rate_limit_error"
             rec["retry_after_s"] = rng.choice([1, 2, 5, 20])
+        if args.stream and status == 200 and rng.random() < args.stream:
+            rec["stream"] = True
+            rec["ttft_ms"] = round(min(rng.lognormvariate(5.8, 0.6), latency), 1)
+            rec["max_chunk_gap_ms"] = round(rng.uniform(20, 400), 1)
+            failure = rng.random()
+            if failure < 0.01:
+                rec["stream_outcome"] = "error_event"
+                rec["stream_error_type"] = rng.choice(["overloaded_error", "api_error", "server_error"])
+                rec["error_after_ms"] = round(rng.uniform(0, latency), 1)
+                rec["output_tokens_partial"] = rng.randint(0, 300)
+            elif failure < 0.02:
+                rec["stream_outcome"] = "truncated"
+                rec["error_after_ms"] = round(rng.uniform(0, latency), 1)
+            else:
+                rec["stream_outcome"] = "completed"
         out.write(json.dumps(rec, separators=(",", ":")) + "\n")
         if csv:
             csv.write("%s,%s,%s,%d,%s,%d,%d,%d,%s,%d,%d\n" % (

@@ -104,6 +104,8 @@ package enum RuleTestRunner {
     var statusCounts = [Int](repeating: 0, count: s.statuses.count)
     var latencyCounts = [Int](repeating: 0, count: s.latencies.count)
     var exhaustedCount = 0
+    var outcomeCounts = [Int](repeating: 0, count: s.streamOutcomes.count)
+    var ttftCounts = [Int](repeating: 0, count: s.ttfts.count)
     func pick(_ shares: [Double], _ counts: inout [Int], _ n: Int) -> Int {
       var best = 0
       var bestLag = -Double.infinity
@@ -147,13 +149,20 @@ package enum RuleTestRunner {
         exhausted = true
         exhaustedCount += 1
       }
-      source.add(
-        CallRecord(
-          timestampMs: ts, status: status, provider: s.series.provider, model: s.series.model,
-          latencyMs: latency, maxAttempts: s.maxAttempts,
-          retriesExhausted: exhausted, errorCode: code,
-          app: s.series.app.isEmpty ? nil : s.series.app, env: s.series.env.isEmpty ? nil : s.series.env,
-          endpoint: s.series.endpoint.isEmpty ? nil : s.series.endpoint))
+      var call = CallRecord(
+        timestampMs: ts, status: status, provider: s.series.provider, model: s.series.model,
+        latencyMs: latency, maxAttempts: s.maxAttempts,
+        retriesExhausted: exhausted, errorCode: code,
+        app: s.series.app.isEmpty ? nil : s.series.app, env: s.series.env.isEmpty ? nil : s.series.env,
+        endpoint: s.series.endpoint.isEmpty ? nil : s.series.endpoint)
+      if !s.streamOutcomes.isEmpty {
+        let outcome = s.streamOutcomes[pick(s.streamOutcomes.map(\.1), &outcomeCounts, n)].0
+        call.stream = true
+        call.streamOutcome = outcome
+        if outcome == .errorEvent { call.streamErrorType = s.streamErrorType }
+        if !s.ttfts.isEmpty { call.ttftMs = s.ttfts[pick(s.ttfts.map(\.1), &ttftCounts, n)].0 }
+      }
+      source.add(call)
     }
     noteWritten()
   }

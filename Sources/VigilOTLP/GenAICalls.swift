@@ -230,7 +230,19 @@ package enum GenAICalls {
       c.errorCode = recovered?.errorCode ?? a.text("gen_ai.error.code")
       // The SDK retried inside the span and gave up: the request failed for good.
       c.retriesExhausted = true
+      if let type = StreamFields.errorType(
+        exceptionClass: a.text("error.type") ?? exception?.text("exception.type"),
+        message: exception?.text("exception.message")
+          ?? (span.status.message.isEmpty ? nil : span.status.message),
+        httpStatus: a.integer("http.response.status_code", "http.status_code"),
+        streamed: StreamFields.streamed(a))
+      {
+        StreamFields.markFailed(&c, type: type)
+      }
     }
+    c.stream = c.stream ?? StreamFields.streamed(a)
+    c.ttftMs = StreamFields.ttftMs(a)
+    if c.ttftMs != nil && c.stream == nil { c.stream = true }
     c.promptTokens = a.integer(
       "gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt",
       "llm.usage.prompt_tokens")

@@ -50,6 +50,11 @@ package enum LiteLLMCalls {
     }
   }
 
+  /// A JSON boolean (JSONSerialization reads one as an NSNumber).
+  static func flag(_ v: Any?) -> Bool? {
+    (v as? Bool) ?? (v as? NSNumber).map(\.boolValue)
+  }
+
   static func integer(_ v: Any?) -> Int64? {
     guard let d = number(v), d == d.rounded(), abs(d) < 9e18 else { return nil }
     return Int64(d)
@@ -81,6 +86,20 @@ package enum LiteLLMCalls {
       c.errorCode = codeStatus == nil ? code : recovered?.errorCode
       c.errorType = recovered?.errorType
       c.retriesExhausted = true
+      // A streamed request that failed after its 200: the error came inside the stream.
+      if flag(p["stream"]) == true,
+        let type = StreamFields.errorType(
+          exceptionClass: string(error["error_class"]),
+          message: string(error["error_message"]) ?? string(p["error_str"]),
+          httpStatus: codeStatus.map(Int64.init), streamed: true)
+      {
+        StreamFields.markFailed(&c, type: type)
+      }
+    }
+    // LiteLLM's `stream` and the first chunk's time (completionStartTime, epoch seconds).
+    if let streamed = flag(p["stream"]) { c.stream = streamed }
+    if c.stream == true, let first = number(p["completionStartTime"]), first > start, first <= end {
+      c.ttftMs = (first - start) * 1000
     }
     c.promptTokens = integer(p["prompt_tokens"])
     c.completionTokens = integer(p["completion_tokens"])

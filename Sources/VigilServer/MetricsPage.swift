@@ -73,6 +73,7 @@ enum MetricsPage {
         p.sample("vigil_attempt_latency_seconds_sum", dims(key), s.latencySumSeconds)
         p.sample("vigil_attempt_latency_seconds_count", dims(key), Double(s.latencyCount))
       }
+      streams(&p, series, dims)
       p.family(
         "vigil_last_call_timestamp_seconds", "gauge",
         "The time of the latest call stored since start, per series: a series that stops moving went quiet.")

@@ -78,7 +78,11 @@ extension Store {
     var out: [RollupRow] = []
     while try s.step() {
       var r = Self.readRollup(s, from: 2, latency: false, codes: codes)
-      if latency { s.withBlob(19) { _ = r.latency.merge(encoded: $0) } }
+      if latency {
+        s.withBlob(19) { _ = r.latency.merge(encoded: $0) }
+        s.withBlob(29) { _ = r.ttft.merge(encoded: $0) }
+        s.withBlob(30) { _ = r.streamLatency.merge(encoded: $0) }
+      }
       guard let key = try seriesKey(id: s.int64(1)) else { continue }
       out.append(RollupRow(bucketMs: s.int64(0), series: key, rollup: r))
     }
@@ -101,12 +105,28 @@ extension Store {
   package func latencyWindows(starts: [Int64], toMs: Int64) throws(StoreError) -> [Int64: [SeriesKey:
     LatencyHistogram]]
   {
+    try histogramWindows(.latency, starts: starts, toMs: toMs)
+  }
+
+  /// The same for any histogram of the rollups (``RollupHistogram``: its column's name).
+  package func histogramWindows(_ histogram: RollupHistogram, starts: [Int64], toMs: Int64) throws(StoreError)
+    -> [Int64: [SeriesKey: LatencyHistogram]]
+  {
     guard let earliest = starts.min() else { return [:] }
-    if latencyQuery == nil {
-      latencyQuery = try connection.prepare(
-        "SELECT bucket, series, latency FROM rollups WHERE bucket >= ? AND bucket < ?")
+    let s: Statement
+    if histogram == .latency {
+      if latencyQuery == nil {
+        latencyQuery = try connection.prepare(
+          "SELECT bucket, series, latency FROM rollups WHERE bucket >= ? AND bucket < ?")
+      }
+      s = latencyQuery!
+    } else {
+      // Stored only where a call streamed (NULL elsewhere): the scan skips the rest.
+      let column = histogram.rawValue
+      s = try cachedStatement(
+        "SELECT bucket, series, \(column) FROM rollups WHERE bucket >= ? AND bucket < ? AND \(column) IS NOT NULL"
+      )
     }
-    let s = latencyQuery!
     defer { s.reset() }
     try s.bind([.int(earliest), .int(toMs)])
     var byID: [Int64: [Int64: LatencyHistogram]] = [:]

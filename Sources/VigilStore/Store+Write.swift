@@ -96,7 +96,7 @@ extension Store {
     let upsert = try connection.prepare(
       """
       INSERT OR REPLACE INTO rollups(bucket, series, \(Self.rollupColumns))
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      VALUES (?, ?, \(Self.rollupPlaceholders))
       """)
     for (slot, key) in keys.enumerated() {
       let series = seriesOfSlots[slot]
@@ -223,7 +223,12 @@ extension Store {
   }
 
   static let rollupColumns =
-    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes, unavailable, c_content_filter, c_context_length, c_cancelled"
+    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes, unavailable, c_content_filter, c_context_length, c_cancelled, streams, stream_failures, stream_failure_classes, ttft, stream_latency"
+
+  /// One `?` per column of ``rollupColumns``.
+  static let rollupPlaceholders = Array(
+    repeating: "?", count: rollupColumns.split(separator: ",").count
+  ).joined(separator: ", ")
 
   static func bindRollup(_ r: Rollup, to s: Statement, from i: Int32) {
     var ints: [Int64] = [r.attempts, r.requests, r.errors, r.status429, r.status5xx, r.auth]
@@ -243,6 +248,25 @@ extension Store {
     s.bind(k + 6, blob: r.codes.encoded())
     s.bind(k + 7, r.unavailable)
     for c in 6..<r.classes.count { s.bind(k + 8 + Int32(c - 6), r.classes[c]) }
+    bindStreams(r, to: s, from: k + 11)
+  }
+
+  /// The columns of schema 10: stream counts, and the histograms NULL where nothing streamed.
+  static func bindStreams(_ r: Rollup, to s: Statement, from i: Int32) {
+    s.bind(i, r.streams)
+    s.bind(i + 1, r.streamFailures)
+    if r.streamFailureClasses.isEmpty {
+      s.bind(i + 2, nil as Int64?)
+    } else {
+      s.bind(i + 2, blob: r.streamFailureClasses.encoded())
+    }
+    for (k, h) in [r.ttft, r.streamLatency].enumerated() {
+      if h.count == 0 {
+        s.bind(i + 3 + Int32(k), nil as Int64?)
+      } else {
+        s.bind(i + 3 + Int32(k), blob: h.encoded())
+      }
+    }
   }
 
   /// A rollup from the columns of ``rollupColumns`` starting at `i`; the latency histogram and
@@ -267,6 +291,14 @@ extension Store {
     r.unavailable = s.int64(i + 20)
     // The classes added by schema 7 come last.
     for c in 6..<r.classes.count { r.classes[c] = s.int64(i + 21 + Int32(c - 6)) }
+    // Schema 10: streams.
+    r.streams = s.int64(i + 24)
+    r.streamFailures = s.int64(i + 25)
+    s.withBlob(i + 26) { _ = r.streamFailureClasses.merge(encoded: $0) }
+    if latency {
+      s.withBlob(i + 27) { _ = r.ttft.merge(encoded: $0) }
+      s.withBlob(i + 28) { _ = r.streamLatency.merge(encoded: $0) }
+    }
     return r
   }
 

@@ -230,6 +230,15 @@ package final class Store {
     // 9: streamed calls: whether a call streamed, its time to first token, how its stream ended
     // and the rest of a stream's fields (in `detail`, like the other rare fields).
     "DROP VIEW call_log;\n" + callLogView(detail: detailFields),
+    // 10: streams per rollup: streamed attempts, failed ones (and per class), the time to first
+    // token and the latency of streamed attempts as histograms (NULL where nothing streamed).
+    """
+    ALTER TABLE rollups ADD COLUMN streams INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rollups ADD COLUMN stream_failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rollups ADD COLUMN stream_failure_classes BLOB;
+    ALTER TABLE rollups ADD COLUMN ttft BLOB;
+    ALTER TABLE rollups ADD COLUMN stream_latency BLOB;
+    """,
   ]
 
   /// The fields `detail` holds, in the order `call_log` shows them.

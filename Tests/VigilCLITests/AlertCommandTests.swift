@@ -151,7 +151,7 @@ import VigilTestSupport
     let (cs, _, cerr) = try await VigilProcess.run(["rules", "check", dir.file("bad.yaml")])
     #expect(cs == 1 && cerr.contains(":4:13:"))
     let (ok, okOut, _) = try await VigilProcess.run(["rules", "check", "alerts.yaml"])
-    #expect(ok == 0 && okOut.contains("13 rules OK"))
+    #expect(ok == 0 && okOut.contains("15 rules OK"))
   }
 
   @Test func backtestPrintsJSONTransitionsAndASummaryPerRule() async throws {
@@ -208,7 +208,7 @@ import VigilTestSupport
   @Test func theShippedRuleTestsPassAndAFailingCaseExitsOne() async throws {
     let (status, out, err) = try await VigilProcess.run(["rules", "test", "alerts.test.yaml"])
     #expect(status == 0, "\(out)\(err)")
-    #expect(out.contains("18 cases passed"))
+    #expect(out.contains("21 cases passed"))
     let dir = TemporaryDirectory()
     LogFile.shell("cp alerts.yaml '\(dir.file("alerts.yaml"))'")
     LogFile.write(

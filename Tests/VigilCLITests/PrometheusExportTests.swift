@@ -27,6 +27,47 @@ import VigilTestSupport
     return (process.terminationStatus, (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
   }
 
+  /// promtool's `alert_rule_test` entries: at each instant, each named alert firing (warning,
+  /// for `provider`, with its summary and description) or not.
+  /// Runs `test` (promtool's input series) with them under promtool and expects it to pass.
+  static func expectAlertRuleTests(
+    _ test: String, _ expectations: [(at: String, firing: [String])], names: [String], provider: String,
+    summaries: [String: String], descriptions: [String: String], in dir: TemporaryDirectory
+  ) throws {
+    let test =
+      test
+      + alertRuleTests(
+        expectations, names: names, provider: provider, summaries: summaries, descriptions: descriptions)
+    LogFile.write(dir.file("prom-test.yml"), test)
+    let (code, output) = try promtool(["test", "rules", "prom-test.yml"], in: dir)
+    #expect(code == 0, "\(output)\n\(test)")
+  }
+
+  static func alertRuleTests(
+    _ expectations: [(at: String, firing: [String])], names: [String], provider: String,
+    summaries: [String: String], descriptions: [String: String]
+  ) -> String {
+    var test = ""
+    for e in expectations {
+      for name in names {
+        test += "      - eval_time: \(e.at)\n        alertname: \(name)\n"
+        if e.firing.contains(name) {
+          test += """
+                    exp_alerts:
+                      - exp_labels: {severity: warning, provider: \(provider)}
+                        exp_annotations:
+                          summary: "\(summaries[name]!)"
+                          description: "\(descriptions[name]!)"
+
+            """
+        } else {
+          test += "        exp_alerts: []\n"
+        }
+      }
+    }
+    return test
+  }
+
   @Test func promtoolChecksTheExportedRules() async throws {
     let dir = TemporaryDirectory()
     let (status, _, err) = try await VigilProcess.run([
@@ -35,9 +76,9 @@ import VigilTestSupport
     #expect(status == 0, "\(err)")
     let (code, output) = try Self.promtool(["check", "rules", "rules.yml"], in: dir)
     #expect(code == 0, "\(output)")
-    // 11 alerts (the 2 headroom forecasts stay in Vigil, and say so), and for the SLO's 7 windows
+    // 13 alerts (the 2 headroom forecasts stay in Vigil, and say so), and for the SLO's 7 windows
     // and its period: requests, bad ones and their ratio.
-    #expect(output.contains("SUCCESS: 35 rules found"), "\(output)")
+    #expect(output.contains("SUCCESS: 37 rules found"), "\(output)")
     let rules = try String(contentsOfFile: dir.file("rules.yml"), encoding: .utf8)
     #expect(
       rules.contains("# RateLimitHeadroom: not exported") && !rules.contains("alert: \"RateLimitHeadroom\""))
@@ -77,7 +118,7 @@ import VigilTestSupport
     ])
     #expect(s2 == 0, "\(e2)")
     let labels = #"provider="openai",model="m",app="",env="",endpoint="""#
-    var test = """
+    let test = """
       rule_files: [rules.yml]
       evaluation_interval: 15s
       tests:
@@ -109,26 +150,9 @@ import VigilTestSupport
       "HighErrorRate":
         "Errors: see the breakdown by class; retry 429/5xx with backoff, fix 4xx requests and keys.",
     ]
-    for e in expectations {
-      for name in ["HighRateLimitRate", "HighErrorRate"] {
-        test += "      - eval_time: \(e.at)\n        alertname: \(name)\n"
-        if e.firing.contains(name) {
-          test += """
-                    exp_alerts:
-                      - exp_labels: {severity: warning, provider: openai}
-                        exp_annotations:
-                          summary: "\(summaries[name]!)"
-                          description: "\(descriptions[name]!)"
-
-            """
-        } else {
-          test += "        exp_alerts: []\n"
-        }
-      }
-    }
-    LogFile.write(dir.file("prom-test.yml"), test)
-    let (code, output) = try Self.promtool(["test", "rules", "prom-test.yml"], in: dir)
-    #expect(code == 0, "\(output)\n\(test)")
+    try Self.expectAlertRuleTests(
+      test, expectations, names: ["HighRateLimitRate", "HighErrorRate"], provider: "openai",
+      summaries: summaries, descriptions: descriptions, in: dir)
   }
 }
 

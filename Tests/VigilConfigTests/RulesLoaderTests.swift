@@ -19,7 +19,9 @@ func errors(_ yaml: String) -> [String] {
     let set = try RulesLoader.load(path: "alerts.yaml")
     #expect(
       set.rules.map(\.name) == [
-        "HighErrorRate", "HighRateLimitRate", "ServerErrors", "SlowResponses", "RetriesExhausted",
+        "HighErrorRate", "HighRateLimitRate", "ServerErrors", "SlowResponses", "StreamFailures",
+        "SlowFirstToken",
+        "RetriesExhausted",
         "AuthFailures", "RateLimitHeadroom", "QuotaHeadroom", "QuotaExhausted", "CallsStopped", "SourceQuiet",
         "ProviderAvailabilityPage",
         "ProviderAvailabilityTicket",
@@ -32,7 +34,12 @@ func errors(_ yaml: String) -> [String] {
     #expect(byName["ServerErrors"]?.threshold == 0.02 && byName["ServerErrors"]?.forMs == 300_000)
     #expect(
       byName["SlowResponses"]?.threshold == 30_000
-        && byName["SlowResponses"]?.metric == .latencyQuantile(0.99))
+        && byName["SlowResponses"]?.metric == .streamLatencyQuantile(0.99, streamed: false))
+    #expect(
+      byName["StreamFailures"]?.metric == .streamFailureRate(nil)
+        && byName["StreamFailures"]?.threshold == 0.05)
+    #expect(
+      byName["SlowFirstToken"]?.metric == .ttftQuantile(0.95) && byName["SlowFirstToken"]?.minRequests == 50)
     #expect(byName["RetriesExhausted"]?.threshold == 0.01)
     // Keys and quota by count, at any traffic level.
     #expect(byName["AuthFailures"]?.metric == .authFailures && byName["AuthFailures"]?.threshold == 5)

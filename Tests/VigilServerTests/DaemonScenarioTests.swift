@@ -59,6 +59,17 @@ import VigilTestSupport
     let messages = hook.requests.map(\.json)
     let statuses = messages.map { $0["status"] as? String ?? "" }
     #expect(statuses == ["firing", "resolved"], "\(scenario): \(statuses)")
+    if scenario == .outage || scenario == .streamOverload {
+      // An outage, and the same overload delivered as SSE errors after a 200 (issue 23): the
+      // page is queued within two minutes of the first failure, and names capacity.
+      let firing = try #require(
+        try store.outbox(states: [.delivered], limit: 100).first {
+          $0.message.receiver == "hook" && $0.message.status == .firing
+        })
+      let afterMs = firing.createdMs - Int64(Self.startS + IncidentScenario.incidentFromS) * 1000
+      #expect(afterMs <= 120_000, "\(scenario): paged \(afterMs) ms after the first failure")
+      #expect(String(decoding: firing.message.body, as: UTF8.self).contains("capacity"))
+    }
     #expect(messages.first?["groupLabels"] as? [String: String] == ["provider": scenario.provider])
     // Links lead to where this daemon listens (alerts.yaml sets no external_url).
     let port = try #require(daemon.state.listeners.httpPort)

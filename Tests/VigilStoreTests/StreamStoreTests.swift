@@ -39,4 +39,52 @@ import VigilTestSupport
       #expect(row.rollup.errors == 1 && row.rollup.unavailable == 1 && row.rollup.count(of: .capacity) == 1)
     }
   }
+
+  /// Schema 10: the stream counts and histograms are stored per rollup, merged with what a bucket
+  /// holds, and read by rules through the store as through memory.
+  @Test func streamCountsAndHistogramsAreStoredMergedAndEvaluated() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    let memory = InMemoryRollups()
+    for half in 0..<2 {
+      var batch = IngestBatch(source: "app.log")
+      for k in 0..<30 {
+        var r = CallRecord(
+          timestampMs: 1_795_600_800_000 + Int64(k) * 1000 + Int64(half) * 500, status: 200,
+          provider: "anthropic", latencyMs: 40_000)
+        r.stream = true
+        r.ttftMs = Double(400 + k * 10)
+        r.streamOutcome = k % 3 == 0 ? .idleTimeout : .completed
+        try batch.add(r)
+        memory.add(r)
+        try batch.add(
+          CallRecord(
+            timestampMs: r.timestampMs + 1, status: 200, provider: "anthropic", latencyMs: 2_000))
+        memory.add(
+          CallRecord(timestampMs: r.timestampMs + 1, status: 200, provider: "anthropic", latencyMs: 2_000))
+      }
+      try store.write(batch)
+    }
+    let stored = try store.rollups(fromMs: 0, toMs: .max)
+    let fromMemory = try memory.rollups(fromMs: 0, toMs: .max, latency: true)
+    let r = try #require(stored.values.first)
+    let m = try #require(fromMemory.values.first)
+    #expect(
+      r.streamFailureClasses == m.streamFailureClasses && r.ttft == m.ttft
+        && r.streamLatency == m.streamLatency)
+    #expect(r.streams == 60 && r.streamFailures == 20 && r.streamFailures(of: .network) == 20)
+    #expect(r.ttft.count == 60 && r.streamLatency.count == 60 && r.latency.count == 120)
+    for metric in [
+      MetricKind.ttftQuantile(0.95), .streamLatencyQuantile(0.99, streamed: false),
+      .streamFailureRate(.network),
+    ] {
+      var rule = AlertRule(name: "R", metric: metric, threshold: 0, windowMs: 60_000)
+      rule.groupBy = [.provider]
+      let at: Int64 = 1_795_600_800_000 + 60_000
+      let a = try Evaluator.evaluate(RuleSet(rules: [rule]), source: store, atMs: at, previous: [:])
+      let b = try Evaluator.evaluate(RuleSet(rules: [rule]), source: memory, atMs: at, previous: [:])
+      #expect(
+        a.groups.first?.value != nil && a.groups.first?.value == b.groups.first?.value, "\(metric.name)")
+    }
+  }
 }

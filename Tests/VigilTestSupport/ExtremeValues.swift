@@ -13,13 +13,18 @@ package enum ExtremeValues {
       .authFailures, .timeSinceLastCall, .sourceTimeSinceLastCall, .burnRate, .rateLimitUtilisation,
     ] + StatusClass.allCases.flatMap { [MetricKind.classRate($0), .classCount($0)] }
     + RateLimitHorizon.allCases.map { MetricKind.rateLimitExhaustion($0) }
+    + [
+      .streamFailureRate(nil), .streamFailureRate(.capacity), .ttftQuantile(0.5), .ttftQuantile(0.99),
+      .streamLatencyQuantile(0.99, streamed: true), .streamLatencyQuantile(0.95, streamed: false),
+    ]
 
   /// Names every case, so that a new kind does not compile until ``metricKinds`` lists it.
   static func listed(_ kind: MetricKind) {
     switch kind {
     case .errorRate, .rate429, .rate5xx, .retryExhaustionRate, .authFailureRate, .classRate, .latencyQuantile,
       .requestCount, .logicalRequestCount, .errorCount, .authFailures, .classCount, .timeSinceLastCall,
-      .sourceTimeSinceLastCall, .burnRate, .rateLimitUtilisation, .rateLimitExhaustion:
+      .sourceTimeSinceLastCall, .burnRate, .rateLimitUtilisation, .rateLimitExhaustion, .streamFailureRate,
+      .ttftQuantile, .streamLatencyQuantile:
       break
     }
   }
@@ -53,7 +58,7 @@ package enum ExtremeValues {
     func count() -> Int64 { counts.randomElement(using: &r)! }
     let fields: [WritableKeyPath<Rollup, Int64>] = [
       \.attempts, \.requests, \.errors, \.status429, \.status5xx, \.auth, \.exhausted, \.unavailable,
-      \.promptTokens, \.completionTokens, \.failedTokens, \.retryTokens,
+      \.promptTokens, \.completionTokens, \.failedTokens, \.retryTokens, \.streams, \.streamFailures,
     ]
     for field in fields { x[keyPath: field] = count() }
     for i in x.classes.indices { x.classes[i] = count() }
@@ -65,6 +70,12 @@ package enum ExtremeValues {
     }
     for _ in 0..<Int(r.next() % 4) {
       x.codes.add([0, 200, 429, 500, 599, 999].randomElement(using: &r)!, count())
+    }
+    for _ in 0..<Int(r.next() % 3) {
+      x.streamFailureClasses.add(Int(r.next() % 9), count())
+      let ms = [0, 0.001, 250, 604_800_000, .infinity].randomElement(using: &r)!
+      x.ttft.record(ms, count: [1, 1 << 40, .max].randomElement(using: &r)!)
+      x.streamLatency.record(ms, count: [1, UInt64.max / 2].randomElement(using: &r)!)
     }
     if r.next() % 4 != 0 { x.rateLimits.requests = fit(&r) }
     if r.next() % 2 == 0 { x.rateLimits.tokens = fit(&r) }

@@ -11,12 +11,15 @@ public enum IncidentScenario: String, CaseIterable, Sendable {
   case serverErrors
   /// openai's account is out of credit: every call is a 429 `insufficient_quota`, not retried.
   case quota
+  /// Every call streams; anthropic's overload comes as SSE `overloaded_error` events after the
+  /// 200 on 40% of streams (issue 23), each after output, so not retried (the caller gives up).
+  case streamOverload
 
   /// The provider the incident is on.
   public var provider: String {
     switch self {
     case .rateLimitStorm, .quota: "openai"
-    case .outage: "anthropic"
+    case .outage, .streamOverload: "anthropic"
     case .serverErrors: "google"
     }
   }
@@ -28,6 +31,7 @@ public enum IncidentScenario: String, CaseIterable, Sendable {
     case .outage: "ProviderAvailabilityPage"
     case .serverErrors: "ServerErrors"
     case .quota: "QuotaExhausted"
+    case .streamOverload: "StreamFailures"
     }
   }
 
@@ -38,6 +42,7 @@ public enum IncidentScenario: String, CaseIterable, Sendable {
     case .outage: "capacity"  // 503: overloaded
     case .serverErrors: "server"
     case .quota: "QuotaExhausted"
+    case .streamOverload: "capacity"  // overloaded_error
     }
   }
 
@@ -64,6 +69,12 @@ public enum IncidentScenario: String, CaseIterable, Sendable {
             out += #""status":\#(attempt.status),"attempt":\#(attempt.n),"max_attempts":3,"#
             if attempt.exhausted { out += #""retries_exhausted":true,"# }
             if let code = attempt.code { out += #""error_code":"\#(code)","# }
+            if self == .streamOverload {
+              out += #""stream":true,"ttft_ms":600,"stream_outcome":"\#(attempt.outcome ?? "completed")","#
+              if attempt.outcome != nil {
+                out += #""stream_error_type":"overloaded_error","error_after_ms":1200,"#
+              }
+            }
             out += #""latency_ms":800,"request_id":"r\#(id)"}"# + "\n"
           }
         }
@@ -77,6 +88,8 @@ public enum IncidentScenario: String, CaseIterable, Sendable {
     var status: Int
     var exhausted = false
     var code: String?
+    /// How a failed stream ended (nil: completed, or not streamed).
+    var outcome: String?
   }
 
   func attempts(during: Bool, request id: Int) -> [Attempt] {
@@ -97,6 +110,8 @@ public enum IncidentScenario: String, CaseIterable, Sendable {
         ? [Attempt(n: 1, status: 500), Attempt(n: 2, status: 200)] : [Attempt(n: 1, status: 200)]
     case .quota:
       return [Attempt(n: 1, status: 429, code: "insufficient_quota")]
+    case .streamOverload:
+      return [Attempt(n: 1, status: 200, exhausted: id % 5 < 2, outcome: id % 5 < 2 ? "error_event" : nil)]
     }
   }
 

@@ -36,7 +36,8 @@ extension YAMLReader {
   ]
 
   static let ruleKeys = [
-    "alert", "metric", "class", "percentile", "horizon", "op", "threshold", "window", "for", "min_requests",
+    "alert", "metric", "class", "percentile", "horizon", "stream", "op", "threshold", "window", "for",
+    "min_requests",
     "no_data",
     "resolve_threshold", "keep_firing_for", "filters", "group_by", "severity", "labels", "summary",
     "description",
@@ -73,7 +74,7 @@ extension YAMLReader {
     "class_rate", "latency_percentile", "request_count", "logical_request_count", "error_count",
     "auth_failures", "class_count", "time_since_last_call", "source_time_since_last_call",
     "ratelimit_utilisation",
-    "ratelimit_time_to_exhaustion",
+    "ratelimit_time_to_exhaustion", "stream_failure_rate", "ttft_p50", "ttft_p95", "ttft_p99",
   ]
 
   mutating func parseAlertsFile(_ yaml: String) -> RuleSet? {

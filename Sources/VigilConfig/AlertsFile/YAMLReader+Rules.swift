@@ -131,11 +131,29 @@ extension YAMLReader {
       }
       return c
     }
+    // `stream: true|false` narrows a latency percentile to the streamed calls or the others.
+    var streamed: Bool?
+    if let n = e["stream"] {
+      guard name == "p99_latency" || name == "latency_percentile", let b = n.bool else {
+        fail(n, "rule '\(rule)': 'stream' (true or false) applies to p99_latency and latency_percentile only")
+        return nil
+      }
+      streamed = b
+    }
+    func latency(_ q: Double) -> MetricKind {
+      streamed.map { .streamLatencyQuantile(q, streamed: $0) } ?? .latencyQuantile(q)
+    }
     switch name {
     case "error_rate": return .errorRate
+    case "stream_failure_rate":
+      guard e["class"] != nil else { return .streamFailureRate(nil) }
+      return statusClass().map { .streamFailureRate($0) }
+    case "ttft_p50": return .ttftQuantile(0.5)
+    case "ttft_p95": return .ttftQuantile(0.95)
+    case "ttft_p99": return .ttftQuantile(0.99)
     case "rate_429": return .rate429
     case "rate_5xx": return .rate5xx
-    case "p99_latency": return .latencyQuantile(0.99)
+    case "p99_latency": return latency(0.99)
     case "retry_exhaustion_rate": return .retryExhaustionRate
     case "auth_failure_rate": return .authFailureRate
     case "time_since_last_call": return .timeSinceLastCall
@@ -164,7 +182,7 @@ extension YAMLReader {
           "rule '\(rule)': latency_percentile needs 'percentile' between 0 and 100 (e.g. 95)")
         return nil
       }
-      return .latencyQuantile(p / 100)
+      return latency(p / 100)
     default:
       let hint = nearest(name, Self.metricNames).map { " (did you mean '\($0)'?)" } ?? ""
       fail(node, "rule '\(rule)': unknown metric '\(name)'\(hint)")

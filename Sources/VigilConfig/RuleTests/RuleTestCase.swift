@@ -23,6 +23,11 @@ package enum RuleTest {
     /// is final (bad for an SLO) only where `exhausted` marks it. Unset: every call is its own
     /// request, final whatever its status.
     package var maxAttempts: Int?
+    /// Streamed calls: how their streams end, in shares (none: the calls do not stream), the
+    /// in-band error type of those that end `error_event`, and their times to first token.
+    package var streamOutcomes: [(StreamOutcome, Double)] = []
+    package var streamErrorType: String?
+    package var ttfts: [(Double, Double)] = []
   }
 
   /// A message a receiver is expected to get: its status, the names of its alerts (sorted), and

@@ -8,7 +8,7 @@ extension YAMLReader {
   static let testCaseKeys = ["name", "start", "traffic", "expect", "messages"]
   static let trafficKeys = [
     "provider", "model", "app", "env", "endpoint", "from", "to", "rate", "status", "latency_ms", "exhausted",
-    "error_code", "source", "max_attempts",
+    "error_code", "source", "max_attempts", "stream_outcome", "stream_error_type", "ttft_ms",
   ]
   static let messageKeys = ["at", "status", "alerts"]
   static let expectKeys = ["at", "firing"]
@@ -69,7 +69,7 @@ extension YAMLReader {
       }
     var exhausted = 0.0
     if let n = e["exhausted"] { exhausted = share(n) ?? 0 }
-    return RuleTest.Segment(
+    var segment = RuleTest.Segment(
       series: SeriesKey(
         provider: label("provider").isEmpty ? "unknown" : label("provider"),
         model: label("model").isEmpty ? "unknown" : label("model"), app: label("app"), env: label("env"),
@@ -77,6 +77,14 @@ extension YAMLReader {
       fromMs: from, toMs: to, perSecond: rate, statuses: statuses, latencies: latencies, exhausted: exhausted,
       errorCode: e["error_code"].flatMap { $0.string }, source: e["source"].flatMap { $0.string },
       maxAttempts: e["max_attempts"].flatMap { count($0) }.map(Int.init))
+    // Streams: `stream_outcome: {completed: 60%, error_event: 40%}`, `ttft_ms: 600` (or a mix).
+    if let n = e["stream_outcome"] { segment.streamOutcomes = mix(n) { StreamOutcome(rawValue: $0) } }
+    segment.streamErrorType = e["stream_error_type"].flatMap { $0.string }
+    if let n = e["ttft_ms"] {
+      segment.ttfts = n.scalar != nil ? [(n.float ?? 500, 1)] : mix(n) { Double($0) }
+    }
+    if !segment.ttfts.isEmpty && segment.streamOutcomes.isEmpty { segment.streamOutcomes = [(.completed, 1)] }
+    return segment
   }
 
   /// `{stdout: [{status: firing, alerts: [HighRateLimitRate]}, ...]}`: every message each named

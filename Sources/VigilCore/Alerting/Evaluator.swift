@@ -35,9 +35,15 @@ package enum Evaluator {
     let firstRequests =
       try longestBurn.map { try source.firstRequests(fromMs: Self.burnStart(to, $0), toMs: to) } ?? [:]
     let fetched = try source.rollupRows(fromMs: earliest, toMs: to, latency: false)
-    let latencyStarts = Set(
-      set.rules.filter { $0.metric.isLatency }.map { RollupKey.bucket(of: to - $0.windowMs) })
-    let latencies = try source.latencyWindows(starts: Array(latencyStarts), toMs: to)
+    // Percentiles read their histograms apart, per window start (latency, time to first token,
+    // streamed latency).
+    var histograms: [RollupHistogram: [Int64: [SeriesKey: LatencyHistogram]]] = [:]
+    for h in RollupHistogram.allCases {
+      let starts = Set(
+        set.rules.filter { $0.metric.histograms.contains(h) }.map { RollupKey.bucket(of: to - $0.windowMs) })
+      guard !starts.isEmpty else { continue }
+      histograms[h] = try source.histogramWindows(h, starts: Array(starts), toMs: to)
+    }
     var before: [RollupRow]?
     // Series by index and rows as (bucket, series index), so that each rule's window is a pass
     // over an array with no hashing.
@@ -96,9 +102,10 @@ package enum Evaluator {
         seen[g] = true
         if row.rollup.attempts > 0 { lastCall[g] = max(lastCall[g], row.bucket + rollupBucketMs) }
       }
-      if rule.metric.isLatency, let histograms = latencies[from] {
+      for kind in rule.metric.histograms {
+        guard let windows = histograms[kind]?[from] else { continue }
         for (i, series) in seriesList.enumerated() where groupOfSeries[i] >= 0 {
-          if let h = histograms[series] { sums[groupOfSeries[i]].latency.merge(h) }
+          if let h = windows[series] { kind.merge(h, into: &sums[groupOfSeries[i]]) }
         }
       }
       var merged: [String: (labels: [String: String], rollup: Rollup)] = [:]

@@ -29,6 +29,11 @@ package protocol RollupSource {
   /// can add stored histograms straight into these, without one histogram per bucket between.
   func latencyWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: LatencyHistogram]]
 
+  /// The same for any histogram of the rollups (time to first token, streamed latency).
+  func histogramWindows(_ histogram: RollupHistogram, starts: [Int64], toMs: Int64) throws -> [Int64:
+    [SeriesKey:
+    LatencyHistogram]]
+
   /// Logical requests and unavailable ones per series over `[start, toMs)` for each of `starts`:
   /// what SLOs count, over windows of minutes to days.
   func requestCounts(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: RequestCounts]]
@@ -136,12 +141,18 @@ extension RollupSource {
   }
 
   package func latencyWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: LatencyHistogram]] {
+    try histogramWindows(.latency, starts: starts, toMs: toMs)
+  }
+
+  package func histogramWindows(_ histogram: RollupHistogram, starts: [Int64], toMs: Int64) throws -> [Int64:
+    [SeriesKey: LatencyHistogram]]
+  {
     guard let earliest = starts.min() else { return [:] }
     let starts = Set(starts)  // a window asked for twice is counted once
     var out: [Int64: [SeriesKey: LatencyHistogram]] = [:]
     for row in try rollupRows(fromMs: earliest, toMs: toMs, latency: true) {
       for start in starts where row.bucketMs >= start {
-        out[start, default: [:]][row.series, default: LatencyHistogram()].merge(row.rollup.latency)
+        out[start, default: [:]][row.series, default: LatencyHistogram()].merge(histogram.of(row.rollup))
       }
     }
     return out

@@ -54,6 +54,9 @@ package enum PrometheusRules {
 
   /// Attempts that count as errors: status 0 or 4xx/5xx, except those the caller cancelled.
   static let errorSelector = ["code=~\"0|[45]..\"", "class!=\"cancelled\""]
+  /// And 2xx attempts whose stream failed: their class is that of the failure, never success or
+  /// content_filter (a completed stream's), and a cancelled one is no error.
+  static let failedStreamSelector = ["code=~\"[123]..\"", "class!~\"success|content_filter|cancelled\""]
 
   /// The PromQL of a rule's condition, and a note where Prometheus cannot say the same thing.
   package static func expression(_ rule: AlertRule, delayMs: Int64 = 0) -> (expr: String, note: String?) {
@@ -74,12 +77,22 @@ package enum PrometheusRules {
       "sum\(by.isEmpty ? "" : " by (\(by))")(\(fn)(\(selector(metric, extra))\(window)))"
     }
     let attempts = sum("vigil_attempts_total")
+    // Errors: the two selectors' series differ in their code, so `or` is their union.
+    let errors =
+      "sum\(by.isEmpty ? "" : " by (\(by))")(increase(\(selector("vigil_attempts_total", Self.errorSelector))\(window))"
+      + " or increase(\(selector("vigil_attempts_total", Self.failedStreamSelector))\(window)))"
+    func quantile(_ q: Double, _ buckets: String) -> String {
+      "histogram_quantile(\(formatPlain(q)), \(buckets))"
+    }
+    func buckets(_ metric: String) -> String {
+      "sum by (\(by.isEmpty ? "" : by + ", ")le)(rate(\(selector(metric + "_bucket"))\(window)))"
+    }
     let value: String
     let scale: Double
     var note: String?
     switch rule.metric {
     case .errorRate:
-      (value, scale) = ("\(sum("vigil_attempts_total", Self.errorSelector)) / \(attempts)", 1)
+      (value, scale) = ("\(errors) / \(attempts)", 1)
     case .rate429: (value, scale) = ("\(sum("vigil_attempts_total", ["code=\"429\""])) / \(attempts)", 1)
     case .rate5xx: (value, scale) = ("\(sum("vigil_attempts_total", ["code=~\"5..\""])) / \(attempts)", 1)
     case .authFailureRate:
@@ -94,7 +107,7 @@ package enum PrometheusRules {
       (value, scale) = ("histogram_quantile(\(formatPlain(q)), \(buckets))", 0.001)  // seconds
     case .requestCount: (value, scale) = (attempts, 1)
     case .logicalRequestCount: (value, scale) = (sum("vigil_requests_total"), 1)
-    case .errorCount: (value, scale) = (sum("vigil_attempts_total", Self.errorSelector), 1)
+    case .errorCount: (value, scale) = (errors, 1)
     case .authFailures: (value, scale) = (sum("vigil_attempts_total", ["code=~\"401|403\""]), 1)
     case .classCount(let c): (value, scale) = (sum("vigil_attempts_total", ["class=\"\(c.rawValue)\""]), 1)
     case .timeSinceLastCall:
@@ -111,6 +124,16 @@ package enum PrometheusRules {
       return (burnExpression(rule), nil)
     case .rateLimitUtilisation, .rateLimitExhaustion:
       return ("vector(0) > 1", "not exported (see export)")
+    case .streamFailureRate(let c):
+      let failed = sum("vigil_stream_failures_total", c.map { ["class=\"\($0.rawValue)\""] } ?? [])
+      (value, scale) = ("\(failed) / \(sum("vigil_streams_total"))", 1)
+    case .ttftQuantile(let q):
+      (value, scale) = (quantile(q, buckets("vigil_time_to_first_token_seconds")), 0.001)
+    case .streamLatencyQuantile(let q, let streamed):
+      let stream = buckets("vigil_streamed_attempt_latency_seconds")
+      let all = buckets("vigil_attempt_latency_seconds")
+      // The others' latency is all less the streamed (all of it where nothing streamed).
+      (value, scale) = (quantile(q, streamed ? stream : "((\(all) - \(stream)) or \(all))"), 0.001)
     }
     if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) && !by.isEmpty {
       note =

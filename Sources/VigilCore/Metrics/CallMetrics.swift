@@ -29,6 +29,12 @@ package struct CallMetrics: Sendable {
     package var latencyCount: Int64 = 0
     /// The time of the latest call stored (ms), for staleness.
     package var lastCallMs: Int64 = .min
+    /// Streamed attempts by how the stream ended (`unknown` when the line does not say), failed
+    /// streams by class, and the streams' time to first token and latency (same buckets).
+    package var streams: [String: Int64] = [:]
+    package var streamFailures: [StatusClass: Int64] = [:]
+    package var ttft = Buckets()
+    package var streamLatency = Buckets()
 
     /// Attempts of one class, whatever their status.
     package func count(of statusClass: StatusClass) -> Int64 {
@@ -69,6 +75,7 @@ package struct CallMetrics: Sendable {
         current.latencySumSeconds += s
         current.latencyCount += 1
       }
+      if r.isStream || r.flags.contains(.ttft) { current.addStream(r) }
       slots[Int(r.slot)] = current
     }
     for (key, counted) in zip(batch.rollupKeys, slots) where !counted.attempts.isEmpty {
@@ -76,8 +83,45 @@ package struct CallMetrics: Sendable {
     }
   }
 }
+extension CallMetrics {
+  /// Counts per fixed latency bucket (``latencyBounds``, the last +Inf), with their sum and count.
+  package struct Buckets: Sendable {
+    package var counts = [Int64](repeating: 0, count: CallMetrics.latencyBounds.count + 1)
+    package var sumSeconds: Double = 0
+    package var count: Int64 = 0
+
+    mutating func record(ms: Double) {
+      let s = ms / 1000
+      var i = 0
+      while i < CallMetrics.latencyBounds.count && s > CallMetrics.latencyBounds[i] { i += 1 }
+      counts[i] += 1
+      sumSeconds += s
+      count += 1
+    }
+
+    mutating func merge(_ other: Buckets) {
+      for i in counts.indices { counts[i] += other.counts[i] }
+      sumSeconds += other.sumSeconds
+      count += other.count
+    }
+  }
+}
+
 extension CallMetrics.Series {
+  /// A streamed attempt, or one that reported its first token.
+  mutating func addStream(_ r: CallRow) {
+    if r.flags.contains(.ttft) { ttft.record(ms: r.ttftMs) }
+    guard r.isStream else { return }
+    streams[StreamOutcome(code: r.streamOutcome)?.rawValue ?? "unknown", default: 0] += 1
+    if r.flags.contains(.latency) { streamLatency.record(ms: r.latencyMs) }
+    if r.isFailedStream { streamFailures[StatusClass.allCases[Int(r.statusClass)], default: 0] += 1 }
+  }
+
   mutating func merge(_ other: Self) {
+    for (k, v) in other.streams { streams[k, default: 0] += v }
+    for (k, v) in other.streamFailures { streamFailures[k, default: 0] += v }
+    ttft.merge(other.ttft)
+    streamLatency.merge(other.streamLatency)
     for (k, v) in other.attempts { attempts[k, default: 0] += v }
     requests += other.requests
     exhausted += other.exhausted

@@ -111,6 +111,20 @@ package struct LatencyHistogram: Sendable {
     }
   }
 
+  /// This histogram without the values of `other`, which must have been recorded into it too
+  /// (a part of it): counts are taken away bucket by bucket, never below zero.
+  package func subtracting(_ other: LatencyHistogram) -> LatencyHistogram {
+    var out = self
+    out.count = count > other.count ? count - other.count : 0
+    out.zeroCount = zeroCount > other.zeroCount ? zeroCount - other.zeroCount : 0
+    for (i, c) in other.counts.enumerated() where c > 0 {
+      let k = Int(other.offset) + i - Int(offset)
+      guard k >= 0 && k < out.counts.count else { continue }
+      out.counts[k] = out.counts[k] > c ? out.counts[k] - c : 0
+    }
+    return out
+  }
+
   /// The value of nearest rank `ceil(q * count)`, or `nil` when empty.
   package func quantile(_ q: Double) -> Double? {
     guard count > 0 else { return nil }

@@ -37,6 +37,13 @@ package enum MetricKind: Sendable, Equatable, Hashable {
   /// Milliseconds until a rate limit's remaining count reaches zero at the burn observed over the
   /// window (requests or tokens, whichever comes first), for limits of the given reset horizon.
   case rateLimitExhaustion(RateLimitHorizon)
+  /// Streams that failed (an outcome other than `completed`) over streamed attempts; of one
+  /// class only when given (capacity: overloaded and rate-limited streams).
+  case streamFailureRate(StatusClass?)
+  /// A percentile of the time to first token, in milliseconds (`ttft_p95` is `ttftQuantile(0.95)`).
+  case ttftQuantile(Double)
+  /// A latency percentile of the streamed attempts only (`stream: true`) or of the others.
+  case streamLatencyQuantile(Double, streamed: Bool)
 
   /// The fewest calls a window needs for a value whatever `min_requests` says: a percentile `q`
   /// of fewer than 1/(1 − q) calls is the slowest call (a P99 of 99 calls is their maximum), a
@@ -58,15 +65,29 @@ package enum MetricKind: Sendable, Equatable, Hashable {
   package var isRate: Bool {
     switch self {
     case .errorRate, .rate429, .rate5xx, .retryExhaustionRate, .authFailureRate, .classRate,
-      .rateLimitUtilisation:
+      .rateLimitUtilisation, .streamFailureRate:
       true
     default: false
     }
   }
 
-  package var isLatency: Bool {
-    if case .latencyQuantile = self { return true }
-    return false
+  package var isLatency: Bool { histogram != nil }
+
+  /// Every histogram its value needs: the latency of the calls that did not stream is all of it
+  /// less the streamed calls'.
+  package var histograms: [RollupHistogram] {
+    if case .streamLatencyQuantile(_, streamed: false) = self { return [.latency, .streamLatency] }
+    return histogram.map { [$0] } ?? []
+  }
+
+  /// The histogram a percentile reads (its windows are read apart from the counts).
+  package var histogram: RollupHistogram? {
+    switch self {
+    case .latencyQuantile: .latency
+    case .ttftQuantile: .ttft
+    case .streamLatencyQuantile: .streamLatency
+    default: nil
+    }
   }
 
   /// Time since the last call (of a group or of a source): a duration.
@@ -108,6 +129,13 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     case .rateLimitUtilisation: "ratelimit_utilisation"
     case .rateLimitExhaustion(let h):
       h == .any ? "ratelimit_time_to_exhaustion" : "ratelimit_time_to_exhaustion{horizon=\(h.rawValue)}"
+    case .streamFailureRate(let c):
+      c.map { "stream_failure_rate{class=\($0.rawValue)}" } ?? "stream_failure_rate"
+    case .ttftQuantile(let q): "ttft_p\(formatPlain(q * 100))"
+    case .streamLatencyQuantile(let q, let streamed):
+      q == 0.99
+        ? "p99_latency{stream=\(streamed)}"
+        : "latency_percentile{percentile=\(formatPlain(q * 100)),stream=\(streamed)}"
     }
   }
 
@@ -137,6 +165,11 @@ package enum MetricKind: Sendable, Equatable, Hashable {
         guard !fit.isEmpty, h.includes(fit), fit.spansResetPeriod else { return nil }
         return fit.secondsToExhaustion(atMs: fit.lastMs).map { $0 * 1000 }.flatMap { $0.isFinite ? $0 : nil }
       }.min()
+    case .streamFailureRate(let c):
+      return ratio(c.map { r.streamFailures(of: $0) } ?? r.streamFailures, r.streams)
+    case .ttftQuantile(let q): return r.ttft.quantile(q)
+    case .streamLatencyQuantile(let q, let streamed):
+      return streamed ? r.streamLatency.quantile(q) : r.plainLatency.quantile(q)
     }
   }
 
@@ -167,7 +200,13 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     case .classRate(let c), .classCount(let c): c.advice
     case .retryExhaustionRate:
       "Callers are giving up after their last retry: users see failures. Check the provider's status and consider failover."
-    case .latencyQuantile:
+    case .streamFailureRate(let c):
+      "Streams are failing after their 200 (an error event, a cut or a stall)"
+        + (c.map { ": \($0.advice)" }
+          ?? ": see the failures by class; retry a stream that failed before its first token, fail over while it lasts.")
+    case .ttftQuantile:
+      "The first token is slow: users of streamed calls wait before anything appears. Check the provider's status, the prompt's length and reasoning effort, or fail over to a faster model."
+    case .latencyQuantile, .streamLatencyQuantile:
       "Slow responses: check the provider's status, lower max_tokens or timeouts, or fail over to a faster model."
     case .requestCount, .logicalRequestCount:
       "Traffic changed: check that the application is running and logging."

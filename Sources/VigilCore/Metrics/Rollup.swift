@@ -33,11 +33,26 @@ package struct Rollup: Sendable {
   package var codes = StatusCounts()
   /// What the rate-limit headers said: remaining counts over time, limits, resets.
   package var rateLimits = RateLimits()
+  /// Streamed attempts, and those whose stream failed (``StreamOutcome/isFailure``); failed
+  /// streams per ``StatusClass/index`` (a short list, like ``codes``).
+  package var streams: Int64 = 0
+  package var streamFailures: Int64 = 0
+  package var streamFailureClasses = StatusCounts()
+  /// Time to first token of the attempts that reported one, and the latency of streamed attempts
+  /// (the rest of ``latency`` is that of the others): both decoded only when asked for, as
+  /// ``latency`` is.
+  package var ttft = LatencyHistogram()
+  package var streamLatency = LatencyHistogram()
 
   package init() {}
 
   /// Counts one call.
   package mutating func add(_ r: CallRecord) {
+    if r.isStream || r.ttftMs != nil {
+      addStream(
+        streamed: r.isStream, failed: r.isFailedStream, classIndex: r.statusClass.index, ttftMs: r.ttftMs,
+        latencyMs: r.latencyMs)
+    }
     if let v = r.rateLimitRemainingRequests {
       rateLimits.requests.add(
         remaining: Double(v), atMs: r.timestampMs, limit: r.rateLimitLimitRequests.map(Double.init),
@@ -59,6 +74,12 @@ package struct Rollup: Sendable {
   /// Counts one call of a batch.
   @inline(__always) package mutating func add(_ r: CallRow) {
     if r.flags.contains(.rateLimitRequests) || r.flags.contains(.rateLimitTokens) { addRateLimits(r) }
+    if r.isStream || r.flags.contains(.ttft) {
+      addStream(
+        streamed: r.isStream, failed: r.isFailedStream, classIndex: Int(r.statusClass),
+        ttftMs: r.flags.contains(.ttft) ? r.ttftMs : nil,
+        latencyMs: r.flags.contains(.latency) ? r.latencyMs : nil)
+    }
     add(
       status: Int(r.status), classIndex: Int(r.statusClass), auth: r.flags.contains(.auth),
       attempt: Int(r.attempt),
@@ -149,6 +170,7 @@ package struct Rollup: Sendable {
     retryTokens.addSaturating(other.retryTokens)
     if !other.codes.isEmpty { codes.merge(other.codes) }
     if !other.rateLimits.isEmpty { rateLimits.merge(other.rateLimits) }
+    if other.streams > 0 || other.ttft.count > 0 { mergeStreams(other, latency: withLatency) }
   }
 
   /// Attempts of one class.
@@ -164,5 +186,8 @@ extension Rollup: Equatable {
       && a.latency == b.latency && a.latencySumMs == b.latencySumMs && a.promptTokens == b.promptTokens
       && a.completionTokens == b.completionTokens && a.failedTokens == b.failedTokens
       && a.retryTokens == b.retryTokens && a.codes == b.codes && a.rateLimits == b.rateLimits
+      && a.streams == b.streams && a.streamFailures == b.streamFailures
+      && a.streamFailureClasses == b.streamFailureClasses && a.ttft == b.ttft
+      && a.streamLatency == b.streamLatency
   }
 }

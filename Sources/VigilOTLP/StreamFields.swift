@@ -1,0 +1,59 @@
+import VigilCore
+
+/// The stream fields of a call from what instrumentations and LiteLLM report (issue 23):
+/// whether it streamed, its time to first token, and whether an exception that came with a
+/// status of 200 (or none) was an error delivered inside the stream.
+enum StreamFields {
+  /// Whether the attributes say the call streamed: OpenTelemetry's `gen_ai.request.stream`,
+  /// OpenLIT's `gen_ai.request.is_stream`, OpenLLMetry's `llm.is_streaming`.
+  static func streamed(_ a: Attributes) -> Bool? {
+    for key in ["gen_ai.request.stream", "gen_ai.request.is_stream", "llm.is_streaming"] {
+      switch a[key] {
+      case .bool(let b)?: return b
+      case .string(let s)?: if s == "true" || s == "false" { return s == "true" }
+      default: continue
+      }
+    }
+    return nil
+  }
+
+  /// The time to first token in milliseconds, from the seconds the GenAI conventions and OpenLIT
+  /// write; a 0 (an instrumentation's "not measured") is left out rather than refusing the call.
+  static func ttftMs(_ a: Attributes) -> Double? {
+    let s = a.number(
+      "gen_ai.response.time_to_first_chunk", "gen_ai.server.time_to_first_token", "gen_ai.server.ttft")
+    return s.flatMap { $0 > 0 ? $0 * 1000 : nil }
+  }
+
+  /// The exception classes the SDKs raise for an error event inside a stream that began with a
+  /// 200: OpenAI's Python SDK a bare `APIError` (no status), Anthropic's an `APIStatusError`
+  /// built on the 200 response.
+  static let inStreamClasses: Set<String> = ["APIError", "APIStatusError"]
+
+  /// The in-band error type when a failed call was a stream failure after a 200, else nil: an
+  /// in-stream exception class with a status of 200 (or, on a streamed call, none), or a message
+  /// that carries the SSE error body (`{'type': 'error', 'error': {'type': 'overloaded_error', ...}}`)
+  /// without an HTTP status of its own. The type is the body's (`overloaded_error`), else `api_error`.
+  static func errorType(exceptionClass: String?, message: String?, httpStatus: Int64?, streamed: Bool?)
+    -> String?
+  {
+    let statusInMessage = message.flatMap(ProviderError.statusInMessage)
+    guard statusInMessage == nil, httpStatus == nil || httpStatus == 200 else { return nil }
+    let inStreamClass = exceptionClass.map { inStreamClasses.contains(ProviderError.className($0)) } ?? false
+    let sseBody =
+      message.map {
+        $0.contains("'type': 'error'") || $0.contains("\"type\":\"error\"")
+          || $0.contains("\"type\": \"error\"")
+      } ?? false
+    guard sseBody || (inStreamClass && (httpStatus == 200 || streamed == true)) else { return nil }
+    return message.flatMap { ProviderError.quoted("type", in: $0, skipping: "error") } ?? "api_error"
+  }
+
+  /// Marks `c` as a stream that failed after its 200 with an error event of `type`.
+  static func markFailed(_ c: inout CallRecord, type: String) {
+    c.status = 200
+    c.stream = true
+    c.streamOutcome = .errorEvent
+    c.streamErrorType = type
+  }
+}
