@@ -68,6 +68,19 @@ import VigilTestSupport
     #expect(unmet == 1, "\(out2)\n\(err2)")
     #expect(out2.contains("FAIL time_to_detect <= 10s (stdout, all incidents): "), "\(out2)")
     #expect(out2.contains("ok   recall"), "\(out2)")
+    // A silence recorded in a database mutes the incident's alerts: the page is never sent.
+    let matcher = String(matchers.dropFirst().dropLast())
+    let db = dir.file("vigil.db")
+    let (added, _, addErr) = try await VigilProcess.run([
+      "silence", "add", "--db", db, matcher, "--start", start, "--duration", "1d", "--comment", "maintenance",
+    ])
+    #expect(added == 0, "\(addErr)")
+    let (silenced, out3, err3) = try await VigilProcess.run(
+      ["backtest", "--rules", "alerts.yaml", "--incidents", dir.file("met.yaml"), "--silences-from", db]
+        + logs)
+    #expect(silenced == 1, "\(out3)\n\(err3)")
+    #expect(out3.contains("missed by stdout (1):\n  the outage (outage, \(start), 10m at 5/s)"), "\(out3)")
+    #expect(out3.contains("FAIL recall >= 100% (stdout, all incidents): 0% (0 of 1)"), "\(out3)")
   }
 
   @Test func aBadIncidentsFileIsRefusedWithItsPlaceAndExitsTwo() async throws {

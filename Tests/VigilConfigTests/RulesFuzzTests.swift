@@ -13,6 +13,25 @@ import VigilCore
     "- - -", "5m5m5m5m5m5m5m5m5m5m5m", "999999999999ms",
   ]
 
+  /// One to three mutations of `lines`: a value replaced, a line removed, doubled or cut.
+  static func mutate(_ lines: [String], using r: inout SeededRandom) -> [String] {
+    var mutated = lines
+    for _ in 0..<(1 + Int(r.next() % 3)) {
+      let i = Int(r.next() % UInt64(mutated.count))
+      switch r.next() % 4 {
+      case 0:
+        // Replace the value after a colon.
+        if let colon = mutated[i].firstIndex(of: ":") {
+          mutated[i] = String(mutated[i][...colon]) + " " + replacements.randomElement(using: &r)!
+        }
+      case 1: mutated.remove(at: i)
+      case 2: mutated.insert(mutated[i], at: i)
+      default: mutated[i] = String(mutated[i].dropFirst(Int(r.next() % 4)))
+      }
+    }
+    return mutated
+  }
+
   @Test func aMutatedRulesFileIsLoadedOrRefusedWithItsPlace() throws {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent()
@@ -21,20 +40,7 @@ import VigilCore
     var r = SeededRandom(seed: 21)
     var refused = 0
     for _ in 0..<1500 {
-      var mutated = lines
-      for _ in 0..<(1 + Int(r.next() % 3)) {
-        let i = Int(r.next() % UInt64(mutated.count))
-        switch r.next() % 4 {
-        case 0:
-          // Replace the value after a colon.
-          if let colon = mutated[i].firstIndex(of: ":") {
-            mutated[i] = String(mutated[i][...colon]) + " " + Self.replacements.randomElement(using: &r)!
-          }
-        case 1: mutated.remove(at: i)
-        case 2: mutated.insert(mutated[i], at: i)
-        default: mutated[i] = String(mutated[i].dropFirst(Int(r.next() % 4)))
-        }
-      }
+      let mutated = Self.mutate(lines, using: &r)
       do {
         _ = try RulesLoader.load(yaml: mutated.joined(separator: "\n"), file: "alerts.yaml")
       } catch {
