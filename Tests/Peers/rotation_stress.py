@@ -30,7 +30,7 @@ open(log, "w").close()
 db = os.path.join(d, "v.db")
 err = open(os.path.join(d, "vigil.err"), "w")
 follower = subprocess.Popen(
-    [vigil, "ingest", "--follow", "--poll-interval", "100", "--db", db, log + "*"], stderr=err)
+    [vigil, "ingest", "--follow", "--poll-interval", "100", "--db", db, log + "*"], stdout=err, stderr=err)
 written = 0
 
 
