@@ -34,7 +34,7 @@ package struct OutboxQueue: Hashable, Sendable {
 
   package init(receiver: String, groupKey: String?) {
     self.receiver = receiver
-    self.groupKey = groupKey.flatMap { $0.hasPrefix("replica ") ? $0 : nil }
+    self.groupKey = groupKey.flatMap { AlertmanagerReceiver.replica(ofGroupKey: $0) == nil ? nil : $0 }
   }
 
   package init(_ message: OutboxMessage) { self.init(receiver: message.receiver, groupKey: message.groupKey) }
