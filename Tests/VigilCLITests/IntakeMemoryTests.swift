@@ -17,8 +17,12 @@ import VigilTestSupport
     return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) * 1024
   }
 
+  /// The status and body, or status 0 when no answer came within two minutes. The requests here
+  /// queue for serve's decoding slots on purpose; on a loaded 2-core CI machine the eighth large
+  /// export waited more than HTTPGet's usual ten seconds (a CI run failed on that, not on memory).
   static func post(_ url: String, _ body: [UInt8], _ headers: [(String, String)]) async -> (Int, String) {
-    guard let reply = try? await HTTPGet.post(url, headers: headers, body: body) else { return (0, "") }
+    guard let reply = try? await HTTPGet.post(url, headers: headers, body: body, timeoutSeconds: 120)
+    else { return (0, "") }
     return (reply.status, reply.body)
   }
 

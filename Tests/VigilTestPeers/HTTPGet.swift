@@ -25,21 +25,23 @@ public enum HTTPGet {
 
   public static func head(_ url: String) async throws -> Reply { try await request(url, method: .HEAD) }
 
-  public static func post(_ url: String, headers: [(String, String)] = [], body: [UInt8]) async throws
-    -> Reply
-  {
-    try await request(url, method: .POST, headers: headers, body: body)
+  public static func post(
+    _ url: String, headers: [(String, String)] = [], body: [UInt8], timeoutSeconds: Int64 = 10
+  ) async throws -> Reply {
+    try await request(url, method: .POST, headers: headers, body: body, timeoutSeconds: timeoutSeconds)
   }
 
-  /// Any method, with an optional body.
+  /// Any method, with an optional body. `timeoutSeconds` bounds the whole exchange: ten seconds suits a
+  /// local server; a test that queues heavy requests on purpose gives more.
   public static func request(
-    _ url: String, method: HTTPMethod, headers: [(String, String)] = [], body: [UInt8]? = nil
+    _ url: String, method: HTTPMethod, headers: [(String, String)] = [], body: [UInt8]? = nil,
+    timeoutSeconds: Int64 = 10
   ) async throws -> Reply {
     var request = HTTPClientRequest(url: url)
     request.method = method
     if let body { request.body = .bytes(body) }
     for (k, v) in headers { request.headers.add(name: k, value: v) }
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeoutSeconds))
     let body = try await response.body.collect(upTo: 32 << 20)
     return Reply(
       status: Int(response.status.code), body: String(buffer: body),
