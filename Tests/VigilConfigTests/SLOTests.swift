@@ -161,6 +161,36 @@ import VigilCore
     #expect(try SLOTests.pages(data, from: 3000, to: 4800).isEmpty)
   }
 
+  /// Announced firings of a rule of retry exhaustion over `[from, to)` seconds.
+  static func exhaustionFirings(_ data: InMemoryRollups, from: Int, to: Int) throws -> [Int64] {
+    let set = try RulesLoader.load(
+      yaml: """
+        version: 1
+        defaults: {evaluation_interval: 15s, group_by: [provider]}
+        rules:
+          - {alert: RetriesExhausted, metric: retry_exhaustion_rate, threshold: 1%, window: 2m}
+        """, file: "alerts.yaml")
+    var out: [Int64] = []
+    try Replay(rules: set, source: data).run(
+      at: stride(from: Int64(from) * 1000, to: Int64(to) * 1000, by: 15_000)
+    ) { _, e in out += e.transitions.filter { $0.kind == .firing }.map(\.atMs) }
+    return out
+  }
+
+  @Test func retriesThatNeverComeAreExhaustedRetries() throws {
+    // The same outage: its requests gave up as surely as if their last attempt had said so.
+    let data = InMemoryRollups()
+    Self.attempts(data, 0, 3600)
+    Self.attempts(data, 3600, 4200, status: 503)
+    let fired = try #require(try Self.exhaustionFirings(data, from: 3000, to: 4800).first)
+    #expect(fired - 3_600_000 <= 90_000, "fired \(fired - 3_600_000) ms after the first failure")
+    // Retried within the minute, they gave up nothing.
+    let retried = InMemoryRollups()
+    Self.attempts(retried, 0, 3600)
+    Self.attempts(retried, 3600, 4200, status: 503, retryAfter: 20)
+    #expect(try Self.exhaustionFirings(retried, from: 3000, to: 4800).isEmpty)
+  }
+
   @Test func aPageResolvesAboutFiveMinutesAfterAnOutageEnds() throws {
     // Ten minutes of every request failing: the 6 h & 30 m pair holds the failures for half an
     // hour after, but the last five minutes are clean and the page says so.

@@ -96,12 +96,24 @@ package enum Evaluator {
       var seen = [Bool](repeating: false, count: groupNames.count)
       // The end of each group's last bucket with calls, for "time since the last call".
       var lastCall = [Int64](repeating: .min, count: groupNames.count)
+      // Failures of the last minute still waiting for their retry.
+      var waiting = [RequestCounts](repeating: RequestCounts(), count: groupNames.count)
       for row in rule.metric.isRateLimit ? rateRows : rows where row.bucket >= from {
         let g = groupOfSeries[row.series]
         guard g >= 0 else { continue }
         sums[g].merge(row.rollup, latency: false)
         seen[g] = true
         if row.rollup.attempts > 0 { lastCall[g] = max(lastCall[g], row.bucket + rollupBucketMs) }
+        if row.bucket >= to - RequestCounts.retryWaitMs {
+          waiting[g].pending.addSaturating(row.rollup.retryPending)
+        }
+      }
+      if rule.metric == .retryExhaustionRate {
+        // A request whose retry never came gave up as surely as one that said so.
+        for g in sums.indices {
+          let counts = RequestCounts(pending: sums[g].retryPending, retries: sums[g].retries)
+          sums[g].exhausted.addSaturating(counts.orphaned(since: waiting[g]))
+        }
       }
       for kind in rule.metric.histograms {
         guard let windows = histograms[kind]?[from] else { continue }

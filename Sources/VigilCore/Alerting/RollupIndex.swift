@@ -24,7 +24,10 @@ struct RollupIndex {
     var rows: [RollupRow] = []
     var rowStart: [Int] = []
     var rateRows: [RollupRow] = []
-    var series: [SeriesKey: Series] = [:]
+    // Series by position while building, each grown in place (a copy out of a dictionary and
+    // back would copy its arrays at every bucket).
+    var positions: [SeriesKey: Int] = [:]
+    var list: [Series] = []
     starts.reserveCapacity(buckets.count)
     for bucket in buckets.keys.sorted() {
       starts.append(bucket)
@@ -33,13 +36,16 @@ struct RollupIndex {
         let row = RollupRow(bucketMs: bucket, series: key, rollup: r)
         rows.append(row)
         if let rate = RollupRow.rateLimits(of: row) { rateRows.append(rate) }
-        var s = series[key] ?? Series()
-        var running = s.runningCounts[s.runningCounts.count - 1]
+        let i = positions[key] ?? list.count
+        if i == list.count {
+          positions[key] = i
+          list.append(Series())
+        }
+        var running = list[i].runningCounts[list[i].runningCounts.count - 1]
         running.add(r)
-        s.buckets.append(bucket)
-        s.runningCounts.append(running)
-        if r.requests > 0 { s.requestBuckets.append(bucket) }
-        series[key] = s
+        list[i].buckets.append(bucket)
+        list[i].runningCounts.append(running)
+        if r.requests > 0 { list[i].requestBuckets.append(bucket) }
       }
     }
     rowStart.append(rows.count)
@@ -47,7 +53,7 @@ struct RollupIndex {
     self.rows = rows
     self.rowStart = rowStart
     self.rateRows = rateRows
-    self.series = series
+    self.series = positions.mapValues { list[$0] }
   }
 
   /// The first index of `values` (ascending) whose value is at least `v`.
