@@ -163,6 +163,17 @@ package enum RuleTestRunner {
         if !s.ttfts.isEmpty { call.ttftMs = s.ttfts[pick(s.ttfts.map(\.1), &ttftCounts, n)].0 }
       }
       source.add(call)
+      // With `max_attempts`, a failure not marked exhausted is retried: the retry is not described
+      // (it would change the rates), but it came, so the request is not one whose retry never
+      // arrived (``RequestCounts/orphaned(since:)``).
+      if let max = s.maxAttempts,
+        Rollup.awaitsRetry(
+          classIndex: call.statusClass.index, attempt: 1, maxAttempts: max, exhausted: exhausted)
+      {
+        var retry = Rollup()
+        retry.retries = 1
+        source.merge(retry, at: RollupKey(bucketMs: RollupKey.bucket(of: ts), series: call.series))
+      }
     }
     noteWritten()
   }

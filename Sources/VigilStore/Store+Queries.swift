@@ -434,11 +434,14 @@ extension Store {
     RequestCounts]
   {
     guard from < to else { return [:] }
-    let (table, column, cancelled) =
-      tier.map { ($0.table, $0.column, "cancelled") } ?? ("rollups", "bucket", "c_cancelled")
+    let (table, column, cancelled, pending) =
+      tier.map { ($0.table, $0.column, "cancelled", "pending") } ?? (
+        "rollups", "bucket", "c_cancelled", "retry_pending"
+      )
     let s = try cachedStatement(
       """
-      SELECT series, requests, unavailable, \(cancelled) FROM \(table) WHERE \(column) >= ? AND \(column) < ?
+      SELECT series, requests, unavailable, \(cancelled), \(pending), retries FROM \(table)
+      WHERE \(column) >= ? AND \(column) < ?
       """)
     defer { s.reset() }
     s.bind(1, from)
@@ -447,7 +450,9 @@ extension Store {
     var out: [Int64: RequestCounts] = [:]
     while try s.step() {
       out[s.int64(0), default: RequestCounts()].add(
-        RequestCounts(requests: s.int64(1), unavailable: s.int64(2), cancelled: s.int64(3)))
+        RequestCounts(
+          requests: s.int64(1), unavailable: s.int64(2), cancelled: s.int64(3), pending: s.int64(4),
+          retries: s.int64(5)))
     }
     return out
   }

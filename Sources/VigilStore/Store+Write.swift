@@ -138,7 +138,10 @@ extension Store {
     var minutes: [RequestTierKey: RequestCounts] = [:]
     for (slot, key) in keys.enumerated() {
       let r = values[slot]
-      guard r.requests > 0 || r.unavailable > 0 || r.count(of: .cancelled) > 0 else { continue }
+      guard
+        r.requests > 0 || r.unavailable > 0 || r.count(of: .cancelled) > 0 || r.retryPending > 0
+          || r.retries > 0
+      else { continue }
       let minute = RequestTier.minute.start(of: key.bucketMs)
       minutes[RequestTierKey(start: minute, series: seriesOfSlots[slot]), default: RequestCounts()].add(r)
     }
@@ -154,9 +157,11 @@ extension Store {
     for (tier, entries) in [(RequestTier.minute, minutes), (.hour, hours)] {
       let upsert = try connection.prepare(
         """
-        INSERT INTO \(tier.table)(\(tier.column), series, requests, unavailable, cancelled) VALUES (?, ?, ?, ?, ?)
+        INSERT INTO \(tier.table)(\(tier.column), series, requests, unavailable, cancelled, pending, retries)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT DO UPDATE SET requests = requests + excluded.requests,
-          unavailable = unavailable + excluded.unavailable, cancelled = cancelled + excluded.cancelled
+          unavailable = unavailable + excluded.unavailable, cancelled = cancelled + excluded.cancelled,
+          pending = pending + excluded.pending, retries = retries + excluded.retries
         """)
       for (key, counts) in entries {
         upsert.bind(1, key.start)
@@ -164,6 +169,8 @@ extension Store {
         upsert.bind(3, counts.requests)
         upsert.bind(4, counts.unavailable)
         upsert.bind(5, counts.cancelled)
+        upsert.bind(6, counts.pending)
+        upsert.bind(7, counts.retries)
         try upsert.run()
       }
     }
@@ -223,7 +230,7 @@ extension Store {
   }
 
   static let rollupColumns =
-    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes, unavailable, c_content_filter, c_context_length, c_cancelled, streams, stream_failures, stream_failure_classes, ttft, stream_latency"
+    "attempts, requests, errors, s429, s5xx, auth, c_success, c_client, c_capacity, c_quota, c_server, c_network, exhausted, latency_sum, prompt_tokens, completion_tokens, failed_tokens, latency, retry_tokens, codes, unavailable, c_content_filter, c_context_length, c_cancelled, streams, stream_failures, stream_failure_classes, ttft, stream_latency, retry_pending, retries"
 
   /// One `?` per column of ``rollupColumns``.
   static let rollupPlaceholders = Array(
@@ -249,6 +256,8 @@ extension Store {
     s.bind(k + 7, r.unavailable)
     for c in 6..<r.classes.count { s.bind(k + 8 + Int32(c - 6), r.classes[c]) }
     bindStreams(r, to: s, from: k + 11)
+    s.bind(k + 16, r.retryPending)
+    s.bind(k + 17, r.retries)
   }
 
   /// The columns of schema 10: stream counts, and the histograms NULL where nothing streamed.
@@ -299,6 +308,9 @@ extension Store {
       s.withBlob(i + 27) { _ = r.ttft.merge(encoded: $0) }
       s.withBlob(i + 28) { _ = r.streamLatency.merge(encoded: $0) }
     }
+    // Schema 11: retries.
+    r.retryPending = s.int64(i + 29)
+    r.retries = s.int64(i + 30)
     return r
   }
 

@@ -239,6 +239,18 @@ package final class Store {
     ALTER TABLE rollups ADD COLUMN ttft BLOB;
     ALTER TABLE rollups ADD COLUMN stream_latency BLOB;
     """,
+    // 11: retries that never came. Per rollup, minute and hour: failed attempts that announced
+    // another, and attempts after a request's first; a window's surplus of the first over the
+    // second (a minute on) is requests that count by their last attempt. Older rows hold zeros:
+    // no request of theirs is judged so.
+    """
+    ALTER TABLE rollups ADD COLUMN retry_pending INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE rollups ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE request_minutes ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE request_minutes ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE request_hours ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE request_hours ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
+    """,
   ]
 
   /// The fields `detail` holds, in the order `call_log` shows them.

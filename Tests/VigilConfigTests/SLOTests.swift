@@ -114,3 +114,94 @@ import VigilCore
     #expect(try Self.pages(data, from: 3600, to: 4 * 3600).isEmpty)
   }
 }
+
+/// A request whose retry never arrives counts by its last attempt, and a page resolves once its
+/// shortest window is clean.
+@Suite struct SLORetryAndResetTests {
+  /// `perSecond` requests every second of `[from, to)` seconds, each a first attempt of five
+  /// with `status`; with `retryAfter`, each failure's second attempt succeeds that many seconds on.
+  static func attempts(
+    _ data: InMemoryRollups, _ from: Int, _ to: Int, perSecond: Int = 10, status: Int = 200,
+    retryAfter: Int? = nil
+  ) {
+    for s in from..<to {
+      for i in 0..<perSecond {
+        let ms = Int64(s) * 1000 + Int64(i) * 1000 / Int64(perSecond)
+        data.add(
+          CallRecord(timestampMs: ms, status: status, provider: "openai", attempt: 1, maxAttempts: 5))
+        if let retryAfter, status != 200 {
+          data.add(
+            CallRecord(
+              timestampMs: ms + Int64(retryAfter) * 1000, status: 200, provider: "openai", attempt: 2,
+              maxAttempts: 5))
+        }
+      }
+    }
+  }
+
+  @Test func anOutageWhoseRetriesNeverComeBurnsTheBudgetAndPages() throws {
+    // An hour of good requests, then ten minutes of 503s logged as attempt 1 of 5 by an app that
+    // gave up (crashed, tripped a breaker): no attempt follows, none says it was the last.
+    let data = InMemoryRollups()
+    Self.attempts(data, 0, 3600)
+    Self.attempts(data, 3600, 4200, status: 503)
+    let pages = try SLOTests.pages(data, from: 3000, to: 4800)
+    let fired = try #require(pages.first { $0.kind == .firing }, "no page for a 10-minute outage")
+    // The hour's 1.44% (52 s) and the minute each failure waits for its retry.
+    #expect(fired.atMs - 3_600_000 <= 135_000, "paged \(fired.atMs - 3_600_000) ms after the first failure")
+    #expect(fired.summary.contains("failures: capacity 1200 (100%)"))
+    // The budget is spent: the failures count in the period too.
+    #expect(fired.summary.contains("budget left: none"))
+  }
+
+  @Test func failuresWhoseRetriesSucceedWithinTheWaitPageNobody() throws {
+    let data = InMemoryRollups()
+    Self.attempts(data, 0, 3600)
+    Self.attempts(data, 3600, 4200, status: 503, retryAfter: 20)
+    #expect(try SLOTests.pages(data, from: 3000, to: 4800).isEmpty)
+  }
+
+  /// Announced firings of a rule of retry exhaustion over `[from, to)` seconds.
+  static func exhaustionFirings(_ data: InMemoryRollups, from: Int, to: Int) throws -> [Int64] {
+    let set = try RulesLoader.load(
+      yaml: """
+        version: 1
+        defaults: {evaluation_interval: 15s, group_by: [provider]}
+        rules:
+          - {alert: RetriesExhausted, metric: retry_exhaustion_rate, threshold: 1%, window: 2m}
+        """, file: "alerts.yaml")
+    var out: [Int64] = []
+    try Replay(rules: set, source: data).run(
+      at: stride(from: Int64(from) * 1000, to: Int64(to) * 1000, by: 15_000)
+    ) { _, e in out += e.transitions.filter { $0.kind == .firing }.map(\.atMs) }
+    return out
+  }
+
+  @Test func retriesThatNeverComeAreExhaustedRetries() throws {
+    // The same outage: its requests gave up as surely as if their last attempt had said so.
+    let data = InMemoryRollups()
+    Self.attempts(data, 0, 3600)
+    Self.attempts(data, 3600, 4200, status: 503)
+    let fired = try #require(try Self.exhaustionFirings(data, from: 3000, to: 4800).first)
+    #expect(fired - 3_600_000 <= 90_000, "fired \(fired - 3_600_000) ms after the first failure")
+    // Retried within the minute, they gave up nothing.
+    let retried = InMemoryRollups()
+    Self.attempts(retried, 0, 3600)
+    Self.attempts(retried, 3600, 4200, status: 503, retryAfter: 20)
+    #expect(try Self.exhaustionFirings(retried, from: 3000, to: 4800).isEmpty)
+  }
+
+  @Test func aPageResolvesAboutFiveMinutesAfterAnOutageEnds() throws {
+    // Ten minutes of every request failing: the 6 h & 30 m pair holds the failures for half an
+    // hour after, but the last five minutes are clean and the page says so.
+    let data = InMemoryRollups()
+    SLOTests.traffic(data, 0, 3600)
+    SLOTests.traffic(data, 3600, 4200, failing: 10)
+    SLOTests.traffic(data, 4200, 9000)
+    let pages = try SLOTests.pages(data, from: 3000, to: 9000)
+    #expect(pages.map(\.kind) == [.firing, .resolved])
+    let resolved = try #require(pages.last)
+    let after = resolved.atMs - 4_200_000
+    #expect(after >= 300_000 && after <= 330_000, "resolved \(after) ms after the outage ended")
+  }
+}

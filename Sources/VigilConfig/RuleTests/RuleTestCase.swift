@@ -20,8 +20,9 @@ package enum RuleTest {
     /// The log source the calls come from (for `source_time_since_last_call`).
     package var source: String?
     /// The callers retry up to this many attempts: each call is a first attempt, and a failed one
-    /// is final (bad for an SLO) only where `exhausted` marks it. Unset: every call is its own
-    /// request, final whatever its status.
+    /// is final (bad for an SLO) only where `exhausted` marks it; the others' retries come (they
+    /// are not described, so they add no attempt). Unset: every call is its own request, final
+    /// whatever its status.
     package var maxAttempts: Int?
     /// Streamed calls: how their streams end, in shares (none: the calls do not stream), the
     /// in-band error type of those that end `error_event`, and their times to first token.

@@ -26,9 +26,10 @@ package enum Evaluator {
     let rowRules = set.rules.filter { $0.burn == nil && !$0.metric.isSilence && !$0.metric.isRateLimit }
     let rateRules = set.rules.filter { $0.metric.isRateLimit }
     let earliest = rowRules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
+    // And the last ``RequestCounts/retryWaitMs``, to tell the retries that never came.
+    let burnStarts = set.rules.compactMap(\.burn).flatMap { $0.windows.map { Self.burnStart(to, $0) } }
     let burnCounts = try source.requestCounts(
-      starts: Array(Set(set.rules.compactMap(\.burn).flatMap { $0.windows.map { Self.burnStart(to, $0) } })),
-      toMs: to)
+      starts: Array(Set(burnStarts + (burnStarts.isEmpty ? [] : [to - RequestCounts.retryWaitMs]))), toMs: to)
     // How much of each SLO window a young series' history covers: its first request in the
     // longest window.
     let longestBurn = set.rules.compactMap(\.burn).flatMap(\.windows).max()
@@ -95,12 +96,24 @@ package enum Evaluator {
       var seen = [Bool](repeating: false, count: groupNames.count)
       // The end of each group's last bucket with calls, for "time since the last call".
       var lastCall = [Int64](repeating: .min, count: groupNames.count)
+      // Failures of the last minute still waiting for their retry.
+      var waiting = [RequestCounts](repeating: RequestCounts(), count: groupNames.count)
       for row in rule.metric.isRateLimit ? rateRows : rows where row.bucket >= from {
         let g = groupOfSeries[row.series]
         guard g >= 0 else { continue }
         sums[g].merge(row.rollup, latency: false)
         seen[g] = true
         if row.rollup.attempts > 0 { lastCall[g] = max(lastCall[g], row.bucket + rollupBucketMs) }
+        if row.bucket >= to - RequestCounts.retryWaitMs {
+          waiting[g].pending.addSaturating(row.rollup.retryPending)
+        }
+      }
+      if rule.metric == .retryExhaustionRate {
+        // A request whose retry never came gave up as surely as one that said so.
+        for g in sums.indices {
+          let counts = RequestCounts(pending: sums[g].retryPending, retries: sums[g].retries)
+          sums[g].exhausted.addSaturating(counts.orphaned(since: waiting[g]))
+        }
       }
       for kind in rule.metric.histograms {
         guard let windows = histograms[kind]?[from] else { continue }
@@ -216,10 +229,13 @@ package enum Evaluator {
     transitions: inout [AlertTransition], groups: inout [GroupResult]
   ) throws {
     var perGroup: [String: (labels: [String: String], windows: [Int64: RequestCounts])] = [:]
+    // A request whose retry never came counts by its last attempt (per series, before groups).
+    let recent = counts[to - RequestCounts.retryWaitMs] ?? [:]
     for window in burn.windows {
       for (series, c) in counts[burnStart(to, window)] ?? [:] where rule.matches(series) {
         let (group, labels) = groupOf(series, rule)
-        perGroup[group, default: (labels, [:])].windows[window, default: RequestCounts()].add(c)
+        perGroup[group, default: (labels, [:])].windows[window, default: RequestCounts()].add(
+          c.judged(since: recent[series] ?? RequestCounts()))
       }
     }
     var firstOfGroup: [String: Int64] = [:]
@@ -249,11 +265,11 @@ package enum Evaluator {
       state.lastEvaluationMs = atMs
       if let kind {
         // What is left of the budget, for the message: the period's counts, read only now.
-        let period =
-          try source.requestCounts(starts: [burnStart(to, burn.periodMs)], toMs: to).values.first ?? [:]
+        let period = try source.requestCounts(starts: [burnStart(to, burn.periodMs)], toMs: to)
         var spent = RequestCounts()
-        for (series, c) in period where rule.matches(series) && groupOf(series, rule).0 == group {
-          spent.add(c)
+        for (series, c) in period[burnStart(to, burn.periodMs)] ?? [:]
+        where rule.matches(series) && groupOf(series, rule).0 == group {
+          spent.add(c.judged(since: recent[series] ?? RequestCounts()))
         }
         // What the failures were, for the message: the group's attempts over the shortest window.
         var window = Rollup()

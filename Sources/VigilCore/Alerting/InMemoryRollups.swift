@@ -13,9 +13,10 @@ package final class InMemoryRollups: RollupSource {
     var longestMs: Int64 = 0
   }
 
-  /// Per series, the buckets that hold requests, in order: built on the first question after a
-  /// change, so that a replay's every step finds a young series' first request by binary search.
-  var requestBuckets: [SeriesKey: [Int64]]?
+  /// The buckets in order, with running sums per series: built on the first question after a
+  /// change (``RollupIndex``), so that each step of a week's replay reads its windows by binary
+  /// search instead of a pass over every bucket.
+  var indexed: RollupIndex?
 
   package init() {}
 
@@ -23,33 +24,36 @@ package final class InMemoryRollups: RollupSource {
   package func add(_ record: CallRecord) {
     buckets[RollupKey.bucket(of: record.timestampMs), default: [:]][record.series, default: Rollup()].add(
       record)
-    requestBuckets = nil
+    indexed = nil
   }
 
   /// Adds a rollup of one bucket and series (a batch's).
   package func merge(_ rollup: Rollup, at key: RollupKey) {
     buckets[key.bucketMs, default: [:]][key.series, default: Rollup()].merge(rollup)
-    requestBuckets = nil
+    indexed = nil
+  }
+
+  var index: RollupIndex {
+    if let indexed { return indexed }
+    let built = RollupIndex(buckets)
+    indexed = built
+    return built
   }
 
   package func firstRequests(fromMs: Int64, toMs: Int64) throws -> [SeriesKey: Int64] {
-    if requestBuckets == nil {
-      var index: [SeriesKey: [Int64]] = [:]
-      for (bucket, series) in buckets {
-        for (key, r) in series where r.requests > 0 { index[key, default: []].append(bucket) }
-      }
-      requestBuckets = index.mapValues { $0.sorted() }
-    }
-    var out: [SeriesKey: Int64] = [:]
-    for (series, starts) in requestBuckets ?? [:] {
-      var (lo, hi) = (0, starts.count)
-      while lo < hi {
-        let mid = (lo + hi) / 2
-        if starts[mid] < fromMs { lo = mid + 1 } else { hi = mid }
-      }
-      if lo < starts.count && starts[lo] < toMs { out[series] = starts[lo] }
-    }
-    return out
+    index.firstRequests(fromMs: fromMs, toMs: toMs)
+  }
+
+  package func requestCounts(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: RequestCounts]] {
+    index.requestCounts(starts: starts, toMs: toMs)
+  }
+
+  package func requestActivity(fromMs: Int64, toMs: Int64) throws -> [SeriesKey: RequestActivity] {
+    index.requestActivity(fromMs: fromMs, toMs: toMs)
+  }
+
+  package func rateLimitRows(fromMs: Int64, toMs: Int64) throws -> [RollupRow] {
+    index.rateLimitRows(fromMs: fromMs, toMs: toMs)
   }
 
   /// Records a write of `calls` calls from `source` between `firstMs` and `lastMs`, for
@@ -101,10 +105,6 @@ package final class InMemoryRollups: RollupSource {
   package var bucketStarts: [Int64] { buckets.keys.sorted() }
 
   package func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [RollupRow] {
-    var out: [RollupRow] = []
-    for (bucket, series) in buckets where bucket >= fromMs && bucket < toMs {
-      for (key, r) in series { out.append(RollupRow(bucketMs: bucket, series: key, rollup: r)) }
-    }
-    return out
+    index.rollupRows(fromMs: fromMs, toMs: toMs)
   }
 }

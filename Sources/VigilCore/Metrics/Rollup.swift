@@ -21,6 +21,11 @@ package struct Rollup: Sendable {
   /// Logical requests whose last attempt failed for a reason on the provider's side (server,
   /// network, capacity): the bad events of an availability SLO. Retries that succeed are good.
   package var unavailable: Int64 = 0
+  /// Attempts that failed for a reason retrying can help and announced another attempt
+  /// (`attempt < max_attempts`, not exhausted), and attempts after a request's first: a request
+  /// whose next attempt never arrives counts by its last one (``RequestCounts/orphaned(since:)``).
+  package var retryPending: Int64 = 0
+  package var retries: Int64 = 0
   package var latency = LatencyHistogram()
   package var latencySumMs: Double = 0
   package var promptTokens: Int64 = 0
@@ -108,6 +113,12 @@ package struct Rollup: Sendable {
     {
       unavailable += 1
     }
+    if attempt > 1 { retries += 1 }
+    if Self.awaitsRetry(
+      classIndex: classIndex, attempt: attempt, maxAttempts: maxAttempts, exhausted: wasExhausted)
+    {
+      retryPending += 1
+    }
     if let l = latencyMs {
       latency.record(l)
       latencySumMs += l
@@ -132,6 +143,16 @@ package struct Rollup: Sendable {
   {
     StatusClass.unavailableMask >> classIndex & 1 == 1
       && (exhausted || maxAttempts == 0 || attempt >= maxAttempts)
+  }
+
+  /// Whether an attempt announces another: a failure on the provider's side that is not its
+  /// request's last (``endsUnavailable(classIndex:attempt:maxAttempts:exhausted:)`` with the
+  /// same class says no).
+  @inline(__always) package static func awaitsRetry(
+    classIndex: Int, attempt: Int, maxAttempts: Int, exhausted: Bool
+  ) -> Bool {
+    StatusClass.unavailableMask >> classIndex & 1 == 1 && !exhausted && maxAttempts > 0
+      && attempt < maxAttempts
   }
 
   /// The rate-limit headers of a call of a batch (rare: off the hot path).
@@ -162,6 +183,8 @@ package struct Rollup: Sendable {
     for i in classes.indices { classes[i].addSaturating(other.classes[i]) }
     exhausted.addSaturating(other.exhausted)
     unavailable.addSaturating(other.unavailable)
+    retryPending.addSaturating(other.retryPending)
+    retries.addSaturating(other.retries)
     if withLatency { latency.merge(other.latency) }
     latencySumMs += other.latencySumMs
     promptTokens.addSaturating(other.promptTokens)
@@ -183,6 +206,7 @@ extension Rollup: Equatable {
     return sameClasses && a.attempts == b.attempts && a.requests == b.requests && a.errors == b.errors
       && a.status429 == b.status429 && a.status5xx == b.status5xx && a.auth == b.auth
       && a.exhausted == b.exhausted && a.unavailable == b.unavailable
+      && a.retryPending == b.retryPending && a.retries == b.retries
       && a.latency == b.latency && a.latencySumMs == b.latencySumMs && a.promptTokens == b.promptTokens
       && a.completionTokens == b.completionTokens && a.failedTokens == b.failedTokens
       && a.retryTokens == b.retryTokens && a.codes == b.codes && a.rateLimits == b.rateLimits

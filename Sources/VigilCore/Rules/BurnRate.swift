@@ -67,10 +67,17 @@ package struct BurnRate: Sendable, Equatable {
   /// uncovered part was healthy: its burn scaled by the share. A 5-second blip in a provider's
   /// first minute is then diluted as in a full hour, while a provider failing every call still
   /// pages once its failures fill 1.44% of the long window (52 s of the hour, the workbook's figure).
+  ///
+  /// A pair holds only while the shortest window of all still burns (``isClean(_:covered:)`` says
+  /// no): once the last minutes are clean the page resolves, as the workbook's 1 h & 5 m pair does
+  /// about 5 minutes after an outage ends, instead of staying 30 minutes more on the 6 h & 30 m
+  /// pair, which still holds the outage's failures (and would fire it again).
   package func judge(_ counts: (Int64) -> RequestCounts, covered: (Int64) -> Double = { _ in 1 }) -> (
     holds: Bool, value: Double?
   ) {
     var best: Double?
+    let shortest = pairs.map(\.shortMs).min()
+    let burning = shortest.map { !isClean(counts($0), covered: covered($0)) } ?? true
     for pair in pairs {
       let long = counts(pair.longMs)
       let short = counts(pair.shortMs)
@@ -78,12 +85,18 @@ package struct BurnRate: Sendable, Equatable {
         let burnLong = burn(long, covered: covered(pair.longMs)),
         let burnShort = burn(short, covered: covered(pair.shortMs))
       else { continue }
-      if burnLong >= pair.factor && burnShort >= pair.factor && short.unavailable >= minBad {
+      if burning && burnLong >= pair.factor && burnShort >= pair.factor && short.unavailable >= minBad {
         return (true, burnLong)
       }
       best = max(best ?? 0, burnLong)
     }
     return (false, best)
+  }
+
+  /// Whether a window is clean: fewer than `minBad` bad requests, or a burn no faster than the
+  /// objective allows.
+  package func isClean(_ counts: RequestCounts, covered: Double = 1) -> Bool {
+    counts.unavailable < minBad || (burn(counts, covered: covered) ?? 0) < 1
   }
 
   /// The SRE workbook's pairs for a 30-day period, scaled to `periodMs` (windows in whole 10 s):
