@@ -85,7 +85,7 @@ extension Report {
       td.text,th.text{text-align:left}.breach{color:#b91c1c;font-weight:700}.muted{color:#6b7280}
       .firing{color:#b91c1c;font-weight:700}.pending{color:#b45309;font-weight:700}
       .card{border:1px solid #fecaca;background:#fef2f2;border-radius:6px;padding:8px 12px;margin:6px 0}
-      .card.pending{border-color:#fde68a;background:#fffbeb}
+      .card.pending{border-color:#fde68a;background:#fffbeb}.card.below{margin-left:24px}.inhibited{color:#6b7280;font-style:italic}
       .ok{border:1px solid #bbf7d0;background:#f0fdf4;border-radius:6px;padding:8px 12px}
       svg{max-width:100%;height:auto;display:block;margin:8px 0}
       .sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:baseline}
@@ -119,10 +119,15 @@ extension Report {
       for a in live {
         let scope = a.labels.filter { !["alertname", "severity", "provider"].contains($0.key) }
           .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        out += "<div class=\"card \(a.state == "pending" ? "pending" : "")\" data-alert=\"\(e(a.rule))\">"
+        let kind = (a.state == "pending" ? "pending" : "") + (a.inhibitedBy == nil ? "" : " below")
+        out += "<div class=\"card \(kind)\" data-alert=\"\(e(a.rule))\">"
         out +=
           "<span class=\"\(a.state == "pending" ? "pending" : "firing")\">\(e(a.state.uppercased()))</span> "
         out += "<strong>\(e(a.rule))</strong> "
+        if let cause = a.inhibitedBy {
+          out +=
+            "<span class=\"inhibited\" data-inhibited-by=\"\(e(cause))\">inhibited by \(e(cause))</span> "
+        }
         if let p = a.labels["provider"] { out += "provider=\(providerCell(p)) " }
         out += "\(e(scope)) · value \(e(a.value)) (\(e(a.threshold)))"
         if let since = a.sinceMs {

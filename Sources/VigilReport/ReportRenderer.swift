@@ -15,6 +15,8 @@ package struct LiveAlert: Sendable {
   package var threshold: String
   package var sinceMs: Int64?
   package var summary: String
+  /// The firing alert whose inhibit rule mutes this one in messages: the card says so.
+  package var inhibitedBy: String?
 
   package init(
     rule: String, state: String, labels: [String: String], value: String, threshold: String, sinceMs: Int64?,

@@ -71,19 +71,38 @@ package struct BurnRate: Sendable, Equatable {
     holds: Bool, value: Double?
   ) {
     var best: Double?
-    for pair in pairs {
+    for b in burns(counts, covered: covered) {
+      if b.long >= b.pair.factor && b.short >= b.pair.factor && b.shortBad >= minBad { return (true, b.long) }
+      best = max(best ?? 0, b.long)
+    }
+    return (false, best)
+  }
+
+  /// What keeps the alert from holding, for a resolve's message: of the judged pair whose long
+  /// window burns fastest (the one that held longest), the window below its factor, the short one
+  /// when both are (it falls first), with its burn. `nil` when no pair has enough requests.
+  package func release(_ counts: (Int64) -> RequestCounts, covered: (Int64) -> Double = { _ in 1 }) -> (
+    windowMs: Int64, burn: Double, factor: Double
+  )? {
+    let b = burns(counts, covered: covered).max { $0.long < $1.long }
+    guard let b else { return nil }
+    return b.short < b.pair.factor || b.long >= b.pair.factor
+      ? (b.pair.shortMs, b.short, b.pair.factor) : (b.pair.longMs, b.long, b.pair.factor)
+  }
+
+  /// The burns of the pairs with enough requests in both windows, in order.
+  func burns(_ counts: (Int64) -> RequestCounts, covered: (Int64) -> Double) -> [(
+    pair: Pair, long: Double, short: Double, shortBad: Int64
+  )] {
+    pairs.compactMap { pair in
       let long = counts(pair.longMs)
       let short = counts(pair.shortMs)
       guard long.inSLI >= minTotal, short.inSLI >= minTotal,
         let burnLong = burn(long, covered: covered(pair.longMs)),
         let burnShort = burn(short, covered: covered(pair.shortMs))
-      else { continue }
-      if burnLong >= pair.factor && burnShort >= pair.factor && short.unavailable >= minBad {
-        return (true, burnLong)
-      }
-      best = max(best ?? 0, burnLong)
+      else { return nil }
+      return (pair, burnLong, burnShort, short.unavailable)
     }
-    return (false, best)
   }
 
   /// The SRE workbook's pairs for a 30-day period, scaled to `periodMs` (windows in whole 10 s):
