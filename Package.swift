@@ -17,6 +17,42 @@ let swiftSettings: [SwiftSetting] =
   // dependencies' warnings are SwiftPM's to silence.
   + (ProcessInfo.processInfo.environment["CI"] == "true" ? [.treatAllWarnings(as: .error)] : [])
 
+/// The commit this build is of, for `vigil --version`: $VIGIL_COMMIT when set; else the
+/// checkout's HEAD, read from .git (a worktree's too) so that no git is needed; else the commit
+/// `git archive` wrote into scripts/commit (export-subst, see .gitattributes) for a tarball; else
+/// "unknown". Only hex digits pass into the build.
+func buildCommit() -> String {
+  let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().path
+  func read(_ path: String) -> String? {
+    (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+  func hex(_ s: String?) -> String? {
+    guard let s, (7...64).contains(s.count), s.allSatisfy(\.isHexDigit) else { return nil }
+    return s.lowercased()
+  }
+  if let c = hex(ProcessInfo.processInfo.environment["VIGIL_COMMIT"]) { return c }
+  var git = root + "/.git"
+  if let file = read(git), file.hasPrefix("gitdir: ") {
+    let dir = String(file.dropFirst(8))
+    git = dir.hasPrefix("/") ? dir : root + "/" + dir
+  }
+  if let head = read(git + "/HEAD") {
+    if let c = hex(head) { return c }
+    let ref = head.hasPrefix("ref: ") ? String(head.dropFirst(5)) : head
+    var dirs = [git]
+    if let common = read(git + "/commondir") {
+      dirs.append(common.hasPrefix("/") ? common : git + "/" + common)
+    }
+    for dir in dirs {
+      if let c = hex(read(dir + "/" + ref)) { return c }
+      for line in (read(dir + "/packed-refs") ?? "").split(separator: "\n") where line.hasSuffix(" " + ref) {
+        if let c = hex(line.split(separator: " ").first.map(String.init)) { return c }
+      }
+    }
+  }
+  return hex(read(root + "/scripts/commit")) ?? "unknown"
+}
+
 let package = Package(
   name: "vigil",
   platforms: [.macOS(.v14)],
@@ -44,6 +80,7 @@ let package = Package(
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "CVigilNet"),
+    .target(name: "CVigilBuild", cSettings: [.define("VIGIL_COMMIT", to: "\"\(buildCommit())\"")]),
     .target(name: "VigilCore", swiftSettings: swiftSettings),
     .target(name: "VigilSync", swiftSettings: swiftSettings),
     .target(
@@ -110,7 +147,7 @@ let package = Package(
         "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilAlerting", "VigilDelivery",
         "VigilServer",
         "VigilReport",
-        "VigilSync", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "VigilSync", "CVigilBuild", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "AsyncHTTPClient", package: "async-http-client"),
         .product(name: "Logging", package: "swift-log"),
       ],

@@ -30,7 +30,7 @@ package struct AlertPipeline: Sendable {
   /// The alert of an announced transition, with values formatted as its rule's metric reads.
   package func alert(_ t: AlertTransition) -> NotifiedAlert? {
     let metric = byName[t.key.rule]?.metric
-    return NotifiedAlert(t, format: { metric?.format($0) ?? ($0.map(formatPlain) ?? "-") })
+    return NotifiedAlert(t, format: { metric?.messageText($0) ?? ($0.map(formatPlain) ?? "no data") })
   }
 
   /// Evaluates at each of `steps` (ascending), flushing the router after each; `endOfRun` ends

@@ -71,11 +71,12 @@ extension AlertPipeline {
     var firing: Set<String> = []
     for g in evaluation.groups where g.phase == .firing && routed(g.key.rule) {
       guard let rule = byName[g.key.rule] else { continue }
-      let context = TemplateContext(rule: rule, value: g.value, labels: g.labels)
+      // The group's window and budget, as the firing message had them: no hole in the text.
+      let context = g.context(rule)
       let annotations = [
         "summary": Template.render(rule.summary, context),
         "description": Template.render(rule.description, context),
-        "value": rule.metric.format(g.value), "threshold": rule.metric.format(rule.threshold),
+        "value": rule.metric.messageText(g.value), "threshold": rule.metric.format(rule.threshold),
       ]
       let started = evaluation.states[g.key]?.firedAtMs ?? t
       out.append(
@@ -89,7 +90,7 @@ extension AlertPipeline {
     let since = t - AlertmanagerReceiver.resolvedResendMs
     func resolve(
       _ rule: String, _ labels: [String: String], _ summary: String, _ description: String, firedAt: Int64?,
-      at: Int64, value: Double?
+      at: Int64, value: Double?, threshold: Double
     ) {
       let fingerprint = LabelFingerprint.of(labels)
       guard routed(rule), !firing.contains(fingerprint) else { return }
@@ -98,15 +99,19 @@ extension AlertPipeline {
         labels: labels,
         annotations: [
           "summary": summary, "description": description,
-          "value": metric?.format(value) ?? (value.map(formatPlain) ?? "-"),
+          "value": metric?.messageText(value) ?? (value.map(formatPlain) ?? "no data"),
+          "threshold": metric?.format(threshold) ?? formatPlain(threshold),
         ], startsAtMs: firedAt ?? at, endsAtMs: at)
     }
     for r in try store.transitions(fromMs: since + 1, toMs: t + 1) where r.kind == "resolved" {
-      resolve(r.rule, r.labels, r.summary, r.description, firedAt: r.firedAtMs, at: r.atMs, value: r.value)
+      resolve(
+        r.rule, r.labels, r.summary, r.description, firedAt: r.firedAtMs, at: r.atMs, value: r.value,
+        threshold: r.threshold)
     }
     for r in transitions where r.kind == .resolved && r.atMs > since {
       resolve(
-        r.key.rule, r.labels, r.summary, r.description, firedAt: r.firedAtMs, at: r.atMs, value: r.value)
+        r.key.rule, r.labels, r.summary, r.description, firedAt: r.firedAtMs, at: r.atMs, value: r.value,
+        threshold: r.threshold)
     }
     return out
       + resolved.values.sorted {

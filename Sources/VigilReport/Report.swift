@@ -27,6 +27,16 @@ package struct Report: Sendable {
   package var sources: [SourceActivity] = []
   /// The period of the same length just before, as totals: what "normal" looked like.
   package var previous: Rollup?
+  /// How much of the previous period its calls span (first to last 10 s bucket with calls).
+  package var previousCoveredMs: Int64 = 0
+
+  /// The previous period has too little to compare with: calls over less than a tenth of its
+  /// length, or fewer than a tenth of this period's (10 seconds of data against an hour would
+  /// print `+36800.0%`).
+  package var previousTooShort: Bool {
+    guard let previous else { return false }
+    return previousCoveredMs * 10 < toMs - fromMs || previous.attempts < total.attempts / 10
+  }
   /// Failed attempts per provider, model and status, most first.
   package var errorsByModel: [ErrorRow] = []
   /// Failed calls per provider error code (or type), from the stored calls (the last million of
@@ -154,11 +164,14 @@ package struct Report: Sendable {
     if previous {
       var before = Rollup()
       let span = toMs - fromMs
+      var (first, last) = (Int64.max, Int64.min)
       for row in try store.rollupRows(fromMs: from - span, toMs: from, latency: true)
       where provider == nil || row.series.provider == provider {
         before.merge(row.rollup)
+        if row.rollup.attempts > 0 { (first, last) = (min(first, row.bucketMs), max(last, row.bucketMs)) }
       }
       report.previous = before
+      report.previousCoveredMs = first <= last ? last + rollupBucketMs - first : 0
     }
     report.sources = SourceActivity.byFamily(try store.sourceActivity(fromMs: fromMs, toMs: toMs)).values
       .sorted { $0.source < $1.source }

@@ -9,6 +9,13 @@ package struct DashboardView: Sendable {
   package var current: String?
   /// A line above the page: why it shows what it shows.
   package var note: String?
+  /// The end of the view when it is not now (`to=`, or the last call of older data): the window
+  /// links keep it, so that 15m or 6h of last week's data is 15m or 6h before this end.
+  package var toMs: Int64?
+  /// The alert a message linked to (`?alert=NAME`): its card is marked and comes first, its
+  /// providers are marked in the tables.
+  package var highlight: String?
+  package var highlightProviders: Set<String> = []
 
   package init(windows: [String] = ["15m", "1h", "6h", "24h"], current: String?, note: String? = nil) {
     self.windows = windows
@@ -16,12 +23,19 @@ package struct DashboardView: Sendable {
     self.note = note
   }
 
-  /// The dashboard's address for a window and a provider (nil: all providers).
-  static func link(window: String?, provider: String?) -> String {
+  /// The dashboard's address for a window and a provider (nil: all providers), ending at `toMs`
+  /// (nil: now).
+  static func link(window: String?, provider: String?, toMs: Int64? = nil) -> String {
     var query: [String] = []
     if let window { query.append("window=" + URLText.percentEncode(window)) }
+    if let toMs { query.append("to=" + URLText.percentEncode(Timestamp.formatRFC3339(toMs))) }
     if let provider { query.append("provider=" + URLText.percentEncode(provider)) }
     return "/" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+  }
+
+  /// A time as the range form's `datetime-local` fields show it: `2026-11-25T10:00` (UTC).
+  static func formValue(_ ms: Int64) -> String {
+    String(Timestamp.formatRFC3339(ms / 60_000 * 60_000).prefix(16))
   }
 }
 
@@ -64,8 +78,11 @@ extension Report {
     let providerCell = { (name: String) -> String in
       let swatch = "<span class=\"sw\" style=\"background:\(ProviderColor.of(name))\"></span>"
       guard let dashboard else { return swatch + e(name) }
-      let href = DashboardView.link(window: dashboard.current, provider: name)
-      return swatch + "<a href=\"\(e(href))\" data-provider=\"\(e(name))\">\(e(name))</a>"
+      let href = DashboardView.link(window: dashboard.current, provider: name, toMs: dashboard.toMs)
+      let link = "<a href=\"\(e(href))\" data-provider=\"\(e(name))\">\(e(name))</a>"
+      // The provider of the alert a message linked to.
+      return swatch
+        + (dashboard.highlightProviders.contains(name) ? "<mark class=\"highlight\">\(link)</mark>" : link)
     }
     var out = """
       <!DOCTYPE html>
@@ -85,7 +102,7 @@ extension Report {
       td.text,th.text{text-align:left}.breach{color:#b91c1c;font-weight:700}.muted{color:#6b7280}
       .firing{color:#b91c1c;font-weight:700}.pending{color:#b45309;font-weight:700}
       .card{border:1px solid #fecaca;background:#fef2f2;border-radius:6px;padding:8px 12px;margin:6px 0}
-      .card.pending{border-color:#fde68a;background:#fffbeb}
+      .card.pending{border-color:#fde68a;background:#fffbeb}.card.below{margin-left:24px}.card.highlight{outline:3px solid #1d4ed8}mark.highlight{background:#dbeafe}form#range{font-size:13px;margin:6px 0}.inhibited{color:#6b7280;font-style:italic}
       .ok{border:1px solid #bbf7d0;background:#f0fdf4;border-radius:6px;padding:8px 12px}
       svg{max-width:100%;height:auto;display:block;margin:8px 0}
       .sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:baseline}
@@ -101,28 +118,55 @@ extension Report {
       for w in dashboard.windows {
         let current = w == dashboard.current ? " class=\"current\" aria-current=\"page\"" : ""
         out +=
-          "<a href=\"\(e(DashboardView.link(window: w, provider: provider)))\"\(current) data-window=\"\(e(w))\">\(e(w))</a>"
+          "<a href=\"\(e(DashboardView.link(window: w, provider: provider, toMs: dashboard.toMs)))\"\(current) data-window=\"\(e(w))\">\(e(w))</a>"
       }
       if let provider {
         out +=
-          " · provider \(providerCell(provider)) · <a href=\"\(e(DashboardView.link(window: dashboard.current, provider: nil)))\" id=\"all-providers\">all providers</a>"
+          " · provider \(providerCell(provider)) · <a href=\"\(e(DashboardView.link(window: dashboard.current, provider: nil, toMs: dashboard.toMs)))\" id=\"all-providers\">all providers</a>"
+      }
+      if dashboard.toMs != nil {
+        out +=
+          " · <a href=\"\(e(DashboardView.link(window: dashboard.current, provider: provider)))\" id=\"now\">up to now</a>"
       }
       out += "</nav>\n"
+      // A range of its own: from and to (UTC), the provider kept.
+      out +=
+        "<form id=\"range\" method=\"get\" action=\"/\"><label>from <input type=\"datetime-local\" name=\"from\" value=\"\(e(DashboardView.formValue(fromMs)))\"></label> "
+      out +=
+        "<label>to <input type=\"datetime-local\" name=\"to\" value=\"\(e(DashboardView.formValue(toMs)))\"></label> UTC "
+      if let provider { out += "<input type=\"hidden\" name=\"provider\" value=\"\(e(provider))\">" }
+      out += "<button type=\"submit\">show</button></form>\n"
       if let note = dashboard.note { out += "<p class=\"note\" id=\"view-note\">\(e(note))</p>\n" }
     }
     out += "<p class=\"muted\">\(e(period)) · generated \(e(zone.format(generatedAtMs)))</p>\n"
     if let live {
       out += "<h2 id=\"alerts-now\">Alerts now</h2>\n"
+      if let h = dashboard?.highlight, !live.contains(where: { $0.rule == h }) {
+        out +=
+          "<p class=\"note\" id=\"alert-not-live\">\(e(h)) is not pending or firing now: when it fired in this view is under Alerts in the period.</p>\n"
+      }
       if live.isEmpty {
         out += "<div class=\"ok\" id=\"no-alerts\">No alert is pending or firing.</div>\n"
       }
-      for a in live {
+      // The alert a message linked to comes first, marked.
+      let first =
+        live.filter { $0.rule == dashboard?.highlight } + live.filter { $0.rule != dashboard?.highlight }
+      for a in first {
         let scope = a.labels.filter { !["alertname", "severity", "provider"].contains($0.key) }
           .sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        out += "<div class=\"card \(a.state == "pending" ? "pending" : "")\" data-alert=\"\(e(a.rule))\">"
+        let marked = a.rule == dashboard?.highlight
+        let kind =
+          ["card"] + (a.state == "pending" ? ["pending"] : []) + (a.inhibitedBy == nil ? [] : ["below"])
+          + (marked ? ["highlight"] : [])
+        out +=
+          "<div class=\"\(kind.joined(separator: " "))\" data-alert=\"\(e(a.rule))\"\(marked ? " id=\"alert\"" : "")>"
         out +=
           "<span class=\"\(a.state == "pending" ? "pending" : "firing")\">\(e(a.state.uppercased()))</span> "
         out += "<strong>\(e(a.rule))</strong> "
+        if let cause = a.inhibitedBy {
+          out +=
+            "<span class=\"inhibited\" data-inhibited-by=\"\(e(cause))\">inhibited by \(e(cause))</span> "
+        }
         if let p = a.labels["provider"] { out += "provider=\(providerCell(p)) " }
         out += "\(e(scope)) · value \(e(a.value)) (\(e(a.threshold)))"
         if let since = a.sinceMs {
@@ -146,6 +190,21 @@ extension Report {
       out +=
         "<table id=\"previous\"><tr><th>against the previous \(e(DurationText.format(toMs - fromMs)))</th><th>this period</th><th>previous</th><th>change</th></tr>\n"
       for r in rows { out += "<tr>" + r.map { "<td>\(e($0))</td>" }.joined() + "</tr>\n" }
+      out += "</table>\n"
+    }
+    // The alerts first: what happened, then the numbers behind it.
+    out += "<h2 id=\"alerts-in-period\">Alerts in the period</h2>\n"
+    out += SVGChart.timeline(title: "Alert timeline", spans: alerts, fromMs: fromMs, toMs: toMs) + "\n"
+    if !alerts.isEmpty {
+      out +=
+        "<table><tr><th>alert</th><th class=\"text\">labels</th><th>started</th><th>ended</th><th>duration</th></tr>\n"
+      for a in alerts {
+        out +=
+          "<tr><td class=\"\(a.severity == "critical" ? "firing" : "pending")\">\(e(a.rule))</td><td class=\"text\">\(e(a.scope))</td>"
+        out +=
+          "<td>\(e(zone.format(a.startMs)))</td><td>\(e(a.endMs.map(zone.format) ?? "still firing"))</td>"
+        out += "<td>\(e(Self.duration((a.endMs ?? toMs) - max(a.startMs, fromMs))))</td></tr>\n"
+      }
       out += "</table>\n"
     }
     out += "<h2>Metrics per provider and model</h2>\n<table><tr><th>provider/model</th><th>attempts</th>"
@@ -250,20 +309,7 @@ extension Report {
         "<tr><td class=\"text\">\(e(s.source))</td><td>\(formatCount(s.calls))</td><td>\(e(zone.format(s.lastCallMs)))</td>"
       out += "<td class=\"\(quiet >= 600_000 ? "firing" : "")\">\(e(Self.duration(quiet)))</td></tr>\n"
     }
-    out += "</table>\n<h2>Alerts in the period</h2>\n"
-    out += SVGChart.timeline(title: "Alert timeline", spans: alerts, fromMs: fromMs, toMs: toMs) + "\n"
-    if !alerts.isEmpty {
-      out +=
-        "<table><tr><th>alert</th><th class=\"text\">labels</th><th>started</th><th>ended</th><th>duration</th></tr>\n"
-      for a in alerts {
-        out +=
-          "<tr><td class=\"\(a.severity == "critical" ? "firing" : "pending")\">\(e(a.rule))</td><td class=\"text\">\(e(a.scope))</td>"
-        out +=
-          "<td>\(e(zone.format(a.startMs)))</td><td>\(e(a.endMs.map(zone.format) ?? "still firing"))</td>"
-        out += "<td>\(e(Self.duration((a.endMs ?? toMs) - max(a.startMs, fromMs))))</td></tr>\n"
-      }
-      out += "</table>\n"
-    }
+    out += "</table>\n"
     out +=
       "<h2>Worst windows</h2>\n<p class=\"muted\">\(e(DurationText.format(stepMs))) windows with at least 20 attempts.</p>\n"
     for (title, windows, metric) in [

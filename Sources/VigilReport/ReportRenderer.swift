@@ -15,6 +15,8 @@ package struct LiveAlert: Sendable {
   package var threshold: String
   package var sinceMs: Int64?
   package var summary: String
+  /// The firing alert whose inhibit rule mutes this one in messages: the card says so.
+  package var inhibitedBy: String?
 
   package init(
     rule: String, state: String, labels: [String: String], value: String, threshold: String, sinceMs: Int64?,
@@ -52,11 +54,17 @@ extension Report {
 
   static func duration(_ ms: Int64) -> String { DurationText.format(max(0, ms) / 1000 * 1000) }
 
+  /// What the change column says when the previous period is too short to compare with.
+  package static let previousTooShortText = "n/a (previous period too short)"
+
   /// This period beside the previous one: attempts, then the table's metrics; a rate's change in
-  /// percentage points, a count's or a latency's in percent. `nil` without a previous period.
+  /// percentage points, a count's or a latency's in percent (none when the previous period has
+  /// too little data: ``previousTooShort``). `nil` without a previous period.
   func comparisonRows() -> [[String]]? {
     guard let previous else { return nil }
+    let tooShort = previousTooShort
     func relative(_ now: Double?, _ before: Double?) -> String {
+      if tooShort { return Self.previousTooShortText }
       guard let now, let before, before > 0 else { return "-" }
       let change = (now - before) / before * 100
       return (change >= 0 ? "+" : "") + formatFixed(change, digits: 1) + "%"
@@ -71,7 +79,9 @@ extension Report {
       let now = t.metric.value(of: total)
       let before = previous.attempts > 0 ? t.metric.value(of: previous) : nil
       var change = "-"
-      if t.metric.isRate, let now, let before {
+      if tooShort {
+        change = Self.previousTooShortText
+      } else if t.metric.isRate, let now, let before {
         let points = (now - before) * 100
         change = (points >= 0 ? "+" : "") + formatFixed(points, digits: 1) + " pp"
       } else if !t.metric.isRate {
@@ -311,7 +321,10 @@ extension Report {
       "worst_error_windows": .array(worstErrorWindows.map(window)),
       "slowest_windows": .array(slowestWindows.map(window)),
       "previous": previous.map { p in
-        ["attempts": .number(Double(p.attempts)), "metrics": metrics(p)] as JSONValue
+        [
+          "attempts": .number(Double(p.attempts)), "metrics": metrics(p),
+          "covered_seconds": .number(Double(previousCoveredMs / 1000)), "too_short": .bool(previousTooShort),
+        ] as JSONValue
       } ?? .null,
       "error_codes": .array(
         errorCodes.map {

@@ -27,6 +27,19 @@ struct QueryParameters {
     return ms
   }
 
+  /// A time: RFC 3339, a `datetime-local` field's `2026-11-25T10:00` (UTC), or Unix seconds,
+  /// within the call log's range; nil when absent or empty (a range form's cleared field).
+  func time(_ name: String) throws(QueryError) -> Int64? {
+    guard let text = values[name], !text.isEmpty else { return nil }
+    let minutes = text.count == 16 ? Timestamp.parseRFC3339(text + ":00Z") : nil
+    let seconds =
+      text.count <= 12 && text.allSatisfy { $0.isASCII && $0.isNumber } ? Int64(text).map { $0 * 1000 } : nil
+    guard let ms = Timestamp.parseRFC3339(text) ?? minutes ?? seconds, ms >= 0, ms <= Timestamp.maxMs else {
+      throw QueryError("\(name)=\(text): not a time such as 2026-11-25T10:00:00Z or Unix seconds")
+    }
+    return ms
+  }
+
   /// A whole number in `range`; `defaultValue` when absent.
   func count(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws(QueryError) -> Int {
     guard let text = values[name] else { return defaultValue }

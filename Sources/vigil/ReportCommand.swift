@@ -23,7 +23,11 @@ struct ReportCommand: AsyncParsableCommand {
       """)
 
   @OptionGroup var store: ExistingStoreOptions
-  @OptionGroup var rulesOptions: RulesOptions
+  @Option(
+    help: ArgumentHelp(
+      "The rules file: thresholds beside the metrics, email receivers (default alerts.yaml, when there is one).",
+      valueName: "file"))
+  var rules: String?
 
   @Option(help: "The period: the last DURATION (e.g. 24h, 7d) up to now (or --to).")
   var since: String?
@@ -64,7 +68,11 @@ struct ReportCommand: AsyncParsableCommand {
   }
 
   func run() async throws {
-    let rules = try AlertOutput.loadRules(rulesOptions.rules)
+    // A report needs no rules: without the file it reports the calls, with no thresholds.
+    let rulesPath = self.rules ?? VigilDefaults.rulesPath
+    let rules =
+      self.rules == nil && !FileManager.default.fileExists(atPath: rulesPath)
+      ? RuleSet() : try AlertOutput.loadRules(rulesPath)
     let now = WallClock.nowMs()
     let toMs = to.flatMap(parseTime) ?? now
     let fromMs = from.flatMap(parseTime) ?? (toMs - (since.flatMap(DurationText.parseMs) ?? 86_400_000))
@@ -74,7 +82,7 @@ struct ReportCommand: AsyncParsableCommand {
     }
     let receiver = try email.map { name in
       guard let r = rules.receiver(named: name), case .email = r.kind else {
-        Console.error("no email receiver '\(name)' in \(rulesOptions.rules)")
+        Console.error("no email receiver '\(name)' in \(rulesPath)")
         throw ExitCode(2)
       }
       return r

@@ -24,6 +24,11 @@ struct CheckRules: ParsableCommand {
       print("\(file): \(set.rules.count) rules OK (\(set.rules.map(\.name).joined(separator: ", ")))")
     } catch {
       for e in error.errors { Console.error(e.description) }
+      if ConfigFileKind.isServeFile(error) {
+        Console.error(
+          "\(file) is a serve settings file (vigil.yaml), not a rules file: check it with `vigil config check \(file)`"
+        )
+      }
       throw ExitCode(1)
     }
   }

@@ -12,44 +12,52 @@ import VigilServer
 struct Serve: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Run as a daemon: tail logs, listen for UDP, evaluate, notify, serve /metrics and the API.",
+    // The generated usage lists every option on one long line; the options are listed below.
+    usage: "vigil serve [--config <file>] [<options>]",
     discussion: """
       Settings come from --config (see the README's "vigil serve" section), then these flags. \
-      Listeners bind to 127.0.0.1 unless told otherwise. SIGTERM or SIGINT stops it gracefully:
+      Listeners bind to 127.0.0.1 unless told otherwise. SIGTERM or SIGINT stops it gracefully: \
       intake stops and commits what it received, pending messages stay in the outbox. SIGHUP (or \
       POST /-/reload) reloads the settings file and the rules file: a configuration with an error \
       is refused and the previous one stays in effect.
       """)
 
-  @Option(help: "The serve settings file (YAML).")
+  @Option(help: ArgumentHelp("The serve settings file (YAML).", valueName: "file"))
   var config: String?
 
-  @Option(help: "The SQLite database file.")
+  @Option(help: ArgumentHelp("The SQLite database file.", valueName: "file"))
   var db: String?
 
-  @Option(help: "The rules file.")
+  @Option(help: ArgumentHelp("The rules file.", valueName: "file"))
   var rules: String?
 
-  @Option(help: "Call logs to tail (a glob; repeatable). Quote it so the shell does not expand it.")
+  @Option(
+    help: ArgumentHelp(
+      "Call logs to tail (a glob; repeatable). Quote it so the shell does not expand it.", valueName: "glob"))
   var follow: [String] = []
 
-  @Option(help: "Where to start in a log that has no checkpoint: beginning or end.")
+  @Option(
+    help: ArgumentHelp(
+      "Where to start in a log that has no checkpoint: beginning or end.", valueName: "position"))
   var startAt: String?
 
-  @Option(help: "UDP listen address (host:port), or off.")
+  @Option(help: ArgumentHelp("UDP listen address (host:port), or off.", valueName: "host:port"))
   var udp: String?
 
-  @Option(help: "HTTP listen address (host:port), or off.")
+  @Option(help: ArgumentHelp("HTTP listen address (host:port), or off.", valueName: "host:port"))
   var http: String?
 
   @Option(
-    help:
-      "OTLP/HTTP receiver address (host:port) for /v1/traces and /v1/logs, or off. Default 127.0.0.1:4318.")
+    help: ArgumentHelp(
+      "OTLP/HTTP receiver address (host:port) for /v1/traces and /v1/logs, or off. Default 127.0.0.1:4318.",
+      valueName: "host:port"))
   var otlp: String?
 
-  @Option(help: "trace, debug, info, notice, warning, error or critical.")
+  @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
   var logLevel: String?
 
-  @Option(help: "text (readable lines), json or logfmt (for log shippers).")
+  @Option(
+    help: ArgumentHelp("text (readable lines), json or logfmt (for log shippers).", valueName: "format"))
   var logFormat: String?
 
   var flags: ServeFlags {

@@ -101,7 +101,8 @@ struct SilenceList: ParsableCommand {
           Timestamp.formatRFC3339(s.endsAtMs), s.createdBy, s.comment,
         ])
       }
-      print(Table.render(rows))
+      // Every column is text: each starts where its header does.
+      print(Table.render(rows, left: Set(rows[0].indices)))
     }
   }
 }

@@ -64,9 +64,10 @@ struct Summary: ParsableCommand {
 
 /// Plain text tables, columns padded to their widest cell.
 enum Table {
-  /// Columns aligned; every cell on one line (control characters in labels, titles and errors
-  /// are escaped).
-  static func render(_ rows: [[String]]) -> String {
+  /// Columns aligned: those of `left` (text) to the left, the others (numbers) to the right, the
+  /// header as its column; every cell on one line (control characters in labels, titles and
+  /// errors are escaped).
+  static func render(_ rows: [[String]], left: Set<Int> = [0]) -> String {
     let rows = rows.map { $0.map(TerminalText.escape) }
     guard let first = rows.first else { return "" }
     var widths = [Int](repeating: 0, count: first.count)
@@ -74,7 +75,7 @@ enum Table {
     return rows.map { row in
       row.enumerated().map { i, c in
         let pad = String(repeating: " ", count: widths[i] - c.count)
-        return i == 0 ? c + pad : pad + c
+        return left.contains(i) ? c + pad : pad + c
       }.joined(separator: "  ")
     }.joined(separator: "\n")
   }

@@ -8,10 +8,17 @@ struct Vigil: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "vigil",
     abstract: "Error monitoring and alerting for applications that call LLM APIs.",
-    version: VigilInfo.version,
+    discussion: """
+      Exit status: 0 when all went well; 1 when what the command checks did not hold (alerts \
+      firing in `check`, an invalid file in `rules check` or `config check`, a failed rule test, \
+      a `notify test` not delivered); 2 for an error (a configuration, database or file that \
+      cannot be used); 64 for a usage error (an unknown option, a missing or malformed \
+      argument: EX_USAGE of sysexits.h), with the usage on stderr.
+      """,
+    version: BuildInfo.text,
     subcommands: [
       Ingest.self, Check.self, Backtest.self, Rules.self, Summary.self, Rejects.self, Prune.self, Outbox.self,
-      Silences.self, Notify.self, Receivers.self, Serve.self, ReportCommand.self, Export.self,
+      Silences.self, Notify.self, Receivers.self, Serve.self, ReportCommand.self, Export.self, Config.self,
     ])
 }
 

@@ -118,6 +118,19 @@ import VigilTestSupport
     #expect(view.contains(#"id="all-providers""#) && view.contains(#"data-alert="ServerErrors""#))
     #expect(!view.contains(#"data-provider="anthropic""#) && view.contains("provider openai"))
     _ = try await WorkerThread.run { try Self.browse(url, screenshot: artifacts + "/dashboard-provider.png") }
+    // A message's link (`?alert=NAME`): that alert's card first and marked, its provider marked.
+    let linkedURL = serve.url("/?alert=ServerErrors")
+    let (linked, _) = try await WorkerThread.run { try Self.browse(linkedURL) }
+    #expect(
+      linked.contains(#"<div class="card highlight" data-alert="ServerErrors" id="alert">"#),
+      "\(linked.prefix(4000))")
+    #expect(
+      linked.contains(
+        #"<mark class="highlight"><a href="/?window=1h&amp;provider=openai" data-provider="openai">"#))
+    #expect(!linked.contains(#"<mark class="highlight"><a href="/?window=1h&amp;provider=anthropic""#))
+    let goneURL = serve.url("/?alert=QuotaExhausted")
+    let (gone, _) = try await WorkerThread.run { try Self.browse(goneURL) }
+    #expect(gone.contains(#"id="alert-not-live""#) && !gone.contains(#"id="alert""#))
     #expect(serve.terminate() == 0)
 
     // Only last week's example log: the default view zooms to its last hour and says so.
@@ -135,6 +148,26 @@ import VigilTestSupport
       zoomed.contains(#"id="view-note""#) && zoomed.contains("No call in the last 1h"),
       "\(zoomed.prefix(2000))")
     #expect(zoomed.contains("Metrics per provider and model") && !zoomed.contains(#"id="empty""#))
+    // Its window links stay on that data: 15m and 6h up to its last call, never a blank page.
+    let last = "to=2026-11-20T10%3A00%3A10Z"
+    #expect(
+      zoomed.contains(#"<a href="/?window=15m&amp;\#(last)" data-window="15m">"#), "\(zoomed.prefix(3000))")
+    for w in ["15m", "6h"] {
+      let windowURL = quiet.url("/?window=\(w)&\(last)")
+      let (page, _) = try await WorkerThread.run { try Self.browse(windowURL) }
+      #expect(!page.contains(#"id="empty""#) && page.contains("Metrics per provider and model"), "\(w)")
+    }
+    // A range of its own, from the form's fields (UTC minutes): the half hour it names, its
+    // fields filled in, the window links relative to its end.
+    let rangeURL = quiet.url("/?from=2026-11-20T09%3A00&to=2026-11-20T09%3A30")
+    let (range, rangeConsole) = try await WorkerThread.run { try Self.browse(rangeURL) }
+    #expect(rangeConsole.isEmpty, "console: \(rangeConsole)")
+    #expect(range.contains("2026-11-20T09:00:00Z to 2026-11-20T09:30:00Z") && !range.contains(#"id="empty""#))
+    #expect(
+      range.contains(#"name="from" value="2026-11-20T09:00""#)
+        && range.contains(#"name="to" value="2026-11-20T09:30""#))
+    #expect(range.contains(#"<a href="/?window=15m&amp;to=2026-11-20T09%3A30%3A00Z" data-window="15m">"#))
+    #expect(range.contains(#"id="now""#))
     _ = try await WorkerThread.run {
       try Self.browse(quietHome, screenshot: artifacts + "/dashboard-zoomed.png")
     }

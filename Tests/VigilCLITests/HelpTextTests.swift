@@ -8,7 +8,7 @@ import VigilTestSupport
     ["ingest"], ["check"], ["backtest"], ["rules", "check"], ["rules", "test"], ["summary"], ["rejects"],
     ["prune"], ["outbox", "list"], ["outbox", "show"], ["outbox", "retry"], ["outbox", "flush"],
     ["silence", "add"], ["silence", "list"], ["silence", "expire"], ["notify", "test"], ["receivers"],
-    ["serve"],
+    ["serve"], ["config", "check"],
     ["report"], ["export", "prometheus-rules"], ["export", "alertmanager"],
   ]
 

@@ -35,8 +35,11 @@ struct VigilProcess {
     return (process, errPath)
   }
 
-  /// Runs vigil to completion: exit status, stdout and stderr. `environment` adds variables.
-  static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws
+  /// Runs vigil to completion: exit status, stdout and stderr. `environment` adds variables;
+  /// `directory` is its working directory (default the test's).
+  static func run(
+    _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: String? = nil
+  ) throws
     -> (
       Int32, String, String
     )
@@ -44,6 +47,7 @@ struct VigilProcess {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     if !environment.isEmpty {
       process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
     }
@@ -65,11 +69,15 @@ struct VigilProcess {
   /// Runs vigil to completion on a thread of its own, so that waiting for the process never holds
   /// one of the few threads that Swift concurrency shares among every test (two on this machine):
   /// tests with real peers and timeouts run beside these.
-  static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:])
+  static func run(
+    _ arguments: [String], stdin: String? = nil, environment: [String: String] = [:], directory: String? = nil
+  )
     async throws
     -> (Int32, String, String)
   {
-    try await WorkerThread.run { try run(arguments, stdin: stdin, environment: environment) }
+    try await WorkerThread.run {
+      try run(arguments, stdin: stdin, environment: environment, directory: directory)
+    }
   }
 
   /// Waits until `condition` holds, checking every 10 ms, for at most `seconds`.

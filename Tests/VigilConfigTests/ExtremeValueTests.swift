@@ -49,7 +49,7 @@ import VigilTestSupport
       for t in evaluation.transitions {
         let rule = try #require(rules[t.key.rule])
         // Every name of the summary rendered: none left in braces, the value as the metric shows it.
-        #expect(!t.summary.contains("{{") && t.summary.contains("value=\(rule.metric.format(t.value)) "))
+        #expect(!t.summary.contains("{{") && t.summary.contains("value=\(rule.metric.messageText(t.value)) "))
         #expect(t.summary.contains("threshold=\(rule.metric.format(rule.threshold)) "))
         if t.isAnnounced { announced += 1 }
       }

@@ -31,6 +31,18 @@ import VigilCore
     }
   }
 
+  /// The dashboard's `from` and `to`: RFC 3339, the range form's minutes (UTC), Unix seconds.
+  @Test func timesAreReadInEachFormTheDashboardGets() throws {
+    let t0: Int64 = 1_795_600_800_000
+    for text in ["2026-11-25T10:00:00Z", "2026-11-25T11:00:00+01:00", "2026-11-25T10:00", "1795600800"] {
+      #expect(try QueryParameters(["to": text]).time("to") == t0, "\(text)")
+    }
+    #expect(try QueryParameters(["to": ""]).time("to") == nil && QueryParameters([:]).time("to") == nil)
+    for text in ["soon", "-5", "2026-13-45T10:00", "99999999999999", "2026-11-25", "1e9", "10:00"] {
+      #expect(throws: QueryError.self, "\(text)") { try QueryParameters(["from": text]).time("from") }
+    }
+  }
+
   @Test func absentParametersTakeTheirDefault() throws {
     let q = QueryParameters([:])
     #expect(try q.count("limit", default: 50, range: 1...1000) == 50)
@@ -42,7 +54,7 @@ import VigilCore
 @Suite struct QueryParametersFuzzTests {
   @Test func anyParameterTextIsReadOrRefused() {
     var r = SeededRandom(seed: 31)
-    let alphabet = Array("0123456789-+smhdw .eE%abc".unicodeScalars)
+    let alphabet = Array("0123456789-+smhdw .eE%abcTZ:".unicodeScalars)
     for _ in 0..<20_000 {
       var text = ""
       for _ in 0..<Int(r.next() % 24) { text.unicodeScalars.append(alphabet.randomElement(using: &r)!) }
@@ -51,6 +63,9 @@ import VigilCore
         #expect(ms > 0 && ms <= 31 * 86_400_000)
       }
       if let n = try? q.count("limit", default: 1, range: 1...10_000) { #expect(n >= 1 && n <= 10_000) }
+      if let ms = try? QueryParameters(["to": text]).time("to") {
+        #expect(ms >= 0 && ms <= Timestamp.maxMs)
+      }
     }
   }
 }

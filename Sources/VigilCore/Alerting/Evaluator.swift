@@ -205,7 +205,8 @@ package enum Evaluator {
         groups.append(
           GroupResult(
             key: key, labels: allLabels(rule, entry.labels), value: value, attempts: entry.rollup.attempts,
-            phase: state.phase, noDataSinceMs: state.noDataSinceMs))
+            phase: state.phase, noDataSinceMs: state.noDataSinceMs,
+            window: state.phase == .inactive ? nil : entry.rollup))
       }
     }
     // Rules that no longer exist leave no state behind.
@@ -263,33 +264,44 @@ package enum Evaluator {
       let kind = step(&state, rule: rule, value: judged.value, atMs: atMs, holds: judged.holds)
       state.lastValue = judged.value
       state.lastEvaluationMs = atMs
-      if let kind {
-        // What is left of the budget, for the message: the period's counts, read only now.
+      // What is left of the budget and what the failures were, for the message of a transition
+      // and the text of an active alert: the period's counts and the shortest window's attempts,
+      // read only then.
+      var budget: BudgetStatus?
+      var window: Rollup?
+      if kind != nil || state.phase != .inactive {
         let period = try source.requestCounts(starts: [burnStart(to, burn.periodMs)], toMs: to)
         var spent = RequestCounts()
         for (series, c) in period[burnStart(to, burn.periodMs)] ?? [:]
         where rule.matches(series) && groupOf(series, rule).0 == group {
           spent.add(c.judged(since: recent[series] ?? RequestCounts()))
         }
-        // What the failures were, for the message: the group's attempts over the shortest window.
-        var window = Rollup()
+        var w = Rollup()
         for (series, r) in try source.rollups(
           fromMs: RollupKey.bucket(of: to - burn.causesWindowMs), toMs: to, latency: false)
         where rule.matches(series) && groupOf(series, rule).0 == group {
-          window.merge(r, latency: false)
+          w.merge(r, latency: false)
         }
+        budget = BudgetStatus(burn, spent: spent, burnRate: judged.value)
+        window = w
+      }
+      if let kind {
+        // A resolve says what ended it: the burn of the window that fell below its pair's factor
+        // (the short one, as a rule), not the long window's burn, which still looks like a page.
+        let release =
+          kind == .resolved ? burn.release({ entry.windows[$0] ?? RequestCounts() }, covered: covered) : nil
         transitions.append(
           transition(
-            kind, key: key, rule: rule, value: judged.value, labels: entry.labels, atMs: atMs,
-            firedAtMs: before.firedAtMs, budget: BudgetStatus(burn, spent: spent, burnRate: judged.value),
-            window: window))
+            kind, key: key, rule: rule, value: release?.burn ?? judged.value, labels: entry.labels,
+            atMs: atMs,
+            firedAtMs: before.firedAtMs, budget: budget, window: window, threshold: release?.factor))
       }
       states[key] = state.phase == .inactive && state.activeSinceMs == nil ? nil : state
       let requests = entry.windows[burn.pairs.first?.longMs ?? 0]?.inSLI ?? 0
       groups.append(
         GroupResult(
           key: key, labels: allLabels(rule, entry.labels), value: judged.value, attempts: requests,
-          phase: state.phase, noDataSinceMs: state.noDataSinceMs))
+          phase: state.phase, noDataSinceMs: state.noDataSinceMs, window: window, budget: budget))
     }
   }
 
@@ -398,14 +410,16 @@ package enum Evaluator {
   static func transition(
     _ kind: AlertTransition.Kind, key: AlertKey, rule: AlertRule, value: Double?,
     labels group: [String: String],
-    atMs: Int64, firedAtMs: Int64?, budget: BudgetStatus? = nil, window: Rollup? = nil
+    atMs: Int64, firedAtMs: Int64?, budget: BudgetStatus? = nil, window: Rollup? = nil,
+    threshold: Double? = nil
   ) -> AlertTransition {
     let labels = allLabels(rule, group)
     var context = TemplateContext(rule: rule, value: value, labels: labels)
     context.budget = budget
     context.window = window
     return AlertTransition(
-      atMs: atMs, key: key, kind: kind, metric: rule.metric.name, value: value, threshold: rule.threshold,
+      atMs: atMs, key: key, kind: kind, metric: rule.metric.name, value: value,
+      threshold: threshold ?? rule.threshold,
       labels: labels, summary: Template.render(rule.summary, context),
       description: Template.render(rule.description, context),
       receivers: rule.receivers, firedAtMs: kind == .resolved ? firedAtMs : nil)

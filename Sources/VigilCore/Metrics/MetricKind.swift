@@ -190,6 +190,10 @@ package enum MetricKind: Sendable, Equatable, Hashable {
     return formatPlain(v)
   }
 
+  /// A value in an alert's message: `no data` for none (a window without enough calls to judge
+  /// by), never a bare `-` that reads as a hole in the text.
+  package func messageText(_ v: Double?) -> String { v == nil ? "no data" : format(v) }
+
   /// The article's advice for the errors this metric counts.
   package var advice: String {
     switch self {

@@ -28,7 +28,7 @@ package struct NotificationReplay {
     }
     router.add(evaluation.transitions) { t in
       let metric = byName[t.key.rule]?.metric
-      return NotifiedAlert(t, format: { metric?.format($0) ?? ($0.map(formatPlain) ?? "-") })
+      return NotifiedAlert(t, format: { metric?.messageText($0) ?? ($0.map(formatPlain) ?? "no data") })
     }
     return router.flush(
       atMs: atMs, silences: silences, flushNewGroups: endOfRun, inhibitRules: rules.inhibitRules,

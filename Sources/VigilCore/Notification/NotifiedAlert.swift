@@ -37,7 +37,7 @@ package struct NotifiedAlert: Sendable, Equatable {
   }
 
   /// The alert of an announced transition (`firing` or `resolved`); `nil` for the others.
-  package init?(_ t: AlertTransition, format: (Double?) -> String = { $0.map(formatPlain) ?? "-" }) {
+  package init?(_ t: AlertTransition, format: (Double?) -> String = { $0.map(formatPlain) ?? "no data" }) {
     let status: Status
     switch t.kind {
     case .firing: status = .firing

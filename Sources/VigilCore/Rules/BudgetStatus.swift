@@ -21,9 +21,9 @@ package struct BudgetStatus: Sendable, Equatable {
     }
   }
 
-  /// The time as a duration in whole minutes (`0s` once spent); `-` when nothing burns.
+  /// The time as a duration in whole minutes (`0s` once spent); `never` when nothing burns.
   package var timeToExhaustionText: String {
-    guard let ms = timeToExhaustionMs else { return "-" }
+    guard let ms = timeToExhaustionMs else { return "never (nothing burns)" }
     return left <= 0 ? "0s" : DurationText.format(max(60_000, ms) / 60_000 * 60_000)
   }
 }

@@ -76,21 +76,49 @@ package struct BurnRate: Sendable, Equatable {
     holds: Bool, value: Double?
   ) {
     var best: Double?
-    let shortest = pairs.map(\.shortMs).min()
-    let burning = shortest.map { !isClean(counts($0), covered: covered($0)) } ?? true
-    for pair in pairs {
+    let shortest = pairs.min { $0.shortMs < $1.shortMs }
+    let burning = shortest.map { !isClean(counts($0.shortMs), covered: covered($0.shortMs)) } ?? true
+    for b in burns(counts, covered: covered) {
+      if burning && b.long >= b.pair.factor && b.short >= b.pair.factor && b.shortBad >= minBad {
+        return (true, b.long)
+      }
+      best = max(best ?? 0, b.long)
+    }
+    return (false, best)
+  }
+
+  /// What keeps the alert from holding, for a resolve's message: the shortest window when it is
+  /// clean (what resolves a page, see ``judge(_:covered:)``); else, of the judged pair whose long
+  /// window burns fastest (the one that held longest), the window below its factor, the short one
+  /// when both are (it falls first), with its burn. `nil` when no pair has enough requests.
+  package func release(_ counts: (Int64) -> RequestCounts, covered: (Int64) -> Double = { _ in 1 }) -> (
+    windowMs: Int64, burn: Double, factor: Double
+  )? {
+    if let shortest = pairs.min(by: { $0.shortMs < $1.shortMs }),
+      isClean(counts(shortest.shortMs), covered: covered(shortest.shortMs))
+    {
+      let burn = burn(counts(shortest.shortMs), covered: covered(shortest.shortMs)) ?? 0
+      return (shortest.shortMs, burn, shortest.factor)
+    }
+    let b = burns(counts, covered: covered).max { $0.long < $1.long }
+    guard let b else { return nil }
+    return b.short < b.pair.factor || b.long >= b.pair.factor
+      ? (b.pair.shortMs, b.short, b.pair.factor) : (b.pair.longMs, b.long, b.pair.factor)
+  }
+
+  /// The burns of the pairs with enough requests in both windows, in order.
+  func burns(_ counts: (Int64) -> RequestCounts, covered: (Int64) -> Double) -> [(
+    pair: Pair, long: Double, short: Double, shortBad: Int64
+  )] {
+    pairs.compactMap { pair in
       let long = counts(pair.longMs)
       let short = counts(pair.shortMs)
       guard long.inSLI >= minTotal, short.inSLI >= minTotal,
         let burnLong = burn(long, covered: covered(pair.longMs)),
         let burnShort = burn(short, covered: covered(pair.shortMs))
-      else { continue }
-      if burning && burnLong >= pair.factor && burnShort >= pair.factor && short.unavailable >= minBad {
-        return (true, burnLong)
-      }
-      best = max(best ?? 0, burnLong)
+      else { return nil }
+      return (pair, burnLong, burnShort, short.unavailable)
     }
-    return (false, best)
   }
 
   /// Whether a window is clean: fewer than `minBad` bad requests, or a burn no faster than the

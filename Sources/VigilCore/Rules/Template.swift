@@ -16,7 +16,7 @@ package struct TemplateContext {
 
   package func lookup(_ name: String) -> String? {
     switch name {
-    case "value": return rule.metric.format(value)
+    case "value": return rule.metric.messageText(value)
     case "threshold": return rule.metric.format(rule.threshold)
     case "metric": return rule.metric.name
     case "window": return DurationText.format(rule.windowMs)
@@ -28,15 +28,17 @@ package struct TemplateContext {
       // Exhaustion's causes are the retryable failures alone: a filtered 200 or a 400 never
       // exhausts retries, so it is not among them.
       let classes = rule.metric == .retryExhaustionRate ? Array(StatusClass.unavailable) : nil
-      return window.map { Self.causes($0, classes: classes) } ?? "-"
-    case "rate_limit_kind": return window.flatMap(RateLimitKind.init)?.text ?? "-"
+      return window.map { Self.causes($0, classes: classes) } ?? "no calls in the window"
+    case "rate_limit_kind":
+      return window.map { w in RateLimitKind(w)?.text ?? "no 429s in the window" } ?? "no calls in the window"
     case "alertname": return rule.name
     case "severity": return rule.severity
     case "objective": return rule.burn.map { formatPlain(($0.objective * 1e6).rounded() / 1e4) + "%" }
     case "slo": return rule.burn?.slo
     case "budget_left":
-      return budget.map { $0.left <= 0 ? "none" : formatFixed($0.left * 100, digits: 1) + "%" } ?? "-"
-    case "time_to_exhaustion": return budget?.timeToExhaustionText ?? "-"
+      return budget.map { $0.left <= 0 ? "none" : formatFixed($0.left * 100, digits: 1) + "%" }
+        ?? "not an SLO alert"
+    case "time_to_exhaustion": return budget?.timeToExhaustionText ?? "not an SLO alert"
     default:
       if name.hasPrefix("labels.") { return labels[String(name.dropFirst(7))] }
       return nil

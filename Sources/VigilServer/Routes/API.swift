@@ -18,6 +18,7 @@ enum API {
             "threshold": .number(a.threshold), "threshold_text": .string(a.thresholdText),
             "active_since": time(a.activeSinceMs), "fired_at": time(a.firedAtMs),
             "no_data_since": time(a.noDataSinceMs), "summary": .string(a.summary),
+            "inhibited_by": a.inhibitedBy.map(JSONValue.string) ?? .null,
           ]
         }),
     ]
