@@ -74,6 +74,8 @@ package enum LiteLLMCalls {
       provider: (string(p["custom_llm_provider"]) ?? string(error["llm_provider"]) ?? "unknown").lowercased(),
       model: string(p["model_group"]) ?? string(p["model"]) ?? "unknown",
       latencyMs: end >= start ? (end - start) * 1000 : nil)
+    // LiteLLM writes `stream: null` on a failure row; the request's parameters still say it.
+    let streamed = flag(p["stream"]) ?? flag((p["model_parameters"] as? [String: Any])?["stream"])
     if string(p["status"]) == "failure" {
       // error_code is the HTTP status as text for some errors and the provider's code for others
       // ("server_error" for a 500): the class, or the message's "Error code: NNN", says the rest.
@@ -86,18 +88,26 @@ package enum LiteLLMCalls {
       c.errorCode = codeStatus == nil ? code : recovered?.errorCode
       c.errorType = recovered?.errorType
       c.retriesExhausted = true
-      // A streamed request that failed after its 200: the error came inside the stream.
-      if flag(p["stream"]) == true,
+      // A streamed request that failed after its 200: the error came inside the stream. A cut or
+      // a stall (APIConnectionError, APITimeoutError) is one only after a first chunk arrived.
+      if streamed == true,
         let type = StreamFields.errorType(
           exceptionClass: string(error["error_class"]),
           message: string(error["error_message"]) ?? string(p["error_str"]),
           httpStatus: codeStatus.map(Int64.init), streamed: true)
       {
         StreamFields.markFailed(&c, type: type)
+      } else if streamed == true, codeStatus == nil, let first = number(p["completionStartTime"]),
+        first > start,
+        first < end,
+        let (outcome, type) = StreamFields.failure(
+          errorType: string(error["error_class"]), httpStatus: 200, streamed: true)
+      {
+        StreamFields.markFailed(&c, outcome: outcome, type: type)
       }
     }
     // LiteLLM's `stream` and the first chunk's time (completionStartTime, epoch seconds).
-    if let streamed = flag(p["stream"]) { c.stream = streamed }
+    if let streamed { c.stream = streamed }
     if c.stream == true, let first = number(p["completionStartTime"]), first > start, first <= end {
       c.ttftMs = (first - start) * 1000
     }
