@@ -27,8 +27,19 @@ package enum Evaluator {
     let rateRules = set.rules.filter { $0.metric.isRateLimit }
     let earliest = rowRules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
     let burnCounts = try source.requestCounts(
-      starts: Array(Set(set.rules.compactMap(\.burn).flatMap { $0.windows.map { Self.burnStart(to, $0) } })),
+      starts: Array(
+        Set(
+          set.rules.compactMap(\.burn).filter { $0.ttftThresholdMs == nil }.flatMap {
+            $0.windows.map { Self.burnStart(to, $0) }
+          })),
       toMs: to)
+    // TTFT SLOs count first tokens from the time-to-first-token histograms of their windows.
+    let ttftStarts = Set(
+      set.rules.compactMap(\.burn).filter { $0.ttftThresholdMs != nil }.flatMap {
+        $0.windows.map { Self.burnStart(to, $0) }
+      })
+    let ttftWindows =
+      ttftStarts.isEmpty ? [:] : try source.histogramWindows(.ttft, starts: Array(ttftStarts), toMs: to)
     // How much of each SLO window a young series' history covers: its first request in the
     // longest window.
     let longestBurn = set.rules.compactMap(\.burn).flatMap(\.windows).max()
@@ -67,7 +78,10 @@ package enum Evaluator {
     for rule in set.rules {
       if let burn = rule.burn {
         try evaluateBurn(
-          rule, burn, counts: burnCounts, firstRequests: firstRequests, source: source, to: to, atMs: atMs,
+          rule, burn,
+          counts: burn.ttftThresholdMs.map { t in
+            ttftWindows.mapValues { BurnRate.ttftCounts($0, thresholdMs: t) }
+          } ?? burnCounts, firstRequests: firstRequests, source: source, to: to, atMs: atMs,
           previous: previous,
           states: &states,
           transitions: &transitions, groups: &groups)
@@ -249,8 +263,12 @@ package enum Evaluator {
       state.lastEvaluationMs = atMs
       if let kind {
         // What is left of the budget, for the message: the period's counts, read only now.
+        let start = burnStart(to, burn.periodMs)
         let period =
-          try source.requestCounts(starts: [burnStart(to, burn.periodMs)], toMs: to).values.first ?? [:]
+          try burn.ttftThresholdMs.map {
+            BurnRate.ttftCounts(
+              try source.histogramWindows(.ttft, starts: [start], toMs: to)[start] ?? [:], thresholdMs: $0)
+          } ?? source.requestCounts(starts: [start], toMs: to).values.first ?? [:]
         var spent = RequestCounts()
         for (series, c) in period where rule.matches(series) && groupOf(series, rule).0 == group {
           spent.add(c)
