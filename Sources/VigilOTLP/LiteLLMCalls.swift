@@ -4,8 +4,9 @@ import VigilCore
 /// LiteLLM's per-request log (`StandardLoggingPayload`, posted by its `generic_api` callback)
 /// into call records: one logical request each (the proxy retries inside it).
 package enum LiteLLMCalls {
-  /// The calls in a body: a JSON array of payloads, one payload, or NDJSON.
-  package static func calls(_ body: [UInt8]) throws(PayloadError) -> GenAICalls.Mapped {
+  /// The calls in a body: a JSON array of payloads, one payload, or NDJSON. `app` is the app of
+  /// a payload with no team or key alias (the endpoint's `?app=`); else its model group.
+  package static func calls(_ body: [UInt8], app: String? = nil) throws(PayloadError) -> GenAICalls.Mapped {
     var out = GenAICalls.Mapped()
     var items: [Any] = []
     let data = Data(body)
@@ -29,7 +30,7 @@ package enum LiteLLMCalls {
         out.reject("an item is not a JSON object")
         continue
       }
-      if let call = call(payload, out: &out) { out.calls.append(call) }
+      if let call = call(payload, app: app, out: &out) { out.calls.append(call) }
     }
     return out
   }
@@ -61,7 +62,7 @@ package enum LiteLLMCalls {
   }
 
   /// One payload; `nil` (counted) when it has no usable end time.
-  static func call(_ p: [String: Any], out: inout GenAICalls.Mapped) -> CallRecord? {
+  static func call(_ p: [String: Any], app: String? = nil, out: inout GenAICalls.Mapped) -> CallRecord? {
     guard let end = number(p["endTime"]), end > 0, end < 253_402_300_800 else {
       out.reject("a payload without endTime (epoch seconds)")
       return nil
@@ -114,7 +115,11 @@ package enum LiteLLMCalls {
     c.promptTokens = integer(p["prompt_tokens"])
     c.completionTokens = integer(p["completion_tokens"])
     c.requestID = string(p["trace_id"]) ?? string(p["id"])
-    c.app = string(metadata["user_api_key_team_alias"]) ?? string(metadata["user_api_key_alias"])
+    // A proxy without teams or keys still says which app: the configured default, else the model
+    // group (the proxy's name for what was asked).
+    c.app =
+      string(metadata["user_api_key_team_alias"]) ?? string(metadata["user_api_key_alias"]) ?? app
+      ?? string(p["model_group"])
     c.endpoint = string(p["call_type"])
     // The response's first choice that ended filtered, else its first choice's reason.
     let reasons = ((p["response"] as? [String: Any])?["choices"] as? [[String: Any]] ?? []).compactMap {

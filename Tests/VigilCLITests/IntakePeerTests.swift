@@ -202,9 +202,14 @@ import VigilTestSupport
       await VigilProcess.waitUntil(seconds: 60) { VigilProcess.storedCalls(dir.file("v.db")) >= 4 },
       "\(proxy.peer.log() ?? "")\n\(serve.log)")
     let rows = try Self.rows(dir.file("v.db"))
+    // No team or key alias: the app is the model group; the 429's code is recovered from the
+    // text LiteLLM keeps of OpenAI's error.
     #expect(
       rows
-        == ["200", "401", "429", "500"].map { "openai fast \($0)    litellm" },
+        == [
+          "openai fast 200  fast  litellm", "openai fast 401  fast  litellm",
+          "openai fast 429 rate_limit_exceeded fast  litellm", "openai fast 500  fast  litellm",
+        ],
       "\(rows)")
   }
 
