@@ -110,6 +110,22 @@ def common_vars(provider_multi=True):
                       multi=provider_multi, include_all=provider_multi)]
 
 
+def streams(p, sel, by="provider"):
+    """Streamed calls: failed streams (a 200 whose stream then failed) by class and by how they
+    ended, and the time to first token, as the shipped StreamFailures and SlowFirstToken see them."""
+    p.row("Streams: failures after the 200, time to first token")
+    p.series("Stream failure rate (StreamFailures: > 5%)",
+             [(f'sum by ({by}) (rate(vigil_stream_failures_total{{{sel}}}[{RATE}])) / sum by ({by}) (rate(vigil_streams_total{{{sel}}}[{RATE}]))', "{{%s}}" % by)],
+             "percentunit", 0.05)
+    p.series("Failed streams / s by class", [(f'sum by (class) (rate(vigil_stream_failures_total{{{sel}}}[{RATE}]))', "{{class}}")],
+             "reqps", stack=True)
+    p.series("Streams / s by outcome", [(f'sum by (outcome) (rate(vigil_streams_total{{{sel}}}[{RATE}]))', "{{outcome}}")],
+             "reqps", stack=True)
+    p.series("P95 time to first token (SlowFirstToken: > 10 s)",
+             [(f'histogram_quantile(0.95, sum by ({by}, le) (rate(vigil_time_to_first_token_seconds_bucket{{{sel}}}[{RATE}])))', "{{%s}}" % by)],
+             "s", 10)
+
+
 def overview():
     p = Panels()
     p.row("The article's metrics, all selected providers")
@@ -129,6 +145,7 @@ def overview():
     p.series("5xx rate", [(ratio('code=~"5.."'), "{{provider}}")], "percentunit", 0.02)
     p.series("Attempts / s by class", [(f'sum by (class) (rate(vigil_attempts_total{{{SEL}}}[{RATE}]))', "{{class}}")],
              "reqps", stack=True)
+    streams(p, SEL)
     p.row("Alerts")
     p.table("Pending and firing alerts (vigil_alert)", f'vigil_alert{{instance=~"$instance"}}')
     p.row("Vigil itself")
@@ -157,6 +174,7 @@ def provider():
     p.series("Auth failures / s (401, 403)", [(f'sum by (model) (rate(vigil_attempts_total{{{sel},code=~"401|403"}}[{RATE}]))', "{{model}}")], "reqps")
     p.series("Tokens / s", [(f'sum by (kind) (rate(vigil_tokens_total{{{sel}}}[{RATE}]))', "{{kind}}")], "short", stack=True)
     p.series("Quota exhausted / s (429 insufficient_quota)", [(f'sum by (model) (rate(vigil_attempts_total{{{sel},class="quota"}}[{RATE}]))', "{{model}}")], "reqps")
+    streams(p, sel, by="model")
     variables = common_vars(provider_multi=False) + [
         var_query("model", "Model", 'label_values(vigil_attempts_total{provider=~"$provider",instance=~"$instance"}, model)')]
     return dashboard("vigil-provider", "Vigil: provider", "One provider's models: rates, status codes, tokens.", p, variables)
@@ -175,6 +193,15 @@ def latency():
     p.series("Share of attempts slower than 30 s",
              [(f'1 - sum by (provider) (rate(vigil_attempt_latency_seconds_bucket{{{SEL},le="30"}}[{RATE}])) / sum by (provider) (rate(vigil_attempt_latency_seconds_count{{{SEL}}}[{RATE}]))', "{{provider}}")],
              "percentunit", 0.01)
+    ttft = f'rate(vigil_time_to_first_token_seconds_bucket{{{SEL}}}[{RATE}])'
+    streamed = f'rate(vigil_streamed_attempt_latency_seconds_bucket{{{SEL}}}[{RATE}])'
+    p.row("Streamed calls: time to first token")
+    p.series("Time to first token: P50, P95, P99",
+             [(f'histogram_quantile({q}, sum by (le) ({ttft}))', f"P{int(q * 100)}") for q in (0.5, 0.95, 0.99)], "s", 10)
+    p.series("P95 time to first token by model",
+             [(f'histogram_quantile(0.95, sum by (provider, model, le) ({ttft}))', "{{provider}}/{{model}}")], "s", 10)
+    p.series("P99 latency of streamed attempts by provider",
+             [(f'histogram_quantile(0.99, sum by (provider, le) ({streamed}))', "{{provider}}")], "s")
     return dashboard("vigil-latency", "Vigil: latency", "Latency percentiles from the vigil_attempt_latency_seconds histogram.",
                      p, common_vars())
 

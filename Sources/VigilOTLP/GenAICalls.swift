@@ -238,6 +238,12 @@ package enum GenAICalls {
         streamed: StreamFields.streamed(a))
       {
         StreamFields.markFailed(&c, type: type)
+      } else if let (outcome, type) = StreamFields.failure(
+        errorType: a.text("error.type"),
+        httpStatus: a.integer("http.response.status_code", "http.status_code"),
+        streamed: StreamFields.streamed(a))
+      {
+        StreamFields.markFailed(&c, outcome: outcome, type: type)
       }
     }
     c.stream = c.stream ?? StreamFields.streamed(a)
@@ -251,6 +257,9 @@ package enum GenAICalls {
       "llm.usage.completion_tokens")
     c.requestID = a.text("gen_ai.response.id")
     c.finishReason = finishReason(a)
+    if !failed && StreamFields.endedUnfinished(a, finishReason: c.finishReason) {
+      StreamFields.markFailed(&c, outcome: .truncated, type: nil)
+    }
     c.app = a.text("service.name")
     c.env = a.text("deployment.environment.name", "deployment.environment")
     c.endpoint = a.text("gen_ai.operation.name", "llm.request.type")

@@ -37,10 +37,14 @@ package enum IntakeFuzz {
     "http.response.header.x-ratelimit-remaining-requests", "http.response.header.x-ratelimit-limit-tokens",
     "http.response.header.retry-after", "http.response.header.x-ratelimit-reset-requests",
     "http.response.header.anthropic-ratelimit-tokens-reset", "exception.type", "exception.message",
+    "gen_ai.is_streaming", "gen_ai.request.stream", "gen_ai.output.messages",
+    "gen_ai.response.time_to_first_chunk",
   ]
   static let texts = [
     "", "chat", "openai", "Anthropic", "gpt-4o", "LLM", "RateLimitError", "429", "-5", "1e309", " 42 ",
     "Error code: 529 - {'type': 'overloaded_error'}", "content_filter", "1m12s", "2026-11-25T10:00:00Z",
+    "429 Rate limited (request_id: req_1, path: /v1/messages, type: rate_limit_error)", "overloaded_error",
+    "connection_error", "client_timeout_error", #"[{"role": "assistant", "finish_reason": ""}]"#,
     String(repeating: "m", count: 300), "\u{1B}[2J", "\0",
   ]
   static let integers: [Int64] = [
@@ -152,11 +156,21 @@ package enum IntakeFuzz {
       "1795600800.42", "0", "-1", "1e309", "253402300800", "\"failure\"", "\"success\"", "\"openai\"", "null",
       "true", "[]", "{}", "\"429\"", "9007199254740993", "\"\\u0000\"", "\"\\ud800\"",
     ]
+    let classes = [
+      #""RateLimitError""#, #""APIError""#, #""APIConnectionError""#, #""APITimeoutError""#, "null",
+    ]
+    // The texts a 429's code and an in-stream error are recovered from.
+    let messages = [
+      #""Error code: 429""#,
+      #""litellm.RateLimitError: OpenAIException - Rate limit reached for gpt-4o-mini on requests per min""#,
+      #""429 Rate limited (request_id: req_1, path: /v1/messages, type: rate_limit_error)""#,
+      #""(request_id: x, type: ""#, #""{'type': 'error', 'error': {'type': 'overloaded_error'}}""#, "null",
+    ]
     func payload(_ c: inout Choices) -> String {
       var members = (0..<c.below(10)).map { _ in "\"\(c.pick(fields))\":\(c.pick(values))" }
       if c.chance(5) {
         members.append(
-          #""error_information":{"error_code":\#(c.pick(values)),"error_class":"RateLimitError","error_message":"Error code: 429"}"#
+          #""error_information":{"error_code":\#(c.pick(values)),"error_class":\#(c.pick(classes)),"error_message":\#(c.pick(messages))}"#
         )
       }
       if c.chance(3) {
@@ -165,6 +179,11 @@ package enum IntakeFuzz {
         )
       }
       if c.chance(2) { members.append(#""response":{"choices":[{"finish_reason":\#(c.pick(values))}]}"#) }
+      if c.chance(3) {
+        members.append(
+          #""model_parameters":{"stream":\#(c.pick(values))},"completionStartTime":\#(c.pick(values)),"metadata":{"user_api_key_team_alias":\#(c.pick(values))}"#
+        )
+      }
       return "{" + members.joined(separator: ",") + "}"
     }
     let items = (0..<(1 + c.below(4))).map { _ in payload(&c) }
@@ -252,8 +271,10 @@ package enum IntakeFuzz {
   /// One LiteLLM input: payloads built, damaged, taken.
   package static func litellm(_ input: [UInt8]) {
     var c = Choices(input)
+    let app = c.chance(3) ? c.pick(texts) : nil
     let body = damaged(litellm(&c), &c)
-    take { () throws(PayloadError) in try LiteLLMCalls.calls(body, limits: limits, reservation: nil) }
+    take { () throws(PayloadError) in try LiteLLMCalls.calls(body, limits: limits, reservation: nil, app: app)
+    }
   }
 
   /// Raw bytes as a body of every kind, not built: what the structure-aware inputs do not reach

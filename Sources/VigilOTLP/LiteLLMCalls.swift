@@ -4,8 +4,9 @@ import VigilCore
 /// LiteLLM's per-request log (`StandardLoggingPayload`, posted by its `generic_api` callback)
 /// into call records: one logical request each (the proxy retries inside it).
 package enum LiteLLMCalls {
-  /// The calls in a body: a JSON array of payloads, one payload, or NDJSON.
-  package static func calls(_ body: [UInt8]) throws(PayloadError) -> GenAICalls.Mapped {
+  /// The calls in a body: a JSON array of payloads, one payload, or NDJSON. `app` is the app of
+  /// a payload with no team or key alias (the endpoint's `?app=`); else its model group.
+  package static func calls(_ body: [UInt8], app: String? = nil) throws(PayloadError) -> GenAICalls.Mapped {
     var out = GenAICalls.Mapped()
     var items: [Any] = []
     let data = Data(body)
@@ -29,7 +30,7 @@ package enum LiteLLMCalls {
         out.reject("an item is not a JSON object")
         continue
       }
-      if let call = call(payload, out: &out) { out.calls.append(call) }
+      if let call = call(payload, app: app, out: &out) { out.calls.append(call) }
     }
     return out
   }
@@ -61,7 +62,7 @@ package enum LiteLLMCalls {
   }
 
   /// One payload; `nil` (counted) when it has no usable end time.
-  static func call(_ p: [String: Any], out: inout GenAICalls.Mapped) -> CallRecord? {
+  static func call(_ p: [String: Any], app: String? = nil, out: inout GenAICalls.Mapped) -> CallRecord? {
     guard let end = number(p["endTime"]), end > 0, end < 253_402_300_800 else {
       out.reject("a payload without endTime (epoch seconds)")
       return nil
@@ -74,6 +75,8 @@ package enum LiteLLMCalls {
       provider: (string(p["custom_llm_provider"]) ?? string(error["llm_provider"]) ?? "unknown").lowercased(),
       model: string(p["model_group"]) ?? string(p["model"]) ?? "unknown",
       latencyMs: end >= start ? (end - start) * 1000 : nil)
+    // LiteLLM writes `stream: null` on a failure row; the request's parameters still say it.
+    let streamed = flag(p["stream"]) ?? flag((p["model_parameters"] as? [String: Any])?["stream"])
     if string(p["status"]) == "failure" {
       // error_code is the HTTP status as text for some errors and the provider's code for others
       // ("server_error" for a 500): the class, or the message's "Error code: NNN", says the rest.
@@ -86,25 +89,37 @@ package enum LiteLLMCalls {
       c.errorCode = codeStatus == nil ? code : recovered?.errorCode
       c.errorType = recovered?.errorType
       c.retriesExhausted = true
-      // A streamed request that failed after its 200: the error came inside the stream.
-      if flag(p["stream"]) == true,
+      // A streamed request that failed after its 200: the error came inside the stream. A cut or
+      // a stall (APIConnectionError, APITimeoutError) is one only after a first chunk arrived.
+      if streamed == true,
         let type = StreamFields.errorType(
           exceptionClass: string(error["error_class"]),
           message: string(error["error_message"]) ?? string(p["error_str"]),
           httpStatus: codeStatus.map(Int64.init), streamed: true)
       {
         StreamFields.markFailed(&c, type: type)
+      } else if streamed == true, codeStatus == nil, let first = number(p["completionStartTime"]),
+        first > start,
+        first < end,
+        let (outcome, type) = StreamFields.failure(
+          errorType: string(error["error_class"]), httpStatus: 200, streamed: true)
+      {
+        StreamFields.markFailed(&c, outcome: outcome, type: type)
       }
     }
     // LiteLLM's `stream` and the first chunk's time (completionStartTime, epoch seconds).
-    if let streamed = flag(p["stream"]) { c.stream = streamed }
+    if let streamed { c.stream = streamed }
     if c.stream == true, let first = number(p["completionStartTime"]), first > start, first <= end {
       c.ttftMs = (first - start) * 1000
     }
     c.promptTokens = integer(p["prompt_tokens"])
     c.completionTokens = integer(p["completion_tokens"])
     c.requestID = string(p["trace_id"]) ?? string(p["id"])
-    c.app = string(metadata["user_api_key_team_alias"]) ?? string(metadata["user_api_key_alias"])
+    // A proxy without teams or keys still says which app: the configured default, else the model
+    // group (the proxy's name for what was asked).
+    c.app =
+      string(metadata["user_api_key_team_alias"]) ?? string(metadata["user_api_key_alias"]) ?? app
+      ?? string(p["model_group"])
     c.endpoint = string(p["call_type"])
     // The response's first choice that ended filtered, else its first choice's reason.
     let reasons = ((p["response"] as? [String: Any])?["choices"] as? [[String: Any]] ?? []).compactMap {

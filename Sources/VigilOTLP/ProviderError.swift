@@ -36,7 +36,7 @@ package struct ProviderError: Sendable, Equatable {
     self.status = status
     errorCode = message.flatMap { Self.quoted("code", in: $0) ?? Self.codeOfMessage($0) }
     errorType =
-      message.flatMap { Self.quoted("type", in: $0, skipping: "error") }
+      message.flatMap { Self.quoted("type", in: $0, skipping: "error") ?? Self.anthropicType(in: $0) }
       ?? exceptionClass.map(Self.className)
   }
 
@@ -45,6 +45,8 @@ package struct ProviderError: Sendable, Equatable {
   /// change what an alert says.
   static let codeOfPhrase: [(String, String)] = [
     ("exceeded your current quota", "insufficient_quota"),
+    // OpenAI's 429 for requests or tokens per minute: its SDK (and LiteLLM's message) keep only this.
+    ("rate limit reached for", "rate_limit_exceeded"),
     ("credit balance is too low", "credit_balance_too_low"),
     ("billing hard limit", "billing_hard_limit_reached"),
     // Anthropic's 400 invalid_request_error, Gemini's INVALID_ARGUMENT, Bedrock's
@@ -58,6 +60,18 @@ package struct ProviderError: Sendable, Equatable {
   static func codeOfMessage(_ message: String) -> String? {
     let lower = message.lowercased()
     return codeOfPhrase.first { lower.contains($0.0) }?.1
+  }
+
+  /// The error type Anthropic's Python SDK renders unquoted at the end of its message:
+  /// `429 Rate limited (request_id: req_1, path: /v1/messages, type: rate_limit_error)`.
+  static func anthropicType(in message: String) -> String? {
+    guard message.contains("(request_id:"), let r = message.range(of: ", type: ", options: .backwards) else {
+      return nil
+    }
+    let value = message[r.upperBound...].prefix {
+      ($0 >= "a" && $0 <= "z") || $0 == "_" || ($0 >= "0" && $0 <= "9")
+    }
+    return value.isEmpty || value.count > 64 ? nil : String(value)
   }
 
   /// "Error code: 429" (OpenAI's and Anthropic's SDKs, and LiteLLM, which wraps them).

@@ -5,9 +5,12 @@ import VigilCore
 /// status of 200 (or none) was an error delivered inside the stream.
 enum StreamFields {
   /// Whether the attributes say the call streamed: OpenTelemetry's `gen_ai.request.stream`,
-  /// OpenLIT's `gen_ai.request.is_stream`, OpenLLMetry's `llm.is_streaming`.
+  /// OpenLIT's `gen_ai.request.is_stream`, OpenLLMetry's `gen_ai.is_streaming` (`llm.is_streaming`
+  /// before).
   static func streamed(_ a: Attributes) -> Bool? {
-    for key in ["gen_ai.request.stream", "gen_ai.request.is_stream", "llm.is_streaming"] {
+    for key in [
+      "gen_ai.request.stream", "gen_ai.request.is_stream", "gen_ai.is_streaming", "llm.is_streaming",
+    ] {
       switch a[key] {
       case .bool(let b)?: return b
       case .string(let s)?: if s == "true" || s == "false" { return s == "true" }
@@ -49,11 +52,55 @@ enum StreamFields {
     return message.flatMap { ProviderError.quoted("type", in: $0, skipping: "error") } ?? "api_error"
   }
 
+  /// How a streamed span that failed after its 200 ended, when `error.type` says it without an
+  /// exception class `errorType` knows: Anthropic's SDK traces its own calls with the error's
+  /// type (`overloaded_error`, `api_error`, `rate_limit_error`) or its own names for a cut
+  /// (`connection_error`) and a stall (`client_timeout_error`); the SDKs' exception classes for
+  /// the same. Nil unless the span says it streamed and answered 200.
+  static func failure(errorType: String?, httpStatus: Int64?, streamed: Bool?) -> (StreamOutcome, String?)? {
+    guard httpStatus == 200, streamed == true, let errorType else { return nil }
+    let name = ProviderError.className(errorType)
+    if timeouts.contains(name) { return (.idleTimeout, nil) }
+    if cuts.contains(name) { return (.truncated, nil) }
+    let inBand =
+      name.utf8.count <= 64 && (name.hasSuffix("_error") || name.hasSuffix("_exceeded"))
+      && name.utf8.allSatisfy {
+        ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0 == UInt8(ascii: "_")
+      }
+    return inBand ? (.errorEvent, name) : nil
+  }
+
+  /// A stall, in the names of the SDKs (Anthropic's span's own, the exception classes, httpx's).
+  static let timeouts: Set<String> = [
+    "client_timeout_error", "APITimeoutError", "Timeout", "ReadTimeout", "TimeoutException",
+  ]
+
+  /// A stream cut before its terminal event.
+  static let cuts: Set<String> = [
+    "connection_error", "APIConnectionError", "RemoteProtocolError", "ReadError", "ChunkedEncodingError",
+  ]
+
+  /// Whether a streamed span that did not fail ended without its terminal event: OpenLLMetry's
+  /// OpenAI instrumentation ends the span of a stream that raised (an error chunk) or was cut as
+  /// OK, with no `gen_ai.response.finish_reasons` and an output message whose `finish_reason` is
+  /// empty. What ended it is not in the span: Vigil counts it as `truncated`.
+  static func endedUnfinished(_ a: Attributes, finishReason: String?) -> Bool {
+    guard streamed(a) == true, finishReason == nil, let output = a.text("gen_ai.output.messages") else {
+      return false
+    }
+    return output.contains(#""finish_reason": """#) || output.contains(#""finish_reason":"""#)
+  }
+
   /// Marks `c` as a stream that failed after its 200 with an error event of `type`.
   static func markFailed(_ c: inout CallRecord, type: String) {
+    markFailed(&c, outcome: .errorEvent, type: type)
+  }
+
+  /// Marks `c` as a stream that failed after its 200, as `outcome`.
+  static func markFailed(_ c: inout CallRecord, outcome: StreamOutcome, type: String?) {
     c.status = 200
     c.stream = true
-    c.streamOutcome = .errorEvent
+    c.streamOutcome = outcome
     c.streamErrorType = type
   }
 }

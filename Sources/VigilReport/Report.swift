@@ -43,6 +43,9 @@ package struct Report: Sendable {
   /// the period at most: `errorCodesComplete` says whether that was all of it).
   package var errorCodes: [ErrorCodeCount] = []
   package var errorCodesComplete = true
+  /// Streams that failed after their 2xx per outcome and in-band type, from the stored calls
+  /// (bounded like ``errorCodes``).
+  package var streamFailureTypes: [StreamFailureCount] = []
   /// When retention deleted the raw calls of the period's start (its rollups remain): the time
   /// from which raw calls are still stored. Error codes and sources count only from there.
   package var rawCallsFromMs: Int64?
@@ -249,6 +252,10 @@ package struct Report: Sendable {
     }
     (report.errorCodes, report.errorCodesComplete) = try store.errorCodes(
       fromMs: fromMs, toMs: toMs, provider: provider)
+    if report.total.streams > 0 {
+      report.streamFailureTypes = try store.streamFailureTypes(fromMs: fromMs, toMs: toMs, provider: provider)
+        .counts
+    }
     // Rollups older than the oldest raw call: retention took the raw calls, said here, not hidden.
     let oldestRaw = try store.oldestRawCallMs() ?? toMs
     if oldestRaw > fromMs, let first = try store.bucketRange()?.0, first < min(oldestRaw, toMs) {

@@ -325,6 +325,7 @@ extension Report {
       if windows.isEmpty { out += "<tr><td class=\"muted\" colspan=\"4\">none</td></tr>\n" }
       out += "</table>\n"
     }
+    out += streamsHTML()
     out += """
       <h2>What failures and retries cost</h2>
       <table><tr><th>tokens</th><th>count</th><th>share</th></tr>

@@ -245,6 +245,15 @@ extension Report {
             ]
           })
     }
+    let streams = streamRows()
+    if !streams.isEmpty {
+      heading("Streams: failures after the 200, time to first token")
+      table([Self.streamHead] + streams)
+      if !streamFailureTypes.isEmpty {
+        out.append("")
+        table([Self.streamTypeHead] + streamTypeRows())
+      }
+    }
     heading("Tokens")
     table([
       ["tokens", "count", "share"],
@@ -318,6 +327,7 @@ extension Report {
             "summary": .string(a.summary),
           ]
         }),
+      "streams": streamsJSON,
       "worst_error_windows": .array(worstErrorWindows.map(window)),
       "slowest_windows": .array(slowestWindows.map(window)),
       "previous": previous.map { p in

@@ -225,12 +225,9 @@ extension Store {
   package func errorCodes(fromMs: Int64, toMs: Int64, provider: String? = nil, maxCalls: Int64 = 1_000_000)
     throws(StoreError) -> (counts: [ErrorCodeCount], complete: Bool)
   {
-    let range = try connection.prepare(
-      "SELECT min(first_call), max(last_call) FROM chunks WHERE max_ts >= ? AND min_ts < ?")
-    try range.bind([.int(fromMs), .int(toMs)])
-    guard try range.step(), !range.isNull(0) else { return ([], true) }
-    let (first, last) = (range.int64(0), range.int64(1))
-    let start = max(first, last - maxCalls + 1)
+    guard let (start, last, complete) = try lastCalls(fromMs: fromMs, toMs: toMs, maxCalls: maxCalls) else {
+      return ([], true)
+    }
     let s = try connection.prepare(
       """
       SELECT s.provider, s.model, c.status, coalesce(c.detail ->> '$.error_code', c.detail ->> '$.error_type'),
@@ -249,7 +246,7 @@ extension Store {
           provider: s.text(0) ?? "", model: s.text(1) ?? "", status: Int(s.int64(2)), code: s.text(3) ?? "",
           count: s.int64(4)))
     }
-    return (out, start == first)
+    return (out, complete)
   }
 
   /// The buckets of `[fromMs, toMs)` whose calls carried rate-limit headers (``RollupSource``).

@@ -1,11 +1,13 @@
 """A scripted LLM provider on 127.0.0.1 for tests: OpenAI's /v1/chat/completions and Anthropic's
-/v1/messages, answering each request with the next status of a script, with the real error bodies
-and rate-limit headers of each provider. Prints "PORT n" once listening.
+/v1/messages (and the Responses API's /v1/responses, streamed), answering each request with the
+next status of a script, with the real error bodies and rate-limit headers of each provider.
+Prints "PORT n" once listening.
 
-    python3 fake_provider.py --script 200,429,200,500,401,529 [--repeat]
+    python3 fake_provider.py --script 200,429,200,500,401,529,sok,serr [--repeat] [--stall 3]
 
-A step is a status, "429q" (OpenAI's insufficient_quota), "429d" (Retry-After as an HTTP-date)
-or "200f" (an answer stopped by the safety system).
+A step is a status, "429q" (OpenAI's insufficient_quota), "429d" (Retry-After as an HTTP-date),
+"200f" (an answer stopped by the safety system) or a stream (`sok`, `serr`, `scut`, `sstall`, ...:
+sse_streams.py), answered as Server-Sent Events after a 200.
 """
 import argparse
 import email.utils
@@ -13,6 +15,8 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import sse_streams
 
 # The providers' error bodies: (type, code, message) for OpenAI, (type, message) for Anthropic.
 OPENAI_ERRORS = {
@@ -59,7 +63,22 @@ class Script:
             return s
 
 
-def handler(script):
+def anthropic_headers(n):
+    return [("request-id", "req_%d" % n),
+            ("anthropic-ratelimit-requests-remaining", "41"),
+            ("anthropic-ratelimit-requests-limit", "50"),
+            ("anthropic-ratelimit-requests-reset",
+             time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 12))),
+            ("anthropic-ratelimit-tokens-remaining", "39000")]
+
+
+def openai_headers(n):
+    return [("x-request-id", "req_%d" % n),
+            ("x-ratelimit-remaining-requests", "41"), ("x-ratelimit-remaining-tokens", "39000"),
+            ("x-ratelimit-limit-requests", "50"), ("x-ratelimit-reset-requests", "1m12s")]
+
+
+def handler(script, stall):
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -81,19 +100,18 @@ def handler(script):
             req = json.loads(self.rfile.read(length) or b"{}")
             model = req.get("model", "unknown")
             step = script.next(self.path)
+            anthropic = self.path.startswith("/v1/messages")
+            stream = sse_streams.parse(step)
+            if stream:
+                headers = anthropic_headers(script.i) if anthropic else openai_headers(script.i)
+                return sse_streams.write_stream(self, self.path, script.i, model, stream, headers, stall)
             # "429q": a 429 for an exhausted quota (OpenAI's insufficient_quota); "200f": a 200 whose
             # answer the safety system stopped (finish_reason content_filter, stop_reason refusal).
             # "429d": a 429 whose Retry-After is an HTTP-date three seconds ahead, not seconds.
             status = int(step.rstrip("qfd"))
             filtered = step.endswith("f")
-            anthropic = self.path.startswith("/v1/messages")
             if anthropic:
-                headers = [("request-id", "req_%d" % script.i),
-                           ("anthropic-ratelimit-requests-remaining", "41"),
-                           ("anthropic-ratelimit-requests-limit", "50"),
-                           ("anthropic-ratelimit-requests-reset",
-                            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 12))),
-                           ("anthropic-ratelimit-tokens-remaining", "39000")]
+                headers = anthropic_headers(script.i)
                 if status == 200:
                     return self.send(200, {
                         "id": "msg_%d" % script.i, "type": "message", "role": "assistant", "model": model,
@@ -104,9 +122,7 @@ def handler(script):
                     headers.append(("retry-after", retry_after(step)))
                 kind, message = ANTHROPIC_ERRORS.get(status, ("api_error", "Internal server error"))
                 return self.send(status, {"type": "error", "error": {"type": kind, "message": message}}, headers)
-            headers = [("x-request-id", "req_%d" % script.i),
-                       ("x-ratelimit-remaining-requests", "41"), ("x-ratelimit-remaining-tokens", "39000"),
-                       ("x-ratelimit-limit-requests", "50"), ("x-ratelimit-reset-requests", "1m12s")]
+            headers = openai_headers(script.i)
             if status == 200:
                 return self.send(200, {
                     "id": "chatcmpl-%d" % script.i, "object": "chat.completion", "created": int(time.time()),
@@ -127,9 +143,10 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--script", default="200")
     p.add_argument("--repeat", action="store_true")
+    p.add_argument("--stall", type=float, default=3.0, help="seconds an `sstall` stream stays silent")
     a = p.parse_args()
     script = Script([s for s in a.script.split(",") if s], a.repeat)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(script))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler(script, a.stall))
     print("PORT %d" % server.server_address[1], flush=True)
     server.serve_forever()
 

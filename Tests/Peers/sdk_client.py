@@ -3,7 +3,10 @@
 protobuf to Vigil. One call per step; the SDK's own retries are set by --max-retries.
 
     python3 sdk_client.py --sdk openai --base-url http://127.0.0.1:P --otlp http://127.0.0.1:Q \
-        --calls 6 --max-retries 0 [--service support-bot --env prod]
+        --calls 6 --max-retries 0 [--service support-bot --env prod] [--stream]
+
+With --stream each call streams (read to its end; the client's read timeout, 1 s, is the idle
+timeout a stalled stream runs into) and a stream that raises counts as a failure.
 """
 import argparse
 
@@ -24,6 +27,7 @@ def main():
     p.add_argument("--service", default="support-bot")
     p.add_argument("--env", default="prod")
     p.add_argument("--token", default=None)
+    p.add_argument("--stream", action="store_true")
     a = p.parse_args()
 
     resource = Resource.create({"service.name": a.service, "deployment.environment.name": a.env})
@@ -41,21 +45,30 @@ def main():
         from opentelemetry.instrumentation.openai import OpenAIInstrumentor
         OpenAIInstrumentor().instrument()
         import openai
-        client = openai.OpenAI(api_key="sk-test", base_url=a.base_url + "/v1", max_retries=a.max_retries)
+        more = {"timeout": openai.Timeout(10, read=1)} if a.stream else {}
+        client = openai.OpenAI(api_key="sk-test", base_url=a.base_url + "/v1", max_retries=a.max_retries, **more)
         for _ in range(a.calls):
             try:
-                client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+                answer = client.chat.completions.create(
+                    model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=a.stream)
+                if a.stream:
+                    for _ in answer:
+                        pass
             except openai.APIError:
                 failures += 1
     else:
         from opentelemetry.instrumentation.anthropic import AnthropicInstrumentor
         AnthropicInstrumentor().instrument()
         import anthropic
-        client = anthropic.Anthropic(api_key="sk-ant-test", base_url=a.base_url, max_retries=a.max_retries)
+        more = {"timeout": anthropic.Timeout(10, read=1)} if a.stream else {}
+        client = anthropic.Anthropic(api_key="sk-ant-test", base_url=a.base_url, max_retries=a.max_retries, **more)
         for _ in range(a.calls):
             try:
-                client.messages.create(model="claude-sonnet-4", max_tokens=16,
-                                       messages=[{"role": "user", "content": "hi"}])
+                answer = client.messages.create(model="claude-sonnet-4", max_tokens=16,
+                                                messages=[{"role": "user", "content": "hi"}], stream=a.stream)
+                if a.stream:
+                    for _ in answer:
+                        pass
             except anthropic.APIError:
                 failures += 1
     provider.force_flush()

@@ -93,3 +93,21 @@ import VigilTestSupport
     }
   }
 }
+
+extension GrafanaDashboardTests {
+  /// Streamed calls (issue 23): the rate of failed streams and their classes on the overview and
+  /// provider dashboards, the time to first token on all three.
+  @Test func streamFailuresByClassAndTimeToFirstTokenAreShown() throws {
+    for name in Self.files {
+      let exprs = Self.exprs(try Self.load(name))
+      #expect(
+        exprs.contains {
+          $0.contains("histogram_quantile(0.95") && $0.contains("vigil_time_to_first_token_seconds_bucket")
+        },
+        "\(name)")
+      guard name != "latency" else { continue }
+      #expect(exprs.contains { $0.contains("sum by (class) (rate(vigil_stream_failures_total") }, "\(name)")
+      #expect(exprs.contains { $0.contains("sum by (outcome) (rate(vigil_streams_total") }, "\(name)")
+    }
+  }
+}

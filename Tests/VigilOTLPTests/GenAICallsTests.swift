@@ -133,6 +133,12 @@ import VigilCore
         429, "rate_limit_exceeded", .capacity
       ),
       (
+        // What OpenAI's SDK renders for a 429 per minute: the code only in its documented text.
+        "RateLimitError",
+        "Error code: 429 - Rate limit reached for gpt-4o-mini on requests per min (RPM): Limit 3, Used 3, Requested 1.",
+        429, "rate_limit_exceeded", .capacity
+      ),
+      (
         "InternalServerError", "Error code: 500 - The server had an error while processing your request.",
         500, nil, .server
       ),

@@ -37,8 +37,9 @@ import VigilCore
   /// class, or the message, says the status then.
   @Test(arguments: [
     (
-      "429", "RateLimitError", "litellm.RateLimitError: OpenAIException - Rate limit reached", 429,
-      nil as String?
+      "429", "RateLimitError",
+      "litellm.RateLimitError: RateLimitError: OpenAIException - Rate limit reached for gpt-4o-mini on requests per min (RPM): Limit 3, Used 3, Requested 1.",
+      429, "rate_limit_exceeded" as String?
     ),
     (
       "server_error", "InternalServerError", "litellm.InternalServerError: OpenAIException - boom", 500,

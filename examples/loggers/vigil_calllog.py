@@ -1,7 +1,8 @@
 """Vigil call-log records: one JSON object per HTTP attempt (the contract is in Vigil's README,
 "The call log"), appended to a file that Vigil tails, or sent to Vigil's UDP listener.
 
-Copy this file beside openai_calls.py or anthropic_calls.py. It needs only the standard library.
+Copy this file beside openai_calls.py or anthropic_calls.py (and their streaming variants,
+openai_streams.py and anthropic_streams.py). It needs only the standard library.
 """
 import datetime
 import email.utils
@@ -137,3 +138,139 @@ def finish(record, start, clock, sink):
 
 def monotonic():
     return time.monotonic()
+
+
+# In-band error types that are the request's own fault: the same request gets the same answer.
+NOT_RETRYABLE_TYPES = {"invalid_request_error", "authentication_error", "permission_error", "not_found_error",
+                       "request_too_large", "context_length_exceeded", "invalid_prompt"}
+
+
+class StreamFailed(Exception):
+    """A stream that failed after its 200 without an exception of the SDK's own: a Responses API
+    `response.failed`, a stream that ended without its terminal event. `outcome` and `error_type`
+    are what the attempt's line says."""
+
+    def __init__(self, outcome, error_type=None):
+        super().__init__("stream %s%s" % (outcome, ": " + error_type if error_type else ""))
+        self.outcome, self.error_type = outcome, error_type
+
+
+def ms(seconds):
+    return round(seconds * 1000, 1)
+
+
+class StreamMeter:
+    """Times one streamed attempt from the moment its request is sent: the first chunk of any kind
+    (`ttft_ms`, never 0), the longest silence between chunks (a stall that ended the stream
+    included), and, when it fails, how far in and how many tokens it had delivered."""
+
+    def __init__(self, record, start, clock):
+        self.record, self.start, self.clock = record, start, clock
+        self.last = None
+        self.gap = 0.0
+        self.tokens = 0
+
+    def chunk(self):
+        now = self.clock()
+        if self.last is None:
+            self.record["ttft_ms"] = max(0.1, ms(now - self.start))
+        else:
+            self.gap = max(self.gap, now - self.last)
+        self.last = now
+
+    def end(self, outcome, error_type=None):
+        now = self.clock()
+        self.record["stream_outcome"] = outcome
+        if outcome != "completed":
+            self.record.update(stream_error_type=error_type, error_after_ms=ms(now - self.start),
+                               output_tokens_partial=self.tokens)
+            if outcome == "idle_timeout" and self.last is not None:
+                self.gap = max(self.gap, now - self.last)
+        if self.last is not None:
+            self.record["max_chunk_gap_ms"] = ms(self.gap)
+
+
+def stream_attempts(sdk, adapter, sink, base, max_attempts, sleep, clock):
+    """Yields the events of a streamed call, attempt after attempt, one line per attempt.
+
+    `sdk` is the SDK's module (its exception classes); `adapter` knows the API: `open()` sends the
+    request (`with_raw_response.create(..., stream=True)`), `answered(record, raw)` notes the
+    response's headers, `status_error(record, e)` a refused request (returns its code),
+    `event(event, record)` says what an event is (`"content"`, `"end"`, `("failed", type)` or
+    anything else) and `in_stream_type(e)` the in-band type of an SDK exception raised mid-stream.
+
+    Events before the first content (the role chunk, `message_start`, ...) are held back, so that a
+    stream that fails before its first token is retried (the SDKs retry only on HTTP status) and
+    its caller sees one clean stream; once output was delivered, a failure is raised, never retried.
+    """
+    for attempt in range(1, max_attempts + 1):
+        record = dict(base, attempt=attempt, max_attempts=max_attempts, stream=True)
+        start = clock()
+        meter = StreamMeter(record, start, clock)
+        retry_after, opened, delivered, held = None, False, False, []
+        try:
+            raw = adapter.open()
+            opened = True
+            adapter.answered(record, raw)
+            failure, completed = None, False
+            for event in raw.parse():
+                meter.chunk()
+                kind = adapter.event(event, record)
+                if isinstance(kind, tuple):
+                    failure = StreamFailed("error_event", kind[1])
+                    break
+                completed = completed or kind == "end"
+                if kind == "content":
+                    meter.tokens += 1
+                if delivered or kind == "content":
+                    delivered = True
+                    yield from held
+                    held = []
+                    yield event
+                else:
+                    held.append(event)
+            if failure is None and not completed:
+                failure = StreamFailed("truncated")
+            if failure is None:
+                meter.end("completed")
+                yield from held
+                return
+            meter.end(failure.outcome, failure.error_type)
+            if stream_gives_up(record, attempt, max_attempts, delivered, failure.error_type):
+                raise failure
+        except sdk.APIError as e:
+            if opened:
+                outcome = ("idle_timeout" if isinstance(e, sdk.APITimeoutError) else
+                           "truncated" if isinstance(e, sdk.APIConnectionError) else "error_event")
+                error_type = adapter.in_stream_type(e) if outcome == "error_event" else None
+                meter.end(outcome, error_type)
+                if stream_gives_up(record, attempt, max_attempts, delivered, error_type):
+                    raise
+            elif isinstance(e, sdk.APIStatusError):
+                code = adapter.status_error(record, e)
+                retry_after, retryable = status_failure(record, e.status_code, e.response.headers, code)
+                if gives_up(record, attempt, max_attempts, retryable):
+                    raise
+            elif isinstance(e, sdk.APIConnectionError):  # no response: refused, reset, timeout
+                record.update(status=0, error_type=type(e).__name__)
+                if gives_up(record, attempt, max_attempts):
+                    raise
+            else:
+                raise
+        except GeneratorExit:  # the caller stopped reading: not the provider's failure
+            meter.end("client_cancelled")
+            record["retries_exhausted"] = False
+            raise
+        finally:
+            finish(record, start, clock, sink)
+        sleep(backoff_seconds(attempt, retry_after))
+
+
+def stream_gives_up(record, attempt, max_attempts, delivered, error_type):
+    """Whether a stream that failed after its 200 is not tried again: it delivered output (a retry
+    would repeat it), its in-band error is the request's fault, or it was the last attempt."""
+    if delivered:
+        record["retries_exhausted"] = False
+        return True
+    return gives_up(record, attempt, max_attempts,
+                    error_type not in NOT_RETRYABLE_TYPES and error_type not in QUOTA_CODES)

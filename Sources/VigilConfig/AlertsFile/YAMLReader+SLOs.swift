@@ -7,7 +7,7 @@ import Yams
 extension YAMLReader {
   static let sloKeys = [
     "name", "objective", "period", "group_by", "filters", "min_total", "min_bad", "labels", "no_data", "page",
-    "ticket",
+    "ticket", "ttft",
   ]
   static let sloAlertKeys = ["severity", "receivers", "summary", "description"]
 
@@ -50,6 +50,8 @@ extension YAMLReader {
       // Both alerts of an SLO say which SLO they are, for routing and for inhibiting the ticket
       // while the page fires.
       if base.labels["slo"] == nil { base.labels["slo"] = name }
+      // `ttft: 2s`: a time-to-first-token SLO (good = the first chunk within 2 s).
+      let ttftMs = e["ttft"].flatMap { duration($0, positive: true) }.map(Double.init)
       let minTotal = e["min_total"].flatMap { count($0) } ?? 50
       let minBad = e["min_bad"].flatMap { count($0) } ?? 5
       for (kind, page) in [("Page", true), ("Ticket", false)] {
@@ -67,12 +69,19 @@ extension YAMLReader {
           pairs[i].factor = burn.maxBurn
         }
         burn.pairs = pairs
+        burn.ttftThresholdMs = ttftMs
         rule.burn = burn
         rule.threshold = pairs.map(\.factor).min() ?? 0
         rule.windowMs = burn.windows.max() ?? 0
         rule.summary =
           "{{ slo }}\(base.groupBy.isEmpty ? "" : " for " + base.groupBy.map { "{{ labels.\($0.rawValue) }}" }.joined(separator: "/")): error budget burning {{ value }} the allowed rate (objective {{ objective }}), failures: {{ causes }}; budget left: {{ budget_left }}; at this rate exhausted in: {{ time_to_exhaustion }}"
         rule.description = "{{ advice }}"
+        if let ttftMs {
+          rule.summary =
+            "{{ slo }}\(base.groupBy.isEmpty ? "" : " for " + base.groupBy.map { "{{ labels.\($0.rawValue) }}" }.joined(separator: "/")): first tokens slower than \(DurationText.format(Int64(ttftMs))) burning the budget {{ value }} the allowed rate (objective {{ objective }}); budget left: {{ budget_left }}; at this rate exhausted in: {{ time_to_exhaustion }}"
+          rule.description =
+            "Streams take longer than \(DurationText.format(Int64(ttftMs))) to their first token: what users of a streamed answer wait for. Check the provider's status and the prompt sizes."
+        }
         if let n = e[page ? "page" : "ticket"] {
           let a = entries(n, known: Self.sloAlertKeys, what: "an SLO's \(kind.lowercased())")
           if let s = a["severity"].flatMap({ string($0) }) { rule.severity = s }

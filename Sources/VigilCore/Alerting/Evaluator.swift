@@ -27,9 +27,18 @@ package enum Evaluator {
     let rateRules = set.rules.filter { $0.metric.isRateLimit }
     let earliest = rowRules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
     // And the last ``RequestCounts/retryWaitMs``, to tell the retries that never came.
-    let burnStarts = set.rules.compactMap(\.burn).flatMap { $0.windows.map { Self.burnStart(to, $0) } }
+    let burnStarts = set.rules.compactMap(\.burn).filter { $0.ttftThresholdMs == nil }.flatMap {
+      $0.windows.map { Self.burnStart(to, $0) }
+    }
     let burnCounts = try source.requestCounts(
       starts: Array(Set(burnStarts + (burnStarts.isEmpty ? [] : [to - RequestCounts.retryWaitMs]))), toMs: to)
+    // TTFT SLOs count first tokens from the time-to-first-token histograms of their windows.
+    let ttftStarts = Set(
+      set.rules.compactMap(\.burn).filter { $0.ttftThresholdMs != nil }.flatMap {
+        $0.windows.map { Self.burnStart(to, $0) }
+      })
+    let ttftWindows =
+      ttftStarts.isEmpty ? [:] : try source.histogramWindows(.ttft, starts: Array(ttftStarts), toMs: to)
     // How much of each SLO window a young series' history covers: its first request in the
     // longest window.
     let longestBurn = set.rules.compactMap(\.burn).flatMap(\.windows).max()
@@ -68,7 +77,10 @@ package enum Evaluator {
     for rule in set.rules {
       if let burn = rule.burn {
         try evaluateBurn(
-          rule, burn, counts: burnCounts, firstRequests: firstRequests, source: source, to: to, atMs: atMs,
+          rule, burn,
+          counts: burn.ttftThresholdMs.map { t in
+            ttftWindows.mapValues { BurnRate.ttftCounts($0, thresholdMs: t) }
+          } ?? burnCounts, firstRequests: firstRequests, source: source, to: to, atMs: atMs,
           previous: previous,
           states: &states,
           transitions: &transitions, groups: &groups)
@@ -270,10 +282,14 @@ package enum Evaluator {
       var budget: BudgetStatus?
       var window: Rollup?
       if kind != nil || state.phase != .inactive {
-        let period = try source.requestCounts(starts: [burnStart(to, burn.periodMs)], toMs: to)
+        let start = burnStart(to, burn.periodMs)
+        let period =
+          try burn.ttftThresholdMs.map {
+            BurnRate.ttftCounts(
+              try source.histogramWindows(.ttft, starts: [start], toMs: to)[start] ?? [:], thresholdMs: $0)
+          } ?? source.requestCounts(starts: [start], toMs: to)[start] ?? [:]
         var spent = RequestCounts()
-        for (series, c) in period[burnStart(to, burn.periodMs)] ?? [:]
-        where rule.matches(series) && groupOf(series, rule).0 == group {
+        for (series, c) in period where rule.matches(series) && groupOf(series, rule).0 == group {
           spent.add(c.judged(since: recent[series] ?? RequestCounts()))
         }
         var w = Rollup()

@@ -19,6 +19,12 @@ package enum PrometheusRules {
       """
     let recording = sloRecordingRules(set)
     for rule in set.rules {
+      if rule.burn?.ttftThresholdMs != nil {
+        // /metrics' first-token buckets have fixed bounds, which the SLO's threshold need not be.
+        out +=
+          "      # \(rule.name): not exported: a time-to-first-token SLO counts first tokens against its own threshold, which the fixed buckets of vigil_time_to_first_token_seconds cannot; Vigil evaluates it\n"
+        continue
+      }
       if rule.metric.isRateLimit {
         // Left to Vigil: an alert that could never fire in Prometheus would only mislead.
         out +=
@@ -185,7 +191,7 @@ package enum PrometheusRules {
     var out = ""
     var done: Set<String> = []
     for rule in set.rules {
-      guard let burn = rule.burn else { continue }
+      guard let burn = rule.burn, burn.ttftThresholdMs == nil else { continue }
       let by = rule.groupBy.map(\.rawValue).joined(separator: ", ")
       let filters = rule.filters.sorted { $0.key < $1.key }.map { d, values in
         values.count == 1

@@ -125,6 +125,18 @@ package struct LatencyHistogram: Sendable {
     return out
   }
 
+  /// How many values were above `ms` (a TTFT SLO's slow first tokens): the buckets wholly above
+  /// it. The bucket that holds `ms` counts as at or below it, so a value within 0.5% above the
+  /// threshold may count as good, never one below it as bad.
+  package func count(above ms: Double) -> UInt64 {
+    guard ms >= 0.001, ms.isFinite else { return ms < 0.001 ? count - min(count, zeroCount) : 0 }
+    let first = Int(Self.index(of: ms) - offset) + 1
+    guard first < counts.count else { return 0 }
+    var n: UInt64 = 0
+    for i in max(0, first)..<counts.count { n.addSaturating(counts[i]) }
+    return n
+  }
+
   /// The value of nearest rank `ceil(q * count)`, or `nil` when empty.
   package func quantile(_ q: Double) -> Double? {
     guard count > 0 else { return nil }

@@ -28,6 +28,9 @@ package struct BurnRate: Sendable, Equatable {
   package var minTotal: Int64
   /// Bad requests the short window needs.
   package var minBad: Int64
+  /// A time-to-first-token SLO's threshold (ms): its events are the streamed attempts that
+  /// measured a first token, good when it came within this. Nil for an availability SLO.
+  package var ttftThresholdMs: Double?
 
   package init(slo: String, objective: Double, periodMs: Int64, pairs: [Pair], minTotal: Int64, minBad: Int64)
   {
@@ -37,6 +40,18 @@ package struct BurnRate: Sendable, Equatable {
     self.pairs = pairs
     self.minTotal = minTotal
     self.minBad = minBad
+  }
+
+  /// A TTFT SLO's events per series from time-to-first-token histograms: every first token, the
+  /// slow ones as bad.
+  package static func ttftCounts(_ histograms: [SeriesKey: LatencyHistogram], thresholdMs: Double)
+    -> [SeriesKey:
+    RequestCounts]
+  {
+    histograms.mapValues {
+      RequestCounts(
+        requests: Int64(clamping: $0.count), unavailable: Int64(clamping: $0.count(above: thresholdMs)))
+    }
   }
 
   /// The error budget: the share of requests that may fail.

@@ -102,7 +102,8 @@ final class HTTPIntake: Sendable {
         mapped = try Payload.logs(bytes, protobuf: protobuf, limits: limits, reservation: reservation)
       case .litellm:
         protobuf = false
-        mapped = try LiteLLMCalls.calls(bytes, limits: limits, reservation: reservation)
+        mapped = try LiteLLMCalls.calls(
+          bytes, limits: limits, reservation: reservation, app: QueryParameters(request)["app"])
       }
     } catch {
       return Self.plain(HTTPResponse.Status(code: error.status), error.message)
