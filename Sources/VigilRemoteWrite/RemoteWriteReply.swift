@@ -44,7 +44,9 @@ package enum RemoteWriteReply: Sendable, Equatable {
       return min(text.utf8.count > 10 ? maxRetryAfterMs : s * 1000, maxRetryAfterMs)
     }
     guard let at = parseHTTPDate(text) else { return nil }
-    return min(max(at - nowMs, 0), maxRetryAfterMs)
+    let (wait, overflow) = at.subtractingReportingOverflow(nowMs)
+    if overflow { return at > nowMs ? maxRetryAfterMs : 0 }
+    return min(max(wait, 0), maxRetryAfterMs)
   }
 
   /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form RFC 9110 says to send, in ms.

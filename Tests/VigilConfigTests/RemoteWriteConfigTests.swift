@@ -62,7 +62,7 @@ import VigilCore
     ),
     (
       "remote_write:\n  - url: http://a/\n    headers: {Content-Type: text/plain}",
-      "4:15: remote_write 'a': the header Content-Type is set by the protocol"
+      "4:14: remote_write 'a': the header Content-Type is set by the protocol"
     ),
     (
       "remote_write:\n  - url: http://a/\n    ca_file: /ca.pem",
