@@ -33,4 +33,10 @@ package struct ClassicBuckets: Sendable, Equatable, Codable {
     sumSeconds += (sumMs ?? estimatedMs) / 1000
     count += Double(h.count)
   }
+
+  mutating func add(_ other: ClassicBuckets, sign: Double) {
+    for i in counts.indices { counts[i] += sign * other.counts[i] }
+    sumSeconds += sign * other.sumSeconds
+    count += sign * other.count
+  }
 }

@@ -23,6 +23,24 @@ package struct RemoteWriteTotals: Sendable, Equatable, Codable {
     package var streamFailures: [String: Double] = [:]
     /// The end of the latest 10-second bucket with calls (rollups keep no exact call time).
     package var lastCallMs: Int64?
+
+    /// Adds `other`'s counts, or takes them away (`sign` -1: a bucket counted before and read
+    /// again with more calls is added as the difference).
+    package mutating func add(_ other: Series, sign: Double = 1) {
+      for (k, v) in other.attempts { attempts[k, default: 0] += sign * v }
+      requests += sign * other.requests
+      exhausted += sign * other.exhausted
+      unavailable += sign * other.unavailable
+      cancelled += sign * other.cancelled
+      promptTokens += sign * other.promptTokens
+      completionTokens += sign * other.completionTokens
+      latency.add(other.latency, sign: sign)
+      ttft.add(other.ttft, sign: sign)
+      streamLatency.add(other.streamLatency, sign: sign)
+      for (k, v) in other.streams { streams[k, default: 0] += sign * v }
+      for (k, v) in other.streamFailures { streamFailures[k, default: 0] += sign * v }
+      if let last = other.lastCallMs { lastCallMs = max(lastCallMs ?? .min, last) }
+    }
   }
 
   /// Keyed by the series' five dimensions joined with U+001F (which no dimension holds).
@@ -36,19 +54,24 @@ package struct RemoteWriteTotals: Sendable, Equatable, Codable {
 
   /// Adds one rollup row (its bucket ends before the step it is counted at).
   package mutating func add(_ row: RollupRow) {
+    guard let c = Self.contribution(row) else { return }
+    series[Self.key(row.series), default: Series()].add(c)
+  }
+
+  /// What one rollup row adds to its series; nil when it holds no calls.
+  package static func contribution(_ row: RollupRow) -> Series? {
     let r = row.rollup
-    guard r.attempts > 0 || r.streams > 0 || r.ttft.count > 0 else { return }
-    let k = Self.key(row.series)
-    var s = series[k] ?? Series()
+    guard r.attempts > 0 || r.streams > 0 || r.ttft.count > 0 else { return nil }
+    var s = Series()
     for (code, c, n) in Self.jointCounts(codes: r.codes, classes: r.classes) {
       s.attempts["\(code)/\(StatusClass.allCases[c].rawValue)", default: 0] += Double(n)
     }
-    s.requests += Double(r.requests)
-    s.exhausted += Double(r.exhausted)
-    s.unavailable += Double(r.unavailable)
-    s.cancelled += Double(r.count(of: .cancelled))
-    s.promptTokens += Double(r.promptTokens)
-    s.completionTokens += Double(r.completionTokens)
+    s.requests = Double(r.requests)
+    s.exhausted = Double(r.exhausted)
+    s.unavailable = Double(r.unavailable)
+    s.cancelled = Double(r.count(of: .cancelled))
+    s.promptTokens = Double(r.promptTokens)
+    s.completionTokens = Double(r.completionTokens)
     s.latency.add(r.latency, sumMs: r.latencySumMs)
     s.ttft.add(r.ttft, sumMs: nil)
     s.streamLatency.add(r.streamLatency, sumMs: nil)
@@ -59,8 +82,8 @@ package struct RemoteWriteTotals: Sendable, Equatable, Codable {
         s.streamFailures[StatusClass.allCases[c].rawValue, default: 0] += Double(n)
       }
     }
-    if r.attempts > 0 { s.lastCallMs = max(s.lastCallMs ?? .min, row.bucketMs + rollupBucketMs) }
-    series[k] = s
+    if r.attempts > 0 { s.lastCallMs = row.bucketMs + rollupBucketMs }
+    return s
   }
 
   /// Attempts by (status code, class index), from a rollup's counts per code and per class

@@ -51,7 +51,8 @@ import VigilCore
 
   @Test func stepsCountEachBucketOnceAndProgressSurvivesEncoding() throws {
     let schedule = RemoteWriteSchedule(intervalMs: 15_000, maxBackfillMs: 3_600_000)
-    #expect(schedule.lastDueStep(nowMs: 100_000) == 90_000)
+    #expect(schedule.lastDueStep(nowMs: 100_000) == 90_000 && schedule.lastDueStep(nowMs: 106_000) == 90_000)
+    #expect(schedule.ceilStep(90_001) == 105_000 && schedule.ceilStep(90_000) == 90_000)
     #expect(schedule.floorStep(-1) == -15_000)
     let key = SeriesKey(provider: "anthropic", model: "claude")
     let rows = stride(from: Int64(0), to: Int64(60_000), by: Int(rollupBucketMs)).map {
@@ -60,16 +61,37 @@ import VigilCore
     var progress = RemoteWriteProgress(ackedMs: 0)
     var seen: [Double] = []
     for step in stride(from: Int64(15_000), through: 60_000, by: 15_000) {
-      let range = RemoteWriteSchedule.bucketRange(afterMs: progress.ackedMs, throughMs: step)
-      let picked = rows.filter { $0.bucketMs >= range.fromMs && $0.bucketMs < range.toMs }
-      progress.totals.add(picked, afterMs: progress.ackedMs, throughMs: step)
+      progress.count(rows.filter { $0.bucketMs <= step }, throughMs: step)
       progress.ackedMs = step
+      progress.forgetOld()
       seen.append(progress.totals.series.values.first?.attempts["200/success"] ?? 0)
       // A restart between steps: the stored progress decodes to the same.
       progress = try #require(RemoteWriteProgress.decode(progress.encoded()))
     }
-    // Buckets ending by 15 s: 1; by 30 s: 3; by 45 s: 4; by 60 s: 6.
-    #expect(seen == [1, 3, 4, 6])
+    // Buckets begun by 15 s: 2; by 30 s: 4; by 45 s: 5; by 60 s: 6.
+    #expect(seen == [2, 4, 5, 6])
     #expect(RemoteWriteProgress.decode("{not json") == nil)
+  }
+
+  /// A bucket that gains calls after its step was sent (a log caught up late) adds them at the
+  /// next step; one that gains nothing adds nothing again; past the late window it is forgotten.
+  @Test func callsStoredLateCountAtTheNextStepOnce() {
+    let key = SeriesKey(provider: "openai", model: "m")
+    var progress = RemoteWriteProgress(ackedMs: 0)
+    let one = RollupRow(bucketMs: 0, series: key, rollup: Self.rollup([(200, .success, nil)]))
+    progress.count([one], throughMs: 15_000)
+    progress.ackedMs = 15_000
+    progress.count([one], throughMs: 30_000)
+    #expect(progress.totals.series.values.first?.requests == 1)
+    let three = RollupRow(
+      bucketMs: 0, series: key,
+      rollup: Self.rollup([(200, .success, nil), (500, .server, nil), (200, .success, nil)]))
+    progress.count([three], throughMs: 30_000)
+    let s = progress.totals.series.values.first
+    #expect(s?.requests == 3 && s?.attempts["500/server"] == 1 && s?.attempts["200/success"] == 2)
+    #expect(progress.counted.count == 1)
+    progress.ackedMs = RemoteWriteProgress.lateWindowMs + 15_000
+    progress.forgetOld()
+    #expect(progress.counted.isEmpty)
   }
 }

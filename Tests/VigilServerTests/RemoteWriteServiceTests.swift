@@ -101,12 +101,13 @@ import VigilTestSupport
     #expect(first.header("User-Agent")?.hasPrefix("vigil/") == true)
     #expect(first.header("Authorization") == "Bearer s3cret")
     // Several requests (200 samples each at most), steps of 15 s in order across them, from the
-    // first step after the first bucket through the last due at `start`, the counter cumulative.
+    // step of the first bucket through the last due at `start`, the counter cumulative.
     #expect(requests.count > 3)
     let sent = Array(requests.dropFirst())
     let reqs = try Self.samples(sent, "vigil_requests_total", ["provider": "openai", "instance": "vigil-a"])
-    #expect(reqs.first?.t == Self.start - 285_000)
-    #expect(reqs.last?.t == Self.start - 15_000)
+    #expect(reqs.first?.t == Self.start - 300_000)
+    // The retry came 2 s later, when the step at `start` was due too.
+    #expect(reqs.last?.t == Self.start)
     #expect(zip(reqs, reqs.dropFirst()).allSatisfy { $1.t - $0.t == 15_000 && $1.v >= $0.v })
     #expect(reqs.last?.v == 60)
     let errors = try Self.samples(sent, "vigil_attempts_total", ["code": "500", "class": "server"])
@@ -115,7 +116,7 @@ import VigilTestSupport
     let le1 = try Self.samples(sent, "vigil_attempt_latency_seconds_bucket", ["le": "1"])
     #expect(inf.last?.v == 60 && le1.last?.v == 60)
     let r = try #require(state.snapshot.first)
-    #expect(r.state == "up" && r.ackedMs == Self.start - 15_000 && r.failuresInRow == 0)
+    #expect(r.state == "up" && r.ackedMs == Self.start && r.failuresInRow == 0)
     #expect(
       r.samples["sent"] == Int64(try sent.flatMap { try Self.decode($0) }.reduce(0) { $0 + $1.samples.count })
     )
@@ -124,7 +125,7 @@ import VigilTestSupport
     clock.advance(byMs: 15_000)
     #expect(await receiver.waitForRequests(requests.count + 1))
     let next = try Self.samples([receiver.requests.last!], "vigil_requests_total")
-    #expect(next.map(\.t) == [Self.start] && next.first?.v == 60)
+    #expect(next.map(\.t) == [Self.start + 15_000] && next.first?.v == 60)
     task.cancel()
     try await task.value
     await receiver.close()
@@ -152,8 +153,9 @@ import VigilTestSupport
     #expect(await clock.waitForSleeper(after: clock.sleepsBegun))
     let after = Array(receiver.requests.dropFirst(before))
     let reqs = try Self.samples(after, "vigil_requests_total")
-    // From the step after the last acknowledged one, every step, no reset: 60 then 90.
-    #expect(reqs.first?.t == Self.start && reqs.first?.v == 60)
+    // From the step after the last acknowledged one, every step, no reset: 60 and the 5 calls of
+    // the bucket begun at `start`, then 90.
+    #expect(reqs.first?.t == Self.start && reqs.first?.v == 65)
     #expect(reqs.last?.t == Self.start + 165_000 && reqs.last?.v == 90)
     #expect(zip(reqs, reqs.dropFirst()).allSatisfy { $1.t - $0.t == 15_000 && $1.v >= $0.v })
     task.cancel()

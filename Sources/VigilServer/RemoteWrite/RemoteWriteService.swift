@@ -145,20 +145,24 @@ struct RemoteWriteService<Clock: VigilClock>: Service {
     // Up to an hour of steps per read; fewer are sent when the request is full.
     let readTo = min(
       due, progress.ackedMs + max(target.intervalMs, 3_600_000 / target.intervalMs * target.intervalMs))
-    let range = RemoteWriteSchedule.bucketRange(afterMs: progress.ackedMs, throughMs: readTo)
-    let rows = try await store.run {
-      try $0.rollupRows(fromMs: range.fromMs, toMs: range.toMs, latency: true, codes: true)
+    let rows = try await store.run { [from = progress.readFromMs] in
+      try $0.rollupRows(fromMs: from, toMs: readTo + 1, latency: true, codes: true)
     }
     var next = progress
     var builder = WriteRequestBuilder(externalLabels: target.externalLabels.map { ($0.name, $0.value) })
+    // Each bucket counts from the first step at or after its start; one seen before, at the next.
+    let byStep = Dictionary(grouping: rows) { row in
+      max(schedule.ceilStep(row.bucketMs), progress.ackedMs + target.intervalMs)
+    }
     var step = progress.ackedMs
     while step < readTo && (builder.sampleCount == 0 || builder.sampleCount < maxSamplesPerRequest) {
       let t = step + target.intervalMs
-      next.totals.add(rows, afterMs: step, throughMs: t)
+      next.count(byStep[t] ?? [], throughMs: t)
       builder.add(next.totals, atMs: t)
       next.ackedMs = t
       step = t
     }
+    next.forgetOld()
     return (next, builder, step)
   }
 
@@ -166,13 +170,13 @@ struct RemoteWriteService<Clock: VigilClock>: Service {
   func skip(_ progress: inout RemoteWriteProgress, to: Int64, store: SerialStore, key: String) async throws
     -> Int
   {
-    let range = RemoteWriteSchedule.bucketRange(afterMs: progress.ackedMs, throughMs: to)
-    let rows = try await store.run {
-      try $0.rollupRows(fromMs: range.fromMs, toMs: range.toMs, latency: true, codes: true)
+    let rows = try await store.run { [from = progress.readFromMs] in
+      try $0.rollupRows(fromMs: from, toMs: to + 1, latency: true, codes: true)
     }
     let steps = Int((to - progress.ackedMs) / target.intervalMs)
-    progress.totals.add(rows, afterMs: progress.ackedMs, throughMs: to)
+    progress.count(rows, throughMs: to)
     progress.ackedMs = to
+    progress.forgetOld()
     let skipped = steps * progress.totals.sampleCount
     try await save(progress, store: store, key: key)
     note { $0.samples["skipped", default: 0] += Int64(skipped) }
