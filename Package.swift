@@ -79,6 +79,7 @@ let package = Package(
   targets: [
     .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
     .target(name: "CVigilNet"),
     .target(name: "CVigilBuild", cSettings: [.define("VIGIL_COMMIT", to: "\"\(buildCommit())\"")]),
     .target(name: "VigilCore", swiftSettings: swiftSettings),
@@ -124,6 +125,12 @@ let package = Package(
       name: "VigilOTLP",
       dependencies: ["VigilCore", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
       swiftSettings: swiftSettings),
+    // Prometheus remote write: the series pushed (from the rollups), the WriteRequest (generated
+    // from scripts/remote-write/remote.proto by scripts/gen-remote-write and committed), snappy.
+    .target(
+      name: "VigilRemoteWrite",
+      dependencies: ["VigilCore", "CSnappy", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+      swiftSettings: swiftSettings),
     .target(name: "VigilReport", dependencies: ["VigilCore", "VigilStore"], swiftSettings: swiftSettings),
     .target(
       name: "VigilServer",
@@ -131,7 +138,7 @@ let package = Package(
         "VigilCore", "VigilStore", "VigilIngest", "VigilConfig", "VigilAlerting", "VigilDelivery",
         "VigilReport",
         "VigilSync",
-        "VigilOTLP", .product(name: "Hummingbird", package: "hummingbird"),
+        "VigilOTLP", "VigilRemoteWrite", .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         .product(name: "Logging", package: "swift-log"),
@@ -139,6 +146,8 @@ let package = Package(
         .product(name: "HTTPTypes", package: "swift-http-types"),
         .product(name: "NIOCore", package: "swift-nio"),
         .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+        .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        .product(name: "NIOHTTP1", package: "swift-nio"),
       ],
       swiftSettings: swiftSettings),
     .executableTarget(
@@ -186,6 +195,12 @@ let package = Package(
       ],
       swiftSettings: swiftSettings),
     .testTarget(
+      name: "VigilRemoteWriteTests",
+      dependencies: [
+        "VigilRemoteWrite", "VigilCore", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ],
+      swiftSettings: swiftSettings),
+    .testTarget(
       name: "VigilStoreTests", dependencies: ["VigilStore", "VigilCore", "CSQLite", "VigilTestSupport"],
       swiftSettings: swiftSettings),
     .testTarget(
@@ -199,7 +214,7 @@ let package = Package(
       name: "VigilServerTests",
       dependencies: [
         "VigilServer", "VigilCore", "VigilStore", "VigilConfig", "VigilSync", "VigilTestSupport",
-        "VigilTestPeers",
+        "VigilTestPeers", "VigilRemoteWrite", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         .product(name: "Logging", package: "swift-log"),
       ],
       swiftSettings: swiftSettings),

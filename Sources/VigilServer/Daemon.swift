@@ -171,6 +171,14 @@ package struct Daemon: Sendable {
         .init(service: UDPService(udp: udp, config: config, state: state, logger: logger), serviceName: "udp")
       )
     }
+    for target in config.remoteWrite {
+      services.append(
+        .init(
+          service: RemoteWriteService(
+            target: target, headers: try remoteWriteHeaders(target, environment), db: config.db,
+            state: state.remoteWrite, logger: logger, clock: clock),
+          serviceName: "remote_write"))
+    }
     if !config.follow.isEmpty {
       services.append(
         .init(service: FollowService(config: config, state: state, logger: logger), serviceName: "follow"))
@@ -188,6 +196,35 @@ package struct Daemon: Sendable {
 }
 
 extension Daemon {
+  /// The headers of a remote-write receiver's requests beyond the protocol's: `Authorization` and
+  /// the configured ones, secrets read from the environment; throws when a variable it names is
+  /// not set (as a token for the HTTP server does).
+  static func remoteWriteHeaders(_ t: RemoteWriteTarget, _ environment: [String: String]) throws
+    -> [(String, String)]
+  {
+    func value(_ name: String, _ what: String) throws -> String {
+      guard let v = environment[name], !v.isEmpty else {
+        throw DaemonError("remote_write '\(t.name)': \(what) names $\(name), which is not set")
+      }
+      return v
+    }
+    var out: [(String, String)] = []
+    if let name = t.bearerTokenEnv {
+      out.append(("Authorization", "Bearer \(try value(name, "bearer_token_env"))"))
+    }
+    if let user = t.basicAuthUsername, let name = t.basicAuthPasswordEnv {
+      let password = try value(name, "basic_auth.password_env")
+      out.append(("Authorization", "Basic \(Data("\(user):\(password)".utf8).base64EncodedString())"))
+    }
+    for h in t.headers {
+      switch h.value {
+      case .literal(let v): out.append((h.name, v))
+      case .environment(let name): out.append((h.name, try value(name, "header_env \(h.name)")))
+      }
+    }
+    return out
+  }
+
   /// Throws when a TCP listener cannot bind `address` (in use, or not an address of this host).
   static func checkCanListen(_ address: HostPort, _ name: String) throws {
     guard address.port != 0 else { return }

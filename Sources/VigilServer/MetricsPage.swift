@@ -179,6 +179,7 @@ enum MetricsPage {
           p.sample("vigil_notifications_total", [("receiver", receiver), ("outcome", outcome)], Double(n))
         }
       }
+      remoteWrite(&p, state.remoteWrite.snapshot)
       p.family("vigil_outbox_messages", "gauge", "Messages in the outbox, by state.")
       for s in OutboxEntry.State.allCases {
         p.sample("vigil_outbox_messages", [("state", s.rawValue)], Double(outbox[s] ?? 0))

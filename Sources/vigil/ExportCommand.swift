@@ -15,7 +15,8 @@ struct ExportPrometheusRules: ParsableCommand {
     discussion: """
       Load the output into Prometheus (rule_files:), Mimir or Thanos Ruler, scrape each host's \
       `vigil serve` at /metrics, and route the alerts through Alertmanager. Check it with \
-      `promtool check rules`.
+      `promtool check rules`. For VictoriaMetrics' vmalert, pass --engine vmalert (check it \
+      with `vmalert -rule=FILE -dryRun`).
       """)
 
   @OptionGroup var rulesOptions: RulesOptions
@@ -23,9 +24,19 @@ struct ExportPrometheusRules: ParsableCommand {
   @Option(help: "Write to this file instead of standard output.")
   var out: String?
 
+  @Option(help: "The ruler: prometheus (also Mimir, Thanos) or vmalert (1.79 refuses keep_firing_for).")
+  var engine: String = PrometheusRules.Engine.prometheus.rawValue
+
+  func validate() throws {
+    guard PrometheusRules.Engine(rawValue: engine) != nil else {
+      throw ValidationError("--engine must be prometheus or vmalert")
+    }
+  }
+
   func run() throws {
     let rules = try AlertOutput.loadRules(rulesOptions.rules)
-    try write(PrometheusRules.export(rules, source: rulesOptions.rules), to: out)
+    let engine = PrometheusRules.Engine(rawValue: engine) ?? .prometheus
+    try write(PrometheusRules.export(rules, source: rulesOptions.rules, engine: engine), to: out)
   }
 }
 

@@ -84,6 +84,31 @@ import VigilTestSupport
       rules.contains("# RateLimitHeadroom: not exported") && !rules.contains("alert: \"RateLimitHeadroom\""))
   }
 
+  /// vmalert 1.79 (Debian's victoria-metrics) refuses a rule with keep_firing_for: the shipped
+  /// rules exported for it load there (its dry run) and still in promtool.
+  @Test func theVmalertExportLoadsInVmalertAndPromtool() async throws {
+    let dir = TemporaryDirectory()
+    let vmalert = try RequiredTool.path("/usr/bin/vmalert", package: "victoria-metrics")
+    for (engine, file) in [("prometheus", "prom.yml"), ("vmalert", "vm.yml")] {
+      let (status, _, err) = try await VigilProcess.run([
+        "export", "prometheus-rules", "--rules", "alerts.yaml", "--engine", engine, "--out", dir.file(file),
+      ])
+      #expect(status == 0, "\(err)")
+    }
+    let (refused, why) = try Self.tool(vmalert, ["-rule=prom.yml", "-dryRun"], in: dir)
+    #expect(refused != 0 && why.contains("keep_firing_for"), "\(why)")
+    let (code, output) = try Self.tool(vmalert, ["-rule=vm.yml", "-dryRun"], in: dir)
+    #expect(code == 0 && !output.contains("error"), "\(output)")
+    let (checked, checkOutput) = try Self.promtool(["check", "rules", "vm.yml"], in: dir)
+    #expect(checked == 0 && checkOutput.contains("SUCCESS: 37 rules found"), "\(checkOutput)")
+    let vm = try String(contentsOfFile: dir.file("vm.yml"), encoding: .utf8)
+    #expect(!vm.contains("        keep_firing_for:") && vm.contains("# keep_firing_for 1m left out"))
+    let (bad, _, badErr) = try await VigilProcess.run([
+      "export", "prometheus-rules", "--rules", "alerts.yaml", "--engine", "thanos",
+    ])
+    #expect(bad != 0 && badErr.contains("--engine must be prometheus or vmalert"), "\(badErr)")
+  }
+
   /// One scenario, written once: openai serves 10 calls/s for 30 minutes, and from minute 10 to
   /// minute 20 also answers 5 calls/s with 429. Expected: nothing at 5m, HighRateLimitRate and
   /// HighErrorRate for openai at 16m, nothing at 29m.

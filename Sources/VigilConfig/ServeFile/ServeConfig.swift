@@ -37,6 +37,8 @@ package struct ServeConfig: Sendable, Equatable {
   package var retainDeliveredMs = VigilDefaults.retainDeliveredMs
   package var retentionEveryMs = VigilDefaults.retentionEveryMs
   package var log = LogSettings()
+  /// Prometheus remote-write receivers that serve pushes its call metrics to (none: off).
+  package var remoteWrite: [RemoteWriteTarget] = []
 
   package init() {}
 
@@ -91,6 +93,8 @@ extension ServeConfig {
         && retainDeliveredMs == other.retainDeliveredMs && retentionEveryMs == other.retentionEveryMs)
     check("log_level", log.level == other.log.level)
     check("log_format", log.format == other.log.format)
+    // The senders hold their receivers' connections, secrets and progress.
+    check("remote_write", remoteWrite == other.remoteWrite)
     return changed
   }
 }

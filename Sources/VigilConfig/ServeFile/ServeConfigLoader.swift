@@ -18,6 +18,7 @@ package enum ServeConfigLoader {
 extension YAMLReader {
   static let serveKeys = [
     "version", "db", "rules", "follow", "udp", "http", "otlp", "retention", "log_level", "log_format",
+    "remote_write",
   ]
   static let followKeys = ["paths", "start_at", "poll_interval", "max_line_bytes"]
   static let udpKeys = ["listen", "receive_buffer"]
@@ -78,6 +79,7 @@ extension YAMLReader {
       if let p = e["poll_interval"], let ms = duration(p, positive: true) { c.pollIntervalMs = ms }
       if let m = e["max_line_bytes"], let v = byteSize(m, max: CallBatch.maxLineBytes) { c.maxLineBytes = v }
     }
+    if let n = top["remote_write"] { c.remoteWrite = parseRemoteWrite(n) }
     if let n = top["udp"] { c.udp = listener(n, keys: Self.udpKeys, what: "udp", into: &c) }
     if let n = top["http"] { c.http = listener(n, keys: Self.httpKeys, what: "http", into: &c) }
     if let n = top["otlp"] { c.otlp = listener(n, keys: Self.otlpKeys, what: "otlp", into: &c) }

@@ -39,6 +39,7 @@ struct APIRoutes: RouteArea {
       }
       return HTTPRoutes.json(try await db.run { try API.rejects($0, limit: limit) })
     }
+    router.get("/api/remote_write") { _, _ in HTTPRoutes.json(API.remoteWrite(state.remoteWrite.snapshot)) }
     router.get("/api/ingest") { _, _ in HTTPRoutes.json(API.ingest(state.intake.snapshot)) }
     router.get("/api/sources") { request, _ in
       let query = QueryParameters(request)

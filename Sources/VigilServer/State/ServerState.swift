@@ -18,6 +18,8 @@ package final class ServerState: Sendable {
   package let listeners = ListenerState()
   /// Delivery outcomes.
   package let delivery = DeliveryState()
+  /// Remote-write receivers' progress.
+  package let remoteWrite = RemoteWriteState()
   /// Woken when calls are stored (the evaluation loop evaluates soon after), and when messages
   /// are queued (the delivery loop sends them).
   let dataArrived = Wakeup()
