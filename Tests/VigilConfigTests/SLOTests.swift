@@ -221,6 +221,16 @@ import VigilTestSupport
     #expect(try Self.exhaustionFirings(retried, from: 3000, to: 4800).isEmpty)
   }
 
+  @Test func aSlowBurnAtOneRequestASecondStillPagesOnItsSixHourPair() throws {
+    // 1% of requests failing (10x: under the 1 h pair's 14.4x) at 1 request/s, in bursts of a
+    // hundred every 100 s: five minutes hold three bad requests, too few to say the burn stopped.
+    let data = InMemoryRollups()
+    SLOTests.traffic(data, 0, 8 * 3600, perSecond: 100, failing: 1, every: 100)
+    let pages = try SLOTests.pages(data, from: 6 * 3600, to: 8 * 3600)
+    #expect(pages.first?.kind == .firing)
+    #expect(pages.count == 1, "\(pages.map(\.kind))")
+  }
+
   @Test func aPageResolvesAboutFiveMinutesAfterAnOutageEnds() throws {
     // Ten minutes of every request failing: the 6 h & 30 m pair holds the failures for half an
     // hour after, but the last five minutes are clean and the page says so.
