@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 import VigilCore
+import VigilStore
+import VigilTestSupport
 
 @testable import VigilConfig
 
@@ -35,7 +37,7 @@ import VigilCore
   }
 
   /// Announced transitions of the page alert, evaluating every 15 s over `[from, to)` seconds.
-  static func pages(_ data: InMemoryRollups, from: Int, to: Int) throws -> [AlertTransition] {
+  static func pages(_ data: any RollupSource, from: Int, to: Int) throws -> [AlertTransition] {
     let set = try rules()
     var out: [AlertTransition] = []
     try Replay(rules: set, source: data).run(
@@ -120,23 +122,30 @@ import VigilCore
 @Suite struct SLORetryAndResetTests {
   /// `perSecond` requests every second of `[from, to)` seconds, each a first attempt of five
   /// with `status`; with `retryAfter`, each failure's second attempt succeeds that many seconds on.
-  static func attempts(
-    _ data: InMemoryRollups, _ from: Int, _ to: Int, perSecond: Int = 10, status: Int = 200,
-    retryAfter: Int? = nil
-  ) {
+  static func records(
+    _ from: Int, _ to: Int, perSecond: Int = 10, status: Int = 200, retryAfter: Int? = nil
+  ) -> [CallRecord] {
+    var out: [CallRecord] = []
     for s in from..<to {
       for i in 0..<perSecond {
         let ms = Int64(s) * 1000 + Int64(i) * 1000 / Int64(perSecond)
-        data.add(
+        out.append(
           CallRecord(timestampMs: ms, status: status, provider: "openai", attempt: 1, maxAttempts: 5))
         if let retryAfter, status != 200 {
-          data.add(
+          out.append(
             CallRecord(
               timestampMs: ms + Int64(retryAfter) * 1000, status: 200, provider: "openai", attempt: 2,
               maxAttempts: 5))
         }
       }
     }
+    return out
+  }
+
+  static func attempts(
+    _ data: InMemoryRollups, _ from: Int, _ to: Int, status: Int = 200, retryAfter: Int? = nil
+  ) {
+    for r in records(from, to, status: status, retryAfter: retryAfter) { data.add(r) }
   }
 
   @Test func anOutageWhoseRetriesNeverComeBurnsTheBudgetAndPages() throws {
@@ -152,6 +161,27 @@ import VigilCore
     #expect(fired.summary.contains("failures: capacity 1200 (100%)"))
     // The budget is spent: the failures count in the period too.
     #expect(fired.summary.contains("budget left: none"))
+  }
+
+  @Test func aStoreCountsRetriesThatNeverComeAsBacktestsDo() throws {
+    // `check` and `serve` read a database's minute and hour tiers: the same outage, written a
+    // minute a batch, pages at the same instant.
+    let data = InMemoryRollups()
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    for minute in 0..<70 {
+      var batch = IngestBatch(source: "app.jsonl")
+      for r in Self.records(minute * 60, minute * 60 + 60, status: minute >= 60 ? 503 : 200) {
+        data.add(r)
+        try batch.add(r)
+      }
+      try store.write(batch)
+    }
+    let fromStore = try SLOTests.pages(store, from: 3000, to: 4800)
+    let inMemory = try SLOTests.pages(data, from: 3000, to: 4800)
+    #expect(fromStore.first?.kind == .firing)
+    #expect(fromStore.map(\.atMs) == inMemory.map(\.atMs))
+    #expect(fromStore.map(\.kind) == inMemory.map(\.kind))
   }
 
   @Test func failuresWhoseRetriesSucceedWithinTheWaitPageNobody() throws {
@@ -189,6 +219,16 @@ import VigilCore
     Self.attempts(retried, 0, 3600)
     Self.attempts(retried, 3600, 4200, status: 503, retryAfter: 20)
     #expect(try Self.exhaustionFirings(retried, from: 3000, to: 4800).isEmpty)
+  }
+
+  @Test func aSlowBurnAtOneRequestASecondStillPagesOnItsSixHourPair() throws {
+    // 1% of requests failing (10x: under the 1 h pair's 14.4x) at 1 request/s, in bursts of a
+    // hundred every 100 s: five minutes hold three bad requests, too few to say the burn stopped.
+    let data = InMemoryRollups()
+    SLOTests.traffic(data, 0, 8 * 3600, perSecond: 100, failing: 1, every: 100)
+    let pages = try SLOTests.pages(data, from: 6 * 3600, to: 8 * 3600)
+    #expect(pages.first?.kind == .firing)
+    #expect(pages.count == 1, "\(pages.map(\.kind))")
   }
 
   @Test func aPageResolvesAboutFiveMinutesAfterAnOutageEnds() throws {

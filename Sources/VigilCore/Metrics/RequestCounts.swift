@@ -29,8 +29,9 @@ package struct RequestCounts: Sendable, Equatable {
   /// Requests of this window (`[start, to)`) whose retry never arrived: the failures that announced
   /// another attempt before the last ``retryWaitMs`` (`recent` holds the counts of
   /// `[to - retryWaitMs, to)`), less the retries of the whole window. Matching by count, not by
-  /// request id, it can only under-count: a retry in the window's first seconds may answer a
-  /// failure before it.
+  /// request id, errs toward fewer: a retry in the window's first seconds may answer a failure
+  /// before it, and any retry (one after a 400 too) answers one. Only a retry later than the
+  /// minute is missing until it comes.
   package func orphaned(since recent: RequestCounts) -> Int64 {
     max(0, pending.saturatingSubtracting(recent.pending).saturatingSubtracting(retries))
   }

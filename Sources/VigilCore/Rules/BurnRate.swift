@@ -136,10 +136,14 @@ package struct BurnRate: Sendable, Equatable {
     }
   }
 
-  /// Whether a window is clean: fewer than `minBad` bad requests, or a burn no faster than the
-  /// objective allows.
+  /// Whether a window is clean: it burns no faster than the objective allows, and it holds enough
+  /// requests to tell (the slowest burn that pages would show in it as `minBad` bad requests). At
+  /// 1 call/s five minutes hold 1.8 bad requests of a 6x burn, and a few without one say nothing:
+  /// the pairs alone judge such a window, as they did before.
   package func isClean(_ counts: RequestCounts, covered: Double = 1) -> Bool {
-    counts.unavailable < minBad || (burn(counts, covered: covered) ?? 0) < 1
+    let slowest = pairs.map(\.factor).min() ?? 1
+    guard Double(counts.inSLI) * budget * slowest >= Double(minBad) else { return false }
+    return (burn(counts, covered: covered) ?? 0) < 1
   }
 
   /// The SRE workbook's pairs for a 30-day period, scaled to `periodMs` (windows in whole 10 s):
