@@ -257,8 +257,9 @@ package enum GenAICalls {
       "llm.usage.completion_tokens")
     c.requestID = a.text("gen_ai.response.id")
     c.finishReason = finishReason(a)
-    if !failed && StreamFields.endedUnfinished(a, finishReason: c.finishReason) {
-      StreamFields.markFailed(&c, outcome: .truncated, type: nil)
+    if !failed, let outcome = StreamFields.unfinished(a, finishReason: c.finishReason) {
+      StreamFields.markFailed(&c, outcome: outcome, type: nil)
+      if outcome == .errorEvent { c.finishReason = nil }
     }
     c.app = a.text("service.name")
     c.env = a.text("deployment.environment.name", "deployment.environment")

@@ -84,11 +84,15 @@ enum StreamFields {
   /// OpenAI instrumentation ends the span of a stream that raised (an error chunk) or was cut as
   /// OK, with no `gen_ai.response.finish_reasons` and an output message whose `finish_reason` is
   /// empty. What ended it is not in the span: Vigil counts it as `truncated`.
-  static func endedUnfinished(_ a: Attributes, finishReason: String?) -> Bool {
-    guard streamed(a) == true, finishReason == nil, let output = a.text("gen_ai.output.messages") else {
-      return false
-    }
-    return output.contains(#""finish_reason": """#) || output.contains(#""finish_reason":"""#)
+  ///
+  /// Its Responses API spans end OK too, with the finish reason `error` for a `response.failed`
+  /// (its code is not kept): an error event of no known type (class server).
+  static func unfinished(_ a: Attributes, finishReason: String?) -> StreamOutcome? {
+    guard streamed(a) == true else { return nil }
+    if finishReason == "error" { return .errorEvent }
+    guard finishReason == nil, let output = a.text("gen_ai.output.messages") else { return nil }
+    let empty = output.contains(#""finish_reason": """#) || output.contains(#""finish_reason":"""#)
+    return empty ? .truncated : nil
   }
 
   /// Marks `c` as a stream that failed after its 200 with an error event of `type`.

@@ -28,6 +28,7 @@ def main():
     p.add_argument("--env", default="prod")
     p.add_argument("--token", default=None)
     p.add_argument("--stream", action="store_true")
+    p.add_argument("--api", choices=["chat", "responses"], default="chat", help="OpenAI's API")
     a = p.parse_args()
 
     resource = Resource.create({"service.name": a.service, "deployment.environment.name": a.env})
@@ -49,8 +50,11 @@ def main():
         client = openai.OpenAI(api_key="sk-test", base_url=a.base_url + "/v1", max_retries=a.max_retries, **more)
         for _ in range(a.calls):
             try:
-                answer = client.chat.completions.create(
-                    model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=a.stream)
+                if a.api == "responses":
+                    answer = client.responses.create(model="gpt-4o-mini", input="hi", stream=a.stream)
+                else:
+                    answer = client.chat.completions.create(
+                        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], stream=a.stream)
                 if a.stream:
                     for _ in answer:
                         pass

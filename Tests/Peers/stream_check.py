@@ -6,7 +6,7 @@ Prints one JSON object: what each call raised and the text each delivered.
 
     python3 stream_check.py --examples DIR --base-url URL --log PATH --udp PORT
 
-The fake provider's script, in order: sok serr serr@0 sok (chat) sok serr:rate_limit_exceeded sinc
+The fake provider's script, in order: sok sok serr serr@0 sok (chat) sok serr:rate_limit_exceeded sinc
 (responses) serr scut sstall@0 sok (anthropic).
 """
 import argparse
@@ -45,11 +45,14 @@ def main():
     t = TestTime()
     out = []
 
-    def run(name, stream, text):
+    def run(name, stream, text, stop_after=None):
         got = []
         try:
             for event in stream:
                 got.append(text(event))
+                if stop_after is not None and len([g for g in got if g]) >= stop_after:
+                    stream.close()  # the caller stops reading (a user who left)
+                    break
             out.append({"call": name, "text": "".join(g for g in got if g), "raised": None})
         except Exception as e:  # what the caller sees
             out.append({"call": name, "text": "".join(g for g in got if g), "raised": type(e).__name__})
@@ -69,6 +72,7 @@ def main():
     client = openai.OpenAI(api_key="sk-test", base_url=a.base_url + "/v1", max_retries=0,
                            timeout=openai.Timeout(10, read=1))
     run("chat clean", chat_stream(client, sink, hi, **opts), chat_text)
+    run("chat cancelled by the caller", chat_stream(client, sink, hi, **opts), chat_text, stop_after=1)
     run("chat error chunk", chat_stream(client, sink, hi, **opts), chat_text)
     run("chat error before the first token", chat_stream(client, sink, hi, **opts), chat_text)
     run("responses clean", responses_stream(client, sink, "hi", **opts), responses_text)

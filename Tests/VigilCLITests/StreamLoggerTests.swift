@@ -13,7 +13,8 @@ import VigilTestSupport
 @Suite(.serialized) struct StreamLoggerTests {
   /// The fake provider's script for `stream_check.py`, in its order.
   static let script = [
-    "sok", "serr", "serr@0", "sok", "sok", "serr:rate_limit_exceeded", "sinc", "serr", "scut", "sstall@0",
+    "sok", "sok", "serr", "serr@0", "sok", "sok", "serr:rate_limit_exceeded", "sinc", "serr", "scut",
+    "sstall@0",
     "sok",
   ]
 
@@ -49,15 +50,16 @@ import VigilTestSupport
     }
     #expect(
       calls == [
-        "chat clean: Hello there! -", "chat error chunk: Hello there APIError",
+        "chat clean: Hello there! -", "chat cancelled by the caller: Hello -",
+        "chat error chunk: Hello there APIError",
         "chat error before the first token: Hello there! -", "responses clean: Hello there! -",
         "responses failed: Hello there StreamFailed", "responses incomplete: Hello there! -",
         "anthropic overloaded: Hello there APIStatusError", "anthropic cut: Hello there APIConnectionError",
         "anthropic stall before the first token: Hello there! -",
       ], "\(calls)")
-    // Eleven attempts: seven from the file, four over UDP, each once.
+    // Twelve attempts: eight from the file, four over UDP, each once.
     #expect(
-      await VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) >= 11 },
+      await VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) >= 12 },
       "\(serve.log)")
     let store = try Store(path: dir.file("v.db"))
     let s = try store.connection.prepare(
@@ -82,6 +84,7 @@ import VigilTestSupport
       rows.sorted()
         == [
           "openai chat.completions 200 1 1 completed - stop -",
+          "openai chat.completions 200 1 1 client_cancelled - - 1",
           "openai chat.completions 200 1 1 error_event server_error - 2",
           "openai chat.completions 200 1 1 error_event server_error - 0",
           "openai chat.completions 200 2 1 completed - stop -",

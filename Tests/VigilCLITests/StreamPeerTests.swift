@@ -40,7 +40,8 @@ import VigilTestSupport
     IntakePeerTests.rules(dir.file("alerts.yaml"))
     let provider = try PythonPeer(
       [
-        "python3", PythonPeer.script("fake_provider.py"), "--script", "sok,serr,scut,sok,serr,scut,sstall",
+        "python3", PythonPeer.script("fake_provider.py"), "--script",
+        "sok,serr,scut,sok,serr:rate_limit_exceeded,sinc,sok,serr,scut,sstall",
         "--stall", "3",
       ], directory: dir.path, announcesPort: true)
     let serve = try ServeProcess(loopbackIn: dir)
@@ -49,33 +50,42 @@ import VigilTestSupport
     let base = "http://127.0.0.1:\(provider.port)"
     let otlp = "http://127.0.0.1:\(serve.otlpPort)"
     let client = PythonPeer.script("sdk_client.py")
-    for (sdk, calls, failed) in [("openai", 3, 2), ("anthropic", 4, 3)] {
+    // Chat Completions, the Responses API (a clean stream, response.failed, response.incomplete:
+    // the SDK raises for none), then Anthropic.
+    for (sdk, api, calls, failed) in [
+      ("openai", "chat", 3, 2), ("openai", "responses", 3, 0), ("anthropic", "chat", 4, 3),
+    ] {
       let (status, output) = try await WorkerThread.run {
         try PythonPeer.run([
-          "python3", client, "--sdk", sdk, "--base-url", base, "--otlp", otlp, "--calls", String(calls),
-          "--stream",
+          "python3", client, "--sdk", sdk, "--api", api, "--base-url", base, "--otlp", otlp, "--calls",
+          String(calls), "--stream",
         ])
       }
       #expect(status == 0 && output.contains("FAILURES \(failed)"), "\(output)")
     }
     #expect(
-      await VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) >= 7 },
+      await VigilProcess.waitUntil(seconds: 30) { VigilProcess.storedCalls(dir.file("v.db")) >= 10 },
       "\(serve.log)")
     // OpenLLMetry's OpenAI instrumentation ends a stream that raised (the error chunk) or was cut
     // as an OK span without a finish reason, and records no time to first token: both are
     // `truncated`. Anthropic's SDK traces its own streams with the error's type and the time to
     // the first chunk: the overload is an error event of its type, the cut and the stall theirs.
+    // Its Responses spans end OK with the finish reason `error` for a response.failed (the code is
+    // not kept: an error event of no type, class server) and `length` for a response.incomplete.
     let rows = try Self.rows(dir.file("v.db"))
     #expect(
       rows
         == [
           "anthropic 200 1 - - ttft", "anthropic 200 1 error_event overloaded_error ttft",
           "anthropic 200 1 idle_timeout - ttft", "anthropic 200 1 truncated - ttft", "openai 200 1 - - -",
-          "openai 200 1 truncated - -", "openai 200 1 truncated - -",
+          "openai 200 1 - - -", "openai 200 1 - - -", "openai 200 1 error_event - -",
+          "openai 200 1 truncated - -",
+          "openai 200 1 truncated - -",
         ], "\(rows)")
     let metrics = try await serve.get("/metrics").body
     for (provider, cls, n) in [
-      ("openai", "network", 2), ("anthropic", "capacity", 1), ("anthropic", "network", 2),
+      ("openai", "network", 2), ("openai", "server", 1), ("anthropic", "capacity", 1),
+      ("anthropic", "network", 2),
     ] {
       #expect(Self.failures(metrics, provider, cls, n), "\(provider) \(cls) \(n)\n\(metrics)")
     }

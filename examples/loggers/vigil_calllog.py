@@ -258,7 +258,8 @@ def stream_attempts(sdk, adapter, sink, base, max_attempts, sleep, clock):
             else:
                 raise
         except GeneratorExit:  # the caller stopped reading: not the provider's failure
-            meter.end("client_cancelled")
+            if record.get("stream_outcome") != "completed":
+                meter.end("client_cancelled")
             record["retries_exhausted"] = False
             raise
         finally:
