@@ -162,7 +162,7 @@ let package = Package(
       ],
       swiftSettings: swiftSettings),
     .target(
-      name: "VigilTestSupport", dependencies: ["VigilCore"], path: "Tests/VigilTestSupport",
+      name: "VigilTestSupport", dependencies: ["VigilCore", "VigilSync"], path: "Tests/VigilTestSupport",
       swiftSettings: swiftSettings),
     .target(
       name: "VigilTestPeers",

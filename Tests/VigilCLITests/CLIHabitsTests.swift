@@ -48,11 +48,12 @@ import VigilTestSupport
 
   /// Package.swift finds the commit of a clean clone and of a `git archive` tarball, with no git
   /// at build time, and says "unknown" for a copy that has neither.
-  @Test func theCommitIsFoundInACloneAndInATarball() throws {
+  @Test func theCommitIsFoundInACloneAndInATarball() async throws {
     let git = try RequiredTool.path("/usr/bin/git", package: "git")
     let swift = try Self.swift()
-    func definedCommit(_ dir: String) throws -> String {
-      let (status, json) = try ToolRun.capture(swift, ["package", "--package-path", dir, "dump-package"])
+    func definedCommit(_ dir: String) async throws -> String {
+      let (status, json) = try await ToolRun.capture(
+        swift, ["package", "--package-path", dir, "dump-package"])
       #expect(status == 0, "\(json.prefix(400))")
       let marker = #"VIGIL_COMMIT=\""#
       guard let r = json.range(of: marker) else { return "" }
@@ -61,20 +62,20 @@ import VigilTestSupport
     let root = FileManager.default.currentDirectoryPath
     let files = ["Package.swift", "scripts/commit", ".gitattributes"]
     // A tarball of the checkout's HEAD.
-    let head = try ToolRun.capture(git, ["-C", root, "rev-parse", "HEAD"]).1.trimmingCharacters(
+    let head = try await ToolRun.capture(git, ["-C", root, "rev-parse", "HEAD"]).1.trimmingCharacters(
       in: .whitespacesAndNewlines)
     let tarball = TemporaryDirectory()
-    let (archived, _) = try ToolRun.capture(
+    let (archived, _) = try await ToolRun.capture(
       "/bin/sh",
       ["-c", "git -C '\(root)' archive HEAD \(files.joined(separator: " ")) | tar -x -C '\(tarball.path)'"])
     #expect(archived == 0)
     #expect(!FileManager.default.fileExists(atPath: tarball.file(".git")))
-    #expect(try definedCommit(tarball.path) == head)
+    #expect(try await definedCommit(tarball.path) == head)
     // A copy with neither.
     let copy = TemporaryDirectory()
     try FileManager.default.createDirectory(atPath: copy.file("scripts"), withIntermediateDirectories: true)
     for f in files { try FileManager.default.copyItem(atPath: root + "/" + f, toPath: copy.file(f)) }
-    #expect(try definedCommit(copy.path) == "unknown")
+    #expect(try await definedCommit(copy.path) == "unknown")
     // A clean clone of a repository of its own (a branch, then packed refs).
     let clone = TemporaryDirectory()
     try FileManager.default.createDirectory(atPath: clone.file("scripts"), withIntermediateDirectories: true)
@@ -85,13 +86,13 @@ import VigilTestSupport
       ["init", "-q", "-b", "main"], ["add", "."],
       ["-c", "user.name=t", "-c", "user.email=t@localhost", "commit", "-q", "-m", "x"],
     ] {
-      #expect(try ToolRun.capture(git, ["-C", clone.path] + arguments).0 == 0)
+      #expect(try await ToolRun.capture(git, ["-C", clone.path] + arguments).0 == 0)
     }
-    let cloneHead = try ToolRun.capture(git, ["-C", clone.path, "rev-parse", "HEAD"]).1
+    let cloneHead = try await ToolRun.capture(git, ["-C", clone.path, "rev-parse", "HEAD"]).1
       .trimmingCharacters(in: .whitespacesAndNewlines)
-    #expect(try definedCommit(clone.path) == cloneHead)
-    #expect(try ToolRun.capture(git, ["-C", clone.path, "pack-refs", "--all"]).0 == 0)
-    #expect(try definedCommit(clone.path) == cloneHead)
+    #expect(try await definedCommit(clone.path) == cloneHead)
+    #expect(try await ToolRun.capture(git, ["-C", clone.path, "pack-refs", "--all"]).0 == 0)
+    #expect(try await definedCommit(clone.path) == cloneHead)
   }
 
   /// The toolchain's `swift`: on PATH, or beside the one this test was built with.
