@@ -16,10 +16,14 @@ import VigilTestSupport
     let port: Int
     let log: String
 
-    init(in dir: TemporaryDirectory, name: String) throws {
+    /// `routing`: the configuration's route and receivers (by default, a receiver that notifies nobody).
+    init(
+      in dir: TemporaryDirectory, name: String,
+      routing: String = "route:\n  receiver: nobody\nreceivers:\n  - name: nobody\n"
+    ) throws {
       port = try IntakePeerTests.freePort()
       let config = dir.file("\(name).yml")
-      LogFile.write(config, "route:\n  receiver: nobody\nreceivers:\n  - name: nobody\n")
+      LogFile.write(config, routing)
       log = dir.file("\(name).log")
       _ = FileManager.default.createFile(atPath: log, contents: nil)
       process.executableURL = URL(

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VigilSync
 import VigilTestSupport
 
 /// Scaling out by remote write, end to end with real engines (scripts/scale_out.py, which users run
@@ -9,7 +10,7 @@ import VigilTestSupport
 /// provider, one resolve, neither Vigil firing alone, no hole in the central series (with
 /// Prometheus, through a 15 s outage of it mid-incident), no sample dropped.
 @Suite(.serialized) struct ScaleOutTests {
-  static func run(_ engine: String) throws -> [String: Any] {
+  static func run(_ engine: String) async throws -> [String: Any] {
     _ = try RequiredTool.path("/usr/bin/prometheus-alertmanager", package: "prometheus-alertmanager")
     if engine == "prometheus" {
       _ = try RequiredTool.path("/usr/bin/prometheus", package: "prometheus")
@@ -27,22 +28,24 @@ import VigilTestSupport
     _ = FileManager.default.createFile(atPath: out, contents: nil)
     process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
     try process.run()
-    process.waitUntilExit()
+    // Waited for on a thread of its own: a minute of this on one of the two threads Swift
+    // concurrency shares among all tests starved the in-process daemons of the tests beside it.
+    try await WorkerThread.run { process.waitUntilExit() }
     let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
     let summary = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
     #expect(process.terminationStatus == 0, "\(text)")
     return summary
   }
 
-  @Test func prometheusAndAlertmanagerSeeTheSumFireOnceResolveOnceThroughAnOutage() throws {
-    let s = try Self.run("prometheus")
+  @Test func prometheusAndAlertmanagerSeeTheSumFireOnceResolveOnceThroughAnOutage() async throws {
+    let s = try await Self.run("prometheus")
     #expect(s["ok"] as? Bool == true, "\(s)")
     #expect((s["checks"] as? [String: Bool])?.count == 10, "\(s)")
     #expect(s["outage_s"] is [Double], "the receiver went down mid-incident: \(s)")
   }
 
-  @Test func victoriaMetricsAndVmalertSeeTheSumFireOnceResolveOnce() throws {
-    let s = try Self.run("victoria")
+  @Test func victoriaMetricsAndVmalertSeeTheSumFireOnceResolveOnce() async throws {
+    let s = try await Self.run("victoria")
     #expect(s["ok"] as? Bool == true, "\(s)")
     #expect((s["checks"] as? [String: Bool])?.count == 10, "\(s)")
   }

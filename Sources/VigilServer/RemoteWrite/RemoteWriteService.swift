@@ -83,7 +83,9 @@ struct RemoteWriteService<Clock: VigilClock>: Service {
         continue
       }
       note { $0.state = throughMs < due ? "backfilling" : ($0.failuresInRow > 0 ? $0.state : "up") }
-      let (reply, error) = await send(builder, http: http)
+      // A shutdown does not wait for a slow receiver: the samples go again at the next start.
+      let (reply, error) = await cancelWhenGracefulShutdown { await send(builder, http: http) }
+      if Task.isShuttingDownGracefully || Task.isCancelled { break }
       switch reply {
       case .accepted:
         progress = next
