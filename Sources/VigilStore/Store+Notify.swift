@@ -192,20 +192,23 @@ extension Store {
     return out
   }
 
-  /// When the next pending message is due, if any is pending; with `skipping`, leaving out the
-  /// messages of those (receiver, group key) queues.
+  /// When the next pending message can be sent, if any is pending; with `skipping`, leaving out
+  /// the messages of those (receiver, group key) queues. A queue sends in order (see
+  /// ``dueMessages(atMs:limit:)``), so what comes due next is the earliest due time of a queue's
+  /// first pending message: a later message already due behind a first one that waits for its
+  /// retry is not due. (Taking the earliest due time of any message once made a deliverer that
+  /// had just found nothing to send try again at once, spinning a core until the first's retry.)
   package func nextDueMs(skipping: Set<OutboxQueue> = []) throws(StoreError) -> Int64? {
-    guard !skipping.isEmpty else {
-      return try connection.scalar("SELECT min(next_attempt_ms) FROM outbox WHERE state = 'pending'")
-    }
     let s = try connection.prepare(
-      "SELECT receiver, group_key, next_attempt_ms FROM outbox WHERE state = 'pending' ORDER BY next_attempt_ms"
-    )
+      "SELECT receiver, group_key, next_attempt_ms FROM outbox WHERE state = 'pending' ORDER BY id")
+    var heads: Set<OutboxQueue> = []
+    var next: Int64?
     while try s.step() {
-      guard !skipping.contains(OutboxQueue(receiver: s.text(0) ?? "", groupKey: s.text(1))) else { continue }
-      return s.int64(2)
+      let queue = OutboxQueue(receiver: s.text(0) ?? "", groupKey: s.text(1))
+      guard !skipping.contains(queue), heads.insert(queue).inserted else { continue }
+      next = min(next ?? .max, s.int64(2))
     }
-    return nil
+    return next
   }
 
   /// Outbox rows in the given states, newest first.

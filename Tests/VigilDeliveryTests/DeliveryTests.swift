@@ -385,6 +385,22 @@ import VigilTestSupport
     // The second is due but waits behind the first, even past its own due time.
     #expect(try await sender.deliverDue(nowMs: Self.now).delivered == 0)
     let next = try f.entries()[0].nextAttemptMs
+    // So nothing is due before the first's retry, and a deliverer with a deadline before it
+    // returns at once. (The second's own due time once counted: deliver(until:) found it due,
+    // sent nothing, and tried again at once, spinning a core until the deadline never came.)
+    #expect(try await sender.nextDueMs() == next)
+    let finished = Mutex(false)
+    let delivering = Task {
+      defer { finished.withLock { $0 = true } }
+      return try await sender.deliver(until: next - 1, clock: ManualClock(nowMs: Self.now))
+    }
+    let giveUp = ContinuousClock.now + .seconds(60)
+    while !finished.withLock({ $0 }) && ContinuousClock.now < giveUp {
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    #expect(finished.withLock { $0 }, "deliver(until:) spun instead of returning")
+    delivering.cancel()
+    #expect(try await delivering.value.delivered == 0)
     #expect(try await sender.deliverDue(nowMs: next).delivered == 2)
     let summaries = server.requests.map {
       (($0.json["alerts"] as? [[String: Any]])?.first?["annotations"] as? [String: String])?["summary"]
