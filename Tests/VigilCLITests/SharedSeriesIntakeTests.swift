@@ -31,12 +31,14 @@ import VigilTestSupport
     return Array(#"{"resourceSpans":[{"scopeSpans":[{"spans":[\#(spans.joined(separator: ","))]}]}]}"#.utf8)
   }
 
+  /// LiteLLM rows without a model group: a row's group is its `app` when it names no team or key
+  /// alias, which would make a series of its own; here every input shares one.
   static func litellmRequest(_ first: Int, count: Int) -> [UInt8] {
     let rows = (first..<first + count).map { n in
       let end = Double(baseMs + Int64(n)) / 1000
       return """
         {"id":"l-\(n)","status":"success","startTime":\(end - 0.12),"endTime":\(end),"model":"gpt-4o",
-         "model_group":"gpt-4o","custom_llm_provider":"openai","error_information":null}
+         "custom_llm_provider":"openai","error_information":null}
         """
     }
     return Array("[\(rows.joined(separator: ","))]".utf8)

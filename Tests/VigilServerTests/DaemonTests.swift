@@ -41,7 +41,10 @@ import VigilTestSupport
       config: config, rules: rules, environment: [:], logger: logger, clock: clock, signals: [])
   }
 
-  static func waitFor(seconds: Double = 30, _ condition: () async throws -> Bool) async rethrows -> Bool {
+  /// Waits until `condition` holds, for at most `seconds`: a bound against a hang, not a speed
+  /// test. It is generous because a full run starts every suite at once on two cores (peers,
+  /// fuzzers, chromium) and an in-process daemon took more than 30 s to reach its listeners there.
+  static func waitFor(seconds: Double = 120, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
       if try await condition() { return true }
