@@ -42,10 +42,10 @@ final class ServeProcess {
   var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
   var output: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
 
-  /// Waits until the listeners asked for are up; false if the process exited or took more than two
+  /// Waits until the listeners asked for are up; false if the process exited or took more than three
   /// minutes (a bound against a hang: a full run's first minute on two cores is that crowded).
   func waitUntilListening(udp: Bool = true, http: Bool = true, otlp: Bool = true) async -> Bool {
-    await VigilProcess.waitUntil(seconds: 120) {
+    await VigilProcess.waitUntil(seconds: 180) {
       let text = log
       if udp, let p = Self.port(after: "udp listening on 127.0.0.1:", in: text) { udpPort = p }
       if http, let p = Self.port(after: "http listening on 127.0.0.1:", in: text) { httpPort = p }

@@ -43,8 +43,9 @@ import VigilTestSupport
 
   /// Waits until `condition` holds, for at most `seconds`: a bound against a hang, not a speed
   /// test. It is generous because a full run starts every suite at once on two cores (peers,
-  /// fuzzers, chromium) and an in-process daemon took more than 30 s to reach its listeners there.
-  static func waitFor(seconds: Double = 120, _ condition: () async throws -> Bool) async rethrows -> Bool {
+  /// fuzzers, chromium) and an in-process daemon took more than 30 s to reach its listeners there,
+  /// and a fresh clone's first run held every thread for about 65 s.
+  static func waitFor(seconds: Double = 180, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
       if try await condition() { return true }

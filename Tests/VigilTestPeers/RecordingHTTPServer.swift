@@ -68,7 +68,7 @@ public final class RecordingHTTPServer: @unchecked Sendable {
   }
 
   /// Waits (polling, real time) until `count` requests have arrived.
-  public func waitForRequests(_ count: Int, seconds: Double = 60) async -> Bool {
+  public func waitForRequests(_ count: Int, seconds: Double = 180) async -> Bool {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
       if requests.count >= count { return true }

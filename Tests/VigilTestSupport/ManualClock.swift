@@ -68,7 +68,7 @@ public final class ManualClock: VigilClock {
 
   /// Waits (on real time, briefly) until some task sleeps on this clock, in a sleep begun after
   /// the first `after` ones; false after `seconds`.
-  public func waitForSleeper(after: UInt64 = 0, seconds: Double = 60) async -> Bool {
+  public func waitForSleeper(after: UInt64 = 0, seconds: Double = 180) async -> Bool {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while ContinuousClock.now < deadline {
       if state.withLock({ $0.sleepers.contains { $0.id > after } }) { return true }
