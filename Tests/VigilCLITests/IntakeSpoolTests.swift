@@ -21,7 +21,9 @@ import VigilTestSupport
     defer { _ = serve.terminate() }
     #expect(await serve.waitUntilListening(), "\(serve.log)")
     let db = dir.file("v.db")
-    // Another process's write lock (a prune from cron, say) for 14 s.
+    // Another process's write lock (a prune from cron, say) for 30 s: longer than the exporter's
+    // start (its imports took more than 14 s in a loaded first run, and every export then came
+    // after the lock) and its 10 s of exports together.
     let lock = try PythonPeer(
       [
         "python3", "-c",
@@ -30,7 +32,7 @@ import VigilTestSupport
         c = sqlite3.connect(sys.argv[1], isolation_level=None)
         c.execute("BEGIN IMMEDIATE")
         print("LOCKED", flush=True)
-        time.sleep(14)
+        time.sleep(30)
         c.execute("COMMIT")
         """, db,
       ], directory: dir.path)
@@ -44,7 +46,7 @@ import VigilTestSupport
     }
     #expect(status == 0 && output.contains("EXPORTS 20 FAILED 0"), "\(output)\n\(serve.log)")
     // Nothing could be stored while the lock was held; all of it once it is released.
-    #expect(await VigilProcess.waitUntil(seconds: 40) { VigilProcess.storedCalls(db) >= 200 }, "\(serve.log)")
+    #expect(await VigilProcess.waitUntil(seconds: 60) { VigilProcess.storedCalls(db) >= 200 }, "\(serve.log)")
     #expect(!lock.isRunning)
     #expect(VigilProcess.storedCalls(db) == 200)
     let store = try Store(path: db)
