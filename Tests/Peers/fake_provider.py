@@ -12,6 +12,7 @@ sse_streams.py), answered as Server-Sent Events after a 200.
 import argparse
 import email.utils
 import json
+import math
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,7 +40,9 @@ ANTHROPIC_ERRORS = {
 
 
 def retry_after(step):
-    return email.utils.formatdate(time.time() + 3, usegmt=True) if step.endswith("d") else "0"
+    # An HTTP-date has whole seconds: round up, so the date is at least three seconds ahead when sent
+    # (truncating made it as little as two, and a loaded reader then saw less than two).
+    return email.utils.formatdate(math.ceil(time.time()) + 3, usegmt=True) if step.endswith("d") else "0"
 
 
 class Script:
@@ -107,7 +110,7 @@ def handler(script, stall):
                 return sse_streams.write_stream(self, self.path, script.i, model, stream, headers, stall)
             # "429q": a 429 for an exhausted quota (OpenAI's insufficient_quota); "200f": a 200 whose
             # answer the safety system stopped (finish_reason content_filter, stop_reason refusal).
-            # "429d": a 429 whose Retry-After is an HTTP-date three seconds ahead, not seconds.
+            # "429d": a 429 whose Retry-After is an HTTP-date at least three seconds ahead, not seconds.
             status = int(step.rstrip("qfd"))
             filtered = step.endswith("f")
             if anthropic:

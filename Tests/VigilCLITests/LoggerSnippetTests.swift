@@ -33,15 +33,16 @@ import VigilTestSupport
     #expect(status == 0, "\(output)")
     let result = try #require(
       try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any], "\(output)")
-    // The HTTP-date Retry-After (3 s ahead, whole seconds) was read and honoured.
+    // The HTTP-date Retry-After (3 to 4 s ahead when sent) was read and honoured: more than the
+    // first backoff's jitter (at most 1 s), even when the reader ran a second late on a loaded machine.
     let sleeps = result["sleeps"] as? [Double] ?? []
-    #expect(sleeps.count == 2 && sleeps[0] >= 2, "\(sleeps)")
+    #expect(sleeps.count == 2 && sleeps[0] >= 1.5, "\(sleeps)")
     let rotated = result["rotated"] as? [[String: Any]] ?? []
     let current = result["current"] as? [[String: Any]] ?? []
     // Three attempts before the rotation, in the rotated file; the two after, in the new one.
     #expect(rotated.map { $0["status"] as? Int } == [429, 500, 200], "\(rotated)")
     #expect(current.map { $0["status"] as? Int } == [200, 429, 400, 503, 503, 503], "\(current)")
-    #expect(rotated.first?["retry_after_s"] as? Double ?? 0 >= 2)
+    #expect(rotated.first?["retry_after_s"] as? Double ?? 0 >= 1.5)
     #expect(
       ["quota_raised", "too_long_raised", "overloaded_raised"].allSatisfy { result[$0] as? Bool == true },
       "\(result)")
