@@ -27,7 +27,7 @@ extension Store {
     let s = try connection.prepare(
       """
       SELECT rule, group_key, labels, phase, active_since_ms, fired_at_ms, resolving_since_ms, last_value,
-        last_evaluation_ms, no_data_since_ms FROM alert_states
+        last_evaluation_ms, no_data_since_ms, released_at_ms FROM alert_states
       """)
     var out: [AlertKey: AlertState] = [:]
     while try s.step() {
@@ -40,6 +40,7 @@ extension Store {
       state.lastValue = s.isNull(7) ? nil : s.double(7)
       state.lastEvaluationMs = s.int64(8)
       state.noDataSinceMs = s.isNull(9) ? nil : s.int64(9)
+      state.releasedAtMs = s.isNull(10) ? nil : s.int64(10)
       out[AlertKey(rule: s.text(0) ?? "", group: s.text(1) ?? "")] = state
     }
     return out
@@ -68,7 +69,7 @@ extension Store {
       let insert = try connection.prepare(
         """
         INSERT INTO alert_states(rule, group_key, labels, phase, active_since_ms, fired_at_ms, resolving_since_ms,
-          last_value, last_evaluation_ms, no_data_since_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          last_value, last_evaluation_ms, no_data_since_ms, released_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """)
       for (key, st) in states {
         try insert.bind([
@@ -77,6 +78,7 @@ extension Store {
           st.activeSinceMs.map(SQLValue.int) ?? .null, st.firedAtMs.map(SQLValue.int) ?? .null,
           st.resolvingSinceMs.map(SQLValue.int) ?? .null, st.lastValue.map(SQLValue.double) ?? .null,
           .int(st.lastEvaluationMs), st.noDataSinceMs.map(SQLValue.int) ?? .null,
+          st.releasedAtMs.map(SQLValue.int) ?? .null,
         ])
         try insert.run()
       }

@@ -251,6 +251,11 @@ package final class Store {
     ALTER TABLE request_hours ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE request_hours ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
     """,
+    // 12: an SLO page resolved by its clean last minutes is not fired again by the failures it
+    // announced (AlertState.releasedAtMs).
+    """
+    ALTER TABLE alert_states ADD COLUMN released_at_ms INTEGER;
+    """,
   ]
 
   /// The fields `detail` holds, in the order `call_log` shows them.

@@ -244,4 +244,26 @@ import VigilTestSupport
     let after = resolved.atMs - 4_200_000
     #expect(after >= 300_000 && after <= 330_000, "resolved \(after) ms after the outage ended")
   }
+
+  @Test func aBlipAfterAResolvedOutageDoesNotPageAgainButANewOutageDoes() throws {
+    // Ten minutes of every request failing, resolved about five minutes after. Ten minutes later,
+    // five minutes of 2% failures (20x: at the 1 h & 5 m pair's 14.4x while the hour still holds
+    // the outage) are no new incident: the resolved page's windows count from its resolve, as for
+    // a provider first seen then, and dilute the blip (it once fired the page again for 15 s).
+    let data = InMemoryRollups()
+    SLOTests.traffic(data, 0, 3600)
+    SLOTests.traffic(data, 3600, 4200, failing: 10)
+    SLOTests.traffic(data, 4200, 5100)
+    SLOTests.traffic(data, 5100, 5400, perSecond: 100, failing: 2)
+    SLOTests.traffic(data, 5400, 6000)
+    // A new outage 40 minutes after the first resolve still pages at once.
+    SLOTests.traffic(data, 6000, 6600, failing: 10)
+    SLOTests.traffic(data, 6600, 9000)
+    let pages = try SLOTests.pages(data, from: 3000, to: 9000)
+    #expect(
+      pages.map(\.kind) == [.firing, .resolved, .firing, .resolved], "\(pages.map { ($0.kind, $0.atMs) })")
+    let again = try #require(pages.count > 2 ? pages[2] : nil)
+    #expect(
+      again.atMs - 6_000_000 <= 120_000, "paged \(again.atMs - 6_000_000) ms after the new outage began")
+  }
 }

@@ -19,6 +19,33 @@ import VigilTestSupport
     CallRecord(timestampMs: ms, status: status, provider: provider, model: model, latencyMs: latency)
   }
 
+  /// What an evaluation remembers comes back as it was saved, by the next cron run or a restart:
+  /// a resolved SLO page's release too (without it, the next run's page fired again on the
+  /// failures it had announced).
+  @Test func alertStatesComeBackAsTheyWereSaved() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    var firing = AlertState()
+    firing.phase = .firing
+    firing.groupLabels = ["provider": "openai"]
+    firing.activeSinceMs = 1_000
+    firing.firedAtMs = 2_000
+    firing.resolvingSinceMs = 3_000
+    firing.lastValue = 0.25
+    firing.lastEvaluationMs = 4_000
+    firing.noDataSinceMs = 5_000
+    var released = AlertState()
+    released.groupLabels = ["provider": "anthropic"]
+    released.lastEvaluationMs = 4_000
+    released.releasedAtMs = 3_990
+    let states = [
+      AlertKey(rule: "HighErrorRate", group: "provider=openai"): firing,
+      AlertKey(rule: "ProviderAvailabilityPage", group: "provider=anthropic"): released,
+    ]
+    try store.saveEvaluation(states: states, transitions: [])
+    #expect(try Store(path: dir.file("v.db")).alertStates() == states)
+  }
+
   @Test func newDatabaseHasTheCurrentSchemaVersionAndWAL() throws {
     let dir = TemporaryDirectory()
     let store = try Store(path: dir.file("v.db"))

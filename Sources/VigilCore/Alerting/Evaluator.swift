@@ -30,13 +30,19 @@ package enum Evaluator {
     let burnStarts = set.rules.compactMap(\.burn).filter { $0.ttftThresholdMs == nil }.flatMap {
       $0.windows.map { Self.burnStart(to, $0) }
     }
+    // SLO alerts that resolved a short while ago count from their resolve (AlertState.releasedAtMs).
+    let releases = previous.compactMap { key, state in state.releasedAtMs.map { (key.rule, $0) } }
+    let ttftRules = Set(set.rules.filter { $0.burn?.ttftThresholdMs != nil }.map(\.name))
     let burnCounts = try source.requestCounts(
-      starts: Array(Set(burnStarts + (burnStarts.isEmpty ? [] : [to - RequestCounts.retryWaitMs]))), toMs: to)
+      starts: Array(
+        Set(
+          burnStarts + (burnStarts.isEmpty ? [] : [to - RequestCounts.retryWaitMs])
+            + releases.filter { !ttftRules.contains($0.0) }.map(\.1))), toMs: to)
     // TTFT SLOs count first tokens from the time-to-first-token histograms of their windows.
     let ttftStarts = Set(
       set.rules.compactMap(\.burn).filter { $0.ttftThresholdMs != nil }.flatMap {
         $0.windows.map { Self.burnStart(to, $0) }
-      })
+      } + releases.filter { ttftRules.contains($0.0) }.map(\.1))
     let ttftWindows =
       ttftStarts.isEmpty ? [:] : try source.histogramWindows(.ttft, starts: Array(ttftStarts), toMs: to)
     // How much of each SLO window a young series' history covers: its first request in the
@@ -251,29 +257,54 @@ package enum Evaluator {
           c.judged(since: recent[series] ?? RequestCounts()))
       }
     }
+    // An alert resolved a short while ago counts from its resolve (`AlertState.releasedAtMs`).
+    var sinceRelease: [String: RequestCounts] = [:]
+    for (key, state) in previous where key.rule == rule.name {
+      guard let released = state.releasedAtMs else { continue }
+      var sum = RequestCounts()
+      for (series, c) in counts[released] ?? [:]
+      where rule.matches(series) && groupOf(series, rule).0 == key.group {
+        sum.add(c.judged(since: recent[series] ?? RequestCounts()))
+      }
+      sinceRelease[key.group] = sum
+    }
     var firstOfGroup: [String: Int64] = [:]
     for (series, first) in firstRequests where rule.matches(series) {
       let group = groupOf(series, rule).0
       firstOfGroup[group] = min(firstOfGroup[group] ?? .max, first)
     }
     for (key, state) in previous
-    where key.rule == rule.name && state.phase != .inactive && perGroup[key.group] == nil {
+    where key.rule == rule.name && (state.phase != .inactive || state.releasedAtMs != nil)
+      && perGroup[key.group] == nil
+    {
       perGroup[key.group] = (state.groupLabels, [:])
     }
     for (group, entry) in perGroup.sorted(by: { $0.key < $1.key }) {
       let key = AlertKey(rule: rule.name, group: group)
-      // A window the group's history covers only in part is not judged as if it were full.
-      let first = firstOfGroup[group]
+      var state = states[key] ?? AlertState()
+      // A window the group's history covers only in part is not judged as if it were full; after
+      // a resolve, for a while, the history counts from the resolve (the window is its part since).
+      let released = state.releasedAtMs.flatMap { r in sinceRelease[group].map { (r, $0) } }
+      let first = max(firstOfGroup[group] ?? .min, released?.0 ?? .min)
+      func windowCounts(_ window: Int64) -> RequestCounts {
+        if let released, burnStart(to, window) < released.0 { return released.1 }
+        return entry.windows[window] ?? RequestCounts()
+      }
       func covered(_ window: Int64) -> Double {
         let start = burnStart(to, window)
-        guard let first, first > start, to > start else { return 1 }
+        guard first > start, to > start else { return 1 }
         return Double(max(to - first, rollupBucketMs)) / Double(to - start)
       }
-      let judged = burn.judge({ entry.windows[$0] ?? RequestCounts() }, covered: covered)
-      var state = states[key] ?? AlertState()
+      let judged = burn.judge(windowCounts, covered: covered)
       state.groupLabels = entry.labels
       let before = state
       let kind = step(&state, rule: rule, value: judged.value, atMs: atMs, holds: judged.holds)
+      // Resolved: its windows count from now on for a while (`AlertState.releasedAtMs`).
+      if kind == .resolved {
+        state.releasedAtMs = to
+      } else if kind == .firing || state.releasedAtMs.map({ to - $0 >= burn.releaseMs }) == true {
+        state.releasedAtMs = nil
+      }
       state.lastValue = judged.value
       state.lastEvaluationMs = atMs
       // What is left of the budget and what the failures were, for the message of a transition
@@ -305,14 +336,15 @@ package enum Evaluator {
         // A resolve says what ended it: the burn of the window that fell below its pair's factor
         // (the short one, as a rule), not the long window's burn, which still looks like a page.
         let release =
-          kind == .resolved ? burn.release({ entry.windows[$0] ?? RequestCounts() }, covered: covered) : nil
+          kind == .resolved ? burn.release(windowCounts, covered: covered) : nil
         transitions.append(
           transition(
             kind, key: key, rule: rule, value: release?.burn ?? judged.value, labels: entry.labels,
             atMs: atMs,
             firedAtMs: before.firedAtMs, budget: budget, window: window, threshold: release?.factor))
       }
-      states[key] = state.phase == .inactive && state.activeSinceMs == nil ? nil : state
+      states[key] =
+        state.phase == .inactive && state.activeSinceMs == nil && state.releasedAtMs == nil ? nil : state
       let requests = entry.windows[burn.pairs.first?.longMs ?? 0]?.inSLI ?? 0
       groups.append(
         GroupResult(

@@ -86,7 +86,8 @@ package struct BurnRate: Sendable, Equatable {
   /// A pair holds only while the shortest window of all still burns (``isClean(_:covered:)`` says
   /// no): once the last minutes are clean the page resolves, as the workbook's 1 h & 5 m pair does
   /// about 5 minutes after an outage ends, instead of staying 30 minutes more on the 6 h & 30 m
-  /// pair, which still holds the outage's failures (and would fire it again).
+  /// pair, which still holds the outage's failures.
+  ///
   package func judge(_ counts: (Int64) -> RequestCounts, covered: (Int64) -> Double = { _ in 1 }) -> (
     holds: Bool, value: Double?
   ) {
@@ -101,6 +102,12 @@ package struct BurnRate: Sendable, Equatable {
     }
     return (false, best)
   }
+
+  /// How long a resolve's release lasts (``AlertState/releasedAtMs``): until the fastest pair's
+  /// long window, the one that would page again on the resolved incident's failures, has passed
+  /// it. After that, the pairs' own windows judge; the slower pair's short window (30 minutes of
+  /// the hour) then holds only failures after the resolve.
+  package var releaseMs: Int64 { pairs.map(\.longMs).min() ?? 0 }
 
   /// What keeps the alert from holding, for a resolve's message: the shortest window when it is
   /// clean (what resolves a page, see ``judge(_:covered:)``); else, of the judged pair whose long
