@@ -11,9 +11,9 @@ import VigilTestSupport
   /// The command of the README's `/etc/cron.d/vigil` line (after the schedule and the user).
   static func readmeCronCommand() throws -> String {
     let readme = try String(contentsOfFile: "README.md", encoding: .utf8)
-    let lines = readme.split(separator: "\n").filter { $0.hasPrefix("* * * * * vigil ") }
-    try #require(lines.count == 1, "one cron line in the README")
-    return String(lines[0].dropFirst("* * * * * vigil ".count))
+    let jobs = try ReadmeInstall.CronFile(try ReadmeInstall.block("cron", in: readme)).jobs
+    try #require(jobs.count == 1 && jobs[0].user == "vigil", "one cron job in the README, as vigil: \(jobs)")
+    return jobs[0].command
   }
 
   /// The mode the README's install steps give secrets.env (`install -m MODE -o root -g vigil ...`).
