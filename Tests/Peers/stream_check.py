@@ -12,20 +12,8 @@ The fake provider's script, in order: sok sok serr serr@0 sok (chat) sok serr:ra
 import argparse
 import json
 import sys
-import time
 
-
-class TestTime:
-    def __init__(self):
-        self.skipped = 0.0
-        self.sleeps = []
-
-    def clock(self):
-        return time.monotonic() + self.skipped
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.skipped += seconds
+from logger_check import TestTime
 
 
 def main():
