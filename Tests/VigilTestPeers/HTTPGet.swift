@@ -26,16 +26,18 @@ public enum HTTPGet {
   public static func head(_ url: String) async throws -> Reply { try await request(url, method: .HEAD) }
 
   public static func post(
-    _ url: String, headers: [(String, String)] = [], body: [UInt8], timeoutSeconds: Int64 = 10
+    _ url: String, headers: [(String, String)] = [], body: [UInt8], timeoutSeconds: Int64 = 60
   ) async throws -> Reply {
     try await request(url, method: .POST, headers: headers, body: body, timeoutSeconds: timeoutSeconds)
   }
 
-  /// Any method, with an optional body. `timeoutSeconds` bounds the whole exchange: ten seconds suits a
-  /// local server; a test that queues heavy requests on purpose gives more.
+  /// Any method, with an optional body. `timeoutSeconds` bounds the whole exchange: a hang guard,
+  /// not a speed test (an answer returns at once). A minute, since a full run on two loaded cores
+  /// once kept a real LiteLLM proxy's first answer past ten seconds; a test that queues heavy
+  /// requests on purpose gives more.
   public static func request(
     _ url: String, method: HTTPMethod, headers: [(String, String)] = [], body: [UInt8]? = nil,
-    timeoutSeconds: Int64 = 10
+    timeoutSeconds: Int64 = 60
   ) async throws -> Reply {
     var request = HTTPClientRequest(url: url)
     request.method = method
