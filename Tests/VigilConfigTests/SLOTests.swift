@@ -36,9 +36,15 @@ import VigilTestSupport
     }
   }
 
-  /// Announced transitions of the page alert, evaluating every 15 s over `[from, to)` seconds.
-  static func pages(_ data: any RollupSource, from: Int, to: Int) throws -> [AlertTransition] {
-    let set = try rules()
+  /// Announced transitions of the page alert, evaluating every 15 s over `[from, to)` seconds
+  /// (with the SLO's `no_data` as given).
+  static func pages(_ data: any RollupSource, from: Int, to: Int, noData: String = "keep") throws
+    -> [AlertTransition]
+  {
+    let set = try RulesLoader.load(
+      yaml: yaml.replacingOccurrences(
+        of: "objective: 99.9%", with: "objective: 99.9%\n    no_data: \(noData)"),
+      file: "alerts.yaml")
     var out: [AlertTransition] = []
     try Replay(rules: set, source: data).run(
       at: stride(from: Int64(from) * 1000, to: Int64(to) * 1000, by: 15_000)
@@ -265,5 +271,56 @@ import VigilTestSupport
     let again = try #require(pages.count > 2 ? pages[2] : nil)
     #expect(
       again.atMs - 6_000_000 <= 120_000, "paged \(again.atMs - 6_000_000) ms after the new outage began")
+  }
+
+  @Test func tooFewRequestsSinceAResolveNeverPageEvenWithNoDataAlerting() throws {
+    // At 2 requests/s, the minutes after a resolve hold fewer than `min_total` requests: no value
+    // to judge by, which `no_data: alerting` takes for a breach. Since the resolve, that is no
+    // evidence of a new burn: one firing, one resolved (not a page every 30 s).
+    let data = InMemoryRollups()
+    SLOTests.traffic(data, 0, 3600, perSecond: 2)
+    SLOTests.traffic(data, 3600, 4200, perSecond: 2, failing: 2)
+    SLOTests.traffic(data, 4200, 9000, perSecond: 2)
+    let pages = try SLOTests.pages(data, from: 3000, to: 9000, noData: "alerting")
+    #expect(pages.map(\.kind) == [.firing, .resolved], "\(pages.map { ($0.kind, $0.atMs) })")
+  }
+
+  @Test func aResolvedOutageIsNotCountedAgainOnceTheHourHasPassed() throws {
+    // After a 10-minute outage resolves, 1% of requests fail (10x) from 40 minutes on. Counting
+    // from the resolve, that burn is judged as with clean history: the 6 h & 30 m pair pages once
+    // the 6 h window holds enough of it (about 4 h 16 m after the resolve), not an hour after the
+    // resolve on the outage's failures, which the 6 h window still holds for 5 hours more.
+    let data = InMemoryRollups()
+    SLOTests.traffic(data, 0, 3600)
+    SLOTests.traffic(data, 3600, 4200, failing: 10)
+    SLOTests.traffic(data, 4200, 6900)
+    SLOTests.traffic(data, 6900, 23_400, perSecond: 100, failing: 1, every: 10)
+    let pages = try SLOTests.pages(data, from: 3000, to: 23_400)
+    #expect(pages.map(\.kind) == [.firing, .resolved, .firing], "\(pages.map { ($0.kind, $0.atMs) })")
+    let resolvedAt = try #require(pages.count > 1 ? pages[1].atMs : nil)
+    let again = try #require(pages.count > 2 ? pages[2].atMs : nil)
+    #expect(again - resolvedAt > 4 * 3_600_000, "paged again \(again - resolvedAt) ms after the resolve")
+  }
+
+  @Test func aReleaseIsForgottenWhenTheRuleOfItsNameIsNoLongerAnSLO() throws {
+    // A reload replaced the SLO's page with a threshold rule of the same name, and the group has
+    // no calls now: the release is not kept (nor read) for ever.
+    let set = try RulesLoader.load(
+      yaml: """
+        version: 1
+        rules:
+          - alert: ProviderAvailabilityPage
+            metric: error_rate
+            threshold: 5%
+            window: 5m
+            group_by: [provider]
+        """, file: "alerts.yaml")
+    var released = AlertState()
+    released.groupLabels = ["provider": "openai"]
+    released.releasedAtMs = 3_600_000
+    let key = AlertKey(rule: "ProviderAvailabilityPage", group: "provider=openai")
+    let evaluation = try Evaluator.evaluate(
+      set, source: InMemoryRollups(), atMs: 3_700_000, previous: [key: released])
+    #expect(evaluation.states[key] == nil, "\(evaluation.states)")
   }
 }

@@ -17,11 +17,11 @@ package struct AlertState: Sendable, Equatable {
   /// Since when the window has had no value (no calls, or too few), while the alert is kept as
   /// it was; `nil` while there is data.
   package var noDataSinceMs: Int64?
-  /// When an SLO burn-rate alert last resolved. For a while (``BurnRate/releaseMs``) its windows
-  /// count from then, as for a series first seen then: the failures of the incident it announced
-  /// and resolved do not page again (the hour-long window remembers an outage for an hour, and a
-  /// 5-minute blip after it would otherwise re-fire the page), while a new outage pages as it
-  /// would on a new provider. Kept on an inactive alert for that while.
+  /// When an SLO burn-rate alert last resolved. For a while (``BurnRate/releaseMs``: its longest
+  /// window) its windows count from then, as for a series first seen then: the failures of the
+  /// incident it announced and resolved do not page again (the hour-long window remembers an
+  /// outage for an hour, and a 5-minute blip after it would otherwise re-fire the page), while a
+  /// new burn pages as it would with clean history. Kept on an inactive alert for that while.
   package var releasedAtMs: Int64?
 
   package init() {}

@@ -31,7 +31,10 @@ package enum Evaluator {
       $0.windows.map { Self.burnStart(to, $0) }
     }
     // SLO alerts that resolved a short while ago count from their resolve (AlertState.releasedAtMs).
-    let releases = previous.compactMap { key, state in state.releasedAtMs.map { (key.rule, $0) } }
+    let burnRules = Set(set.rules.filter { $0.burn != nil }.map(\.name))
+    let releases = previous.compactMap { key, state in
+      burnRules.contains(key.rule) ? state.releasedAtMs.map { (key.rule, $0) } : nil
+    }
     let ttftRules = Set(set.rules.filter { $0.burn?.ttftThresholdMs != nil }.map(\.name))
     let burnCounts = try source.requestCounts(
       starts: Array(
@@ -227,9 +230,18 @@ package enum Evaluator {
             window: state.phase == .inactive ? nil : entry.rollup))
       }
     }
-    // Rules that no longer exist leave no state behind.
+    // Rules that no longer exist leave no state behind, nor do releases of rules that are no
+    // longer SLOs (a reload can give a rule of another kind the same name).
     let names = Set(set.rules.map(\.name))
-    for key in states.keys where !names.contains(key.rule) { states[key] = nil }
+    let burnNames = Set(set.rules.filter { $0.burn != nil }.map(\.name))
+    for (key, state) in states {
+      if !names.contains(key.rule) {
+        states[key] = nil
+      } else if state.releasedAtMs != nil && !burnNames.contains(key.rule) {
+        states[key]?.releasedAtMs = nil
+        if state.phase == .inactive && state.activeSinceMs == nil { states[key] = nil }
+      }
+    }
     return Evaluation(states: states, transitions: transitions, groups: groups)
   }
 
@@ -295,7 +307,13 @@ package enum Evaluator {
         guard first > start, to > start else { return 1 }
         return Double(max(to - first, rollupBucketMs)) / Double(to - start)
       }
-      let judged = burn.judge(windowCounts, covered: covered)
+      var judged = burn.judge(windowCounts, covered: covered)
+      if released != nil && judged.value == nil {
+        // Too few requests since the resolve to judge by: that is no evidence of a new burn,
+        // whatever `no_data` says (`alerting` would page again at once); the full windows' value
+        // is what the alert shows.
+        judged = (false, burn.judge({ entry.windows[$0] ?? RequestCounts() }).value)
+      }
       state.groupLabels = entry.labels
       let before = state
       let kind = step(&state, rule: rule, value: judged.value, atMs: atMs, holds: judged.holds)
@@ -345,6 +363,9 @@ package enum Evaluator {
       }
       states[key] =
         state.phase == .inactive && state.activeSinceMs == nil && state.releasedAtMs == nil ? nil : state
+      // A group that is here only because it resolved a while ago, with no requests now, is not
+      // listed (it is remembered, not evaluated).
+      if entry.windows.isEmpty && state.phase == .inactive { continue }
       let requests = entry.windows[burn.pairs.first?.longMs ?? 0]?.inSLI ?? 0
       groups.append(
         GroupResult(

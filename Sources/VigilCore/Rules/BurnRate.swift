@@ -103,11 +103,11 @@ package struct BurnRate: Sendable, Equatable {
     return (false, best)
   }
 
-  /// How long a resolve's release lasts (``AlertState/releasedAtMs``): until the fastest pair's
-  /// long window, the one that would page again on the resolved incident's failures, has passed
-  /// it. After that, the pairs' own windows judge; the slower pair's short window (30 minutes of
-  /// the hour) then holds only failures after the resolve.
-  package var releaseMs: Int64 { pairs.map(\.longMs).min() ?? 0 }
+  /// How long a resolve's release lasts (``AlertState/releasedAtMs``): until the longest window,
+  /// which holds the resolved incident's failures the longest, has passed it. A window that reaches
+  /// back before the release is judged on its part since then, as a full window whose earlier part
+  /// was healthy: a new burn is judged as with clean history, the old one is not judged again.
+  package var releaseMs: Int64 { pairs.map(\.longMs).max() ?? 0 }
 
   /// What keeps the alert from holding, for a resolve's message: the shortest window when it is
   /// clean (what resolves a page, see ``judge(_:covered:)``); else, of the judged pair whose long
