@@ -144,7 +144,7 @@ package struct IngestBatch: Sendable {
         func number(_ name: StaticString, _ flag: CallRow.Flags, _ v: Double) {
           guard row.flags.contains(flag) else { return }
           key(name)
-          detailText += JSONText.number(v).utf8
+          JSONText.appendNumber(v, to: &detailText)
         }
         number("retry_after_s", .retryAfter, row.retryAfterS)
         integer("ratelimit_remaining_requests", .rateLimitRequests, row.rateLimitRemainingRequests)

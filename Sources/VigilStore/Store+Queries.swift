@@ -68,13 +68,8 @@ extension Store {
   package func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool, codes: Bool) throws(StoreError)
     -> [RollupRow]
   {
-    if rollupQuery == nil {
-      rollupQuery = try connection.prepare(
-        "SELECT bucket, series, \(Self.rollupColumns) FROM rollups WHERE bucket >= ? AND bucket < ?")
-    }
-    let s = rollupQuery!
+    let s = try rollupStatement(fromMs: fromMs, toMs: toMs)
     defer { s.reset() }
-    try s.bind([.int(fromMs), .int(toMs)])
     var out: [RollupRow] = []
     while try s.step() {
       var r = Self.readRollup(s, from: 2, latency: false, codes: codes)
@@ -91,6 +86,18 @@ extension Store {
 }
 
 extension Store {
+  /// The rows of `rollups` in `[fromMs, toMs)`, every column, in (bucket, series) order: the
+  /// statement bound, to step through and reset.
+  func rollupStatement(fromMs: Int64, toMs: Int64) throws(StoreError) -> Statement {
+    if rollupQuery == nil {
+      rollupQuery = try connection.prepare(
+        "SELECT bucket, series, \(Self.rollupColumns) FROM rollups WHERE bucket >= ? AND bucket < ?")
+    }
+    let s = rollupQuery!
+    try s.bind([.int(fromMs), .int(toMs)])
+    return s
+  }
+
   /// The series of an id; one that another process added since this connection read the table is
   /// read again.
   func seriesKey(id: Int64) throws(StoreError) -> SeriesKey? {

@@ -80,13 +80,65 @@ extension Store {
         }
       }
     }
-    let chunk = try connection.prepare(
+    let chunk = try cachedStatement(
       "INSERT INTO chunks(first_call, last_call, min_ts, max_ts, source) VALUES (?, ?, ?, ?, ?)")
-    try chunk.bind([
-      .int(firstID), .int(connection.lastInsertRowID), .int(calls.minTimestampMs), .int(calls.maxTimestampMs),
-      .int(source),
-    ])
-    try chunk.run()
+    let lastID = connection.lastInsertRowID
+    // The rows got consecutive ids from firstID; should they not have, the batch is one chunk.
+    let pieces =
+      lastID == firstID + Int64(calls.rows.count) - 1
+      ? Self.chunkPieces(calls.rows)
+      : [(0, calls.rows.count - 1, calls.minTimestampMs, calls.maxTimestampMs)]
+    for p in pieces {
+      chunk.bind(1, firstID + Int64(p.first))
+      chunk.bind(2, firstID + Int64(p.last))
+      chunk.bind(3, p.minMs)
+      chunk.bind(4, p.maxMs)
+      chunk.bind(5, source)
+      try chunk.run()
+    }
+  }
+
+  /// The calls of the 10 s buckets that chunks hold together, at most.
+  static let maxJoinedCalls = 1024
+
+  /// A batch's calls cut into chunks (first and last row, event-time range) where, in file order,
+  /// they enter a later 10 s bucket: a bucket's run of calls is a chunk of its own, and runs are
+  /// put together in one chunk only while it holds at most ``maxJoinedCalls``. A window that starts
+  /// on a bucket then takes whole chunks as they are, and only a small chunk that straddles its
+  /// start is counted call by call (``sourceActivity(fromMs:toMs:)``), not a batch of 50,000.
+  static func chunkPieces(_ rows: [CallRow]) -> [(first: Int, last: Int, minMs: Int64, maxMs: Int64)] {
+    typealias Piece = (first: Int, last: Int, minMs: Int64, maxMs: Int64)
+    var out: [Piece] = []
+    guard let head = rows.first else { return out }
+    var chunk: Piece? = nil
+    var run: Piece = (0, 0, head.timestampMs, head.timestampMs)
+    var lastBucket = RollupKey.bucket(of: head.timestampMs)
+    func close(_ run: Piece) {
+      guard let c = chunk else {
+        chunk = run
+        return
+      }
+      if c.last - c.first + 1 + run.last - run.first + 1 > maxJoinedCalls {
+        out.append(c)
+        chunk = run
+      } else {
+        chunk = (c.first, run.last, min(c.minMs, run.minMs), max(c.maxMs, run.maxMs))
+      }
+    }
+    for k in 1..<max(rows.count, 1) {
+      let ts = rows[k].timestampMs
+      let bucket = RollupKey.bucket(of: ts)
+      if bucket > lastBucket {
+        close(run)
+        run = (k, k, ts, ts)
+        lastBucket = bucket
+      } else {
+        run = (run.first, k, min(run.minMs, ts), max(run.maxMs, ts))
+      }
+    }
+    close(run)
+    if let chunk { out.append(chunk) }
+    return out
   }
 
   func mergeRollups(keys: [RollupKey], values: [Rollup], seriesOfSlots: [Int64]) throws(StoreError) {

@@ -190,4 +190,15 @@ func parts(_ db: String, _ rulesPath: String, _ runs: Int) throws {
   try time("requestCounts \(starts.count) windows") { _ = try store.requestCounts(starts: starts, toMs: to) }
   try time("requestActivity 1h") { _ = try store.requestActivity(fromMs: to - 3_600_000, toMs: to) }
   try time("sourceActivity 1h") { _ = try store.sourceActivity(fromMs: to - 3_600_000, toMs: to) }
+  try time("histogramWindows ttft + stream_latency 5m") {
+    _ = try store.histogramWindows(.ttft, starts: [to - 300_000], toMs: to)
+    _ = try store.histogramWindows(.streamLatency, starts: [to - 300_000], toMs: to)
+  }
+  try time("rateLimitRows 1h") { _ = try store.rateLimitRows(fromMs: to - 3_600_000, toMs: to) }
+  try time("firstRequests 3d") { _ = try store.firstRequests(fromMs: to - 3 * 86_400_000, toMs: to) }
+  try time("requestCounts 30d") { _ = try store.requestCounts(starts: [to - 30 * 86_400_000], toMs: to) }
+  try time("rollups 5m per series") { _ = try store.rollups(fromMs: to - 300_000, toMs: to, latency: false) }
+  try time("rollups 2h per series") {
+    _ = try store.rollups(fromMs: to - 7_200_000, toMs: to, latency: false)
+  }
 }

@@ -286,3 +286,12 @@ import Testing
     }
   }
 }
+
+@Suite struct CallLogParserLayoutTests {
+  /// A line's values stay on the stack (Swift keeps a temporary allocation of at most 1 KiB there):
+  /// a value for every key path the reader has room for fits.
+  @Test func aLinesValuesFitTheStackAllocation() {
+    #expect(MemoryLayout<Scalar>.stride * CallLogReader.maxKeys <= 1024)
+    #expect(KeyTable.shared.keyCount <= CallLogReader.maxKeys)
+  }
+}

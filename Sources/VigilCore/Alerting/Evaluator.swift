@@ -64,6 +64,7 @@ package enum Evaluator {
       histograms[h] = try source.histogramWindows(h, starts: Array(starts), toMs: to)
     }
     var before: [RollupRow]?
+    var details = BurnDetails()
     // Series by index and rows as (bucket, series index), so that each rule's window is a pass
     // over an array with no hashing.
     var seriesList: [SeriesKey] = []
@@ -89,7 +90,8 @@ package enum Evaluator {
           rule, burn,
           counts: burn.ttftThresholdMs.map { t in
             ttftWindows.mapValues { BurnRate.ttftCounts($0, thresholdMs: t) }
-          } ?? burnCounts, firstRequests: firstRequests, source: source, to: to, atMs: atMs,
+          } ?? burnCounts, firstRequests: firstRequests, source: source, details: &details, to: to,
+          atMs: atMs,
           previous: previous,
           states: &states,
           transitions: &transitions, groups: &groups)
@@ -255,7 +257,7 @@ package enum Evaluator {
   /// An SLO burn-rate rule: per group, the request counts of each window, judged pair by pair.
   static func evaluateBurn(
     _ rule: AlertRule, _ burn: BurnRate, counts: [Int64: [SeriesKey: RequestCounts]],
-    firstRequests: [SeriesKey: Int64], source: any RollupSource,
+    firstRequests: [SeriesKey: Int64], source: any RollupSource, details: inout BurnDetails,
     to: Int64, atMs: Int64, previous: [AlertKey: AlertState], states: inout [AlertKey: AlertState],
     transitions: inout [AlertTransition], groups: inout [GroupResult]
   ) throws {
@@ -334,16 +336,15 @@ package enum Evaluator {
         let start = burnStart(to, burn.periodMs)
         let period =
           try burn.ttftThresholdMs.map {
-            BurnRate.ttftCounts(
-              try source.histogramWindows(.ttft, starts: [start], toMs: to)[start] ?? [:], thresholdMs: $0)
-          } ?? source.requestCounts(starts: [start], toMs: to)[start] ?? [:]
+            BurnRate.ttftCounts(try details.ttftPeriod(start, to: to, source: source), thresholdMs: $0)
+          } ?? details.period(start, to: to, source: source)
         var spent = RequestCounts()
         for (series, c) in period where rule.matches(series) && groupOf(series, rule).0 == group {
           spent.add(c.judged(since: recent[series] ?? RequestCounts()))
         }
         var w = Rollup()
-        for (series, r) in try source.rollups(
-          fromMs: RollupKey.bucket(of: to - burn.causesWindowMs), toMs: to, latency: false)
+        for (series, r) in try details.window(
+          RollupKey.bucket(of: to - burn.causesWindowMs), to: to, source: source)
         where rule.matches(series) && groupOf(series, rule).0 == group {
           w.merge(r, latency: false)
         }

@@ -56,6 +56,10 @@ package protocol RollupSource {
   /// as attempts the observations (the floor `min_requests` holds a forecast to).
   func rateLimitRows(fromMs: Int64, toMs: Int64) throws -> [RollupRow]
 
+  /// Rollups of the buckets that start in `[fromMs, toMs)`, merged per series (a store sums them
+  /// by series id, without a row per bucket between).
+  func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup]
+
   /// Runs `body`, whose reads then see one state of the source (a store: one read transaction).
   func consistently<T>(_ body: () throws -> T) throws -> T
 }

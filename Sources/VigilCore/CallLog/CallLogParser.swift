@@ -56,7 +56,7 @@ package struct CallLogParser: Sendable {
     do throws(RejectReason) {
       try withUnsafeMutablePointer(to: &batch) { pointer throws(RejectReason) in
         // Scalars are plain values: this memory needs no initialization and no cleanup. It is on
-        // the stack while it takes at most 1 KiB (42 keys of 24 bytes); beyond that Swift asks the
+        // the stack while it takes at most 1 KiB (64 keys of 16 bytes); beyond that Swift asks the
         // thread for its stack bounds first, which costs an allocation per line.
         try withUnsafeTemporaryAllocation(of: Scalar.self, capacity: keys.keyCount) {
           values throws(RejectReason) in

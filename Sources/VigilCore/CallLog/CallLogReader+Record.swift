@@ -151,7 +151,8 @@ extension CallLogReader {
   mutating func resetSeconds(_ key: KeyInfo, _ value: Scalar, _ callMs: Int64) throws(RejectReason) -> Double
   {
     switch value {
-    case .string(let s, let e, let esc):
+    case .string(let s32, let e32, let esc):
+      let (s, e) = (Int(s32), Int(e32))
       let seconds: Double?
       if esc {
         unescape(s, e)
@@ -175,7 +176,8 @@ extension CallLogReader {
     switch key.field {
     case .ts:
       switch value {
-      case .string(let s, let e, let esc):
+      case .string(let s32, let e32, let esc):
+        let (s, e) = (Int(s32), Int(e32))
         let ms: Int64?
         if esc {
           unescape(s, e)
@@ -253,9 +255,10 @@ extension CallLogReader {
     case .outputTokensPartial:
       CallRow.put(try tokens(key, value), &r.row.outputTokensPartial, .outputTokensPartial, &r.row.flags)
     case .streamOutcome:
-      guard case .string(let s, let e, let esc) = value else {
+      guard case .string(let s32, let e32, let esc) = value else {
         throw wrongType(key, value, expected: "a string")
       }
+      let (s, e) = (Int(s32), Int(e32))
       if esc { unescape(s, e) }
       let outcome =
         esc
@@ -265,9 +268,10 @@ extension CallLogReader {
       r.row.streamOutcome = outcome.code
     case .provider, .model, .errorType, .errorCode, .requestID, .app, .env, .endpoint, .finishReason,
       .streamErrorType:
-      guard case .string(let s, let e, let esc) = value else {
+      guard case .string(let s32, let e32, let esc) = value else {
         throw wrongType(key, value, expected: "a string")
       }
+      let (s, e) = (Int(s32), Int(e32))
       if esc { unescape(s, e) }
       let count = esc ? scratch.count : e - s
       switch key.field {

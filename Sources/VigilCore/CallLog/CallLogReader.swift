@@ -5,8 +5,12 @@
 #endif
 
 /// A JSON value as far as the record needs it.
+///
+/// 16 bytes (a string's offsets are 32-bit: a line is at most ``CallBatch/maxLineBytes``), so that
+/// a value per key path of the contract (62 of them) fits the 1 KiB that Swift's temporary
+/// allocation keeps on the stack; at 24 bytes each line's values were a heap allocation.
 enum Scalar {
-  case string(start: Int, end: Int, escaped: Bool)
+  case string(start: Int32, end: Int32, escaped: Bool)
   case integer(Int64)
   case double(Double)
   case bool(Bool)
@@ -419,7 +423,7 @@ struct CallLogReader {
     switch p[i] {
     case ASCII.quote:
       let (s, e, esc) = try scanString()
-      return .string(start: s, end: e, escaped: esc)
+      return .string(start: Int32(truncatingIfNeeded: s), end: Int32(truncatingIfNeeded: e), escaped: esc)
     case ASCII.minus, ASCII.zero...ASCII.nine: return try scanNumber()
     case ASCII.lowerT:
       try literal("true")

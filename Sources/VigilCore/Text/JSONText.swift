@@ -36,4 +36,31 @@ package enum JSONText {
     if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
     return "\(d)"
   }
+
+  /// Appends ``number(_:)`` of `d` to `out`. A value with one decimal (a latency or a time to first
+  /// token as loggers write them: 165.4) is written digit by digit, without the String of Swift's
+  /// shortest form, which is the same text: below 1e14 no other number of one decimal or fewer
+  /// lies as near to `d`.
+  package static func appendNumber(_ d: Double, to out: inout [UInt8]) {
+    let tenths = (d * 10).rounded()
+    guard d.isFinite, d != d.rounded(), abs(tenths) < 1e15, tenths / 10 == d else {
+      out += number(d).utf8
+      return
+    }
+    var n = Int64(tenths)
+    if n < 0 {
+      out.append(45)  // -
+      n = -n
+    }
+    let (whole, tenth) = n.quotientAndRemainder(dividingBy: 10)
+    let start = out.count
+    var q = whole
+    repeat {
+      out.append(48 + UInt8(q % 10))
+      q /= 10
+    } while q > 0
+    out[start...].reverse()
+    out.append(46)  // .
+    out.append(48 + UInt8(tenth))
+  }
 }
