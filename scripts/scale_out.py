@@ -166,7 +166,8 @@ alerting:
         for host in ["a", "b"]:
             self.logs[host] = os.path.join(self.dir, f"{host}.jsonl")
             with open(self.logs[host], "w") as f:
-                # Three minutes of history before serve starts: pushed as a backfill.
+                # Three minutes of history before serve starts (usually stored after the first push, so it
+                # reaches the receiver as calls stored late: in the counters at the next step).
                 for k in range(360):
                     f.write(line(t0 - 180 + k * 0.5, 200))
             self.vigils[host] = free_port()
