@@ -2,8 +2,10 @@ import Foundation
 package import VigilCore
 
 /// Where a receiver's pushes stand: the last step it acknowledged and the totals at that step.
-/// Kept in the database (`meta`), written after each acknowledged request, so that a restart or an
-/// outage resumes from there and backfills in order.
+/// Kept in the database (`meta`) so that a restart or an outage resumes from there and backfills
+/// in order: the whole of it (hundreds of KB with a thousand series) every ``snapshotEveryMs`` of
+/// steps and when serve stops, the acknowledged step alone (``ackedKey``) after each request. A
+/// start after a crash counts the steps between the two again from the rollups (``catchUp``).
 package struct RemoteWriteProgress: Sendable, Equatable, Codable {
   /// The last step acknowledged (or skipped); samples after it are still to send.
   package var ackedMs: Int64
@@ -17,6 +19,13 @@ package struct RemoteWriteProgress: Sendable, Equatable, Codable {
 
   /// The `meta` key of a receiver: its name and URL (another URL starts afresh).
   package static func metaKey(name: String, url: String) -> String { "remote_write/\(name)/\(url)" }
+
+  /// The `meta` key of a receiver's last acknowledged step (milliseconds, as text).
+  package static func ackedKey(name: String, url: String) -> String { "remote_write_acked/\(name)/\(url)" }
+
+  /// How many milliseconds of steps go by between two writes of the whole progress: each
+  /// acknowledged request writes only its step, so a push every second costs intake nothing.
+  package static let snapshotEveryMs: Int64 = 60_000
 
   package func encoded() -> String {
     // Plain structs of numbers and strings: encoding cannot fail.
@@ -88,6 +97,16 @@ extension RemoteWriteProgress {
       totals.series[seriesKey] = s
       counted[key] = now
     }
+  }
+
+  /// Counts the steps after ``ackedMs`` through `to` at once, from `rows` (the rollups read from
+  /// ``readFromMs``): a skip too old to send, or the steps acknowledged after the stored whole.
+  /// The totals come out at least those sent at `to` (rollups only gain calls), so a receiver
+  /// sees no reset.
+  package mutating func catchUp(_ rows: [RollupRow], to: Int64) {
+    count(rows, throughMs: to)
+    ackedMs = to
+    forgetOld()
   }
 
   /// Forgets the buckets the late window has left behind.

@@ -163,6 +163,104 @@ import VigilTestSupport
     await receiver.close()
   }
 
+  /// A database holding the 60 calls before `start`, a receiver, a clock at `start`, the state.
+  struct Fixture {
+    let dir = TemporaryDirectory()
+    let db: String
+    let store: Store
+    let receiver: RecordingHTTPServer
+    let clock = ManualClock(nowMs: RemoteWriteServiceTests.start)
+    let state = RemoteWriteState()
+
+    init() async throws {
+      db = dir.file("v.db")
+      store = try Store(path: db)
+      try RemoteWriteServiceTests.write(store, fromMs: RemoteWriteServiceTests.start - 300_000)
+      receiver = try await RecordingHTTPServer()
+    }
+
+    /// The sender to `receiver`, running until cancelled.
+    func push() -> Task<Void, any Error> {
+      let (t, db, state, clock) = (RemoteWriteServiceTests.target(receiver), db, state, clock)
+      return Task { try await RemoteWriteServiceTests.service(t, db: db, state: state, clock: clock).run() }
+    }
+  }
+
+  @Test func aReceiverBackAfterALongOutageHasTheSamplesWithinFiveSeconds() async throws {
+    let f = try await Fixture()
+    let (receiver, clock, state) = (f.receiver, f.clock, f.state)
+    for _ in 0..<10 { receiver.reply(.status(503, body: "down")) }
+    let task = f.push()
+    // Each 503 (no Retry-After) waits twice as long as the one before, up to 5 s, not a minute:
+    // central rules would otherwise see no samples for up to a minute after the receiver is back.
+    var waits: [Int64] = []
+    var begun: UInt64 = 0
+    for n in 1...10 {
+      #expect(await receiver.waitForRequests(n))
+      #expect(await clock.waitForSleeper(after: begun))
+      let wait = try #require(clock.nextDeadline) - clock.nowMs()
+      waits.append(wait)
+      begun = clock.sleepsBegun
+      clock.advance(byMs: wait)
+    }
+    #expect(waits == [1000, 2000, 4000] + Array(repeating: 5000, count: 7))
+    #expect(await receiver.waitForRequests(11))
+    #expect(await clock.waitForSleeper(after: begun))
+    // 42 s of waits: everything through the last step due then (start + 30 s) is acknowledged.
+    #expect(clock.nowMs() == Self.start + 42_000)
+    let r = try #require(state.snapshot.first)
+    #expect(r.failuresInRow == 0 && r.ackedMs == Self.start + 30_000)
+    task.cancel()
+    try await task.value
+    await receiver.close()
+  }
+
+  @Test func eachAcknowledgedStepStoresOnlyItsTimeAndACrashResumesFromThatStep() async throws {
+    let f = try await Fixture()
+    let (store, receiver, clock, state) = (f.store, f.receiver, f.clock, f.state)
+    let t = Self.target(receiver)
+    let wholeKey = RemoteWriteProgress.metaKey(name: t.name, url: t.url)
+    let ackedKey = RemoteWriteProgress.ackedKey(name: t.name, url: t.url)
+    var task = f.push()
+    #expect(await clock.waitForSleeper())
+    // Live steps until one is acknowledged after the whole progress was last stored: each
+    // request stores its step (a few bytes), the whole (every series' totals) once a minute.
+    var acked = Self.start
+    var whole = ""
+    for _ in 0..<5 {
+      let begun = clock.sleepsBegun
+      clock.advance(byMs: 15_000)
+      #expect(await clock.waitForSleeper(after: begun))
+      acked = try #require(state.snapshot.first?.ackedMs)
+      whole = try #require(try store.meta(wholeKey))
+      if try #require(RemoteWriteProgress.decode(whole)).ackedMs < acked { break }
+    }
+    #expect(try store.meta(ackedKey) == String(acked))
+    #expect(try #require(RemoteWriteProgress.decode(whole)).ackedMs < acked)
+    #expect(whole.utf8.count > 1000 && String(acked).utf8.count < 20)
+    let sentBefore = try Self.samples(receiver.requests, "vigil_requests_total")
+    #expect(sentBefore.last?.t == acked && sentBefore.last?.v == 60)
+    // A stop stores the whole; a crash would have left the older one beside the acknowledged step.
+    task.cancel()
+    try await task.value
+    #expect(RemoteWriteProgress.decode(try store.meta(wholeKey))?.ackedMs == acked)
+    try store.setMeta(wholeKey, whole)
+    let before = receiver.requests.count
+    try Self.write(store, fromMs: clock.nowMs(), calls: 30)
+    clock.advance(byMs: 180_000)
+    task = f.push()
+    #expect(await clock.waitForSleeper(after: clock.sleepsBegun))
+    let reqs = try Self.samples(Array(receiver.requests.dropFirst(before)), "vigil_requests_total")
+    // The step after the acknowledged one comes next (none is sent twice), the counter going on
+    // from the 60 sent, every step through the 90 calls.
+    #expect(reqs.first?.t == acked + 15_000 && (reqs.first?.v ?? 0) >= 60)
+    #expect(zip(reqs, reqs.dropFirst()).allSatisfy { $1.t - $0.t == 15_000 && $1.v >= $0.v })
+    #expect(reqs.last?.v == 90)
+    task.cancel()
+    try await task.value
+    await receiver.close()
+  }
+
   @Test func refusalsAreDroppedAndCountedAndTooOldIsSaidApart() async throws {
     let dir = TemporaryDirectory()
     let db = dir.file("v.db")

@@ -25,6 +25,10 @@ struct RemoteWriteService<Clock: VigilClock>: Service {
   let clock: Clock
   /// Samples per request at most (whole steps; one step may be more).
   var maxSamplesPerRequest = 20_000
+  /// The longest wait between two tries without a `Retry-After` (Prometheus's own `max_backoff`):
+  /// the central view is at most this late once the receiver is back. At a minute, rules there
+  /// found no samples for up to a minute after an outage, resolving an incident still going on.
+  static var maxBackoffMs: Int64 { 5_000 }
 
   var schedule: RemoteWriteSchedule {
     RemoteWriteSchedule(intervalMs: target.intervalMs, maxBackfillMs: target.maxBackfillMs)
@@ -50,11 +54,7 @@ struct RemoteWriteService<Clock: VigilClock>: Service {
 
   func push(with http: HTTPClient) async throws {
     let store = try SerialStore(path: db, label: "vigil-remote-write")
-    let key = RemoteWriteProgress.metaKey(name: target.name, url: target.url)
-    let start = clock.nowMs()
-    var progress =
-      RemoteWriteProgress.decode(try await store.run { try $0.meta(key) })
-      ?? RemoteWriteProgress(ackedMs: schedule.origin(nowMs: start))
+    var (progress, wholeMs) = try await resume(store: store)
     var saidTooOld = false
     var failures = 0
     note { $0.ackedMs = progress.ackedMs }
@@ -70,7 +70,8 @@ struct RemoteWriteService<Clock: VigilClock>: Service {
       // Steps too old to send are counted into the totals, so the counters go on without a jump.
       let oldest = schedule.oldestSentStep(nowMs: now)
       if progress.ackedMs < oldest - target.intervalMs {
-        let skipped = try await skip(&progress, to: oldest - target.intervalMs, store: store, key: key)
+        let skipped = try await skip(
+          &progress, to: oldest - target.intervalMs, store: store, wholeMs: &wholeMs)
         logger.warning(
           "remote_write \(target.name): the receiver missed more than max_backfill (\(DurationText.format(target.maxBackfillMs))); \(skipped) samples before \(Timestamp.formatRFC3339(oldest)) are not sent",
           metadata: ["receiver": "\(target.name)", "skipped_samples": "\(skipped)"])
@@ -79,7 +80,7 @@ struct RemoteWriteService<Clock: VigilClock>: Service {
       let (next, builder, throughMs) = try await batch(after: progress, through: due, store: store)
       if builder.sampleCount == 0 {
         progress = next
-        try await save(progress, store: store, key: key)
+        try await save(progress, store: store, wholeMs: &wholeMs)
         continue
       }
       note { $0.state = throughMs < due ? "backfilling" : ($0.failuresInRow > 0 ? $0.state : "up") }
@@ -89,7 +90,7 @@ struct RemoteWriteService<Clock: VigilClock>: Service {
       switch reply {
       case .accepted:
         progress = next
-        try await save(progress, store: store, key: key)
+        try await save(progress, store: store, wholeMs: &wholeMs)
         failures = 0
         let sentAt = clock.nowMs()
         note {
@@ -101,7 +102,7 @@ struct RemoteWriteService<Clock: VigilClock>: Service {
         }
       case .retry(let afterMs):
         failures += 1
-        let backoff = min(Int64(1000) << min(failures - 1, 6), 60_000)
+        let backoff = min(Int64(1000) << min(failures - 1, 6), Self.maxBackoffMs)
         let wait = max(afterMs ?? backoff, 100)
         let at = clock.nowMs() + wait
         note {
@@ -121,7 +122,7 @@ struct RemoteWriteService<Clock: VigilClock>: Service {
         // Retrying would be refused the same way: the samples are dropped, the push goes on.
         let tooOld = reply == .tooOld
         progress = next
-        try await save(progress, store: store, key: key)
+        try await save(progress, store: store, wholeMs: &wholeMs)
         failures = 0
         note {
           $0.samples[tooOld ? "too_old" : "dropped", default: 0] += Int64(builder.sampleCount)
@@ -138,6 +139,38 @@ struct RemoteWriteService<Clock: VigilClock>: Service {
         saidTooOld = saidTooOld || tooOld
       }
     }
+    // Stopping: the whole progress, so that the next start need not count steps again.
+    if wholeMs != progress.ackedMs {
+      try await save(progress, store: store, wholeMs: &wholeMs, whole: true)
+    }
+  }
+
+  /// The `meta` keys of the whole progress and of the last acknowledged step.
+  var keys: (whole: String, acked: String) {
+    (
+      RemoteWriteProgress.metaKey(name: target.name, url: target.url),
+      RemoteWriteProgress.ackedKey(name: target.name, url: target.url)
+    )
+  }
+
+  /// The stored progress, brought to the last acknowledged step (counted again from the rollups
+  /// when serve stopped without writing the whole), and the step the whole was stored at; a
+  /// receiver never pushed to starts `max_backfill` back.
+  func resume(store: SerialStore) async throws -> (RemoteWriteProgress, Int64?) {
+    let (text, ackedText) = try await store.run { [keys] store in
+      (try store.meta(keys.whole), try store.meta(keys.acked))
+    }
+    guard var progress = RemoteWriteProgress.decode(text) else {
+      return (RemoteWriteProgress(ackedMs: schedule.origin(nowMs: clock.nowMs())), nil)
+    }
+    let wholeMs = progress.ackedMs
+    if let acked = ackedText.flatMap({ Int64($0) }), acked > progress.ackedMs {
+      let rows = try await store.run { [from = progress.readFromMs] in
+        try $0.rollupRows(fromMs: from, toMs: acked + 1, latency: true, codes: true)
+      }
+      progress.catchUp(rows, to: acked)
+    }
+    return (progress, wholeMs)
   }
 
   /// The steps after `progress` through `due` that fit one request, and the progress once sent.
@@ -169,25 +202,34 @@ struct RemoteWriteService<Clock: VigilClock>: Service {
   }
 
   /// Counts the steps through `to` into the totals without sending them; the samples left out.
-  func skip(_ progress: inout RemoteWriteProgress, to: Int64, store: SerialStore, key: String) async throws
-    -> Int
+  func skip(_ progress: inout RemoteWriteProgress, to: Int64, store: SerialStore, wholeMs: inout Int64?)
+    async throws -> Int
   {
     let rows = try await store.run { [from = progress.readFromMs] in
       try $0.rollupRows(fromMs: from, toMs: to + 1, latency: true, codes: true)
     }
     let steps = Int((to - progress.ackedMs) / target.intervalMs)
-    progress.count(rows, throughMs: to)
-    progress.ackedMs = to
-    progress.forgetOld()
+    progress.catchUp(rows, to: to)
     let skipped = steps * progress.totals.sampleCount
-    try await save(progress, store: store, key: key)
+    try await save(progress, store: store, wholeMs: &wholeMs, whole: true)
     note { $0.samples["skipped", default: 0] += Int64(skipped) }
     return skipped
   }
 
-  func save(_ progress: RemoteWriteProgress, store: SerialStore, key: String) async throws {
-    let text = progress.encoded()
-    try await store.run { try $0.setMeta(key, text) }
+  /// Stores the acknowledged step, and the whole progress when the last whole is
+  /// ``RemoteWriteProgress/snapshotEveryMs`` old (or `whole`): the per-request write stays a few
+  /// bytes instead of every series' totals and recent buckets.
+  func save(_ progress: RemoteWriteProgress, store: SerialStore, wholeMs: inout Int64?, whole: Bool = false)
+    async throws
+  {
+    let writeWhole =
+      whole || wholeMs.map { progress.ackedMs - $0 >= RemoteWriteProgress.snapshotEveryMs } ?? true
+    let text = writeWhole ? progress.encoded() : nil
+    try await store.run { [keys, acked = String(progress.ackedMs)] in
+      if let text { try $0.setMeta(keys.whole, text) }
+      try $0.setMeta(keys.acked, acked)
+    }
+    if writeWhole { wholeMs = progress.ackedMs }
     note { $0.ackedMs = progress.ackedMs }
   }
 
