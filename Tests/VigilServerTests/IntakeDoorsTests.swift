@@ -92,10 +92,12 @@ import VigilTestSupport
       "http://127.0.0.1:\(port)/v1/traces", headers: [("Content-Type", "application/json")],
       body: Array(body.utf8))
     #expect(reply.status == 200, "\(reply.body)")
-    // The trickling ones are closed at their deadline (1.5 s), though they keep sending.
+    // The trickling ones are closed at their deadline (1.5 s), though they keep sending (for at
+    // most 16 s) and never close themselves: without the deadline they would stay open. The
+    // bounds are hang guards: a fresh clone's full run on two loaded cores took 17 s.
     let started = Date()
-    for c in slow { #expect(c.closed(within: 10)) }
-    #expect(Date().timeIntervalSince(started) < 8)
+    for c in slow { #expect(c.closed(within: 30)) }
+    #expect(Date().timeIntervalSince(started) < 45)
     await daemon.shutDown()
     try await running.value
     #expect(try Store(path: dir.file("v.db")).callCount() == 1)
