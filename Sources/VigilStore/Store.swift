@@ -251,8 +251,8 @@ package final class Store {
     ALTER TABLE request_hours ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE request_hours ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;
     """,
-    // 12: an SLO page resolved by its clean last minutes is not fired again by the failures it
-    // announced (AlertState.releasedAtMs).
+    // 12: an SLO alert that resolved is not fired again by the failures it announced: its windows
+    // count from its resolve for a while (AlertState.releasedAtMs).
     """
     ALTER TABLE alert_states ADD COLUMN released_at_ms INTEGER;
     """,

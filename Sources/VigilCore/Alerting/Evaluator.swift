@@ -30,22 +30,29 @@ package enum Evaluator {
     let burnStarts = set.rules.compactMap(\.burn).filter { $0.ttftThresholdMs == nil }.flatMap {
       $0.windows.map { Self.burnStart(to, $0) }
     }
-    // SLO alerts that resolved a short while ago count from their resolve (AlertState.releasedAtMs).
-    let burnRules = Set(set.rules.filter { $0.burn != nil }.map(\.name))
-    let releases = previous.compactMap { key, state in
-      burnRules.contains(key.rule) ? state.releasedAtMs.map { (key.rule, $0) } : nil
+    // SLO alerts that resolved a short while ago count from their resolve (AlertState.releasedAtMs):
+    // that start too, read with the windows of their kind.
+    var burnRules: [String: BurnRate] = [:]
+    for rule in set.rules { if let burn = rule.burn { burnRules[rule.name] = burn } }
+    var releaseStarts: [Int64] = []
+    var ttftReleaseStarts: [Int64] = []
+    for (key, state) in previous {
+      guard let released = state.releasedAtMs, let burn = burnRules[key.rule] else { continue }
+      if burn.ttftThresholdMs == nil {
+        releaseStarts.append(released)
+      } else {
+        ttftReleaseStarts.append(released)
+      }
     }
-    let ttftRules = Set(set.rules.filter { $0.burn?.ttftThresholdMs != nil }.map(\.name))
     let burnCounts = try source.requestCounts(
       starts: Array(
-        Set(
-          burnStarts + (burnStarts.isEmpty ? [] : [to - RequestCounts.retryWaitMs])
-            + releases.filter { !ttftRules.contains($0.0) }.map(\.1))), toMs: to)
+        Set(burnStarts + (burnStarts.isEmpty ? [] : [to - RequestCounts.retryWaitMs]) + releaseStarts)),
+      toMs: to)
     // TTFT SLOs count first tokens from the time-to-first-token histograms of their windows.
     let ttftStarts = Set(
       set.rules.compactMap(\.burn).filter { $0.ttftThresholdMs != nil }.flatMap {
         $0.windows.map { Self.burnStart(to, $0) }
-      } + releases.filter { ttftRules.contains($0.0) }.map(\.1))
+      } + ttftReleaseStarts)
     let ttftWindows =
       ttftStarts.isEmpty ? [:] : try source.histogramWindows(.ttft, starts: Array(ttftStarts), toMs: to)
     // How much of each SLO window a young series' history covers: its first request in the
@@ -235,11 +242,10 @@ package enum Evaluator {
     // Rules that no longer exist leave no state behind, nor do releases of rules that are no
     // longer SLOs (a reload can give a rule of another kind the same name).
     let names = Set(set.rules.map(\.name))
-    let burnNames = Set(set.rules.filter { $0.burn != nil }.map(\.name))
     for (key, state) in states {
       if !names.contains(key.rule) {
         states[key] = nil
-      } else if state.releasedAtMs != nil && !burnNames.contains(key.rule) {
+      } else if state.releasedAtMs != nil && burnRules[key.rule] == nil {
         states[key]?.releasedAtMs = nil
         if state.phase == .inactive && state.activeSinceMs == nil { states[key] = nil }
       }

@@ -86,8 +86,8 @@ package struct BurnRate: Sendable, Equatable {
   /// A pair holds only while the shortest window of all still burns (``isClean(_:covered:)`` says
   /// no): once the last minutes are clean the page resolves, as the workbook's 1 h & 5 m pair does
   /// about 5 minutes after an outage ends, instead of staying 30 minutes more on the 6 h & 30 m
-  /// pair, which still holds the outage's failures.
-  ///
+  /// pair, which still holds the outage's failures. After a resolve the evaluator counts the
+  /// windows from it for a while (``releaseMs``), so those failures do not fire it again.
   package func judge(_ counts: (Int64) -> RequestCounts, covered: (Int64) -> Double = { _ in 1 }) -> (
     holds: Bool, value: Double?
   ) {
