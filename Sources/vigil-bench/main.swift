@@ -3,6 +3,7 @@ import VigilConfig
 //   vigil-bench seed DB CALLS RATE       writes CALLS synthetic calls at RATE calls/s of event time
 //   vigil-bench eval DB RULES RUNS       times evaluating RULES at the last instant, beside exact SQL
 //   vigil-bench parts DB RULES RUNS      times each read an evaluation makes, for profiling
+//   vigil-bench live DB RULES STEPS RATE  times evaluations 15 s apart with new calls between
 //   vigil-bench otlp PORT SPANS BATCH CONNECTIONS   posts GenAI spans to serve's OTLP receiver
 //   vigil-bench decode traces|litellm FILE [unbounded]   what one intake request costs (time -v)
 import VigilCore
@@ -30,25 +31,33 @@ struct Rng {
   mutating func unit() -> Double { Double(next() & ((1 << 53) - 1)) / Double(1 << 53) }
 }
 
-func seed(_ db: String, _ calls: Int, _ rate: Double) throws {
-  let store = try Store(path: db)
-  let providers = [
+/// The synthetic traffic of `seed` and `live`: three providers, seven models, 3% 429s, 1% 503s.
+struct Traffic {
+  static let providers = [
     ("openai", ["gpt-4o", "gpt-4o-mini", "o3-mini"]), ("anthropic", ["claude-sonnet", "claude-haiku"]),
     ("google", ["gemini-pro", "gemini-flash"]),
   ]
   var rng = Rng()
+
+  mutating func call(at timestampMs: Int64) -> CallRecord {
+    let p = Self.providers[Int(rng.next() % 3)]
+    let u = rng.unit()
+    let status = u < 0.03 ? 429 : u < 0.04 ? 503 : u < 0.045 ? 400 : 200
+    let latency = exp(6.7 + 0.8 * sqrt(-2 * log(max(rng.unit(), 1e-12))) * cos(2 * .pi * rng.unit()))
+    return CallRecord(
+      timestampMs: timestampMs, status: status, provider: p.0,
+      model: p.1[Int(rng.next() % UInt64(p.1.count))], latencyMs: latency, retriesExhausted: u < 0.002)
+  }
+}
+
+func seed(_ db: String, _ calls: Int, _ rate: Double) throws {
+  let store = try Store(path: db)
+  var traffic = Traffic()
   let start: Int64 = 1_795_000_000_000
   var batch = IngestBatch(source: "seed")
   let began = seconds()
   for i in 0..<calls {
-    let p = providers[Int(rng.next() % 3)]
-    let u = rng.unit()
-    let status = u < 0.03 ? 429 : u < 0.04 ? 503 : u < 0.045 ? 400 : 200
-    let latency = exp(6.7 + 0.8 * sqrt(-2 * log(max(rng.unit(), 1e-12))) * cos(2 * .pi * rng.unit()))
-    try batch.add(
-      CallRecord(
-        timestampMs: start + Int64(Double(i) / rate * 1000), status: status, provider: p.0,
-        model: p.1[Int(rng.next() % UInt64(p.1.count))], latencyMs: latency, retriesExhausted: u < 0.002))
+    try batch.add(traffic.call(at: start + Int64(Double(i) / rate * 1000)))
     if batch.calls.count == 50_000 {
       try store.write(batch)
       batch = IngestBatch(source: "seed")
@@ -56,6 +65,52 @@ func seed(_ db: String, _ calls: Int, _ rate: Double) throws {
   }
   try store.write(batch)
   print("seeded \(calls) calls in \(formatFixed(seconds() - began, digits: 1)) s")
+}
+
+/// The CPU time of this thread, in seconds: what an evaluation costs, whatever else the machine
+/// runs beside it.
+func threadCPUSeconds() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+  return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// As serve runs: every step, 15 s of new calls at RATE calls/s are written (in batches of 1 s, as
+/// a tailer commits them, the last second's arriving a little late), then the rules are evaluated
+/// 15 s later with the states of the evaluation before. Times the evaluations only, by wall clock
+/// and by this thread's CPU time. The database grows: run it on a copy.
+func live(_ db: String, _ rulesPath: String, _ steps: Int, _ rate: Double) throws {
+  let store = try Store(path: db)
+  let rules = try RulesLoader.load(path: rulesPath)
+  guard let (_, last) = try store.bucketRange() else { fatalError("empty database") }
+  var at = last + rollupBucketMs
+  var states = try Evaluator.evaluate(rules, source: store, atMs: at, previous: [:]).states
+  var traffic = Traffic()
+  var next = Double(at)
+  var wall: [Double] = []
+  var cpu: [Double] = []
+  var transitions = 0
+  for _ in 0..<steps {
+    for second in 0..<15 {
+      var batch = IngestBatch(source: "live")
+      let end = Double(at + Int64(second + 1) * 1000)
+      while next < end {
+        try batch.add(traffic.call(at: Int64(next)))
+        next += 1000 / rate
+      }
+      try store.write(batch)
+    }
+    at += 15_000
+    let (w0, c0) = (seconds(), threadCPUSeconds())
+    let evaluation = try Evaluator.evaluate(rules, source: store, atMs: at, previous: states)
+    wall.append((seconds() - w0) * 1000)
+    cpu.append((threadCPUSeconds() - c0) * 1000)
+    states = evaluation.states
+    transitions += evaluation.transitions.count
+  }
+  print(
+    "live evaluation, \(steps) steps of 15 s at \(formatFixed(rate, digits: 0)) calls/s: median \(formatFixed(median(wall), digits: 3)) ms wall, \(formatFixed(median(cpu), digits: 3)) ms CPU (\(transitions) transitions)"
+  )
 }
 
 func evaluate(_ db: String, _ rulesPath: String, _ runs: Int) throws {
@@ -153,6 +208,7 @@ do {
   case "seed" where args.count == 5: try seed(args[2], Int(args[3])!, Double(args[4])!)
   case "eval" where args.count == 5: try evaluate(args[2], args[3], Int(args[4])!)
   case "parts" where args.count == 5: try parts(args[2], args[3], Int(args[4])!)
+  case "live" where args.count == 6: try live(args[2], args[3], Int(args[4])!, Double(args[5])!)
   case "otlp" where args.count == 6:
     try OTLPLoad.run(
       port: Int(args[2])!, spans: Int(args[3])!, batch: Int(args[4])!, connections: Int(args[5])!)
@@ -160,7 +216,7 @@ do {
     try DecodeCost.run(kind: args[2], file: args[3], unbounded: args.count == 5 && args[4] == "unbounded")
   default:
     print(
-      "usage: vigil-bench seed DB CALLS RATE | eval DB RULES RUNS | parts DB RULES RUNS | otlp PORT SPANS BATCH CONNECTIONS | decode traces|litellm FILE [unbounded]"
+      "usage: vigil-bench seed DB CALLS RATE | eval DB RULES RUNS | parts DB RULES RUNS | live DB RULES STEPS RATE | otlp PORT SPANS BATCH CONNECTIONS | decode traces|litellm FILE [unbounded]"
     )
     exit(2)
   }
