@@ -2,7 +2,16 @@ package import VigilCore
 
 extension Store: RollupSource {
   /// One read transaction for all of an evaluation's reads: one snapshot, one lock.
-  package func consistently<T>(_ body: () throws -> T) throws -> T { try connection.reading(body) }
+  package func consistently<T>(_ body: () throws -> T) throws -> T {
+    try connection.reading {
+      // Reads inside answer from the mirror, once it knows what changed since it last looked.
+      let outer = mirror.active
+      if !outer { try syncMirror() }
+      mirror.active = true
+      defer { mirror.active = outer }
+      return try body()
+    }
+  }
 }
 
 /// A recorded transition, as `vigil alerts` and the reports list them.

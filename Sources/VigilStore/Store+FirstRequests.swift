@@ -51,6 +51,13 @@ extension Store {
     series: Int64, ms: Int64
   )] {
     guard from < to else { return [] }
+    if mirror.active {
+      var first: [Int64: Int64] = [:]
+      for u in try mirroredCounts(tier: tier, from: from, to: to) {
+        for r in u.rows where r.counts.requests > 0 && first[r.series] == nil { first[r.series] = u.unit }
+      }
+      return first.map { ($0.key, $0.value) }
+    }
     let (table, column) = tier.map { ($0.table, $0.column) } ?? ("rollups", "bucket")
     let s = try cachedStatement(
       """

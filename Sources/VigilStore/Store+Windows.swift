@@ -6,6 +6,14 @@ extension Store {
   /// while its alert is active, and a row per bucket with its series' labels hashed into a
   /// dictionary cost more than reading them.
   package func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws(StoreError) -> [SeriesKey: Rollup] {
+    if mirror.active && !latency {
+      var out: [SeriesKey: Rollup] = [:]
+      for (id, r) in try mirroredRollups(from: fromMs, to: toMs) {
+        guard let key = try seriesKey(id: id) else { continue }
+        out[key] = r
+      }
+      return out
+    }
     let s = try rollupStatement(fromMs: fromMs, toMs: toMs)
     defer { s.reset() }
     var byID: [Int64: Rollup] = [:]

@@ -21,6 +21,9 @@ extension Store {
       try mergeRollups(keys: batch.calls.rollupKeys, values: batch.calls.rollupValues, seriesOfSlots: series)
       try mergeRequestCounts(
         keys: batch.calls.rollupKeys, values: batch.calls.rollupValues, seriesOfSlots: series)
+      if let earliest = batch.calls.rollupKeys.lazy.map(\.bucketMs).min() {
+        try noteRollupChange(from: earliest)
+      }
       try writeRejects(batch.rejects, nowMs: nowMs)
       if let checkpoint = batch.checkpoint { try saveCheckpoint(checkpoint, nowMs: nowMs) }
     }
@@ -277,6 +280,7 @@ extension Store {
         DELETE FROM request_minutes WHERE minute < \(rollupsBeforeMs);
         DELETE FROM request_hours WHERE hour < \(rollupsBeforeMs);
         """)
+      try noteRollupChange(from: .min)
       return deleted
     }
   }

@@ -34,6 +34,8 @@ package final class Store {
   /// Series by id, for reading rollups.
   var seriesNames: [Int64: SeriesKey] = [:]
   var insertCall: Statement?
+  /// What evaluations read, kept between them (``StoreMirror``).
+  var mirror = StoreMirror()
   /// Runs before each ``write(_:nowMs:)``; a ``BackgroundCheckpointer`` waits here at times.
   var beforeWrite: (() -> Void)?
   /// Rows per multi-row INSERT on the bulk path.
@@ -255,6 +257,12 @@ package final class Store {
     // count from its resolve for a while (AlertState.releasedAtMs).
     """
     ALTER TABLE alert_states ADD COLUMN released_at_ms INTEGER;
+    """,
+    // 13: every write of rollups notes the earliest bucket it changed (retention: all of them),
+    // so that a reader keeping windows between evaluations (StoreMirror) reads again only what
+    // changed. Ids never come back (AUTOINCREMENT): a reader asks for those after its last.
+    """
+    CREATE TABLE rollup_changes(id INTEGER PRIMARY KEY AUTOINCREMENT, bucket INTEGER NOT NULL);
     """,
   ]
 

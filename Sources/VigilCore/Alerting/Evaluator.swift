@@ -72,6 +72,7 @@ package enum Evaluator {
     }
     var before: [RollupRow]?
     var details = BurnDetails()
+    let memo = GroupMemo()
     // Series by index and rows as (bucket, series index), so that each rule's window is a pass
     // over an array with no hashing.
     var seriesList: [SeriesKey] = []
@@ -97,7 +98,8 @@ package enum Evaluator {
           rule, burn,
           counts: burn.ttftThresholdMs.map { t in
             ttftWindows.mapValues { BurnRate.ttftCounts($0, thresholdMs: t) }
-          } ?? burnCounts, firstRequests: firstRequests, source: source, details: &details, to: to,
+          } ?? burnCounts, firstRequests: firstRequests, source: source, details: &details, memo: memo,
+          to: to,
           atMs: atMs,
           previous: previous,
           states: &states,
@@ -112,7 +114,7 @@ package enum Evaluator {
       var groupLabels: [[String: String]] = []
       var groupIndex: [String: Int] = [:]
       for (i, series) in seriesList.enumerated() where rule.matches(series) {
-        let (group, labels) = groupOf(series, rule)
+        let (group, labels) = memo.group(series, rule)
         if let g = groupIndex[group] {
           groupOfSeries[i] = g
         } else {
@@ -163,7 +165,7 @@ package enum Evaluator {
         lastCallOfGroup = [:]
         for (series, activity) in try source.requestActivity(fromMs: from, toMs: to)
         where rule.matches(series) {
-          let (group, labels) = groupOf(series, rule)
+          let (group, labels) = memo.group(series, rule)
           var entry = merged[group] ?? (labels, Rollup())
           entry.rollup.attempts.addSaturating(activity.requests)
           merged[group] = entry
@@ -194,7 +196,7 @@ package enum Evaluator {
           earlier.insert(row.series)
         }
         for series in earlier where rule.matches(series) {
-          let (group, labels) = groupOf(series, rule)
+          let (group, labels) = memo.group(series, rule)
           if merged[group] == nil { merged[group] = (labels, Rollup()) }
         }
       }
@@ -264,7 +266,8 @@ package enum Evaluator {
   static func evaluateBurn(
     _ rule: AlertRule, _ burn: BurnRate, counts: [Int64: [SeriesKey: RequestCounts]],
     firstRequests: [SeriesKey: Int64], source: any RollupSource, details: inout BurnDetails,
-    to: Int64, atMs: Int64, previous: [AlertKey: AlertState], states: inout [AlertKey: AlertState],
+    memo: GroupMemo, to: Int64, atMs: Int64, previous: [AlertKey: AlertState],
+    states: inout [AlertKey: AlertState],
     transitions: inout [AlertTransition], groups: inout [GroupResult]
   ) throws {
     var perGroup: [String: (labels: [String: String], windows: [Int64: RequestCounts])] = [:]
@@ -272,7 +275,7 @@ package enum Evaluator {
     let recent = counts[to - RequestCounts.retryWaitMs] ?? [:]
     for window in burn.windows {
       for (series, c) in counts[burnStart(to, window)] ?? [:] where rule.matches(series) {
-        let (group, labels) = groupOf(series, rule)
+        let (group, labels) = memo.group(series, rule)
         perGroup[group, default: (labels, [:])].windows[window, default: RequestCounts()].add(
           c.judged(since: recent[series] ?? RequestCounts()))
       }
@@ -283,14 +286,14 @@ package enum Evaluator {
       guard let released = state.releasedAtMs else { continue }
       var sum = RequestCounts()
       for (series, c) in counts[released] ?? [:]
-      where rule.matches(series) && groupOf(series, rule).0 == key.group {
+      where rule.matches(series) && memo.group(series, rule).0 == key.group {
         sum.add(c.judged(since: recent[series] ?? RequestCounts()))
       }
       sinceRelease[key.group] = sum
     }
     var firstOfGroup: [String: Int64] = [:]
     for (series, first) in firstRequests where rule.matches(series) {
-      let group = groupOf(series, rule).0
+      let group = memo.group(series, rule).0
       firstOfGroup[group] = min(firstOfGroup[group] ?? .max, first)
     }
     for (key, state) in previous
@@ -345,13 +348,13 @@ package enum Evaluator {
             BurnRate.ttftCounts(try details.ttftPeriod(start, to: to, source: source), thresholdMs: $0)
           } ?? details.period(start, to: to, source: source)
         var spent = RequestCounts()
-        for (series, c) in period where rule.matches(series) && groupOf(series, rule).0 == group {
+        for (series, c) in period where rule.matches(series) && memo.group(series, rule).0 == group {
           spent.add(c.judged(since: recent[series] ?? RequestCounts()))
         }
         var w = Rollup()
         for (series, r) in try details.window(
           RollupKey.bucket(of: to - burn.causesWindowMs), to: to, source: source)
-        where rule.matches(series) && groupOf(series, rule).0 == group {
+        where rule.matches(series) && memo.group(series, rule).0 == group {
           w.merge(r, latency: false)
         }
         budget = BudgetStatus(burn, spent: spent, burnRate: judged.value)
