@@ -87,7 +87,10 @@ struct StoreMirror {
     minuteRollups.invalidate(from: bucketMs)
     minutes.invalidate(from: bucketMs)
     hours.invalidate(from: bucketMs)
-    if let kept = firstMinuteKept, bucketMs < kept + 60_000 { firstMinuteKept = nil }
+    // (`.max` when the minute tier is empty: any write may start it.)
+    if let kept = firstMinuteKept, bucketMs == .min || RequestTier.minute.start(of: bucketMs) <= kept {
+      firstMinuteKept = nil
+    }
     if bucketMs == .min { chunks = ChunkMirror() }
     // A sum whose span holds the bucket changed (for a tier: the minute or hour that holds it).
     tierSums = tierSums.filter { span, _ in

@@ -30,7 +30,9 @@ extension Store {
       try load(s)
     }
     mirror.chunks.lowestAsked = min(mirror.chunks.lowestAsked, fromMs)
-    var bySource: [Int64: (calls: Int64, last: Int64)] = [:]
+    // Per source id, in a short list (a handful of sources, thousands of chunks an hour).
+    var bySource: [(source: Int64, calls: Int64, last: Int64)] = []
+    var at = 0
     for k in mirror.chunks.chunks where k.maxMs >= fromMs && k.minMs < toMs {
       var n = k.lastCall - k.firstCall + 1
       var last: Int64? = k.maxMs
@@ -46,14 +48,16 @@ extension Store {
         n = s.int64(0)
         last = s.isNull(1) ? nil : s.int64(1)
       }
-      var entry = bySource[k.source] ?? (0, .min)
-      entry.calls += n
-      if let last { entry.last = max(entry.last, last) }
-      bySource[k.source] = entry
+      if at >= bySource.count || bySource[at].source != k.source {
+        at = bySource.firstIndex { $0.source == k.source } ?? bySource.count
+        if at == bySource.count { bySource.append((k.source, 0, .min)) }
+      }
+      bySource[at].calls += n
+      if let last { bySource[at].last = max(bySource[at].last, last) }
     }
     var out: [SourceActivity] = []
-    for (id, entry) in bySource where entry.calls > 0 {
-      guard let name = try sourceName(id: id) else { continue }
+    for entry in bySource where entry.calls > 0 {
+      guard let name = try sourceName(id: entry.source) else { continue }
       out.append(SourceActivity(source: name, calls: entry.calls, lastCallMs: entry.last))
     }
     return out.sorted { $0.source < $1.source }

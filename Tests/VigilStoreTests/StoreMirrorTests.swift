@@ -104,6 +104,26 @@ import VigilTestSupport
     }
   }
 
+  /// serve starts on an empty database: the mirror notes an empty minute tier, then the first
+  /// calls arrive (once an overflow that stopped serve's evaluation).
+  @Test func aStoreThatStartsEmptyReadsTheFirstCallsAsTheyArrive() throws {
+    let dir = TemporaryDirectory()
+    let store = try Store(path: dir.file("v.db"))
+    var random = SeededRandom(seed: 9)
+    var to = Self.start + 7_200_000
+    try Self.compareReads(store, to: to, random: &random)
+    for step in 0..<6 {
+      var batch = IngestBatch(source: "a")
+      for i in 0..<50 {
+        try batch.add(
+          EvaluationReadsTests.randomCall(&random, atMs: to - 3_600_000 * Int64(step % 2) + Int64(i) * 200))
+      }
+      try store.write(batch)
+      to += 20_000
+      try Self.compareReads(store, to: to, random: &random)
+    }
+  }
+
   /// A reader that last looked before its notes were trimmed starts again, and a store that
   /// never saw the notes table before (a new connection) reads everything.
   @Test func aReaderThatMissedTrimmedNotesReadsEverythingAgain() throws {

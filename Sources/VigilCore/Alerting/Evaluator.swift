@@ -23,7 +23,7 @@ package enum Evaluator {
     // SLO windows (hours to days) are read from request counts, and "time since the last call"
     // from request activity, not rollup rows: both read coarser tiers.
     // Rate-limit forecasts read the buckets that saw the headers, over their own windows.
-    let rowRules = set.rules.filter { $0.burn == nil && !$0.metric.isSilence && !$0.metric.isRateLimit }
+    let rowRules = set.rules.filter { !$0.isSLO && !$0.metric.isSilence && !$0.metric.isRateLimit }
     let rateRules = set.rules.filter { $0.metric.isRateLimit }
     let earliest = rowRules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
     // And the last ``RequestCounts/retryWaitMs``, to tell the retries that never came.
@@ -86,6 +86,8 @@ package enum Evaluator {
       return seriesList.count - 1
     }
     for row in fetched { rows.append((row.bucketMs, index(row.series), row.rollup)) }
+    // Each window's rows summed per series once, for all the rules of that window.
+    var seriesWindows = SeriesWindows()
     var rateRows: [(bucket: Int64, series: Int, rollup: Rollup)] = []
     if let earliestRate = rateRules.map({ RollupKey.bucket(of: to - $0.windowMs) }).min() {
       for row in try source.rateLimitRows(fromMs: earliestRate, toMs: to) {
@@ -130,14 +132,26 @@ package enum Evaluator {
       var lastCall = [Int64](repeating: .min, count: groupNames.count)
       // Failures of the last minute still waiting for their retry.
       var waiting = [RequestCounts](repeating: RequestCounts(), count: groupNames.count)
-      for row in rule.metric.isRateLimit ? rateRows : rows where row.bucket >= from {
-        let g = groupOfSeries[row.series]
-        guard g >= 0 else { continue }
-        sums[g].merge(row.rollup, latency: false)
-        seen[g] = true
-        if row.rollup.attempts > 0 { lastCall[g] = max(lastCall[g], row.bucket + rollupBucketMs) }
-        if row.bucket >= to - RequestCounts.retryWaitMs {
-          waiting[g].pending.addSaturating(row.rollup.retryPending)
+      if rule.metric.isRateLimit {
+        for i in rateRows.indices where rateRows[i].bucket >= from {
+          let g = groupOfSeries[rateRows[i].series]
+          guard g >= 0 else { continue }
+          sums[g].merge(rateRows[i].rollup, latency: false)
+          seen[g] = true
+          if rateRows[i].rollup.attempts > 0 {
+            lastCall[g] = max(lastCall[g], rateRows[i].bucket + rollupBucketMs)
+          }
+        }
+      } else if rule.metric != .timeSinceLastCall && rule.metric != .sourceTimeSinceLastCall {
+        // (Those two find their groups elsewhere, below.)
+        let window = seriesWindows.of(from, rows: rows, series: seriesList.count, to: to)
+        for i in window.indices where window[i].seen {
+          let g = groupOfSeries[i]
+          guard g >= 0 else { continue }
+          sums[g].merge(window[i].sum, latency: false)
+          seen[g] = true
+          lastCall[g] = max(lastCall[g], window[i].lastCall)
+          waiting[g].pending.addSaturating(window[i].pending)
         }
       }
       if rule.metric == .retryExhaustionRate {

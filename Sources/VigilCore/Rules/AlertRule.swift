@@ -19,6 +19,11 @@ package struct AlertRule: Sendable, Equatable {
   package var noData = NoDataPolicy.keep
   /// For an SLO's burn-rate alert (metric `burn_rate`): its windows, objective and guards.
   package var burn: BurnRate?
+  /// Whether the rule is an SLO's (without comparing, or copying, its burn rate).
+  package var isSLO: Bool {
+    if case .some = burn { return true }
+    return false
+  }
   /// Series filters: dimension to allowed values.
   package var filters: [Dimension: [String]] = [:]
   package var groupBy: [Dimension] = []
