@@ -64,10 +64,17 @@ struct SpanMirror<Row> {
     }
     stretches[i].lowestAsked = min(stretches[i].lowestAsked, from)
     var out: [(unit: Int64, rows: [Row])] = []
-    var u = from
-    while u < to {
-      if let r = stretches[i].units[u] { out.append((u, r)) }
-      u += unitMs
+    if (to - from) / unitMs > Int64(stretches[i].units.count) {
+      // A window longer than the units held (a rule's window may be a century): by the units.
+      for u in stretches[i].units.keys.sorted() where u >= from && u < to {
+        out.append((u, stretches[i].units[u]!))
+      }
+    } else {
+      var u = from
+      while u < to {
+        if let r = stretches[i].units[u] { out.append((u, r)) }
+        u += unitMs
+      }
     }
     if stretches[i].high - stretches[i].low > maxSpanMs {
       let keep = unit(atOrAfter: stretches[i].high - maxSpanMs)
