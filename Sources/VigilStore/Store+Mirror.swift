@@ -29,6 +29,8 @@ struct StoreMirror {
   /// Sums of whole minutes and hours per series id (a long window's middle), by tier and span:
   /// the same for the four evaluations of a minute. Each with whether this round asked for it.
   var tierSums: [TierSpan: (sums: [Int64: RequestCounts], used: Bool)] = [:]
+  /// The same for the whole minutes of a causes window's rollups (`TierSpan.minute` true).
+  var rollupSums: [TierSpan: (sums: [Int64: Rollup], used: Bool)] = [:]
   /// Histograms per series id over a window of each length: the next evaluation's window is
   /// this one with the buckets that entered it added and those that left it taken away, not
   /// thirty buckets decoded again. With the rows each sum holds per series, so that a series
@@ -96,6 +98,9 @@ struct StoreMirror {
     tierSums = tierSums.filter { span, _ in
       bucketMs != .min && (span.minute ? RequestTier.minute : .hour).start(of: bucketMs) >= span.to
     }
+    rollupSums = rollupSums.filter { span, _ in
+      bucketMs != .min && RequestTier.minute.start(of: bucketMs) >= span.to
+    }
     histogramSums = histogramSums.filter { _, sum in bucketMs != .min && bucketMs >= sum.to }
   }
 
@@ -106,6 +111,7 @@ struct StoreMirror {
     hours.evict()
     chunks.evict()
     tierSums = tierSums.filter { $0.value.used }.mapValues { ($0.sums, false) }
+    rollupSums = rollupSums.filter { $0.value.used }.mapValues { ($0.sums, false) }
     histogramSums = histogramSums.filter { $0.value.used }.mapValues {
       var sum = $0
       sum.used = false
@@ -249,6 +255,13 @@ extension Store {
       return out
     }
     for u in try fineRows(from: from, to: firstMinute) { for r in u.rows { add(r.series, r.rollup) } }
+    let span = StoreMirror.TierSpan(minute: true, from: firstMinute, to: lastMinute)
+    if let known = mirror.rollupSums[span] {
+      mirror.rollupSums[span] = (known.sums, true)
+      for (series, r) in known.sums { add(series, r) }
+      for u in try fineRows(from: lastMinute, to: to) { for r in u.rows { add(r.series, r.rollup) } }
+      return out
+    }
     let minutes = try mirror.minuteRollups.rows(from: firstMinute, to: lastMinute) {
       (a, b) throws(StoreError) in
       let s = try rollupStatement(fromMs: a, toMs: b)
@@ -263,7 +276,10 @@ extension Store {
       }
       return merged.map { ($0.key.start, (series: $0.key.series, rollup: $0.value)) }
     }
-    for u in minutes { for r in u.rows { add(r.series, r.rollup) } }
+    var sums: [Int64: Rollup] = [:]
+    for u in minutes { for r in u.rows { sums[r.series, default: Rollup()].merge(r.rollup, latency: false) } }
+    mirror.rollupSums[span] = (sums, true)
+    for (series, r) in sums { add(series, r) }
     for u in try fineRows(from: lastMinute, to: to) { for r in u.rows { add(r.series, r.rollup) } }
     return out
   }
