@@ -17,7 +17,8 @@ import VigilTestSupport
 /// the installed unit, the unit's ExecStart started as its User and Group with its EnvironmentFile
 /// and settings (``ReadmeInstall/ServiceUnit``) until it listens and stores the bundled example
 /// (as the application's log, readable by `adm` only), the README's cron line run as `vigil`
-/// (``ReadmeInstall/CronFile``), then the unit's ExecReload and a stop.
+/// (``ReadmeInstall/CronFile``), its log rotated with the README's logrotate file and the cron
+/// line run again, then the unit's ExecReload and a stop.
 ///
 /// It needs root (a second user, chown, mounts): CI and this suite's machines run as root. Without
 /// root it fails saying so rather than skipping: an unprivileged user namespace maps only the
@@ -59,6 +60,7 @@ import VigilTestSupport
     for (tool, package) in [
       ("/usr/bin/unshare", "util-linux"), ("/usr/bin/setpriv", "util-linux"), ("/usr/sbin/useradd", "passwd"),
       ("/usr/bin/systemd-analyze", "systemd"), ("/usr/bin/curl", "curl"), ("/usr/bin/sqlite3", "sqlite3"),
+      ("/usr/sbin/logrotate", "logrotate"),
     ] {
       _ = try RequiredTool.path(tool, package: package)
     }
@@ -88,6 +90,7 @@ import VigilTestSupport
     for (name, text) in [
       ("install-binary.sh", try ReadmeInstall.block("install-binary", in: readme)),
       ("install-service.sh", try ReadmeInstall.block("install-service", in: readme)),
+      ("logrotate.sh", try ReadmeInstall.block("logrotate", in: readme)),
     ] {
       LogFile.write(dir.file(name), text)
     }
@@ -111,6 +114,7 @@ import VigilTestSupport
       set -x
       . "$W/install-binary.sh"
       . "$W/install-service.sh"
+      . "$W/logrotate.sh"
       set +x
       # What the operator adds: a secret, and the application's log (readable by adm only).
       printf 'VIGIL_PROBE=from-secrets\\n' >> /etc/vigil/secrets.env
@@ -155,6 +159,18 @@ import VigilTestSupport
       echo "cron_status=$cron_status"
       echo "check_log=$(stat -c '%U' /var/log/vigil/check.log 2>/dev/null || echo missing)"
       cp /var/log/vigil/check.log "$W/check.log" 2>/dev/null || true
+      # The README's logrotate file, as the daily logrotate run would use it (forced: not a week
+      # later), then the cron line again.
+      logrotate_status=0
+      logrotate --force --state "$W/logrotate.state" /etc/logrotate.d/vigil-check > "$W/logrotate.out" 2>&1 \
+        || logrotate_status=$?
+      echo "logrotate_status=$logrotate_status"
+      echo "rotated=$(stat -c '%U %G %a' /var/log/vigil/check.log.1 2>/dev/null || echo missing)"
+      echo "rotated_lines=$(grep -c 'status at ' /var/log/vigil/check.log.1 2>/dev/null || echo 0)"
+      echo "after_rotation=$(stat -c '%U %G %a %s' /var/log/vigil/check.log 2>/dev/null || echo missing)"
+      \(try cron.runScript(job: 0, output: dir.file("cron2.out")).replacingOccurrences(of: "cron_status", with: "cron_again_status"))
+      echo "cron_again_status=$cron_again_status"
+      echo "check_log_next=$(grep -c 'status at ' /var/log/vigil/check.log 2>/dev/null || echo 0)"
       # systemctl reload vigil
       \(unit.reloadScript())
       for i in $(seq 300); do grep -q 'reload (SIGHUP)' "$W/serve.log" && break; sleep 0.1; done
@@ -217,6 +233,14 @@ import VigilTestSupport
     #expect(read("cron.out").isEmpty, "cron would mail this: \(read("cron.out"))")
     #expect(fact("check_log") == "vigil")
     #expect(check.contains("status at ") && !check.contains("vigil: "), "\(check)")
+    // Rotated by the README's logrotate file: the log kept as vigil's, a new one made, and the next
+    // run writes into the new one.
+    #expect(fact("logrotate_status") == "0" && read("logrotate.out").isEmpty, "\(read("logrotate.out"))")
+    #expect(fact("rotated").hasPrefix("vigil vigil ") && fact("rotated_lines") != "0", "\(output)")
+    #expect(fact("after_rotation") == "vigil vigil 640 0", "\(output)")
+    #expect(
+      ["0", "1"].contains(fact("cron_again_status")) && read("cron2.out").isEmpty, "\(read("cron2.out"))")
+    #expect(fact("check_log_next") == "1", "\(output)")
 
     // Reload, stop, and what the service wrote: only under ReadWritePaths.
     #expect(serveLog.contains("reload (SIGHUP): "), "\(serveLog)")
@@ -227,6 +251,7 @@ import VigilTestSupport
       read("before.list").split(separator: "\n"))
     let elsewhere = added.filter {
       !$0.hasPrefix("ov_var/upper/lib/vigil/") && $0 != "ov_var/upper/log/vigil/check.log"
+        && $0 != "ov_var/upper/log/vigil/check.log.1"
     }
     #expect(elsewhere.isEmpty, "written outside /var/lib/vigil: \(elsewhere.sorted())")
   }
