@@ -103,7 +103,8 @@ package struct IngestBatch: Sendable {
   var detailsEncoded: Bool { detailSpans.count == calls.count }
 
   /// Encodes the `detail` column of the calls that carry rare fields (error type and code,
-  /// Retry-After, rate-limit headers, a stream's fields). The store does it for a batch that comes without; parser
+  /// Retry-After, rate-limit headers, a failed stream's type, time and partial tokens; the stream
+  /// fields most streams carry have columns: ``StreamColumns``). The store does it for a batch that comes without; parser
   /// threads call it first, so that the thread that writes does not have to.
   package mutating func encodeDetails() {
     detailSpans.removeAll(keepingCapacity: true)
@@ -153,19 +154,9 @@ package struct IngestBatch: Sendable {
         integer("ratelimit_limit_tokens", .limitTokens, row.rateLimitLimitTokens)
         number("ratelimit_reset_requests_s", .resetRequests, row.rateLimitResetRequestsS)
         number("ratelimit_reset_tokens_s", .resetTokens, row.rateLimitResetTokensS)
-        if row.flags.contains(.streamSaid) {
-          key("stream")
-          detailText += (row.flags.contains(.stream) ? "true" : "false").utf8
-        }
-        number("ttft_ms", .ttft, row.ttftMs)
-        if let outcome = StreamOutcome(code: row.streamOutcome) {
-          key("stream_outcome")
-          detailText += [34] + outcome.rawValue.utf8 + [34]
-        }
         string("stream_error_type", row.streamErrorType)
         number("error_after_ms", .errorAfter, row.errorAfterMs)
         integer("output_tokens_partial", .outputTokensPartial, row.outputTokensPartial)
-        number("max_chunk_gap_ms", .maxChunkGap, row.maxChunkGapMs)
         detailText.append(125)  // }
         detailSpans.append(TextSpan(offset: Int32(start), count: Int32(detailText.count - start)))
       }

@@ -35,7 +35,7 @@ extension Store {
     let source = try sourceID(batch.source)
     if insertCalls == nil {
       let columns =
-        "ts, series, status, latency_ms, attempt, max_attempts, exhausted, request_id, prompt_tokens, completion_tokens, detail"
+        "ts, series, status, latency_ms, attempt, max_attempts, exhausted, request_id, prompt_tokens, completion_tokens, detail, stream, ttft_ms, max_chunk_gap_ms"
       let row = "(" + Array(repeating: "?", count: Self.callColumns).joined(separator: ", ") + ")"
       // Many rows per statement: one VDBE program run per `rowsPerInsert` calls instead of per call.
       insertCalls = try connection.prepare(
@@ -63,6 +63,10 @@ extension Store {
             s.bind(i + 9, f.contains(.completionTokens) ? r.completionTokens : nil)
             let d = spans[k]
             s.bind(i + 10, staticText: d.pointer(in: detailText), count: Int(d.count))
+            // Schema 13: the stream fields most streams carry (StreamColumns).
+            s.bind(i + 11, r.streamColumn)
+            s.bind(i + 12, number: f.contains(.ttft) ? r.ttftMs : nil)
+            s.bind(i + 13, number: f.contains(.maxChunkGap) ? r.maxChunkGapMs : nil)
           }
           var k = 0
           let bulk = insertCalls!
