@@ -25,6 +25,10 @@ package struct CallBatch: Sendable {
   /// The slots used last, searched before the dictionary: lines of one bucket share a few series.
   var recent: [Int32] = []
   var dimensions = Dimensions()
+  /// For each key path of the contract (by index + 1; 0 for a line's start), the key that came
+  /// next last time: logs write their keys in one order, so the parser compares the key it
+  /// expects in place instead of scanning and looking it up (``CallLogReader``).
+  var nextKey = InlineArray<65, Int8>(repeating: -1)
 
   /// A rollup's identity by interned dimension ids: cheap to hash and compare.
   struct SlotKey: Hashable {
