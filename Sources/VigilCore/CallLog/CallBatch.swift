@@ -74,11 +74,11 @@ package struct CallBatch: Sendable {
     if text.count > count { text.removeSubrange(count...) }
   }
 
-  /// Adds a row whose series is given by dimension ids, counting it in its rollup.
+  /// Adds a row whose series is given by dimension ids, counting it in its rollup. The row is
+  /// taken in place (its `slot` set there): a copy of its 180 bytes per line was 2% of parsing.
   mutating func add(
-    _ row: CallRow, provider: Int32, model: Int32, app: Int32, env: Int32, endpoint: Int32
+    _ row: inout CallRow, provider: Int32, model: Int32, app: Int32, env: Int32, endpoint: Int32
   ) {
-    var row = row
     let key = SlotKey(
       bucketMs: RollupKey.bucket(of: row.timestampMs), provider: provider, model: model, app: app, env: env,
       endpoint: endpoint)
@@ -152,7 +152,7 @@ package struct CallBatch: Sendable {
     if record.env != nil { row.flags.insert(.env) }
     if record.endpoint != nil { row.flags.insert(.endpoint) }
     add(
-      row, provider: dimensions.id(of: record.provider), model: dimensions.id(of: record.model),
+      &row, provider: dimensions.id(of: record.provider), model: dimensions.id(of: record.model),
       app: dimensions.id(of: record.app ?? ""), env: dimensions.id(of: record.env ?? ""),
       endpoint: dimensions.id(of: record.endpoint ?? ""))
   }

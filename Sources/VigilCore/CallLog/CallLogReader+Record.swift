@@ -357,18 +357,18 @@ extension CallLogReader {
     guard seenStatus else {
       throw RejectReason(.missingField, "missing required field 'status' (or status_code, http_status)")
     }
-    let row = record.row
-    if row.flags.contains(.streamSaid) && !row.flags.contains(.stream) {
+    // The row is read in place, not copied (180 bytes a line).
+    if record.row.flags.contains(.streamSaid) && !record.row.flags.contains(.stream) {
       let streamFields =
-        row.streamOutcome != 0 || !row.streamErrorType.isNull
-        || !row.flags.isDisjoint(with: [.ttft, .errorAfter, .maxChunkGap, .outputTokensPartial])
+        record.row.streamOutcome != 0 || !record.row.streamErrorType.isNull
+        || !record.row.flags.isDisjoint(with: [.ttft, .errorAfter, .maxChunkGap, .outputTokensPartial])
       if let problem = CallLimits.streamConsistencyProblem(stream: false, hasStreamFields: streamFields) {
         throw RejectReason(.badValue, "field 'stream': \(problem)")
       }
     }
     classify(&record.row)
     batch.pointee.add(
-      record.row, provider: record.provider, model: record.model, app: record.app, env: record.env,
+      &record.row, provider: record.provider, model: record.model, app: record.app, env: record.env,
       endpoint: record.endpoint)
   }
 
