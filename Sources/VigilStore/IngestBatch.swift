@@ -111,7 +111,7 @@ package struct IngestBatch: Sendable {
     detailText.removeAll(keepingCapacity: true)
     detailSpans.reserveCapacity(calls.count)
     let calls = self.calls
-    // Rows are read in place: most have no detail, and a copy of each was 1% of parsing.
+    // Rows are read in place: most have no detail, and copying each cost more than the check.
     calls.text.withUnsafeBytes { text in
       calls.rows.withUnsafeBufferPointer { rows in encode(rows, text) }
     }

@@ -38,9 +38,9 @@ package final class Store {
   var bulkRows = 1
   /// Runs before each ``write(_:nowMs:)``; a ``BackgroundCheckpointer`` waits here at times.
   var beforeWrite: (() -> Void)?
-  /// Rows per multi-row INSERT on the bulk path: 128 (a quarter fewer statement runs and resets
-  /// than 32 for 5% less CPU per ingested line), fewer when the SQLite library allows fewer bound
-  /// values per statement (999 before 3.32).
+  /// Rows per multi-row INSERT on the bulk path: 128, a quarter as many statement runs and
+  /// resets as 32; fewer when the SQLite library allows fewer bound values per statement (999
+  /// before 3.32).
   static let maxRowsPerInsert = 128
   var rowsPerInsert: Int {
     min(
