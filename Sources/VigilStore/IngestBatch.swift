@@ -103,72 +103,70 @@ package struct IngestBatch: Sendable {
   var detailsEncoded: Bool { detailSpans.count == calls.count }
 
   /// Encodes the `detail` column of the calls that carry rare fields (error type and code,
-  /// Retry-After, rate-limit headers, a stream's fields). The store does it for a batch that comes without; parser
+  /// Retry-After, rate-limit headers, a failed stream's type, time and partial tokens; the stream
+  /// fields most streams carry have columns: ``StreamColumns``). The store does it for a batch that comes without; parser
   /// threads call it first, so that the thread that writes does not have to.
   package mutating func encodeDetails() {
     detailSpans.removeAll(keepingCapacity: true)
     detailText.removeAll(keepingCapacity: true)
     detailSpans.reserveCapacity(calls.count)
     let calls = self.calls
+    // Rows are read in place: most have no detail, and copying each cost more than the check.
     calls.text.withUnsafeBytes { text in
-      for row in calls.rows {
-        guard row.hasDetail else {
-          detailSpans.append(.null)
-          continue
-        }
-        let start = detailText.count
-        var separator: UInt8 = 123  // {
-        func key(_ name: StaticString) {
-          detailText.append(separator)
-          separator = 44  // ,
-          detailText.append(34)
-          detailText.append(
-            contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-          detailText += [34, 58]
-        }
-        func string(_ name: StaticString, _ span: TextSpan) {
-          guard !span.isNull else { return }
-          key(name)
-          JSONText.appendQuoted(
-            UnsafeRawBufferPointer(rebasing: text[Int(span.offset)..<Int(span.offset + span.count)]),
-            to: &detailText)
-        }
-        string("error_type", row.errorType)
-        string("error_code", row.errorCode)
-        string("finish_reason", row.finishReason)
-        func integer(_ name: StaticString, _ flag: CallRow.Flags, _ v: Int64) {
-          guard row.flags.contains(flag) else { return }
-          key(name)
-          detailText += String(v).utf8
-        }
-        func number(_ name: StaticString, _ flag: CallRow.Flags, _ v: Double) {
-          guard row.flags.contains(flag) else { return }
-          key(name)
-          JSONText.appendNumber(v, to: &detailText)
-        }
-        number("retry_after_s", .retryAfter, row.retryAfterS)
-        integer("ratelimit_remaining_requests", .rateLimitRequests, row.rateLimitRemainingRequests)
-        integer("ratelimit_remaining_tokens", .rateLimitTokens, row.rateLimitRemainingTokens)
-        integer("ratelimit_limit_requests", .limitRequests, row.rateLimitLimitRequests)
-        integer("ratelimit_limit_tokens", .limitTokens, row.rateLimitLimitTokens)
-        number("ratelimit_reset_requests_s", .resetRequests, row.rateLimitResetRequestsS)
-        number("ratelimit_reset_tokens_s", .resetTokens, row.rateLimitResetTokensS)
-        if row.flags.contains(.streamSaid) {
-          key("stream")
-          detailText += (row.flags.contains(.stream) ? "true" : "false").utf8
-        }
-        number("ttft_ms", .ttft, row.ttftMs)
-        if let outcome = StreamOutcome(code: row.streamOutcome) {
-          key("stream_outcome")
-          detailText += [34] + outcome.rawValue.utf8 + [34]
-        }
-        string("stream_error_type", row.streamErrorType)
-        number("error_after_ms", .errorAfter, row.errorAfterMs)
-        integer("output_tokens_partial", .outputTokensPartial, row.outputTokensPartial)
-        number("max_chunk_gap_ms", .maxChunkGap, row.maxChunkGapMs)
-        detailText.append(125)  // }
-        detailSpans.append(TextSpan(offset: Int32(start), count: Int32(detailText.count - start)))
+      calls.rows.withUnsafeBufferPointer { rows in encode(rows, text) }
+    }
+  }
+
+  /// ``encodeDetails()`` of `rows`, whose spans index `text`.
+  private mutating func encode(_ rows: UnsafeBufferPointer<CallRow>, _ text: UnsafeRawBufferPointer) {
+    for k in rows.indices {
+      guard rows[k].hasDetail else {
+        detailSpans.append(.null)
+        continue
       }
+      let row = rows[k]
+      let start = detailText.count
+      var separator: UInt8 = 123  // {
+      func key(_ name: StaticString) {
+        detailText.append(separator)
+        separator = 44  // ,
+        detailText.append(34)
+        detailText.append(
+          contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        detailText += [34, 58]
+      }
+      func string(_ name: StaticString, _ span: TextSpan) {
+        guard !span.isNull else { return }
+        key(name)
+        JSONText.appendQuoted(
+          UnsafeRawBufferPointer(rebasing: text[Int(span.offset)..<Int(span.offset + span.count)]),
+          to: &detailText)
+      }
+      string("error_type", row.errorType)
+      string("error_code", row.errorCode)
+      string("finish_reason", row.finishReason)
+      func integer(_ name: StaticString, _ flag: CallRow.Flags, _ v: Int64) {
+        guard row.flags.contains(flag) else { return }
+        key(name)
+        detailText += String(v).utf8
+      }
+      func number(_ name: StaticString, _ flag: CallRow.Flags, _ v: Double) {
+        guard row.flags.contains(flag) else { return }
+        key(name)
+        JSONText.appendNumber(v, to: &detailText)
+      }
+      number("retry_after_s", .retryAfter, row.retryAfterS)
+      integer("ratelimit_remaining_requests", .rateLimitRequests, row.rateLimitRemainingRequests)
+      integer("ratelimit_remaining_tokens", .rateLimitTokens, row.rateLimitRemainingTokens)
+      integer("ratelimit_limit_requests", .limitRequests, row.rateLimitLimitRequests)
+      integer("ratelimit_limit_tokens", .limitTokens, row.rateLimitLimitTokens)
+      number("ratelimit_reset_requests_s", .resetRequests, row.rateLimitResetRequestsS)
+      number("ratelimit_reset_tokens_s", .resetTokens, row.rateLimitResetTokensS)
+      string("stream_error_type", row.streamErrorType)
+      number("error_after_ms", .errorAfter, row.errorAfterMs)
+      integer("output_tokens_partial", .outputTokensPartial, row.outputTokensPartial)
+      detailText.append(125)  // }
+      detailSpans.append(TextSpan(offset: Int32(start), count: Int32(detailText.count - start)))
     }
   }
 }

@@ -164,6 +164,19 @@ package final class Statement {
   @inline(__always) package func bind(_ i: Int32, _ v: Double?) {
     if let v { sqlite3_bind_double(stmt, i, v) } else { sqlite3_bind_null(stmt, i) }
   }
+  /// A number as the `detail` JSON gives it back: an integer when it has no fraction (below
+  /// 1e15), else a double (``StreamColumns/integral(_:)``), for columns without type affinity.
+  @inline(__always) package func bind(_ i: Int32, number v: Double?) {
+    guard let v else {
+      sqlite3_bind_null(stmt, i)
+      return
+    }
+    if let n = StreamColumns.integral(v) {
+      sqlite3_bind_int64(stmt, i, n)
+    } else {
+      sqlite3_bind_double(stmt, i, v)
+    }
+  }
   @inline(__always) package func bind(_ i: Int32, _ v: String?) {
     guard let v else {
       sqlite3_bind_null(stmt, i)

@@ -1,3 +1,5 @@
+import VigilCore
+
 /// Failed streams with one outcome and in-band type, from the stored calls: what a report's
 /// "failed streams by type" table shows (rollups keep the class, not the provider's type).
 package struct StreamFailureCount: Sendable, Equatable {
@@ -28,15 +30,18 @@ extension Store {
     guard let (start, last, complete) = try lastCalls(fromMs: fromMs, toMs: toMs, maxCalls: maxCalls) else {
       return ([], true)
     }
+    // The outcome is in the packed `stream` column from schema 13 on (a failure's code is 2 or
+    // more: the column 8 or more), in `detail` before (StreamColumns).
     let s = try connection.prepare(
       """
-      SELECT s.provider, s.model, c.detail ->> '$.stream_outcome',
+      SELECT s.provider, s.model, coalesce(\(StreamColumns.outcomeName("c.stream")), c.detail ->> '$.stream_outcome'),
         coalesce(c.detail ->> '$.stream_error_type', c.detail ->> '$.error_code', c.detail ->> '$.error_type', ''),
         count(*)
       FROM calls c JOIN series s ON s.id = c.series
-      WHERE c.id BETWEEN ? AND ? AND c.ts >= ? AND c.ts < ? AND c.detail IS NOT NULL
+      WHERE c.id BETWEEN ? AND ? AND c.ts >= ? AND c.ts < ?
         AND c.status >= 200 AND c.status < 300 AND (?5 IS NULL OR s.provider = ?5)
-        AND c.detail ->> '$.stream_outcome' IS NOT NULL AND c.detail ->> '$.stream_outcome' != 'completed'
+        AND (c.stream >= 8 OR (c.stream IS NULL AND c.detail IS NOT NULL
+          AND c.detail ->> '$.stream_outcome' IS NOT NULL AND c.detail ->> '$.stream_outcome' != 'completed'))
       GROUP BY 1, 2, 3, 4 ORDER BY 5 DESC, 1, 2, 3, 4 LIMIT 50
       """)
     try s.bind([.int(start), .int(last), .int(fromMs), .int(toMs), provider.map(SQLValue.text) ?? .null])

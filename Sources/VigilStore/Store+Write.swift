@@ -37,13 +37,14 @@ extension Store {
     let calls = batch.calls
     let source = try sourceID(batch.source)
     if insertCalls == nil {
+      bulkRows = rowsPerInsert
       let columns =
-        "ts, series, status, latency_ms, attempt, max_attempts, exhausted, request_id, prompt_tokens, completion_tokens, detail"
+        "ts, series, status, latency_ms, attempt, max_attempts, exhausted, request_id, prompt_tokens, completion_tokens, detail, stream, ttft_ms, max_chunk_gap_ms"
       let row = "(" + Array(repeating: "?", count: Self.callColumns).joined(separator: ", ") + ")"
-      // Many rows per statement: one VDBE program run per `rowsPerInsert` calls instead of per call.
+      // Many rows per statement: one VDBE program run per `bulkRows` calls instead of per call.
       insertCalls = try connection.prepare(
         "INSERT INTO calls(\(columns)) VALUES "
-          + Array(repeating: row, count: Self.rowsPerInsert).joined(separator: ", "))
+          + Array(repeating: row, count: bulkRows).joined(separator: ", "))
       insertCall = try connection.prepare("INSERT INTO calls(\(columns)) VALUES \(row)")
     }
     let firstID = (try connection.scalar("SELECT coalesce(max(id), 0) FROM calls") ?? 0) + 1
@@ -66,13 +67,18 @@ extension Store {
             s.bind(i + 9, f.contains(.completionTokens) ? r.completionTokens : nil)
             let d = spans[k]
             s.bind(i + 10, staticText: d.pointer(in: detailText), count: Int(d.count))
+            // Schema 13: the stream fields most streams carry (StreamColumns).
+            s.bind(i + 11, r.streamColumn)
+            s.bind(i + 12, number: f.contains(.ttft) ? r.ttftMs : nil)
+            s.bind(i + 13, number: f.contains(.maxChunkGap) ? r.maxChunkGapMs : nil)
           }
           var k = 0
           let bulk = insertCalls!
-          while k + Self.rowsPerInsert <= rows.count {
-            for j in 0..<Self.rowsPerInsert { bind(k + j, to: bulk, at: Int32(j * Self.callColumns + 1)) }
+          let bulkRows = self.bulkRows
+          while k + bulkRows <= rows.count {
+            for j in 0..<bulkRows { bind(k + j, to: bulk, at: Int32(j * Self.callColumns + 1)) }
             try bulk.run()
-            k += Self.rowsPerInsert
+            k += bulkRows
           }
           let single = insertCall!
           while k < rows.count {

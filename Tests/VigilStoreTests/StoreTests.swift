@@ -362,11 +362,20 @@ import VigilTestSupport
     #expect(try store.connection.scalar("SELECT count(*) FROM rollups") == 1)
   }
 
-  @Test func multiRowAndSingleRowInsertsBothStoreEveryCall() throws {
+  /// Whatever the library's limit on bound values per statement (999 before SQLite 3.32, or
+  /// lower), the bulk insert fits it and stores every call.
+  @Test(arguments: [nil, 999, 100] as [Int32?])
+  func multiRowAndSingleRowInsertsBothStoreEveryCall(variableLimit: Int32?) throws {
     let dir = TemporaryDirectory()
     let store = try Store(path: dir.file("v.db"))
+    if let variableLimit {
+      sqlite3_limit(store.connection.handle, SQLITE_LIMIT_VARIABLE_NUMBER, variableLimit)
+    }
+    #expect(
+      store.rowsPerInsert
+        == (variableLimit.map { max(1, Int($0) / Store.callColumns) } ?? Store.maxRowsPerInsert))
     var batch = IngestBatch(source: "s")
-    let n = Store.rowsPerInsert * 3 + 5
+    let n = Store.maxRowsPerInsert * 3 + 5
     for i in 0..<n { try batch.add(call(Int64(i), 200 + (i % 2) * 300)) }
     try store.write(batch)
     #expect(try store.callCount() == Int64(n))

@@ -28,7 +28,21 @@ struct Dimensions: Sendable {
     return s.withUTF8 { id(of: UnsafeRawBufferPointer($0)) }
   }
 
+  /// The id last given for a value of each length (mod 16), tried before the table: lines
+  /// repeat their neighbours' provider, model, app and env, and those differ in length more often
+  /// than not.
+  var recentByLength = InlineArray<16, Int32>(repeating: -1)
+
   mutating func id(of value: UnsafeRawBufferPointer) -> Int32 {
+    let recent = recentByLength[value.count & 15]
+    if recent >= 0, equal(Int(recent), value) { return recent }
+    let id = lookUp(value)
+    recentByLength[value.count & 15] = id
+    return id
+  }
+
+  /// The id of `value` from the table, added when it is new.
+  mutating func lookUp(_ value: UnsafeRawBufferPointer) -> Int32 {
     let hash = Self.hash(value)
     let mask = table.count - 1
     var i = Int(truncatingIfNeeded: hash) & mask

@@ -24,6 +24,9 @@ final class KeyTable: @unchecked Sendable {
   let keyCount: Int
   /// 1e0 through 1e22, each exact in a Double.
   let powersOfTen: UnsafeMutablePointer<Double>
+  /// Where each key path of `fieldKeys` (by index) sits in `bytes`: a predicted key is compared
+  /// in place (``KeyPointers/isKey(_:at:in:)``).
+  let pathOfKey: UnsafeMutablePointer<(offset: Int, length: Int)>
 
   static let shared = KeyTable()
 
@@ -49,6 +52,10 @@ final class KeyTable: @unchecked Sendable {
       firstByLength[length] = k
     }
     keyCount = fieldKeys.count
+    pathOfKey = .allocate(capacity: keyCount)
+    for k in 0..<all.count where entries[k].index >= 0 {
+      pathOfKey[entries[k].index] = (entries[k].offset, entries[k].length)
+    }
     precondition(keyCount <= CallLogReader.maxKeys, "one bit of CallLogReader.present per key path")
     keys = .allocate(capacity: keyCount)
     keys.initialize(
@@ -82,6 +89,7 @@ struct KeyPointers: @unchecked Sendable {
   let keys: UnsafeMutablePointer<KeyInfo>
   let keyCount: Int
   let powersOfTen: UnsafeMutablePointer<Double>
+  let pathOfKey: UnsafeMutablePointer<(offset: Int, length: Int)>
 
   init(_ t: KeyTable) {
     entries = t.entries
@@ -91,6 +99,15 @@ struct KeyPointers: @unchecked Sendable {
     keys = t.keys
     keyCount = t.keyCount
     powersOfTen = t.powersOfTen
+    pathOfKey = t.pathOfKey
+  }
+
+  /// Whether the `n` bytes at `p` start with key `k` in quotes (`"path"`, nothing escaped). Then
+  /// scanning that string and looking it up would give `k`: a path holds no quote, backslash,
+  /// control or non-ASCII byte, and `k` came from ``lookup(_:_:)``.
+  @inline(__always) func isKey(_ k: Int, at p: UnsafePointer<UInt8>, in n: Int) -> Bool {
+    let (offset, length) = pathOfKey[k]
+    return length + 2 <= n && p[length + 1] == ASCII.quote && sameBytes(p + 1, bytes + offset, length)
   }
 
   /// The index in `fieldKeys` of a key path, -1 for a nested prefix, nil when unknown.

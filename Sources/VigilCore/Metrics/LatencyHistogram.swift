@@ -82,7 +82,13 @@ package struct LatencyHistogram: Sendable {
     }
   }
 
-  mutating func add(_ index: Int32, _ n: UInt64) {
+  @inline(__always) mutating func add(_ index: Int32, _ n: UInt64) {
+    // Most values fall in the room already made: no call to grow it.
+    let k = Int(index) &- Int(offset)
+    if k >= 0 && k < counts.count {
+      counts[k].addSaturating(n)
+      return
+    }
     reserve(index)
     counts[Int(index - offset)].addSaturating(n)
   }
@@ -95,6 +101,22 @@ package struct LatencyHistogram: Sendable {
       return
     }
     add(Self.index(of: value), n)
+  }
+
+  /// The bucket ``record(_:count:)`` puts `value` in, nil for a value counted with the zeros:
+  /// a streamed call's latency goes in two histograms, and its logarithm is taken once.
+  @inline(__always) package static func bucket(of value: Double) -> Int32? {
+    value < 0.001 || !value.isFinite ? nil : index(of: value)
+  }
+
+  /// Records one value by its ``bucket(of:)``.
+  @inline(__always) package mutating func record(bucket: Int32?) {
+    count.addSaturating(1)
+    guard let bucket else {
+      zeroCount.addSaturating(1)
+      return
+    }
+    add(bucket, 1)
   }
 
   /// Adds every count of `other` (histograms of adjacent buckets or series combine this way).

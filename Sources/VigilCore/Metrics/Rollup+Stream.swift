@@ -2,13 +2,16 @@
 /// token and their latency. Off the hot path: a call that neither streamed nor reported a first
 /// token does not come here.
 extension Rollup {
-  /// Counts a streamed call (or one that reported a first token without saying it streamed).
-  mutating func addStream(streamed: Bool, failed: Bool, classIndex: Int, ttftMs: Double?, latencyMs: Double?)
-  {
+  /// Counts a streamed call (or one that reported a first token without saying it streamed);
+  /// `latencyBucket` is the latency's ``LatencyHistogram/bucket(of:)``, taken once for both
+  /// histograms.
+  mutating func addStream(
+    streamed: Bool, failed: Bool, classIndex: Int, ttftMs: Double?, latencyMs: Double?, latencyBucket: Int32?
+  ) {
     if let ttftMs { ttft.record(ttftMs) }
     guard streamed else { return }
     streams += 1
-    if let latencyMs { streamLatency.record(latencyMs) }
+    if latencyMs != nil { streamLatency.record(bucket: latencyBucket) }
     if failed {
       streamFailures += 1
       streamFailureClasses.add(classIndex)

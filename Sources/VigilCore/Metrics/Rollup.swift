@@ -53,10 +53,11 @@ package struct Rollup: Sendable {
 
   /// Counts one call.
   package mutating func add(_ r: CallRecord) {
+    let latencyBucket = r.latencyMs.flatMap(LatencyHistogram.bucket(of:))
     if r.isStream || r.ttftMs != nil {
       addStream(
         streamed: r.isStream, failed: r.isFailedStream, classIndex: r.statusClass.index, ttftMs: r.ttftMs,
-        latencyMs: r.latencyMs)
+        latencyMs: r.latencyMs, latencyBucket: latencyBucket)
     }
     if let v = r.rateLimitRemainingRequests {
       rateLimits.requests.add(
@@ -71,7 +72,7 @@ package struct Rollup: Sendable {
     add(
       status: r.status, classIndex: r.statusClass.index, auth: r.isAuthFailure, attempt: r.attempt,
       maxAttempts: r.maxAttempts ?? 0, exhausted: r.retriesExhausted, failedStream: r.isFailedStream,
-      latencyMs: r.latencyMs,
+      latencyMs: r.latencyMs, latencyBucket: latencyBucket,
       promptTokens: r.promptTokens ?? 0,
       completionTokens: r.completionTokens ?? 0)
   }
@@ -79,25 +80,26 @@ package struct Rollup: Sendable {
   /// Counts one call of a batch.
   @inline(__always) package mutating func add(_ r: CallRow) {
     if r.flags.contains(.rateLimitRequests) || r.flags.contains(.rateLimitTokens) { addRateLimits(r) }
+    let latencyMs: Double? = r.flags.contains(.latency) ? r.latencyMs : nil
+    let latencyBucket = latencyMs.flatMap(LatencyHistogram.bucket(of:))
     if r.isStream || r.flags.contains(.ttft) {
       addStream(
         streamed: r.isStream, failed: r.isFailedStream, classIndex: Int(r.statusClass),
-        ttftMs: r.flags.contains(.ttft) ? r.ttftMs : nil,
-        latencyMs: r.flags.contains(.latency) ? r.latencyMs : nil)
+        ttftMs: r.flags.contains(.ttft) ? r.ttftMs : nil, latencyMs: latencyMs, latencyBucket: latencyBucket)
     }
     add(
       status: Int(r.status), classIndex: Int(r.statusClass), auth: r.flags.contains(.auth),
       attempt: Int(r.attempt),
       maxAttempts: Int(r.maxAttempts), exhausted: r.flags.contains(.exhausted),
       failedStream: r.isFailedStream,
-      latencyMs: r.flags.contains(.latency) ? r.latencyMs : nil,
+      latencyMs: latencyMs, latencyBucket: latencyBucket,
       promptTokens: r.promptTokens, completionTokens: r.completionTokens)
   }
 
   @inline(__always) mutating func add(
     status: Int, classIndex: Int, auth isAuth: Bool, attempt: Int, maxAttempts: Int,
     exhausted wasExhausted: Bool, failedStream: Bool,
-    latencyMs: Double?, promptTokens prompt: Int64, completionTokens completion: Int64
+    latencyMs: Double?, latencyBucket: Int32?, promptTokens prompt: Int64, completionTokens completion: Int64
   ) {
     attempts += 1
     if attempt == 1 { requests += 1 }
@@ -120,7 +122,7 @@ package struct Rollup: Sendable {
       retryPending += 1
     }
     if let l = latencyMs {
-      latency.record(l)
+      latency.record(bucket: latencyBucket)
       latencySumMs += l
     }
     // Token counts are input: sums saturate rather than trap (the parser bounds each value).
