@@ -23,6 +23,9 @@ package final class SQLiteConnection {
   let handle: OpaquePointer
   /// The file, for messages.
   package let path: String
+  /// Rollbacks on this connection so far, whether asked for or SQLite's own (an error's): a
+  /// reader that kept what a transaction wrote (``Store``'s mirror) lets go of it.
+  package private(set) var rollbacks = 0
 
   /// Opens (creating if needed) the database at `path`; `":memory:"` for a private one.
   package init(path: String, readOnly: Bool = false, busyTimeoutMs: Int32 = VigilDefaults.busyTimeoutMs)
@@ -44,9 +47,18 @@ package final class SQLiteConnection {
     self.path = path
     sqlite3_busy_timeout(db, busyTimeoutMs)
     sqlite3_extended_result_codes(db, 1)
+    sqlite3_rollback_hook(
+      db,
+      { context in
+        guard let context else { return }
+        Unmanaged<SQLiteConnection>.fromOpaque(context).takeUnretainedValue().rollbacks += 1
+      }, Unmanaged.passUnretained(self).toOpaque())
   }
 
-  deinit { sqlite3_close_v2(handle) }
+  deinit {
+    sqlite3_rollback_hook(handle, nil, nil)
+    sqlite3_close_v2(handle)
+  }
 
   /// Process-wide settings, applied once before the first connection: no memory statistics
   /// (they cost a global mutex on every allocation of every connection).

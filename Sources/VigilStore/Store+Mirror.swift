@@ -14,9 +14,14 @@ struct StoreMirror {
   var active = false
   /// The last note read; -1 before the first.
   var lastChange: Int64 = -1
+  /// The connection's rollbacks when the mirror last looked.
+  var rollbacksSeen = 0
+  /// The longest 10 s stretch read through the mirror; a longer window (a rule's hours, a TTFT
+  /// SLO's days) is read from the table as before, row by row, not held.
+  static let fineSpanMs: Int64 = 35 * 60_000
   /// 10 s rows for windows of up to half an hour (with their histograms, a few hundred bytes
   /// per bucket and series); a longer window is read as before, each time.
-  var fine = SpanMirror<FineRow>(unitMs: rollupBucketMs, maxSpanMs: 35 * 60_000)
+  var fine = SpanMirror<FineRow>(unitMs: rollupBucketMs, maxSpanMs: fineSpanMs)
   var minuteRollups = SpanMirror<(series: Int64, rollup: Rollup)>(unitMs: 60_000, maxSpanMs: 26 * 3_600_000)
   var minutes = SpanMirror<(series: Int64, counts: RequestCounts)>(unitMs: 60_000, maxSpanMs: 26 * 3_600_000)
   var hours = SpanMirror<(series: Int64, counts: RequestCounts)>(
@@ -152,6 +157,12 @@ extension Store {
     let s = try cachedStatement(
       "SELECT (SELECT min(id) FROM rollup_changes), max(id), min(bucket) FROM rollup_changes WHERE id > ?")
     defer { s.reset() }
+    // A rollback on this connection may have taken back rows (and notes) the mirror read inside
+    // its transaction: start again.
+    if connection.rollbacks != mirror.rollbacksSeen {
+      mirror.rollbacksSeen = connection.rollbacks
+      mirror.lastChange = -1
+    }
     s.bind(1, mirror.lastChange)
     guard try s.step() else { return }
     let first = s.isNull(0) ? nil : s.int64(0)

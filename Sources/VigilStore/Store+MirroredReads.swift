@@ -52,7 +52,7 @@ extension Store {
         at = bySource.firstIndex { $0.source == k.source } ?? bySource.count
         if at == bySource.count { bySource.append((k.source, 0, .min)) }
       }
-      bySource[at].calls += n
+      bySource[at].calls.addSaturating(n)
       if let last { bySource[at].last = max(bySource[at].last, last) }
     }
     var out: [SourceActivity] = []
@@ -80,7 +80,7 @@ extension Store {
     for u in try fineRows(from: from, to: to) {
       for r in u.rows where r.rollup.requests > 0 {
         var e = out[r.series] ?? (0, .min)
-        e.requests += r.rollup.requests
+        e.requests.addSaturating(r.rollup.requests)
         e.lastEnd = u.unit + rollupBucketMs
         out[r.series] = e
       }

@@ -68,7 +68,9 @@ extension Store {
   package func rollupRows(fromMs: Int64, toMs: Int64, latency: Bool, codes: Bool) throws(StoreError)
     -> [RollupRow]
   {
-    if mirror.active && !codes { return try mirroredRollupRows(fromMs: fromMs, toMs: toMs, latency: latency) }
+    if mirror.active && !codes && toMs - fromMs <= StoreMirror.fineSpanMs {
+      return try mirroredRollupRows(fromMs: fromMs, toMs: toMs, latency: latency)
+    }
     let s = try rollupStatement(fromMs: fromMs, toMs: toMs)
     defer { s.reset() }
     var out: [RollupRow] = []
@@ -121,7 +123,9 @@ extension Store {
     -> [Int64: [SeriesKey: LatencyHistogram]]
   {
     guard let earliest = starts.min() else { return [:] }
-    if mirror.active { return try mirroredHistogramWindows(histogram, starts: starts, toMs: toMs) }
+    if mirror.active && toMs - earliest <= StoreMirror.fineSpanMs {
+      return try mirroredHistogramWindows(histogram, starts: starts, toMs: toMs)
+    }
     let s: Statement
     if histogram == .latency {
       if latencyQuery == nil {

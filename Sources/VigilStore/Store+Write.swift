@@ -277,6 +277,7 @@ extension Store {
           WHERE k.max_ts < \(rawBeforeMs));
         """)
       let deleted = (try connection.scalar("SELECT total_changes()") ?? 0) - before
+      let beforeRollups = try connection.scalar("SELECT total_changes()") ?? 0
       try connection.execute(
         """
         DELETE FROM chunks WHERE max_ts < \(rawBeforeMs);
@@ -286,7 +287,9 @@ extension Store {
         DELETE FROM request_minutes WHERE minute < \(rollupsBeforeMs);
         DELETE FROM request_hours WHERE hour < \(rollupsBeforeMs);
         """)
-      try noteRollupChange(from: .min)
+      // Evaluations that keep what they read start again (only when this took something away).
+      let after = try connection.scalar("SELECT total_changes()") ?? 0
+      if deleted > 0 || after > beforeRollups { try noteRollupChange(from: .min) }
       return deleted
     }
   }
