@@ -77,15 +77,16 @@ package enum Evaluator {
     // over an array with no hashing.
     var seriesList: [SeriesKey] = []
     var seriesIndex: [SeriesKey: Int] = [:]
-    var rows: [(bucket: Int64, series: Int, rollup: Rollup)] = []
-    rows.reserveCapacity(fetched.count)
+    // (The rows stay where they were read; their series indexes beside them.)
+    var seriesOfRow: [Int] = []
+    seriesOfRow.reserveCapacity(fetched.count)
     func index(_ series: SeriesKey) -> Int {
       if let i = seriesIndex[series] { return i }
       seriesList.append(series)
       seriesIndex[series] = seriesList.count - 1
       return seriesList.count - 1
     }
-    for row in fetched { rows.append((row.bucketMs, index(row.series), row.rollup)) }
+    for i in fetched.indices { seriesOfRow.append(index(fetched[i].series)) }
     // Each window's rows summed per series once, for all the rules of that window.
     var seriesWindows = SeriesWindows()
     var rateRows: [(bucket: Int64, series: Int, rollup: Rollup)] = []
@@ -144,7 +145,8 @@ package enum Evaluator {
         }
       } else if rule.metric != .timeSinceLastCall && rule.metric != .sourceTimeSinceLastCall {
         // (Those two find their groups elsewhere, below.)
-        let window = seriesWindows.of(from, rows: rows, series: seriesList.count, to: to)
+        let window = seriesWindows.of(
+          from, rows: fetched, seriesOfRow: seriesOfRow, series: seriesList.count, to: to)
         for i in window.indices where window[i].seen {
           let g = groupOfSeries[i]
           guard g >= 0 else { continue }

@@ -12,18 +12,19 @@ struct SeriesWindows {
   }
   private var byStart: [Int64: [Window]] = [:]
 
-  /// Per series index, the sums of the rows from `from` on (`rows` end at `to`).
+  /// Per series index, the sums of the rows from `from` on (`rows` end at `to`; the series
+  /// index of `rows[i]` is `seriesOfRow[i]`).
   mutating func of(
-    _ from: Int64, rows: [(bucket: Int64, series: Int, rollup: Rollup)], series: Int, to: Int64
+    _ from: Int64, rows: [RollupRow], seriesOfRow: [Int], series: Int, to: Int64
   ) -> [Window] {
     if let known = byStart[from] { return known }
     var w = [Window](repeating: Window(), count: series)
-    for i in rows.indices where rows[i].bucket >= from {
-      let s = rows[i].series
+    for i in rows.indices where rows[i].bucketMs >= from {
+      let s = seriesOfRow[i]
       w[s].sum.merge(rows[i].rollup, latency: false)
       w[s].seen = true
-      if rows[i].rollup.attempts > 0 { w[s].lastCall = max(w[s].lastCall, rows[i].bucket + rollupBucketMs) }
-      if rows[i].bucket >= to - RequestCounts.retryWaitMs {
+      if rows[i].rollup.attempts > 0 { w[s].lastCall = max(w[s].lastCall, rows[i].bucketMs + rollupBucketMs) }
+      if rows[i].bucketMs >= to - RequestCounts.retryWaitMs {
         w[s].pending.addSaturating(rows[i].rollup.retryPending)
       }
     }
