@@ -5,9 +5,11 @@ import VigilCore
 /// rollups of the windows asked for, with their histograms as stored; whole minutes of rollups
 /// (an SLO's causes window of hours); the request tiers; and the write chunks (what each source
 /// delivered). Every write of rollups notes the earliest bucket it changed in `rollup_changes`
-/// (in its own transaction), and retention notes "anything"; at the start of each read
-/// transaction the store reads the notes it has not seen and lets go of what they changed, so
-/// a late call, another process's import or a prune is read again, never missed.
+/// (in its own transaction), and a retention pass that deleted anything notes "everything"; at
+/// the start of each read transaction the store reads the notes it has not seen and lets go of
+/// what they changed, so a late call, another process's import or a prune is read again, never
+/// missed. Notes trimmed before this store saw them, or a rollback on its connection, start it
+/// again from nothing.
 struct StoreMirror {
   /// Reads are answered from here only inside ``Store/consistently(_:)``, after the notes were
   /// read in the same transaction.
