@@ -10,6 +10,17 @@ import VigilTestSupport
 @Suite struct StoreMirrorTests {
   static let start: Int64 = 1_795_000_000_000
 
+  /// One batch of `count` random calls, `everyMs` apart from `fromMs`.
+  static func calls(_ random: inout SeededRandom, count: Int, fromMs: Int64, everyMs: Int64) throws
+    -> IngestBatch
+  {
+    var batch = IngestBatch(source: "a")
+    for i in 0..<count {
+      try batch.add(EvaluationReadsTests.randomCall(&random, atMs: fromMs + Int64(i) * everyMs))
+    }
+    return batch
+  }
+
   /// Every read the evaluator makes, once inside `consistently` (the mirror) and once outside
   /// (the tables), at one instant; the windows of the shipped rules, and random ones.
   static func compareReads(_ store: Store, to: Int64, random: inout SeededRandom) throws {
@@ -115,12 +126,7 @@ import VigilTestSupport
     var to = Self.start + 7_200_000
     try Self.compareReads(store, to: to, random: &random)
     for step in 0..<6 {
-      var batch = IngestBatch(source: "a")
-      for i in 0..<50 {
-        try batch.add(
-          EvaluationReadsTests.randomCall(&random, atMs: to - 3_600_000 * Int64(step % 2) + Int64(i) * 200))
-      }
-      try store.write(batch)
+      try store.write(Self.calls(&random, count: 50, fromMs: to - 3_600_000 * Int64(step % 2), everyMs: 200))
       to += 20_000
       try Self.compareReads(store, to: to, random: &random)
     }
@@ -133,18 +139,11 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     let store = try Store(path: dir.file("v.db"))
     var random = SeededRandom(seed: 11)
-    var batch = IngestBatch(source: "a")
-    for i in 0..<300 {
-      try batch.add(EvaluationReadsTests.randomCall(&random, atMs: Self.start + Int64(i) * 1000))
-    }
-    try store.write(batch)
+    try store.write(Self.calls(&random, count: 300, fromMs: Self.start, everyMs: 1000))
     var to = Self.start + 300_000
     try Self.compareReads(store, to: to, random: &random)
     for round in 0..<3 {
-      var doomed = IngestBatch(source: "a")
-      for i in 0..<40 {
-        try doomed.add(EvaluationReadsTests.randomCall(&random, atMs: to - 50_000 + Int64(i) * 500))
-      }
+      let doomed = try Self.calls(&random, count: 40, fromMs: to - 50_000, everyMs: 500)
       do {
         try store.writing { () throws(StoreError) in
           try store.write(doomed)
@@ -153,11 +152,7 @@ import VigilTestSupport
         }
         Issue.record("the transaction was to roll back")
       } catch {}
-      var kept = IngestBatch(source: "a")
-      for i in 0..<30 {
-        try kept.add(EvaluationReadsTests.randomCall(&random, atMs: to - 40_000 + Int64(i) * 700))
-      }
-      try store.write(kept)
+      try store.write(Self.calls(&random, count: 30, fromMs: to - 40_000, everyMs: 700))
       to += 10_000 * Int64(round + 1)
       try Self.compareReads(store, to: to, random: &random)
     }
@@ -169,11 +164,7 @@ import VigilTestSupport
     let dir = TemporaryDirectory()
     let store = try Store(path: dir.file("v.db"))
     var random = SeededRandom(seed: 13)
-    var batch = IngestBatch(source: "a")
-    for i in 0..<200 {
-      try batch.add(EvaluationReadsTests.randomCall(&random, atMs: Self.start + Int64(i) * 300))
-    }
-    try store.write(batch)
+    try store.write(Self.calls(&random, count: 200, fromMs: Self.start, everyMs: 300))
     try store.connection.execute("UPDATE rollups SET requests = 9000000000000000000")
     let to = Self.start + 60_000
     let activity = try store.consistently { try store.requestActivity(fromMs: to - 3_600_000, toMs: to) }
@@ -187,21 +178,13 @@ import VigilTestSupport
     let store = try Store(path: dir.file("v.db"))
     let reader = try Store(path: dir.file("v.db"))
     var random = SeededRandom(seed: 5)
-    var batch = IngestBatch(source: "a")
-    for i in 0..<600 {
-      try batch.add(EvaluationReadsTests.randomCall(&random, atMs: Self.start + Int64(i) * 1000))
-    }
-    try store.write(batch)
+    try store.write(Self.calls(&random, count: 600, fromMs: Self.start, everyMs: 1000))
     let to = Self.start + 600_000
     try Self.compareReads(reader, to: to, random: &random)
     // A late call, then thousands of writes of later calls (the late one's note trimmed since).
-    var late = IngestBatch(source: "a")
-    try late.add(EvaluationReadsTests.randomCall(&random, atMs: Self.start + 100_000))
-    try store.write(late)
+    try store.write(Self.calls(&random, count: 1, fromMs: Self.start + 100_000, everyMs: 0))
     try store.connection.execute("UPDATE sqlite_sequence SET seq = seq + 20000 WHERE name = 'rollup_changes'")
-    var later = IngestBatch(source: "a")
-    try later.add(EvaluationReadsTests.randomCall(&random, atMs: to + 3_600_000))
-    try store.write(later)
+    try store.write(Self.calls(&random, count: 1, fromMs: to + 3_600_000, everyMs: 0))
     try store.connection.execute("DELETE FROM rollup_changes WHERE id < (SELECT max(id) FROM rollup_changes)")
     let seen = try reader.consistently { try reader.rollupRows(fromMs: Self.start, toMs: to, latency: false) }
     let tables = try reader.rollupRows(fromMs: Self.start, toMs: to, latency: false)
