@@ -34,10 +34,10 @@ struct StoreMirror {
   /// Source names by id.
   var sourceNames: [Int64: String] = [:]
   /// Sums of whole minutes and hours per series id (a long window's middle), by tier and span:
-  /// the same for the four evaluations of a minute. Each with whether this round asked for it.
-  var tierSums: [TierSpan: (sums: [Int64: RequestCounts], used: Bool)] = [:]
+  /// the same for the four evaluations of a minute.
+  var tierSums = SpanSums<RequestCounts>()
   /// The same for the whole minutes of a causes window's rollups (`TierSpan.minute` true).
-  var rollupSums: [TierSpan: (sums: [Int64: Rollup], used: Bool)] = [:]
+  var rollupSums = SpanSums<Rollup>()
   /// Histograms per series id over a window of each length: the next evaluation's window is
   /// this one with the buckets that entered it added and those that left it taken away, not
   /// thirty buckets decoded again. With the rows each sum holds per series, so that a series
@@ -102,12 +102,8 @@ struct StoreMirror {
     }
     if bucketMs == .min { chunks = ChunkMirror() }
     // A sum whose span holds the bucket changed (for a tier: the minute or hour that holds it).
-    tierSums = tierSums.filter { span, _ in
-      bucketMs != .min && (span.minute ? RequestTier.minute : .hour).start(of: bucketMs) >= span.to
-    }
-    rollupSums = rollupSums.filter { span, _ in
-      bucketMs != .min && RequestTier.minute.start(of: bucketMs) >= span.to
-    }
+    tierSums.invalidate(from: bucketMs)
+    rollupSums.invalidate(from: bucketMs)
     histogramSums = histogramSums.filter { _, sum in bucketMs != .min && bucketMs >= sum.to }
   }
 
@@ -117,8 +113,8 @@ struct StoreMirror {
     minutes.evict()
     hours.evict()
     chunks.evict()
-    tierSums = tierSums.filter { $0.value.used }.mapValues { ($0.sums, false) }
-    rollupSums = rollupSums.filter { $0.value.used }.mapValues { ($0.sums, false) }
+    tierSums.evict()
+    rollupSums.evict()
     histogramSums = histogramSums.filter { $0.value.used }.mapValues {
       var sum = $0
       sum.used = false
@@ -269,9 +265,8 @@ extension Store {
     }
     for u in try fineRows(from: from, to: firstMinute) { for r in u.rows { add(r.series, r.rollup) } }
     let span = StoreMirror.TierSpan(minute: true, from: firstMinute, to: lastMinute)
-    if let known = mirror.rollupSums[span] {
-      mirror.rollupSums[span] = (known.sums, true)
-      for (series, r) in known.sums { add(series, r) }
+    if let known = mirror.rollupSums.sums(span) {
+      for (series, r) in known { add(series, r) }
       for u in try fineRows(from: lastMinute, to: to) { for r in u.rows { add(r.series, r.rollup) } }
       return out
     }
@@ -291,7 +286,7 @@ extension Store {
     }
     var sums: [Int64: Rollup] = [:]
     for u in minutes { for r in u.rows { sums[r.series, default: Rollup()].merge(r.rollup, latency: false) } }
-    mirror.rollupSums[span] = (sums, true)
+    mirror.rollupSums.keep(sums, for: span)
     for (series, r) in sums { add(series, r) }
     for u in try fineRows(from: lastMinute, to: to) { for r in u.rows { add(r.series, r.rollup) } }
     return out

@@ -168,15 +168,12 @@ extension Store {
     guard from < to else { return [:] }
     if mirror.active {
       let span = tier.map { StoreMirror.TierSpan(minute: $0 == .minute, from: from, to: to) }
-      if let span, let known = mirror.tierSums[span] {
-        mirror.tierSums[span] = (known.sums, true)
-        return known.sums
-      }
+      if let span, let known = mirror.tierSums.sums(span) { return known }
       var out: [Int64: RequestCounts] = [:]
       for u in try mirroredCounts(tier: tier, from: from, to: to) {
         for r in u.rows { out[r.series, default: RequestCounts()].add(r.counts) }
       }
-      if let span { mirror.tierSums[span] = (out, true) }
+      if let span { mirror.tierSums.keep(out, for: span) }
       return out
     }
     let (table, column, cancelled, pending) =
