@@ -1,4 +1,4 @@
-import VigilCore
+package import VigilCore
 
 /// The evaluator's reads answered from the store's mirror (``StoreMirror``).
 extension Store {
@@ -102,6 +102,38 @@ extension Store {
         }
         out.append(RollupRow(bucketMs: u.unit, series: key, rollup: r))
       }
+    }
+    return out
+  }
+
+  /// The window sums per series of each start (``RollupSource``): inside an evaluation, from the
+  /// mirror's 10 s rows, the latest start first, each window the one after it and its earlier
+  /// buckets; otherwise (or for a window longer than the mirror keeps) from the rows.
+  package func seriesWindows(starts: [Int64], toMs: Int64) throws(StoreError) -> [Int64: [SeriesKey:
+    SeriesWindow]]
+  {
+    let starts = Set(starts).filter { $0 < toMs }
+    guard let earliest = starts.min() else { return [:] }
+    guard mirror.active && toMs - earliest <= StoreMirror.fineSpanMs else {
+      return SeriesWindow.sums(
+        of: try rollupRows(fromMs: earliest, toMs: toMs, latency: false), starts: starts, to: toMs)
+    }
+    let units = try fineRows(from: earliest, to: toMs)
+    var next = units.count
+    var running: [Int64: SeriesWindow] = [:]
+    var out: [Int64: [SeriesKey: SeriesWindow]] = [:]
+    for start in starts.sorted(by: >) {
+      while next > 0 && units[next - 1].unit >= start {
+        next -= 1
+        for row in units[next].rows {
+          running[row.series, default: SeriesWindow()].add(row.rollup, bucketMs: units[next].unit, to: toMs)
+        }
+      }
+      var window: [SeriesKey: SeriesWindow] = [:]
+      for (id, sum) in running {
+        if let key = try seriesKey(id: id) { window[key] = sum }
+      }
+      if !window.isEmpty { out[start] = window }
     }
     return out
   }

@@ -49,6 +49,14 @@ import VigilTestSupport
       out.append(
         "\(try store.rollups(fromMs: RollupKey.bucket(of: to - 7_200_000), toMs: to, latency: false).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.attempts) \($0.value.classes[2]) \($0.value.requests)" })"
       )
+      // The rules' window sums: the shipped windows and the random ones, in one read.
+      let sums = try store.seriesWindows(
+        starts: [to - 60_000, to - 120_000, to - 300_000] + extra.map(\.0), toMs: to)
+      for s in sums.keys.sorted() {
+        out.append(
+          "\(s): \(sums[s]!.sorted { $0.key < $1.key }.map { k, w in "\(k) \(w.sum.attempts) \(w.sum.errors) \(w.sum.unavailable) \(w.sum.retryPending) \(w.sum.streamFailures) \(w.lastCall) \(w.pending)" })"
+        )
+      }
       let counts = try store.requestCounts(starts: starts, toMs: to)
       for s in starts.sorted() {
         out.append("\(s): \((counts[s] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" })")

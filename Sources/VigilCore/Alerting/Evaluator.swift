@@ -60,7 +60,9 @@ package enum Evaluator {
     let longestBurn = set.rules.compactMap(\.burn).flatMap(\.windows).max()
     let firstRequests =
       try longestBurn.map { try source.firstRequests(fromMs: Self.burnStart(to, $0), toMs: to) } ?? [:]
-    let fetched = try source.rollupRows(fromMs: earliest, toMs: to, latency: false)
+    // Each window's rows summed per series once, for all the rules of that window.
+    let windows = try source.seriesWindows(
+      starts: rowRules.map { RollupKey.bucket(of: to - $0.windowMs) }, toMs: to)
     // Percentiles read their histograms apart, per window start (latency, time to first token,
     // streamed latency).
     var histograms: [RollupHistogram: [Int64: [SeriesKey: LatencyHistogram]]] = [:]
@@ -70,30 +72,13 @@ package enum Evaluator {
       guard !starts.isEmpty else { continue }
       histograms[h] = try source.histogramWindows(h, starts: Array(starts), toMs: to)
     }
-    var before: [RollupRow]?
+    // The rows before the row rules' windows, read only for a "traffic stopped" rule.
+    var around: [RollupRow]?
     var details = BurnDetails()
     let memo = GroupMemo()
-    // Series by index and rows as (bucket, series index), so that each rule's window is a pass
-    // over an array with no hashing.
-    var seriesList: [SeriesKey] = []
-    var seriesIndex: [SeriesKey: Int] = [:]
-    // (The rows stay where they were read; their series indexes beside them.)
-    var seriesOfRow: [Int] = []
-    seriesOfRow.reserveCapacity(fetched.count)
-    func index(_ series: SeriesKey) -> Int {
-      if let i = seriesIndex[series] { return i }
-      seriesList.append(series)
-      seriesIndex[series] = seriesList.count - 1
-      return seriesList.count - 1
-    }
-    for i in fetched.indices { seriesOfRow.append(index(fetched[i].series)) }
-    // Each window's rows summed per series once, for all the rules of that window.
-    var seriesWindows = SeriesWindows()
-    var rateRows: [(bucket: Int64, series: Int, rollup: Rollup)] = []
+    var rateRows: [RollupRow] = []
     if let earliestRate = rateRules.map({ RollupKey.bucket(of: to - $0.windowMs) }).min() {
-      for row in try source.rateLimitRows(fromMs: earliestRate, toMs: to) {
-        rateRows.append((row.bucketMs, index(row.series), row.rollup))
-      }
+      rateRows = try source.rateLimitRows(fromMs: earliestRate, toMs: to)
     }
     for rule in set.rules {
       if let burn = rule.burn {
@@ -110,50 +95,50 @@ package enum Evaluator {
         continue
       }
       let from = RollupKey.bucket(of: to - rule.windowMs)
-      // Each series' group (or -1 when the rule's filters leave it out), then one pass over the
-      // rows adds each into its group: no per-rule dictionaries of series.
-      var groupOfSeries = [Int](repeating: -1, count: seriesList.count)
+      // Each matching series' group, numbered as met; sums and the rest per group number.
       var groupNames: [String] = []
       var groupLabels: [[String: String]] = []
       var groupIndex: [String: Int] = [:]
-      for (i, series) in seriesList.enumerated() where rule.matches(series) {
+      func groupOf(_ series: SeriesKey) -> Int {
         let (group, labels) = memo.group(series, rule)
-        if let g = groupIndex[group] {
-          groupOfSeries[i] = g
-        } else {
-          groupIndex[group] = groupNames.count
-          groupOfSeries[i] = groupNames.count
-          groupNames.append(group)
-          groupLabels.append(labels)
-        }
+        if let g = groupIndex[group] { return g }
+        groupIndex[group] = groupNames.count
+        groupNames.append(group)
+        groupLabels.append(labels)
+        return groupNames.count - 1
       }
-      var sums = [Rollup](repeating: Rollup(), count: groupNames.count)
-      var seen = [Bool](repeating: false, count: groupNames.count)
+      var sums: [Rollup] = []
+      var seen: [Bool] = []
       // The end of each group's last bucket with calls, for "time since the last call".
-      var lastCall = [Int64](repeating: .min, count: groupNames.count)
+      var lastCall: [Int64] = []
       // Failures of the last minute still waiting for their retry.
-      var waiting = [RequestCounts](repeating: RequestCounts(), count: groupNames.count)
-      if rule.metric.isRateLimit {
-        for i in rateRows.indices where rateRows[i].bucket >= from {
-          let g = groupOfSeries[rateRows[i].series]
-          guard g >= 0 else { continue }
-          sums[g].merge(rateRows[i].rollup, latency: false)
-          seen[g] = true
-          if rateRows[i].rollup.attempts > 0 {
-            lastCall[g] = max(lastCall[g], rateRows[i].bucket + rollupBucketMs)
-          }
+      var waiting: [RequestCounts] = []
+      func slot(_ series: SeriesKey) -> Int? {
+        guard rule.matches(series) else { return nil }
+        let g = groupOf(series)
+        if g == sums.count {
+          sums.append(Rollup())
+          seen.append(false)
+          lastCall.append(.min)
+          waiting.append(RequestCounts())
         }
-      } else if rule.metric != .timeSinceLastCall && rule.metric != .sourceTimeSinceLastCall {
-        // (Those two find their groups elsewhere, below.)
-        let window = seriesWindows.of(
-          from, rows: fetched, seriesOfRow: seriesOfRow, series: seriesList.count, to: to)
-        for i in window.indices where window[i].seen {
-          let g = groupOfSeries[i]
-          guard g >= 0 else { continue }
-          sums[g].merge(window[i].sum, latency: false)
+        return g
+      }
+      if rule.metric.isRateLimit {
+        for row in rateRows where row.bucketMs >= from {
+          guard let g = slot(row.series) else { continue }
+          sums[g].merge(row.rollup, latency: false)
           seen[g] = true
-          lastCall[g] = max(lastCall[g], window[i].lastCall)
-          waiting[g].pending.addSaturating(window[i].pending)
+          if row.rollup.attempts > 0 { lastCall[g] = max(lastCall[g], row.bucketMs + rollupBucketMs) }
+        }
+      } else if !rule.metric.isSilence {
+        // (Those two find their groups elsewhere, below.)
+        for (series, window) in windows[from] ?? [:] {
+          guard let g = slot(series) else { continue }
+          sums[g].merge(window.sum, latency: false)
+          seen[g] = true
+          lastCall[g] = max(lastCall[g], window.lastCall)
+          waiting[g].pending.addSaturating(window.pending)
         }
       }
       if rule.metric == .retryExhaustionRate {
@@ -164,9 +149,9 @@ package enum Evaluator {
         }
       }
       for kind in rule.metric.histograms {
-        guard let windows = histograms[kind]?[from] else { continue }
-        for (i, series) in seriesList.enumerated() where groupOfSeries[i] >= 0 {
-          if let h = windows[series] { kind.merge(h, into: &sums[groupOfSeries[i]]) }
+        // (A series with a histogram in the window has rows there: its group is known.)
+        for (series, h) in histograms[kind]?[from] ?? [:] where rule.matches(series) {
+          if let g = groupIndex[memo.group(series, rule).0] { kind.merge(h, into: &sums[g]) }
         }
       }
       var merged: [String: (labels: [String: String], rollup: Rollup)] = [:]
@@ -201,13 +186,13 @@ package enum Evaluator {
       if rule.groupBy.isEmpty && merged.isEmpty && !rule.metric.isSilence { merged[""] = ([:], Rollup()) }
       // "Traffic stopped" needs the groups that had traffic just before, at zero now.
       if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) {
-        if before == nil {
-          before = try source.rollupRows(
-            fromMs: RollupKey.bucket(of: earliest - rowRules.map(\.windowMs).max()!), toMs: earliest,
-            latency: false)
+        if around == nil {
+          around = try source.rollupRows(
+            fromMs: RollupKey.bucket(of: earliest - rowRules.map(\.windowMs).max()!), toMs: to, latency: false
+          )
         }
         var earlier: Set<SeriesKey> = []
-        for row in fetched + before!
+        for row in around!
         where row.bucketMs >= RollupKey.bucket(of: from - rule.windowMs) && row.bucketMs < from {
           earlier.insert(row.series)
         }

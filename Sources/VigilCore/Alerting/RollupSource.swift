@@ -60,6 +60,11 @@ package protocol RollupSource {
   /// by series id, without a row per bucket between).
   func rollups(fromMs: Int64, toMs: Int64, latency: Bool) throws -> [SeriesKey: Rollup]
 
+  /// Per series, the rollups of `[start, toMs)` summed for each of `starts` (``SeriesWindow``):
+  /// what every rule of rows reads, each window summed once. A store answers from what it keeps
+  /// of its recent rows, without a row per bucket and series between.
+  func seriesWindows(starts: [Int64], toMs: Int64) throws -> [Int64: [SeriesKey: SeriesWindow]]
+
   /// Runs `body`, whose reads then see one state of the source (a store: one read transaction).
   func consistently<T>(_ body: () throws -> T) throws -> T
 }
