@@ -52,10 +52,14 @@ extension Store {
   )] {
     guard from < to else { return [] }
     if mirror.active {
+      // (Whole minutes or hours: the same for the evaluations of a minute.)
+      let span = tier.map { StoreMirror.TierSpan(minute: $0 == .minute, from: from, to: to) }
+      if let span, let known = mirror.firstSums.sums(span) { return known.map { ($0.key, $0.value) } }
       var first: [Int64: Int64] = [:]
       for u in try mirroredCounts(tier: tier, from: from, to: to) {
         for r in u.rows where r.counts.requests > 0 && first[r.series] == nil { first[r.series] = u.unit }
       }
+      if let span { mirror.firstSums.keep(first, for: span) }
       return first.map { ($0.key, $0.value) }
     }
     let (table, column) = tier.map { ($0.table, $0.column) } ?? ("rollups", "bucket")

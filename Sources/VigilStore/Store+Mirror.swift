@@ -38,6 +38,12 @@ struct StoreMirror {
   var tierSums = SpanSums<RequestCounts>()
   /// The same for the whole minutes of a causes window's rollups (`TierSpan.minute` true).
   var rollupSums = SpanSums<Rollup>()
+  /// Per series id, over whole minutes: the requests and the last minute with one ("time since
+  /// the last call" reads an hour of minutes).
+  var activitySums = SpanSums<(requests: Int64, lastMinute: Int64)>()
+  /// Per series id, over whole minutes or hours: the first with a request (how much of an SLO
+  /// window a series' history covers).
+  var firstSums = SpanSums<Int64>()
   /// Histograms per series id over a window of each length: the next evaluation's window is
   /// this one with the buckets that entered it added and those that left it taken away, not
   /// thirty buckets decoded again. With the rows each sum holds per series, so that a series
@@ -104,6 +110,8 @@ struct StoreMirror {
     // A sum whose span holds the bucket changed (for a tier: the minute or hour that holds it).
     tierSums.invalidate(from: bucketMs)
     rollupSums.invalidate(from: bucketMs)
+    activitySums.invalidate(from: bucketMs)
+    firstSums.invalidate(from: bucketMs)
     histogramSums = histogramSums.filter { _, sum in bucketMs != .min && bucketMs >= sum.to }
   }
 
@@ -115,6 +123,8 @@ struct StoreMirror {
     chunks.evict()
     tierSums.evict()
     rollupSums.evict()
+    activitySums.evict()
+    firstSums.evict()
     histogramSums = histogramSums.filter { $0.value.used }.mapValues {
       var sum = $0
       sum.used = false

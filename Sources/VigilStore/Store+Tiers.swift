@@ -46,11 +46,23 @@ extension Store {
         """)
       var lastMinuteOf: [Int64: Int64] = [:]
       if mirror.active {
-        for u in try mirroredCounts(tier: .minute, from: firstMinute, to: lastMinute) {
-          for r in u.rows where r.counts.requests > 0 {
-            add(r.series, r.counts.requests, .min)
-            lastMinuteOf[r.series] = u.unit
+        let span = StoreMirror.TierSpan(minute: true, from: firstMinute, to: lastMinute)
+        // (The same for the evaluations of a minute.)
+        var minutes = mirror.activitySums.sums(span)
+        if minutes == nil {
+          var sums: [Int64: (requests: Int64, lastMinute: Int64)] = [:]
+          for u in try mirroredCounts(tier: .minute, from: firstMinute, to: lastMinute) {
+            for r in u.rows where r.counts.requests > 0 {
+              sums[r.series, default: (0, .min)].requests.addSaturating(r.counts.requests)
+              sums[r.series]!.lastMinute = u.unit
+            }
           }
+          mirror.activitySums.keep(sums, for: span)
+          minutes = sums
+        }
+        for (series, m) in minutes! {
+          add(series, m.requests, .min)
+          lastMinuteOf[series] = m.lastMinute
         }
       } else {
         defer { s.reset() }
