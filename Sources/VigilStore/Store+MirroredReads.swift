@@ -147,7 +147,11 @@ extension Store {
     for start in Set(starts) where start < toMs {
       let span = StoreMirror.HistogramSpan(histogram: histogram, lengthMs: toMs - start)
       var sum: StoreMirror.HistogramSum
-      if let known = mirror.histogramSums[span], known.from <= start, known.to <= toMs, start <= known.to {
+      // (Taken out of the mirror while it changes, and each series' sum out of it: changed in
+      // place, not copied, bucket arrays and all, for every row.)
+      if let known = mirror.histogramSums.removeValue(forKey: span), known.from <= start, known.to <= toMs,
+        start <= known.to
+      {
         sum = known
         try addHistograms(histogram, from: known.to, to: toMs, into: &sum, sign: 1)
         try addHistograms(histogram, from: known.from, to: start, into: &sum, sign: -1)
@@ -174,16 +178,16 @@ extension Store {
     for u in try fineRows(from: from, to: to) {
       for row in u.rows {
         guard let blob = row.histogram(histogram) else { continue }
-        var entry = sum.sums[row.series] ?? (LatencyHistogram(), 0)
+        var entry = sum.sums.removeValue(forKey: row.series) ?? (LatencyHistogram(), 0)
         if sign > 0 {
           blob.withUnsafeBytes { _ = entry.histogram.merge(encoded: $0) }
         } else {
           var gone = LatencyHistogram()
           blob.withUnsafeBytes { _ = gone.merge(encoded: $0) }
-          entry.histogram = entry.histogram.subtracting(gone)
+          entry.histogram.subtract(gone)
         }
         entry.rows += sign
-        sum.sums[row.series] = entry.rows > 0 ? entry : nil
+        if entry.rows > 0 { sum.sums[row.series] = entry }
       }
     }
   }

@@ -137,14 +137,19 @@ package struct LatencyHistogram: Sendable {
   /// (a part of it): counts are taken away bucket by bucket, never below zero.
   package func subtracting(_ other: LatencyHistogram) -> LatencyHistogram {
     var out = self
-    out.count = count > other.count ? count - other.count : 0
-    out.zeroCount = zeroCount > other.zeroCount ? zeroCount - other.zeroCount : 0
+    out.subtract(other)
+    return out
+  }
+
+  /// ``subtracting(_:)`` in place (a sliding window's sum, without a copy of its buckets).
+  package mutating func subtract(_ other: LatencyHistogram) {
+    count = count > other.count ? count - other.count : 0
+    zeroCount = zeroCount > other.zeroCount ? zeroCount - other.zeroCount : 0
     for (i, c) in other.counts.enumerated() where c > 0 {
       let k = Int(other.offset) + i - Int(offset)
-      guard k >= 0 && k < out.counts.count else { continue }
-      out.counts[k] = out.counts[k] > c ? out.counts[k] - c : 0
+      guard k >= 0 && k < counts.count else { continue }
+      counts[k] = counts[k] > c ? counts[k] - c : 0
     }
-    return out
   }
 
   /// How many values were above `ms` (a TTFT SLO's slow first tokens): the buckets wholly above
