@@ -77,6 +77,33 @@ final class Calls: RollupSource {
     #expect(t[1].firedAtMs == t[0].atMs)
   }
 
+  /// Two series whose names make one group name (a comma inside a name) give the group the labels
+  /// of the least of them, in every evaluation, whatever order their calls come in.
+  @Test func aGroupNamedByTwoSeriesTakesTheLabelsOfTheLeast() throws {
+    // provider "x,model=y" with model "z", and provider "x" with model "y,model=z": one group.
+    let least = (provider: "x", model: "y,model=z")
+    let other = (provider: "x,model=y", model: "z")
+    for order in [[least, other], [other, least]] {
+      let data = Calls()
+      for s in Int64(0)..<120 {
+        for (i, series) in order.enumerated() {
+          data.source.add(
+            CallRecord(
+              timestampMs: s * 1000 + Int64(i), status: 200, provider: series.provider, model: series.model,
+              latencyMs: 100))
+        }
+      }
+      var r = rule(.requestCount, threshold: 1e9)
+      r.groupBy = [.provider, .model]
+      let set = RuleSet(rules: [r])
+      for at in stride(from: Int64(60_000), through: 120_000, by: 5_000) {
+        let e = try Evaluator.evaluate(set, source: data, atMs: at, previous: [:])
+        #expect(e.groups.count == 1 && e.groups.first?.attempts == 120)
+        #expect(e.groups.first?.labels["provider"] == "x" && e.groups.first?.labels["model"] == "y,model=z")
+      }
+    }
+  }
+
   @Test func anEvaluationReadsNothingAfterItsInstant() throws {
     let data = Calls()
     data.traffic(0, 600, perSecond: 2)

@@ -17,15 +17,14 @@ package enum Evaluator {
     var groups: [GroupResult] = []
     // Complete buckets only: the window ends at the start of the bucket that holds the
     // evaluation instant, so that nothing after the instant is read (no look-ahead), and a window
-    // of 2m is exactly twelve buckets. One read for every rule: the longest window; each rule
-    // merges its own part.
+    // of 2m is exactly twelve buckets. One read for every rule of rows: each window summed per
+    // series once (``RollupSource/seriesWindows(starts:toMs:)``).
     let to = RollupKey.bucket(of: atMs - set.evaluationDelayMs)
     // SLO windows (hours to days) are read from request counts, and "time since the last call"
     // from request activity, not rollup rows: both read coarser tiers.
     // Rate-limit forecasts read the buckets that saw the headers, over their own windows.
     let rowRules = set.rules.filter { !$0.isSLO && !$0.metric.isSilence && !$0.metric.isRateLimit }
     let rateRules = set.rules.filter { $0.metric.isRateLimit }
-    let earliest = rowRules.map { RollupKey.bucket(of: to - $0.windowMs) }.min() ?? to
     // And the last ``RequestCounts/retryWaitMs``, to tell the retries that never came.
     let burnStarts = set.rules.compactMap(\.burn).filter { $0.ttftThresholdMs == nil }.flatMap {
       $0.windows.map { Self.burnStart(to, $0) }
@@ -72,8 +71,6 @@ package enum Evaluator {
       guard !starts.isEmpty else { continue }
       histograms[h] = try source.histogramWindows(h, starts: Array(starts), toMs: to)
     }
-    // The rows before the row rules' windows, read only for a "traffic stopped" rule.
-    var around: [RollupRow]?
     var details = BurnDetails()
     let memo = GroupMemo()
     var rateRows: [RollupRow] = []
@@ -99,12 +96,19 @@ package enum Evaluator {
       var groupNames: [String] = []
       var groupLabels: [[String: String]] = []
       var groupIndex: [String: Int] = [:]
+      var groupSeries: [SeriesKey] = []
       func groupOf(_ series: SeriesKey) -> Int {
         let (group, labels) = memo.group(series, rule)
-        if let g = groupIndex[group] { return g }
+        if let g = groupIndex[group] {
+          // Series whose names make one group name (`provider=a,model=b` from two splits of the
+          // commas) give it the labels of the least of them, whatever order they come in.
+          if series < groupSeries[g] { (groupSeries[g], groupLabels[g]) = (series, labels) }
+          return g
+        }
         groupIndex[group] = groupNames.count
         groupNames.append(group)
         groupLabels.append(labels)
+        groupSeries.append(series)
         return groupNames.count - 1
       }
       var sums: [Rollup] = []
@@ -186,14 +190,11 @@ package enum Evaluator {
       if rule.groupBy.isEmpty && merged.isEmpty && !rule.metric.isSilence { merged[""] = ([:], Rollup()) }
       // "Traffic stopped" needs the groups that had traffic just before, at zero now.
       if rule.metric.isCount && (rule.comparison == .less || rule.comparison == .lessOrEqual) {
-        if around == nil {
-          around = try source.rollupRows(
-            fromMs: RollupKey.bucket(of: earliest - rowRules.map(\.windowMs).max()!), toMs: to, latency: false
-          )
-        }
+        // (The window before this one: no longer than the window, so from what a store keeps.)
         var earlier: Set<SeriesKey> = []
-        for row in around!
-        where row.bucketMs >= RollupKey.bucket(of: from - rule.windowMs) && row.bucketMs < from {
+        for row in try source.rollupRows(
+          fromMs: RollupKey.bucket(of: from - rule.windowMs), toMs: from, latency: false)
+        {
           earlier.insert(row.series)
         }
         for series in earlier where rule.matches(series) {
