@@ -46,43 +46,48 @@ extension Store {
         "INSERT INTO calls(\(columns)) VALUES "
           + Array(repeating: row, count: bulkRows).joined(separator: ", "))
       insertCall = try connection.prepare("INSERT INTO calls(\(columns)) VALUES \(row)")
+      bulkBound = BoundValues(count: bulkRows * Self.callColumns)
     }
     let firstID = (try connection.scalar("SELECT coalesce(max(id), 0) FROM calls") ?? 0) + 1
     let spans = batch.detailSpans
+    // Parameters are bound only where they change (BoundValues): the bulk statement's since its
+    // last run, the single row's since this batch's first.
+    let bound = bulkBound
     try calls.text.withUnsafeBufferPointer { text throws(StoreError) in
       try batch.detailText.withUnsafeBufferPointer { detailText throws(StoreError) in
         try calls.rows.withUnsafeBufferPointer { rows throws(StoreError) in
-          func bind(_ k: Int, to s: Statement, at i: Int32) {
+          func bind(_ k: Int, to s: Statement, at i: Int32, _ b: BoundValues) {
             let r = rows[k]
             let f = r.flags
-            s.bind(i, r.timestampMs)
-            s.bind(i + 1, series[Int(r.slot)])
-            s.bind(i + 2, Int64(r.status))
-            s.bind(i + 3, f.contains(.latency) ? r.latencyMs : nil)
-            s.bind(i + 4, Int64(r.attempt))
-            s.bind(i + 5, r.maxAttempts > 0 ? Int64(r.maxAttempts) : nil)
-            s.bind(i + 6, f.contains(.exhausted) ? 1 : 0)
-            s.bind(i + 7, staticText: r.requestID.pointer(in: text), count: Int(r.requestID.count))
-            s.bind(i + 8, f.contains(.promptTokens) ? r.promptTokens : nil)
-            s.bind(i + 9, f.contains(.completionTokens) ? r.completionTokens : nil)
+            b.bindVarying(s, i, r.timestampMs)
+            b.bindVarying(s, i + 1, series[Int(r.slot)])
+            b.bind(s, i + 2, Int64(r.status))
+            b.bindVarying(s, i + 3, f.contains(.latency) ? r.latencyMs : nil)
+            b.bind(s, i + 4, Int64(r.attempt))
+            b.bind(s, i + 5, r.maxAttempts > 0 ? Int64(r.maxAttempts) : nil)
+            b.bind(s, i + 6, f.contains(.exhausted) ? 1 : 0)
+            b.bind(s, i + 7, staticText: r.requestID.pointer(in: text), count: Int(r.requestID.count))
+            b.bindVarying(s, i + 8, f.contains(.promptTokens) ? r.promptTokens : nil)
+            b.bindVarying(s, i + 9, f.contains(.completionTokens) ? r.completionTokens : nil)
             let d = spans[k]
-            s.bind(i + 10, staticText: d.pointer(in: detailText), count: Int(d.count))
+            b.bind(s, i + 10, staticText: d.pointer(in: detailText), count: Int(d.count))
             // Schema 13: the stream fields most streams carry (StreamColumns).
-            s.bind(i + 11, r.streamColumn)
-            s.bind(i + 12, number: f.contains(.ttft) ? r.ttftMs : nil)
-            s.bind(i + 13, number: f.contains(.maxChunkGap) ? r.maxChunkGapMs : nil)
+            b.bind(s, i + 11, r.streamColumn)
+            b.bindVarying(s, i + 12, number: f.contains(.ttft) ? r.ttftMs : nil)
+            b.bindVarying(s, i + 13, number: f.contains(.maxChunkGap) ? r.maxChunkGapMs : nil)
           }
           var k = 0
           let bulk = insertCalls!
           let bulkRows = self.bulkRows
           while k + bulkRows <= rows.count {
-            for j in 0..<bulkRows { bind(k + j, to: bulk, at: Int32(j * Self.callColumns + 1)) }
+            for j in 0..<bulkRows { bind(k + j, to: bulk, at: Int32(j * Self.callColumns + 1), bound) }
             try bulk.run()
             k += bulkRows
           }
           let single = insertCall!
+          let singleBound = BoundValues(count: Self.callColumns)
           while k < rows.count {
-            bind(k, to: single, at: 1)
+            bind(k, to: single, at: 1, singleBound)
             try single.run()
             k += 1
           }
