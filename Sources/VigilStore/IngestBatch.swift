@@ -71,6 +71,8 @@ package struct IngestBatch: Sendable {
   /// The `detail` column of each call (JSON of its rare fields, or NULL), once encoded.
   var detailSpans: [TextSpan] = []
   var detailText: [UInt8] = []
+  /// The calls cut into chunks (``Store/chunkPieces(_:)``), once cut.
+  var pieces: [Store.ChunkPiece] = []
 
   /// A batch for `source`; `capacity` reserves room for that many calls (no regrowth while adding).
   package init(source: String, capacity: Int = 0) {
@@ -101,6 +103,17 @@ package struct IngestBatch: Sendable {
 
   /// Whether ``encodeDetails()`` ran after the last call was added.
   var detailsEncoded: Bool { detailSpans.count == calls.count }
+
+  /// Whether ``prepare()`` cut the calls into chunks after the last call was added.
+  var piecesCut: Bool { pieces.last?.last == calls.count - 1 }
+
+  /// Does what the store would do to the batch before writing it (``encodeDetails()``, and the
+  /// calls cut into chunks), on the thread that built it: parser threads call it, so that the
+  /// thread that writes, the one everything waits for, does not have to.
+  package mutating func prepare() {
+    encodeDetails()
+    pieces = Store.chunkPieces(calls.rows)
+  }
 
   /// Encodes the `detail` column of the calls that carry rare fields (error type and code,
   /// Retry-After, rate-limit headers, a failed stream's type, time and partial tokens; the stream

@@ -37,7 +37,7 @@ extension Importer {
     let chunkBytes = Int64(options.chunkBytes)
     let chunkCount = Int((size - start + chunkBytes - 1) / chunkBytes)
     let workers = max(1, min(options.parseThreads, chunkCount))
-    let queues = (0..<workers).map { _ in BlockingQueue<ChunkMessage>(capacity: 4) }
+    let queues = (0..<workers).map { _ in BlockingQueue<ChunkMessage>(capacity: options.queuedChunks) }
     let threads = (0..<workers).map { w in
       WorkerThread {
         Self.parseChunks(
