@@ -71,8 +71,11 @@ package struct IngestBatch: Sendable {
   /// The `detail` column of each call (JSON of its rare fields, or NULL), once encoded.
   var detailSpans: [TextSpan] = []
   var detailText: [UInt8] = []
-  /// The calls cut into chunks (``Store/chunkPieces(_:)``), once cut.
+  /// What ``prepare()`` did, for the calls there were then: the calls cut into chunks
+  /// (``Store/chunkPieces(_:)``) and the rollups' encoded columns.
   var pieces: [Store.ChunkPiece] = []
+  var rollupBlobs: [RollupBlobs] = []
+  var preparedCalls = -1
 
   /// A batch for `source`; `capacity` reserves room for that many calls (no regrowth while adding).
   package init(source: String, capacity: Int = 0) {
@@ -104,15 +107,18 @@ package struct IngestBatch: Sendable {
   /// Whether ``encodeDetails()`` ran after the last call was added.
   var detailsEncoded: Bool { detailSpans.count == calls.count }
 
-  /// Whether ``prepare()`` cut the calls into chunks after the last call was added.
-  var piecesCut: Bool { pieces.last?.last == calls.count - 1 }
+  /// Whether ``prepare()`` ran after the last call was added.
+  var prepared: Bool { preparedCalls == calls.count }
 
-  /// Does what the store would do to the batch before writing it (``encodeDetails()``, and the
-  /// calls cut into chunks), on the thread that built it: parser threads call it, so that the
-  /// thread that writes, the one everything waits for, does not have to.
+  /// Does what the store would do to the batch before writing it (``encodeDetails()``, the calls
+  /// cut into chunks, the rollups' columns encoded: ``RollupBlobs``), on the thread that built
+  /// it: parser threads call it, so that the thread that writes, the one everything waits for,
+  /// does not have to.
   package mutating func prepare() {
     encodeDetails()
     pieces = Store.chunkPieces(calls.rows)
+    rollupBlobs = calls.rollupValues.map(RollupBlobs.init)
+    preparedCalls = calls.count
   }
 
   /// Encodes the `detail` column of the calls that carry rare fields (error type and code,

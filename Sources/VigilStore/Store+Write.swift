@@ -18,7 +18,9 @@ extension Store {
       series.reserveCapacity(batch.calls.rollupKeys.count)
       for key in batch.calls.rollupKeys { series.append(try seriesID(key.series)) }
       try writeCalls(batch, seriesOfSlots: series)
-      try mergeRollups(keys: batch.calls.rollupKeys, values: batch.calls.rollupValues, seriesOfSlots: series)
+      try mergeRollups(
+        keys: batch.calls.rollupKeys, values: batch.calls.rollupValues, seriesOfSlots: series,
+        blobs: batch.prepared ? batch.rollupBlobs : nil)
       try mergeRequestCounts(
         keys: batch.calls.rollupKeys, values: batch.calls.rollupValues, seriesOfSlots: series)
       if let earliest = batch.calls.rollupKeys.lazy.map(\.bucketMs).min() {
@@ -106,7 +108,7 @@ extension Store {
     // The rows got consecutive ids from firstID; should they not have, the batch is one chunk.
     let pieces =
       lastID == firstID + Int64(calls.rows.count) - 1
-      ? (batch.piecesCut ? batch.pieces : Self.chunkPieces(calls.rows))
+      ? (batch.prepared ? batch.pieces : Self.chunkPieces(calls.rows))
       : [(0, calls.rows.count - 1, calls.minTimestampMs, calls.maxTimestampMs)]
     for p in pieces {
       chunk.bind(1, firstID + Int64(p.first))
@@ -164,7 +166,11 @@ extension Store {
     return out
   }
 
-  func mergeRollups(keys: [RollupKey], values: [Rollup], seriesOfSlots: [Int64]) throws(StoreError) {
+  /// `blobs`, when given, are the encoded columns of `values` (``IngestBatch/prepare()``): a
+  /// bucket new to the store takes them as they are, one already stored is merged and encoded.
+  func mergeRollups(keys: [RollupKey], values: [Rollup], seriesOfSlots: [Int64], blobs: [RollupBlobs]? = nil)
+    throws(StoreError)
+  {
     guard !keys.isEmpty else { return }
     let select = try connection.prepare(
       "SELECT \(Self.rollupColumns) FROM rollups WHERE bucket = ? AND series = ?")
@@ -176,13 +182,17 @@ extension Store {
     for (slot, key) in keys.enumerated() {
       let series = seriesOfSlots[slot]
       var merged = values[slot]
+      var encoded = blobs?[slot]
       select.bind(1, key.bucketMs)
       select.bind(2, series)
-      if try select.step() { merged.merge(Self.readRollup(select, from: 0, codes: true)) }
+      if try select.step() {
+        merged.merge(Self.readRollup(select, from: 0, codes: true))
+        encoded = nil
+      }
       select.reset()
       upsert.bind(1, key.bucketMs)
       upsert.bind(2, series)
-      Self.bindRollup(merged, to: upsert, from: 3)
+      Self.bindRollup(merged, to: upsert, from: 3, blobs: encoded ?? RollupBlobs(merged))
       try upsert.run()
       if !values[slot].rateLimits.isEmpty {
         try mergeRateLimits(values[slot].rateLimits, bucketMs: key.bucketMs, series: series)
@@ -315,47 +325,6 @@ extension Store {
   static let rollupPlaceholders = Array(
     repeating: "?", count: rollupColumns.split(separator: ",").count
   ).joined(separator: ", ")
-
-  static func bindRollup(_ r: Rollup, to s: Statement, from i: Int32) {
-    var ints: [Int64] = [r.attempts, r.requests, r.errors, r.status429, r.status5xx, r.auth]
-    for c in 0..<6 { ints.append(r.classes[c]) }
-    ints.append(r.exhausted)
-    var k = i
-    for v in ints {
-      s.bind(k, v)
-      k += 1
-    }
-    s.bind(k, r.latencySumMs)
-    s.bind(k + 1, r.promptTokens)
-    s.bind(k + 2, r.completionTokens)
-    s.bind(k + 3, r.failedTokens)
-    s.bind(k + 4, blob: r.latency.encoded())
-    s.bind(k + 5, r.retryTokens)
-    s.bind(k + 6, blob: r.codes.encoded())
-    s.bind(k + 7, r.unavailable)
-    for c in 6..<r.classes.count { s.bind(k + 8 + Int32(c - 6), r.classes[c]) }
-    bindStreams(r, to: s, from: k + 11)
-    s.bind(k + 16, r.retryPending)
-    s.bind(k + 17, r.retries)
-  }
-
-  /// The columns of schema 10: stream counts, and the histograms NULL where nothing streamed.
-  static func bindStreams(_ r: Rollup, to s: Statement, from i: Int32) {
-    s.bind(i, r.streams)
-    s.bind(i + 1, r.streamFailures)
-    if r.streamFailureClasses.isEmpty {
-      s.bind(i + 2, nil as Int64?)
-    } else {
-      s.bind(i + 2, blob: r.streamFailureClasses.encoded())
-    }
-    for (k, h) in [r.ttft, r.streamLatency].enumerated() {
-      if h.count == 0 {
-        s.bind(i + 3 + Int32(k), nil as Int64?)
-      } else {
-        s.bind(i + 3 + Int32(k), blob: h.encoded())
-      }
-    }
-  }
 
   /// A rollup from the columns of ``rollupColumns`` starting at `i`; the latency histogram and
   /// the status codes are decoded only when asked for.

@@ -4,8 +4,8 @@ import VigilTestSupport
 
 @testable import VigilStore
 
-/// Parser threads prepare a batch for the store (its details encoded, its calls cut into chunks:
-/// ``IngestBatch/prepare()``) so that the writing thread does not. A prepared batch must be stored
+/// Parser threads prepare a batch for the store (its details encoded, its calls cut into chunks,
+/// its rollups' columns encoded: ``IngestBatch/prepare()``) so that the writing thread does not. A prepared batch must be stored
 /// exactly as the store stores one it prepares itself, and a call added after preparing must not
 /// be left out of the chunks.
 @Suite struct PreparedBatchTests {
@@ -22,6 +22,14 @@ import VigilTestSupport
         timestampMs: t + jitter, status: [200, 200, 429].randomElement(using: &random)!,
         provider: ["openai", "anthropic"].randomElement(using: &random)!, latencyMs: 100)
       if r.status == 429 { r.retryAfterS = 2 }
+      if r.status == 200 && Bool.random(using: &random) {
+        r.stream = true
+        r.ttftMs = Double.random(in: 50...900, using: &random)
+        if Int.random(in: 0..<10, using: &random) == 0 {
+          r.streamOutcome = .errorEvent
+          r.streamErrorType = "overloaded_error"
+        }
+      }
       try batch.add(r)
     }
     return batch
@@ -32,6 +40,12 @@ import VigilTestSupport
     let queries = [
       ("SELECT id, first_call, last_call, min_ts, max_ts, source FROM chunks ORDER BY id", 6),
       ("SELECT id, ts, detail FROM calls ORDER BY id", 3),
+      (
+        """
+        SELECT bucket, series, attempts, latency_sum, hex(latency), hex(codes), hex(stream_failure_classes),
+          hex(ttft), hex(stream_latency), streams FROM rollups ORDER BY bucket, series
+        """, 10
+      ),
     ]
     for (sql, columns) in queries {
       let s = try store.connection.prepare(sql)
@@ -50,7 +64,7 @@ import VigilTestSupport
       let batch = try Self.batch(seed: seed, count: count)
       var early = batch
       early.prepare()
-      #expect(early.piecesCut && early.pieces.count > (count > 2_000 ? 2 : 0))
+      #expect(early.prepared && early.pieces.count > (count > 2_000 ? 2 : 0))
       try prepared.write(early)
       try plain.write(batch)
     }
@@ -59,7 +73,7 @@ import VigilTestSupport
     var late = try Self.batch(seed: 5, count: 3_000)
     late.prepare()
     try late.add(CallRecord(timestampMs: 1_795_700_000_000, status: 200))
-    #expect(!late.piecesCut)
+    #expect(!late.prepared)
     try prepared.write(late)
     var whole = try Self.batch(seed: 5, count: 3_000)
     try whole.add(CallRecord(timestampMs: 1_795_700_000_000, status: 200))
