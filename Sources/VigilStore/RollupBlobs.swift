@@ -3,8 +3,8 @@ import VigilCore
 /// The encoded columns of a rollup row (its latency, TTFT and streamed-latency histograms, its
 /// status codes and failed streams' classes), as the store binds them.
 ///
-/// Encoding them was a third of the writing thread's work outside SQLite. Parser threads encode a
-/// batch's rollups ahead (``IngestBatch/prepare()``); the store uses them for the buckets it does
+/// Encoding them was a third of the writing thread's work outside SQLite. A bulk import's parser
+/// threads encode a batch's rollups ahead (``IngestBatch/encodeRollups()``); the store uses them for the buckets it does
 /// not hold yet (most of a batch's), and merges and encodes again only the bucket or two a batch
 /// shares with the one before.
 struct RollupBlobs: Sendable {

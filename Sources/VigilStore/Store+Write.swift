@@ -20,7 +20,7 @@ extension Store {
       try writeCalls(batch, seriesOfSlots: series)
       try mergeRollups(
         keys: batch.calls.rollupKeys, values: batch.calls.rollupValues, seriesOfSlots: series,
-        blobs: batch.prepared ? batch.rollupBlobs : nil)
+        blobs: batch.rollupsEncoded ? batch.rollupBlobs : nil)
       try mergeRequestCounts(
         keys: batch.calls.rollupKeys, values: batch.calls.rollupValues, seriesOfSlots: series)
       if let earliest = batch.calls.rollupKeys.lazy.map(\.bucketMs).min() {

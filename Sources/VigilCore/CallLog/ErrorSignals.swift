@@ -35,11 +35,12 @@ struct ErrorSignals: Sendable {
   }
 
   /// Direct-mapped by hash: a few distinct texts a batch, so collisions are rare and only cost a
-  /// lookup by String again.
-  var slots = [Slot?](repeating: nil, count: 32)
+  /// lookup by String again. Made at a batch's first failed line (a datagram's may have none).
+  var slots: [Slot?] = []
 
   /// The answers for `text`.
   mutating func answers(_ text: UnsafeRawBufferPointer) -> Answers {
+    if slots.isEmpty { slots = [Slot?](repeating: nil, count: 32) }
     let k = Int(truncatingIfNeeded: Dimensions.hash(text)) & (slots.count - 1)
     if let slot = slots[k], slot.text.count == text.count,
       slot.text.withUnsafeBytes({

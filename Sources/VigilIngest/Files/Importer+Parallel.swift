@@ -131,8 +131,10 @@ extension Importer {
     func send(last: Bool, note: String? = nil, error: IngestError? = nil) -> Bool {
       let stats = processor.stats
       processor.stats = IngestStats()
+      var batch = processor.takeBatch()
+      batch.encodeRollups()
       let message = ChunkMessage(
-        batch: processor.takeBatch(), stats: stats, lines: processor.lineNumber - linesSent,
+        batch: batch, stats: stats, lines: processor.lineNumber - linesSent,
         end: splitter.lineBoundary,
         last: last, note: note, error: error)
       linesSent = processor.lineNumber
