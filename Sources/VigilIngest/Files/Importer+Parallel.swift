@@ -132,7 +132,7 @@ extension Importer {
       let stats = processor.stats
       processor.stats = IngestStats()
       var batch = processor.takeBatch()
-      batch.encodeRollups()
+      if !options.dryRun { batch.encodeRollups() }
       let message = ChunkMessage(
         batch: batch, stats: stats, lines: processor.lineNumber - linesSent,
         end: splitter.lineBoundary,

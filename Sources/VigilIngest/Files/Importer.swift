@@ -212,7 +212,7 @@ package final class Importer {
 
     func send() -> Bool {
       var batch = processor.takeBatch()
-      batch.encodeRollups()
+      if !options.dryRun { batch.encodeRollups() }
       if var checkpoint = identity {
         checkpoint.offset = splitter.lineBoundary
         checkpoint.lineNumber = processor.lineNumber
