@@ -71,6 +71,13 @@ package struct IngestBatch: Sendable {
   /// The `detail` column of each call (JSON of its rare fields, or NULL), once encoded.
   var detailSpans: [TextSpan] = []
   var detailText: [UInt8] = []
+  /// The calls cut into chunks (``Store/chunkPieces(_:)``) by ``prepare()``, for the calls there
+  /// were then.
+  var pieces: [Store.ChunkPiece] = []
+  var preparedCalls = -1
+  /// The rollups' encoded columns (``encodeRollups()``), for the calls there were then.
+  var rollupBlobs: [RollupBlobs] = []
+  var encodedRollupCalls = -1
 
   /// A batch for `source`; `capacity` reserves room for that many calls (no regrowth while adding).
   package init(source: String, capacity: Int = 0) {
@@ -101,6 +108,30 @@ package struct IngestBatch: Sendable {
 
   /// Whether ``encodeDetails()`` ran after the last call was added.
   var detailsEncoded: Bool { detailSpans.count == calls.count }
+
+  /// Whether ``prepare()`` ran after the last call was added.
+  var prepared: Bool { preparedCalls == calls.count }
+
+  /// Whether ``encodeRollups()`` ran after the last call was added.
+  var rollupsEncoded: Bool { encodedRollupCalls == calls.count }
+
+  /// Does what the store would do to the batch before writing it (``encodeDetails()``, the calls
+  /// cut into chunks), on the thread that built it: parser threads call it, so that the thread
+  /// that writes, the one everything waits for, does not have to.
+  package mutating func prepare() {
+    encodeDetails()
+    pieces = Store.chunkPieces(calls.rows)
+    preparedCalls = calls.count
+  }
+
+  /// Encodes the rollups' columns (``RollupBlobs``) ahead, for the buckets the store does not hold
+  /// yet. For a thread that parses while another writes (a bulk import): a bucket the store holds
+  /// already is encoded again after its merge, so a thread that writes what it parses would
+  /// encode the small batches of a live tail or of UDP, whose buckets mostly exist, twice.
+  package mutating func encodeRollups() {
+    rollupBlobs = calls.rollupValues.map(RollupBlobs.init)
+    encodedRollupCalls = calls.count
+  }
 
   /// Encodes the `detail` column of the calls that carry rare fields (error type and code,
   /// Retry-After, rate-limit headers, a failed stream's type, time and partial tokens; the stream

@@ -38,6 +38,8 @@ package final class Store {
   var mirror = StoreMirror()
   /// Rows of `insertCalls` (``rowsPerInsert`` when it was prepared).
   var bulkRows = 1
+  /// What the parameters of `insertCalls` hold since its last run.
+  var bulkBound = BoundValues(count: 0)
   /// Runs before each ``write(_:nowMs:)``; a ``BackgroundCheckpointer`` waits here at times.
   var beforeWrite: (() -> Void)?
   /// Rows per multi-row INSERT on the bulk path: 128, a quarter as many statement runs and

@@ -29,6 +29,8 @@ package struct CallBatch: Sendable {
   /// next last time: logs write their keys in one order, so the parser compares the key it
   /// expects in place instead of scanning and looking it up (``CallLogReader``).
   var nextKey = InlineArray<65, Int8>(repeating: -1)
+  /// What the error codes and types of the batch's lines say, by their text.
+  var errorSignals = ErrorSignals()
 
   /// A rollup's identity by interned dimension ids: cheap to hash and compare.
   struct SlotKey: Hashable {

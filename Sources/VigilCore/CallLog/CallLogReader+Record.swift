@@ -374,21 +374,27 @@ extension CallLogReader {
 
   /// The call's class: its status, what its error code or type signals, and whether a 2xx
   /// ended filtered (``StatusClass/init(status:signal:filtered:)``); and whether it is an auth
-  /// failure. Strings are built only for the codes of 4xx and status-0 lines.
+  /// failure. What a code or type says is worked out once per batch (``ErrorSignals``), as
+  /// ``StatusClass/init(status:errorCode:errorType:finishReason:)`` and
+  /// ``StatusClass/isAuth(status:errorCode:errorType:)`` work it out from strings.
   func classify(_ row: inout CallRow) {
     let status = Int(row.status)
     var signal: StatusClass?
     var filtered = false
     if status == 0 || (400..<500).contains(status) {
-      let code = text(row.errorCode)
-      let type = text(row.errorType)
-      signal = code.flatMap(StatusClass.signal(of:)) ?? type.flatMap(StatusClass.signal(of:))
-      if StatusClass.isAuth(status: status, errorCode: code, errorType: type) { row.flags.insert(.auth) }
+      let code = signals(row.errorCode)
+      let type = signals(row.errorType)
+      signal = code?.signal ?? type?.signal
+      if StatusClass.isAuth(status)
+        || ((400..<500).contains(status) && (code?.auth == true || type?.auth == true))
+      {
+        row.flags.insert(.auth)
+      }
     } else if (200..<300).contains(status) && StreamOutcome.isFailure(code: row.streamOutcome) {
       // A 2xx whose stream failed: the class the same failure would have without streaming.
-      let type = text(row.streamErrorType) ?? text(row.errorCode) ?? text(row.errorType)
+      let type = signals(row.streamErrorType) ?? signals(row.errorCode) ?? signals(row.errorType)
       let outcome = StreamOutcome(code: row.streamOutcome) ?? .errorEvent
-      row.statusClass = UInt8(StatusClass.ofFailedStream(outcome, errorType: type).index)
+      row.statusClass = UInt8(StatusClass.ofFailedStream(outcome, typeClass: type?.streamClass).index)
       return
     } else if (200..<300).contains(status) && !row.finishReason.isNull {
       filtered = withText(row.finishReason) { StatusClass.isContentFilterFinish($0) }
@@ -396,10 +402,15 @@ extension CallLogReader {
     row.statusClass = UInt8(StatusClass(status: status, signal: signal, filtered: filtered).index)
   }
 
-  /// A span of the batch's text as a string; nil when absent or too long to be a code.
-  func text(_ span: TextSpan) -> String? {
+  /// What the text of a span says as an error code or type; nil when absent or too long to be a
+  /// code (as `nil` is for the String functions).
+  func signals(_ span: TextSpan) -> ErrorSignals.Answers? {
     guard !span.isNull, span.count <= 200 else { return nil }
-    return withText(span) { String(decoding: $0, as: UTF8.self) }
+    let batch = self.batch
+    return batch.pointee.text.withUnsafeBytes {
+      batch.pointee.errorSignals.answers(
+        UnsafeRawBufferPointer(rebasing: $0[Int(span.offset)..<Int(span.offset) + Int(span.count)]))
+    }
   }
 
   func withText<T>(_ span: TextSpan, _ body: (UnsafeRawBufferPointer) -> T) -> T {

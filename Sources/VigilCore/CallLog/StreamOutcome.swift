@@ -58,11 +58,17 @@ extension StatusClass {
   /// streaming. An in-band error takes the class of its type or code (``streamErrorClass(of:)``);
   /// a cut or stalled stream is a network failure; one the caller stopped reading is cancelled.
   package static func ofFailedStream(_ outcome: StreamOutcome, errorType: String?) -> StatusClass {
+    ofFailedStream(outcome, typeClass: errorType.map(streamErrorClass(of:)))
+  }
+
+  /// ``ofFailedStream(_:errorType:)`` given the ``streamErrorClass(of:)`` of the error type, nil
+  /// when there is none (the parser works it out once per batch: ``ErrorSignals``).
+  static func ofFailedStream(_ outcome: StreamOutcome, typeClass: StatusClass?) -> StatusClass {
     switch outcome {
     case .completed: .success
     case .truncated, .idleTimeout: .network
     case .clientCancelled: .cancelled
-    case .errorEvent: errorType.map(streamErrorClass(of:)) ?? .server
+    case .errorEvent: typeClass ?? .server
     }
   }
 

@@ -37,7 +37,7 @@ extension Importer {
     let chunkBytes = Int64(options.chunkBytes)
     let chunkCount = Int((size - start + chunkBytes - 1) / chunkBytes)
     let workers = max(1, min(options.parseThreads, chunkCount))
-    let queues = (0..<workers).map { _ in BlockingQueue<ChunkMessage>(capacity: 4) }
+    let queues = (0..<workers).map { _ in BlockingQueue<ChunkMessage>(capacity: options.queuedChunks) }
     let threads = (0..<workers).map { w in
       WorkerThread {
         Self.parseChunks(
@@ -131,8 +131,10 @@ extension Importer {
     func send(last: Bool, note: String? = nil, error: IngestError? = nil) -> Bool {
       let stats = processor.stats
       processor.stats = IngestStats()
+      var batch = processor.takeBatch()
+      if !options.dryRun { batch.encodeRollups() }
       let message = ChunkMessage(
-        batch: processor.takeBatch(), stats: stats, lines: processor.lineNumber - linesSent,
+        batch: batch, stats: stats, lines: processor.lineNumber - linesSent,
         end: splitter.lineBoundary,
         last: last, note: note, error: error)
       linesSent = processor.lineNumber

@@ -96,7 +96,7 @@ struct LineProcessor {
   /// Takes the batch built so far, leaving an empty one.
   mutating func takeBatch() -> IngestBatch {
     defer { batch = IngestBatch(source: source, capacity: capacity) }
-    batch.encodeDetails()
+    batch.prepare()
     return batch
   }
 }
