@@ -40,16 +40,14 @@ extension Store {
       for r in try buckets(fromMs, toMs) { add(r.series, r.requests, r.lastEnd) }
     } else {
       for r in try buckets(fromMs, firstMinute) { add(r.series, r.requests, r.lastEnd) }
-      let s = try cachedStatement(
-        """
-        SELECT series, requests, minute FROM request_minutes WHERE minute >= ? AND minute < ? AND requests > 0
-        """)
       var lastMinuteOf: [Int64: Int64] = [:]
       if mirror.active {
+        // (The whole minutes are the same for the evaluations of a minute.)
         let span = StoreMirror.TierSpan(minute: true, from: firstMinute, to: lastMinute)
-        // (The same for the evaluations of a minute.)
-        var minutes = mirror.activitySums.sums(span)
-        if minutes == nil {
+        let minutes: [Int64: (requests: Int64, lastMinute: Int64)]
+        if let known = mirror.activitySums.sums(span) {
+          minutes = known
+        } else {
           var sums: [Int64: (requests: Int64, lastMinute: Int64)] = [:]
           for u in try mirroredCounts(tier: .minute, from: firstMinute, to: lastMinute) {
             for r in u.rows where r.counts.requests > 0 {
@@ -60,11 +58,15 @@ extension Store {
           mirror.activitySums.keep(sums, for: span)
           minutes = sums
         }
-        for (series, m) in minutes! {
+        for (series, m) in minutes {
           add(series, m.requests, .min)
           lastMinuteOf[series] = m.lastMinute
         }
       } else {
+        let s = try cachedStatement(
+          """
+          SELECT series, requests, minute FROM request_minutes WHERE minute >= ? AND minute < ? AND requests > 0
+          """)
         defer { s.reset() }
         s.bind(1, firstMinute)
         s.bind(2, lastMinute)

@@ -92,12 +92,19 @@ package enum Evaluator {
         continue
       }
       let from = RollupKey.bucket(of: to - rule.windowMs)
-      // Each matching series' group, numbered as met; sums and the rest per group number.
+      // Each matching series' group, numbered as met (a group exists only once a row of it is
+      // added); sums and the rest per group number.
       var groupNames: [String] = []
       var groupLabels: [[String: String]] = []
       var groupIndex: [String: Int] = [:]
       var groupSeries: [SeriesKey] = []
-      func groupOf(_ series: SeriesKey) -> Int {
+      var sums: [Rollup] = []
+      // The end of each group's last bucket with calls, for "time since the last call".
+      var lastCall: [Int64] = []
+      // Failures of the last minute still waiting for their retry.
+      var waiting: [RequestCounts] = []
+      func slot(_ series: SeriesKey) -> Int? {
+        guard rule.matches(series) else { return nil }
         let (group, labels) = memo.group(series, rule)
         if let g = groupIndex[group] {
           // Series whose names make one group name (`provider=a,model=b` from two splits of the
@@ -109,30 +116,15 @@ package enum Evaluator {
         groupNames.append(group)
         groupLabels.append(labels)
         groupSeries.append(series)
+        sums.append(Rollup())
+        lastCall.append(.min)
+        waiting.append(RequestCounts())
         return groupNames.count - 1
-      }
-      var sums: [Rollup] = []
-      var seen: [Bool] = []
-      // The end of each group's last bucket with calls, for "time since the last call".
-      var lastCall: [Int64] = []
-      // Failures of the last minute still waiting for their retry.
-      var waiting: [RequestCounts] = []
-      func slot(_ series: SeriesKey) -> Int? {
-        guard rule.matches(series) else { return nil }
-        let g = groupOf(series)
-        if g == sums.count {
-          sums.append(Rollup())
-          seen.append(false)
-          lastCall.append(.min)
-          waiting.append(RequestCounts())
-        }
-        return g
       }
       if rule.metric.isRateLimit {
         for row in rateRows where row.bucketMs >= from {
           guard let g = slot(row.series) else { continue }
           sums[g].merge(row.rollup, latency: false)
-          seen[g] = true
           if row.rollup.attempts > 0 { lastCall[g] = max(lastCall[g], row.bucketMs + rollupBucketMs) }
         }
       } else if !rule.metric.isSilence {
@@ -140,7 +132,6 @@ package enum Evaluator {
         for (series, window) in windows[from] ?? [:] {
           guard let g = slot(series) else { continue }
           sums[g].merge(window.sum, latency: false)
-          seen[g] = true
           lastCall[g] = max(lastCall[g], window.lastCall)
           waiting[g].pending.addSaturating(window.pending)
         }
@@ -160,7 +151,7 @@ package enum Evaluator {
       }
       var merged: [String: (labels: [String: String], rollup: Rollup)] = [:]
       var lastCallOfGroup: [String: Int64] = [:]
-      for g in groupNames.indices where seen[g] {
+      for g in groupNames.indices {
         merged[groupNames[g]] = (groupLabels[g], sums[g])
         if lastCall[g] > .min { lastCallOfGroup[groupNames[g]] = lastCall[g] }
       }
